@@ -1,0 +1,215 @@
+"""The `kiosk` command.
+
+Exit status: 0 done; 1 could not be done (storage, environment); 2 bad input
+(a petition document, a configuration) — with every problem printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk import __version__, config, petition, submission, taxonomy, timelimits
+from kiosk.problems import Problem, errors
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _common() -> argparse.ArgumentParser:
+    # Accepted before or after the subcommand: `kiosk --config F status` and
+    # `kiosk status --config F` both work.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS,
+                        help="configuration file (default: $KIOSK_CONFIG, then "
+                             f"{config.paths.SYSTEM_CONFIG}, then the demo default)")
+    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                        help="run on the built-in demo configuration")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="kiosk", parents=[common],
+        description="Self-service kiosk for online petitions (网上信访自助服务区).")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    cfg = sub.add_parser("config", parents=[common], help="configuration")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    cfg_sub.add_parser("check", parents=[common],
+                       help="say which configuration file is read and what is wrong with it")
+
+    submit = sub.add_parser("submit", parents=[common],
+                            help="validate a petition document (JSON) and queue it")
+    submit.add_argument("file", type=Path, metavar="FILE.json")
+    submit.add_argument("--dry-run", action="store_true",
+                        help="validate and read the attachments, but queue nothing")
+    submit.add_argument("--json", action="store_true", help="print the result as JSON")
+    submit.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+
+    status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    return parser
+
+
+def _load_config(args: argparse.Namespace) -> config.LoadedConfig:
+    return config.resolve(getattr(args, "config", None), force_demo=getattr(args, "demo", False))
+
+
+def _print_problems(problems: list[Problem], out=sys.stderr) -> None:
+    for p in problems:
+        tag = "warning" if p.severity == "warning" else "error"
+        print(f"  {tag}: {p.path or '(document)'}: {p.message} [{p.code}]", file=out)
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"configuration: {exc.source}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"configuration: {loaded.source or 'built-in demo default'}")
+    cfg = loaded.config
+    print(f"terminal: {cfg.terminal.id} ({cfg.terminal.name})")
+    print(f"jurisdiction: {cfg.jurisdiction.name} ({cfg.jurisdiction.level.value})")
+    target = cfg.delivery_platform
+    print(f"delivers to: {target.name} [{target.id}] at {target.api_url}")
+    print("shows QR codes of: " + ", ".join(p.name for p in cfg.displayed_platforms))
+    print(f"data directory: {loaded.data_dir}")
+    print("ok")
+    return EXIT_OK
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    try:
+        raw = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"kiosk submit: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"kiosk submit: {args.file} is not valid UTF-8 JSON: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        loaded = _load_config(args)
+        tax = taxonomy.load()
+    except (config.ConfigError, taxonomy.TaxonomyError) as exc:
+        print(f"kiosk submit: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+
+    today = args.today or date.today()
+    result = petition.validate(raw, taxonomy=tax, today=today)
+    problems = list(result.problems)
+    attachments: list[submission.AttachmentData] = []
+    if result.ok:
+        attachments, file_problems = submission.read_attachment_files(
+            result.document, args.file.resolve().parent)
+        problems += file_problems
+    if errors(problems):
+        print(f"kiosk submit: {args.file}: {len(errors(problems))} problem(s), nothing queued",
+              file=sys.stderr)
+        _print_problems(problems)
+        if args.json:
+            print(json.dumps({"ok": False, "problems": [p.__dict__ for p in problems]},
+                             ensure_ascii=False, indent=2))
+        return EXIT_INVALID
+    _print_problems(problems)  # warnings only, e.g. a late review application
+
+    if args.dry_run:
+        print(f"{args.file}: valid; {len(attachments)} attachment(s); nothing queued (dry run)")
+        if result.deadline:
+            print(result.deadline.explanation)
+        return EXIT_OK
+
+    from kiosk.store import Outbox, StoreError, format_receipt_no
+
+    try:
+        outbox = Outbox.open(loaded.data_dir)
+        receipt = submission.confirm(outbox, result, attachments, loaded, tax)
+    except StoreError as exc:
+        print(f"kiosk submit: not queued: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    milestones = timelimits.next_steps(result.document["kind"], today)
+    if args.json:
+        print(json.dumps({
+            "ok": True,
+            "receipt_no": receipt.receipt_no,
+            "submission_id": receipt.submission_id,
+            "created_at": receipt.created_at.isoformat(),
+            "warnings": [p.__dict__ for p in problems],
+            "next_steps": [{"label": m.label, "by": m.by.isoformat(), "basis": m.basis}
+                           for m in milestones],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(f"queued: receipt number {format_receipt_no(receipt.receipt_no)}")
+        for m in milestones:
+            print(f"  {m.label}: {timelimits.format_date_zh(m.by)} ({m.basis})")
+    return EXIT_OK
+
+
+def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
+    oldest = st.oldest_queued_age
+    return {
+        "counts": dict(st.counts),
+        "total": st.total,
+        "oldest_queued_age_seconds": None if oldest is None else round(oldest.total_seconds()),
+        "last_error": st.last_error,
+        "at": now.isoformat(),
+    }
+
+
+def _human_age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.store import Outbox, StoreError
+
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk status: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        outbox = Outbox.open(loaded.data_dir)
+        now = datetime.now(UTC)
+        data = _status_dict(outbox.status(now=now), now)
+    except StoreError as exc:
+        print(f"kiosk status: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"outbox: {loaded.data_dir}")
+    for state, count in data["counts"].items():
+        print(f"  {state:16} {count}")
+    age = data["oldest_queued_age_seconds"]
+    print(f"oldest queued: {'none' if age is None else _human_age(age)}")
+    print(f"last error: {data['last_error'] or 'none'}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""The terminal's configuration: one TOML file, validated at start.
+
+Where it comes from, in order: `--config FILE`, `$KIOSK_CONFIG`, the system
+location (/etc/petition-kiosk/kiosk.toml); with none of these the kiosk runs on
+the demo default, its data under the user's data directory. Every error names
+the key it is about and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from kiosk import paths, sealing
+
+ENV_VAR = "KIOSK_CONFIG"
+
+
+class Level(StrEnum):
+    CITY = "city"
+    COUNTY = "county"
+    ZONE = "zone"  # development zone, high-tech zone, new district: may have no platform
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Terminal(_Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    name: NonEmpty
+
+
+class Platform(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    name: NonEmpty
+    level: Literal["city", "county"]
+    web_url: HttpUrl
+    wechat_name: NonEmpty | None = None
+    wechat_url: HttpUrl | None = None
+    api_url: HttpUrl | None = None  # where submissions are delivered (…/api/v1)
+    public_key: str | None = None  # base64 X25519; envelopes are sealed to it
+
+    @field_validator("public_key")
+    @classmethod
+    def _key_decodes(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                sealing.decode_public_key(value)
+            except sealing.SealingError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _wechat_pairs(self) -> Platform:
+        if self.wechat_url and not self.wechat_name:
+            raise ValueError("wechat_url is set but wechat_name is missing")
+        return self
+
+
+class Jurisdiction(_Strict):
+    level: Level
+    name: NonEmpty
+    # id of the platform that receives this area's submissions; a zone without a
+    # platform of its own leaves it out and uses the city's (seed doc 3, §2(3)4)
+    platform: str | None = None
+
+
+class Idle(_Strict):
+    warn_after_seconds: Annotated[int, Field(ge=15, le=3600)] = 90
+    countdown_seconds: Annotated[int, Field(ge=20, le=300)] = 20
+
+
+class Sync(_Strict):
+    connect_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    read_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    alert_oldest_after_minutes: Annotated[int, Field(ge=1)] = 24 * 60
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
+
+
+class Data(_Strict):
+    dir: Path | None = None
+
+
+class KioskConfig(_Strict):
+    terminal: Terminal
+    jurisdiction: Jurisdiction
+    platforms: Annotated[list[Platform], Field(min_length=1)]
+    idle: Idle = Idle()
+    sync: Sync = Sync()
+    data: Data = Data()
+
+    @model_validator(mode="after")
+    def _platforms_fit_jurisdiction(self) -> KioskConfig:
+        ids = [p.id for p in self.platforms]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"platforms: id {dupes[0]!r} is used twice")
+        j = self.jurisdiction
+        if j.platform is not None and j.platform not in ids:
+            raise ValueError(
+                f"jurisdiction.platform: {j.platform!r} is not the id of any [[platforms]] entry"
+                f" (known: {', '.join(ids)})"
+            )
+        if j.platform is None:
+            if j.level != Level.ZONE:
+                raise ValueError(
+                    "jurisdiction.platform: required for a city or county; only a zone may"
+                    " leave it out and use the city's platform"
+                )
+            if not any(p.level == "city" for p in self.platforms):
+                raise ValueError(
+                    "platforms: a zone without a platform of its own needs a platform with"
+                    ' level = "city" to fall back to'
+                )
+        target = self.delivery_platform
+        for key in ("api_url", "public_key"):
+            if getattr(target, key) is None:
+                index = ids.index(target.id)
+                raise ValueError(
+                    f"platforms[{index}].{key}: required on {target.id!r}, the platform this"
+                    " terminal delivers to"
+                )
+        return self
+
+    @property
+    def delivery_platform(self) -> Platform:
+        """The platform that receives this terminal's submissions."""
+        wanted = self.jurisdiction.platform
+        if wanted is None:  # a zone uses the city's platform
+            return next(p for p in self.platforms if p.level == "city")
+        return next(p for p in self.platforms if p.id == wanted)
+
+    @property
+    def displayed_platforms(self) -> list[Platform]:
+        """Platforms whose QR codes the attract screen shows: city first, then county."""
+        shown = list(self.platforms)
+        if self.jurisdiction.level == Level.ZONE and self.jurisdiction.platform is None:
+            shown = [p for p in shown if p.level == "city"]
+        return sorted(shown, key=lambda p: 0 if p.level == "city" else 1)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: KioskConfig
+    source: Path | None  # None: the built-in demo default
+    data_dir: Path
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source is None
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kiosk.db"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. `problems` lists each key and what is wrong."""
+
+    def __init__(self, source: Path | None, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        where = str(source) if source else "demo configuration"
+        super().__init__(f"{where}: " + "; ".join(problems))
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        key = _loc(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown key (misspelt?)"
+        # model-level checks already name their own key
+        problems.append(f"{key}: {msg}" if key and not msg.startswith(key) else msg)
+    return problems
+
+
+def parse(data: dict[str, Any], source: Path | None = None) -> KioskConfig:
+    try:
+        return KioskConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, _format_errors(exc)) from None
+
+
+def load_file(path: Path) -> LoadedConfig:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(path, ["the file is not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    config = parse(data, path)
+    data_dir = config.data.dir
+    if data_dir is None:
+        data_dir = paths.default_data_dir()
+    elif not data_dir.is_absolute():
+        data_dir = (path.parent / data_dir).resolve()
+    return LoadedConfig(config, path.resolve(), data_dir)
+
+
+def demo(data_dir: Path | None = None) -> LoadedConfig:
+    """A configuration that works with no editing: a demo county under a demo city,
+    delivering to a reference platform on this machine. The demo platform's key pair
+    is made once and kept in the data directory."""
+    data_dir = data_dir or paths.default_data_dir() / "demo"
+    public_key = demo_platform_public_key(data_dir)
+    data = {
+        "terminal": {"id": "DEMO-0001", "name": "演示县信访局 网上信访自助服务区 1号机"},
+        "jurisdiction": {"level": "county", "name": "演示县", "platform": "county"},
+        "platforms": [
+            {
+                "id": "city",
+                "name": "演示市网上信访受理平台",
+                "level": "city",
+                "web_url": "http://127.0.0.1:8700/city",
+                "wechat_name": "演示市信访",
+                "wechat_url": "http://127.0.0.1:8700/wechat/city",
+            },
+            {
+                "id": "county",
+                "name": "演示县网上信访受理平台",
+                "level": "county",
+                "web_url": "http://127.0.0.1:8700/county",
+                "wechat_name": "演示县信访",
+                "wechat_url": "http://127.0.0.1:8700/wechat/county",
+                "api_url": "http://127.0.0.1:8700/api/v1",
+                "public_key": public_key,
+            },
+        ],
+    }
+    return LoadedConfig(parse(data), None, data_dir)
+
+
+def demo_platform_private_key_path(data_dir: Path) -> Path:
+    return data_dir / "demo-platform" / "private.key"
+
+
+def demo_platform_public_key(data_dir: Path) -> str:
+    """The demo platform's public key, making its key pair on first use. Only the demo
+    keeps a platform's private key on a terminal; a real terminal never has one."""
+    key_path = demo_platform_private_key_path(data_dir)
+    if not key_path.exists():
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = key_path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(sealing.encode_private_key(sealing.generate_private_key()) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, key_path)
+    private = sealing.decode_private_key(key_path.read_text())
+    return sealing.encode_public_key(private.public_key())
+
+
+def resolve(explicit: Path | None = None, *, force_demo: bool = False) -> LoadedConfig:
+    """The configuration this command runs on (see the module docstring for the order)."""
+    if force_demo:
+        return demo()
+    if explicit is not None:
+        return load_file(explicit)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return load_file(Path(env))
+    if paths.SYSTEM_CONFIG.exists():
+        return load_file(paths.SYSTEM_CONFIG)
+    return demo()

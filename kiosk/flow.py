@@ -1,0 +1,146 @@
+"""The guided flow: which question comes after which answer.
+
+Data and plain functions, no Qt: the touch UI renders the current step and asks
+this module where to go; tests walk every path. `answers` is the petition
+document being built (kiosk/petition.py), so a step's problems are simply the
+validation problems whose paths fall under the fields that step edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.petition import MAX_REPRESENTATIVES
+from kiosk.problems import Problem
+
+Answers = dict[str, Any]
+
+
+def _always(_: Answers) -> bool:
+    return True
+
+
+def _review_like(a: Answers) -> bool:
+    return a.get("kind") in ("review", "re_review")
+
+
+def _single(a: Answers) -> bool:
+    return a.get("applying_as") in ("self", "for_other")
+
+
+def _group(a: Answers) -> bool:
+    return a.get("applying_as") == "group"
+
+
+def _large_group(a: Answers) -> bool:
+    return _group(a) and len(a.get("applicants") or []) > MAX_REPRESENTATIVES
+
+
+def _for_other(a: Answers) -> bool:
+    return a.get("applying_as") == "for_other"
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str  # the screen's heading
+    prompt: str  # what the voice says and the line under the heading shows
+    fields: tuple[str, ...]  # path prefixes this step edits
+    applies: Callable[[Answers], bool] = _always
+
+    def owns(self, path: str) -> bool:
+        return any(path == f or path.startswith((f + ".", f + "[")) for f in self.fields)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("kind", "您要办理什么", "请选择：反映新的问题，还是对答复不满意申请复查、复核。",
+         ("kind",)),
+    Step("earlier_reply", "之前收到的答复",
+         "请告诉我们您收到答复的日期和编号，我们帮您算一算还在不在申请期限内。",
+         ("matter.earlier_reply",), _review_like),
+    Step("applying_as", "谁来申请", "请选择：本人申请、替别人申请，还是几个人一起申请。",
+         ("applying_as",)),
+    Step("applicant", "申请人的身份", "请选择证件类型，输入证件号码、姓名、手机号码和地址。",
+         ("applicants",), _single),
+    Step("group", "共同申请的人", "请逐一添加每一位申请人。", ("applicants",), _group),
+    Step("representatives", "推选代表",
+         f"申请人超过{MAX_REPRESENTATIVES}位，请选出不超过{MAX_REPRESENTATIVES}位代表。",
+         ("representatives",), _large_group),
+    Step("agent", "代理人和授权", "请填写您自己（代理人）的身份，以及申请人授权您办理的事项、权限和期限。",
+         ("agent",), _for_other),
+    Step("category", "问题类别", "请选择您反映的问题属于哪一类。", ("category", "purpose")),
+    Step("matter", "您的请求", "请写清楚您的具体请求，以及事实和理由。", ("matter",)),
+    Step("attachments", "证明材料", "请把需要的材料放到拍摄区，按“拍照”。",
+         ("attachments",)),
+    Step("review", "核对信息", "请核对您填写的内容，哪里不对可以点“修改”。", ()),
+    Step("consent", "同意并签名", "请阅读说明，同意后在框里签名，然后按“确认提交”。",
+         ("consent",)),
+    Step("receipt", "提交成功", "已经提交成功。请记下回执编号，或用手机扫码查询进度。", ()),
+)
+BY_ID = {s.id: s for s in STEPS}
+
+# Signature problems are reported on the attachment list but belong to the consent screen.
+_SIGNATURE_CODE = "attachment.missing.signature"
+
+
+def steps_for(answers: Answers) -> list[Step]:
+    """The steps this citizen walks, given the answers so far."""
+    return [s for s in STEPS if s.applies(answers)]
+
+
+def first_step() -> Step:
+    return STEPS[0]
+
+
+def next_step(current: str, answers: Answers) -> Step | None:
+    steps = steps_for(answers)
+    ids = [s.id for s in steps]
+    if current not in ids:  # an answer changed so this step no longer applies
+        return _nearest_following(current, steps)
+    i = ids.index(current)
+    return steps[i + 1] if i + 1 < len(steps) else None
+
+
+def previous_step(current: str, answers: Answers) -> Step | None:
+    steps = steps_for(answers)
+    order = [s.id for s in STEPS]
+    before = [s for s in steps if order.index(s.id) < order.index(current)]
+    return before[-1] if before else None
+
+
+def _nearest_following(current: str, steps: list[Step]) -> Step | None:
+    order = [s.id for s in STEPS]
+    after = [s for s in steps if order.index(s.id) > order.index(current)]
+    return after[0] if after else None
+
+
+def position(current: str, answers: Answers) -> tuple[int, int]:
+    """(n, total) for the step indicator 第 n 步 / 共 total 步; the receipt is not a step."""
+    steps = [s for s in steps_for(answers) if s.id != "receipt"]
+    ids = [s.id for s in steps]
+    n = ids.index(current) + 1 if current in ids else len(ids)
+    return n, len(ids)
+
+
+def step_of(problem: Problem, answers: Answers) -> Step | None:
+    """The step where the citizen fixes this problem (the review screen's 修改 goes there)."""
+    if problem.code == _SIGNATURE_CODE:
+        return BY_ID["consent"]
+    applicable = steps_for(answers)
+    for step in applicable:
+        if step.owns(problem.path):
+            return step
+    # The owning step does not apply yet (e.g. applicants before 谁来申请 is answered):
+    # go to the last applicable step before it, the question that decides.
+    owners = [i for i, s in enumerate(STEPS) if s.owns(problem.path)]
+    if not owners:
+        return None
+    before = [s for s in applicable if STEPS.index(s) < owners[0]]
+    return before[-1] if before else None
+
+
+def problems_of(step_id: str, problems: list[Problem], answers: Answers) -> list[Problem]:
+    step = BY_ID[step_id]
+    return [p for p in problems if step_of(p, answers) is step]

@@ -1,0 +1,162 @@
+"""From a valid petition document to a sealed, queued submission.
+
+The one path both the touch UI and `kiosk submit` take: validate, attach the
+material's bytes, seal everything to the delivery platform's key, and confirm it
+in the local outbox. Only masked fields stay readable on the terminal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk import identity, sealing
+from kiosk.config import LoadedConfig
+from kiosk.petition import ATTACHMENT_ROLES, KINDS, Validation
+from kiosk.problems import Problem, errors
+from kiosk.store import NewSubmission, Outbox, Receipt, SealedAttachment
+from kiosk.taxonomy import Taxonomy
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+_MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
+
+
+@dataclass(frozen=True)
+class AttachmentData:
+    role: str
+    media_type: str
+    content: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def check_attachment(data: AttachmentData, path: str) -> list[Problem]:
+    label = ATTACHMENT_ROLES.get(data.role, "材料")
+    if not data.content:
+        return [Problem(path, f"{label}的文件是空的，请重新拍照或上传", "attachment.empty")]
+    if len(data.content) > MAX_ATTACHMENT_BYTES:
+        size_mb = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        return [Problem(path, f"{label}的文件太大，不能超过{size_mb}MB", "attachment.too_large")]
+    if not data.content.startswith(_MAGIC.get(data.media_type, (b"",))):
+        return [Problem(path, f"{label}的文件内容和文件类型不符，请重新拍照或上传",
+                        "attachment.type_mismatch")]
+    return []
+
+
+def read_attachment_files(document: dict, base_dir: Path) -> tuple[list[AttachmentData],
+                                                                   list[Problem]]:
+    """Reads the files a petition document names (paths relative to the document)."""
+    found, problems = [], []
+    for i, entry in enumerate(document.get("attachments") or []):
+        path = f"attachments[{i}].file"
+        name = entry.get("file")
+        if not name:
+            problems.append(Problem(path, "这份材料没有文件", "attachment.no_file"))
+            continue
+        file_path = (base_dir / name)
+        try:
+            content = file_path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(path, f"读不到材料文件“{name}”：{exc.strerror or exc}",
+                                    "attachment.unreadable"))
+            continue
+        found.append(AttachmentData(entry["role"], entry["media_type"], content))
+    return found, problems + check_attachments(found)
+
+
+def check_attachments(attachments: list[AttachmentData]) -> list[Problem]:
+    """Each file on its own, and no file given twice (one digest per submission)."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, data in enumerate(attachments):
+        problems.extend(check_attachment(data, f"attachments[{i}].file"))
+        if data.digest in seen:
+            problems.append(Problem(f"attachments[{i}].file",
+                                    f"这份材料和第{seen[data.digest] + 1}份是同一个文件，请换一份",
+                                    "attachment.duplicate"))
+        seen.setdefault(data.digest, i)
+    return problems
+
+
+def receipt_fields(document: dict, taxonomy: Taxonomy) -> dict[str, Any]:
+    """What the receipt and the technician may show: labels and masked values only."""
+    applicants = document.get("applicants") or []
+    first = applicants[0] if applicants else {}
+    category = taxonomy.category(document.get("category") or "")
+    purpose = taxonomy.purpose(document.get("purpose") or "")
+    return {
+        "kind": document.get("kind"),
+        "kind_label": KINDS.get(document.get("kind"), ""),
+        "category_label": category.label if category else "",
+        "purpose_label": purpose.label if purpose else None,
+        "applicant_name": identity.mask_name(first.get("name") or ""),
+        "applicant_id": identity.mask_id(first.get("id_number") or ""),
+        "applicant_phone": identity.mask_phone(first.get("phone") or ""),
+        "applicant_count": len(applicants),
+        "attachment_count": len(document.get("attachments") or []),
+    }
+
+
+def build(validation: Validation, attachments: list[AttachmentData], loaded: LoadedConfig,
+          taxonomy: Taxonomy, *, now: datetime | None = None,
+          submission_id: str | None = None) -> NewSubmission:
+    """Seals a validated document and its material into a submission ready to confirm."""
+    if not validation.ok or errors(check_attachments(attachments)):
+        raise ValueError("only a valid petition document with valid material can be sealed")
+    now = now or datetime.now(UTC)
+    submission_id = submission_id or str(uuid.uuid4())
+    config = loaded.config
+    public_key = sealing.decode_public_key(config.delivery_platform.public_key or "")
+
+    document = dict(validation.document)
+    document["attachments"] = [
+        {"role": a.role, "media_type": a.media_type, "digest": a.digest, "size": len(a.content)}
+        for a in attachments
+    ]
+    envelope = {
+        "submission_id": submission_id,
+        "terminal_id": config.terminal.id,
+        "jurisdiction": config.jurisdiction.name,
+        "created_at": now.isoformat(),
+        "document": document,
+    }
+    plaintext = json.dumps(envelope, ensure_ascii=False, sort_keys=True).encode()
+    return NewSubmission(
+        submission_id=submission_id,
+        kind=document["kind"],
+        category=document["category"],
+        purpose=document.get("purpose"),
+        terminal_id=config.terminal.id,
+        jurisdiction=config.jurisdiction.name,
+        created_at=now,
+        envelope=sealing.seal(plaintext, public_key, submission_id, "envelope"),
+        receipt_fields=receipt_fields(document, taxonomy),
+        attachments=[
+            SealedAttachment(
+                role=a.role,
+                media_type=a.media_type,
+                digest=a.digest,
+                sealed=sealing.seal(a.content, public_key, submission_id,
+                                    sealing.attachment_part(a.digest)),
+            )
+            for a in attachments
+        ],
+    )
+
+
+def confirm(outbox: Outbox, validation: Validation, attachments: list[AttachmentData],
+            loaded: LoadedConfig, taxonomy: Taxonomy, *,
+            now: datetime | None = None) -> Receipt:
+    """The durable step: returns only once the submission is committed to disk."""
+    return outbox.confirm(build(validation, attachments, loaded, taxonomy, now=now))
