@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--json", action="store_true", help="print the result as JSON")
     submit.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
 
+    sync = sub.add_parser("sync", parents=[common],
+                          help="deliver queued submissions to the receiving platform")
+    sync.add_argument("--once", action="store_true",
+                      help="send what can be sent now; exit 0 if nothing is left queued, else 1")
+
+    enroll = sub.add_parser("enroll", parents=[common],
+                            help="register this terminal with its platform (makes its key)")
+    enroll.add_argument("--platform", metavar="URL",
+                        help="the platform's API address (default: the configured one)")
+    enroll.add_argument("--code", required=True, help="the one-time enrollment code")
+
     status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     return parser
@@ -201,13 +212,110 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    # The core reaches the network only through these subcommands, imported here.
+    import logging
+    import signal
+
+    from kiosk import wake
+    from kiosk.store import Outbox, StoreError
+    from sync import enrollment
+    from sync.client import PlatformClient
+    from sync.worker import AlreadyRunning, SyncWorker, WorkerLock
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk sync: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        lock = WorkerLock(loaded.data_dir)
+    except AlreadyRunning as exc:
+        print(f"kiosk sync: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        enrolled = enrollment.load(loaded.data_dir)
+        outbox = Outbox.open(loaded.data_dir)
+    except (enrollment.NotEnrolled, StoreError) as exc:
+        print(f"kiosk sync: {exc}", file=sys.stderr)
+        lock.release()
+        return EXIT_FAILED
+    cfg = loaded.config
+    client = PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
+                            enrolled.signing_key,
+                            connect_timeout=cfg.sync.connect_timeout_seconds,
+                            read_timeout=cfg.sync.read_timeout_seconds)
+    worker = SyncWorker(loaded, outbox, client)
+    try:
+        if args.once:
+            return EXIT_OK if worker.run_once() else EXIT_FAILED
+
+        def stop(signum: int, frame: object) -> None:
+            worker.stop_event.set()
+            wake.notify(loaded.data_dir)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"kiosk sync: delivering to {cfg.delivery_platform.api_url}", file=sys.stderr,
+              flush=True)
+        worker.run_forever()
+        return EXIT_OK
+    finally:
+        client.close()
+        outbox.close()
+        lock.release()
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from sync import enrollment, protocol
+    from sync.client import PlatformClient, Unreachable
+
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk enroll: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    cfg = loaded.config
+    api_url = args.platform or str(cfg.delivery_platform.api_url)
+    key = protocol.generate_signing_key()
+    client = PlatformClient(api_url, cfg.terminal.id, None,
+                            connect_timeout=cfg.sync.connect_timeout_seconds,
+                            read_timeout=cfg.sync.read_timeout_seconds)
+    try:
+        answer = client.enroll(args.code.replace(" ", "").replace("-", ""),
+                               protocol.encode_signing_public_key(key.public_key()))
+    except Unreachable as exc:
+        print(f"kiosk enroll: cannot reach {api_url}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        client.close()
+    if answer.status not in (200, 201):
+        print(f"kiosk enroll: refused by {api_url}: {answer.error}", file=sys.stderr)
+        return EXIT_FAILED
+    response = protocol.EnrollmentResponse.model_validate(answer.body)
+    # Keep the key only once the platform has accepted it: a failed attempt must not
+    # replace the key of an earlier, working enrollment.
+    enrollment.save_key(loaded.data_dir, key)
+    enrollment.save(loaded.data_dir, response, api_url)
+    print(f"enrolled terminal {response.terminal_id} with {api_url}")
+    if response.platform_public_key != cfg.delivery_platform.public_key:
+        index = [p.id for p in cfg.platforms].index(cfg.delivery_platform.id)
+        print(f"kiosk enroll: the platform's sealing key differs from platforms[{index}]"
+              f".public_key in {loaded.source or 'the demo configuration'}; set it to\n"
+              f"  public_key = \"{response.platform_public_key}\"", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status}
+    handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status,
+                "sync": cmd_sync, "enroll": cmd_enroll}
     return handlers[args.command](args)
 
 

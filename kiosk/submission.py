@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import identity, sealing
+from kiosk import identity, sealing, wake
 from kiosk.config import LoadedConfig
 from kiosk.petition import ATTACHMENT_ROLES, KINDS, Validation
 from kiosk.problems import Problem, errors
@@ -159,4 +159,6 @@ def confirm(outbox: Outbox, validation: Validation, attachments: list[Attachment
             loaded: LoadedConfig, taxonomy: Taxonomy, *,
             now: datetime | None = None) -> Receipt:
     """The durable step: returns only once the submission is committed to disk."""
-    return outbox.confirm(build(validation, attachments, loaded, taxonomy, now=now))
+    receipt = outbox.confirm(build(validation, attachments, loaded, taxonomy, now=now))
+    wake.notify(loaded.data_dir)  # the sync worker starts delivering at once
+    return receipt

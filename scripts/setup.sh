@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${KIOSK_EXTRAS:-ui,test}"
+EXTRAS="${KIOSK_EXTRAS:-ui,receiver,test}"
 DEBIAN_PACKAGES=(
   python3-venv            # python3 -m venv
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0

@@ -1,0 +1,406 @@
+"""Wire protocol v1 between a terminal and a receiving platform.
+
+Everything that crosses the wire is defined here and only here: paths, JSON
+schemas (pydantic), request signing, the sealing format, and how a terminal
+reads each answer (deliver / retry / set aside). The reference platform
+(`receiver/`) imports this module and nothing else of the kiosk's.
+
+Signing: RFC 9421 HTTP Message Signatures with the terminal's Ed25519 key
+(made at enrollment), covering the method, path, query, the RFC 9530
+Content-Digest of the body and the idempotency / upload headers, with `created`
+and a one-time `nonce` so the platform can refuse replays.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Annotated, Any, Literal
+
+import http_message_signatures as hms
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+from http_message_signatures import algorithms
+from pydantic import BaseModel, ConfigDict, Field
+
+# Sealing is part of the wire format: the platform opens what the terminal sealed.
+from kiosk.sealing import (  # noqa: F401  (re-exported for receiver/)
+    SealingError,
+    attachment_part,
+    decode_private_key,
+    decode_public_key,
+    encode_private_key,
+    encode_public_key,
+    generate_private_key,
+    seal,
+    unseal,
+)
+
+VERSION = 1
+API = "/api/v1"
+SUBMISSIONS = f"{API}/submissions"
+ENROLLMENTS = f"{API}/enrollments"
+LIMITS = f"{API}/limits"
+
+
+def attachment_path(sealed_digest: str) -> str:
+    return f"{API}/attachments/{sealed_digest}"
+
+
+def case_path(query_code: str) -> str:
+    return f"{API}/cases/{query_code}"
+
+
+def heartbeat_path(terminal_id: str) -> str:
+    return f"{API}/terminals/{terminal_id}/heartbeat"
+
+
+def content_path(terminal_id: str) -> str:
+    return f"{API}/terminals/{terminal_id}/content"
+
+
+# --- schemas --------------------------------------------------------------------------
+
+Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256, lower-case hex")]
+TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Kind = Literal["petition", "review", "re_review"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AttachmentRef(_Model):
+    sealed_digest: Digest
+    size: Annotated[int, Field(ge=1)]
+    role: Annotated[str, Field(max_length=32)]
+    media_type: Annotated[str, Field(max_length=64)]
+
+
+class SubmissionRequest(_Model):
+    """Body of POST /submissions. Only routing metadata is readable; the petition is
+    in `envelope`, sealed to the platform's key and bound to `submission_id`."""
+
+    submission_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
+    terminal_id: TerminalId
+    jurisdiction: Annotated[str, Field(max_length=200)]
+    kind: Kind
+    category: Annotated[str, Field(max_length=64)]
+    purpose: Annotated[str, Field(max_length=64)] | None = None
+    created_at: datetime
+    receipt_no: Annotated[str, Field(pattern=r"^\d{10}$")]
+    envelope: Annotated[str, Field(description="base64 of the sealed envelope")]
+    attachments: list[AttachmentRef] = []
+
+
+class SubmissionAccepted(_Model):
+    submission_id: str
+    case_no: str
+    query_code: str
+    received_at: datetime
+
+
+class ErrorBody(_Model):
+    """Every 4xx/5xx answer. `error` is a stable code; `message` is for people."""
+
+    error: str
+    message: str
+    missing: list[Digest] = []  # with error == "attachments_missing"
+
+
+class UploadStatus(_Model):
+    sealed_digest: Digest
+    received: int  # bytes stored so far; the next chunk starts here
+    complete: bool
+    size_limit: int
+
+
+class Limits(_Model):
+    max_attachment_bytes: int
+    max_attachments: int
+    max_envelope_bytes: int
+    chunk_bytes: int  # the upload chunk size the platform prefers
+
+
+CASE_STATUSES: dict[str, str] = {
+    "received": "已收到",
+    "accepted": "已受理",
+    "not_accepted": "不予受理",
+    "in_progress": "正在办理",
+    "answered": "已出具处理意见",
+    "closed": "已办结",
+    "withdrawn": "已撤回",
+}
+CaseStatusCode = Literal[
+    "received", "accepted", "not_accepted", "in_progress", "answered", "closed", "withdrawn"
+]
+
+
+class CaseEvent(_Model):
+    at: datetime
+    status: CaseStatusCode
+    status_label: str
+    note: str | None = None
+
+
+class CaseProgress(_Model):
+    case_no: str
+    query_code: str
+    kind: Kind
+    status: CaseStatusCode
+    status_label: str
+    received_at: datetime
+    updated_at: datetime
+    history: list[CaseEvent]
+
+
+class Heartbeat(_Model):
+    version: str
+    queue_depth: int
+    oldest_queued_age_seconds: int | None
+    needs_attention: int
+    at: datetime
+
+
+class HeartbeatAck(_Model):
+    received_at: datetime  # the platform's clock, so the terminal can report skew
+
+
+class Notice(_Model):
+    title: str
+    body: str
+
+
+class QrTarget(_Model):
+    platform_id: str
+    name: str
+    level: Literal["city", "county"]
+    kind: Literal["web", "wechat"]
+    url: str
+
+
+class TerminalContent(_Model):
+    """Content the platform publishes to a terminal, served with an ETag."""
+
+    version: int
+    notices: list[Notice] = []
+    qr_targets: list[QrTarget] = []
+    categories: list[dict[str, str]] = []
+    purposes: list[dict[str, str]] = []
+
+
+class EnrollmentRequest(_Model):
+    terminal_id: TerminalId
+    code: Annotated[str, Field(min_length=6, max_length=64)]
+    signing_public_key: Annotated[str, Field(description="base64 of a raw Ed25519 key")]
+
+
+class EnrollmentResponse(_Model):
+    terminal_id: str
+    platform_public_key: str  # X25519, base64: envelopes are sealed to it
+    enrolled_at: datetime
+
+
+# --- what a terminal does with an answer -----------------------------------------------
+
+Outcome = Literal["delivered", "retry", "refused"]
+
+# Transient: the same request may succeed later. 401/403 are the terminal's own
+# problem (clock, enrollment), never the item's, so they are retried (and alerted)
+# rather than setting the item aside.
+RETRYABLE = frozenset({401, 403, 408, 409, 425, 429, 500, 502, 503, 504})
+
+
+def outcome(status: int) -> Outcome:
+    if 200 <= status < 300:
+        return "delivered"
+    if status in RETRYABLE or status >= 500:
+        return "retry"
+    return "refused"  # 400, 404, 413, 422…: resending the same bytes cannot help
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+def generate_signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def encode_signing_public_key(key: Ed25519PublicKey) -> str:
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def decode_signing_public_key(text: str) -> Ed25519PublicKey:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not a base64 Ed25519 public key of 32 bytes") from exc
+
+
+def encode_signing_private_key(key: Ed25519PrivateKey) -> str:
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+def decode_signing_private_key(text: str) -> Ed25519PrivateKey:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        return Ed25519PrivateKey.from_private_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not a base64 Ed25519 private key of 32 bytes") from exc
+
+
+# --- signing ----------------------------------------------------------------------------
+
+SIGNATURE_LABEL = "kiosk"
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # older or newer `created` is refused
+_ALWAYS_COVERED = ("@method", "@path", "@query", "content-digest")
+_COVERED_IF_PRESENT = ("idempotency-key", "upload-offset", "upload-length")
+# keyid is read before verifying so an unknown terminal gets its own answer (403)
+_KEYID = re.compile(r';\s*keyid="([^"]+)"')
+
+
+class _KeyResolver(hms.HTTPSignatureKeyResolver):
+    def __init__(self, private: Ed25519PrivateKey | None = None,
+                 lookup: Callable[[str], Ed25519PublicKey | None] | None = None):
+        self._private = private
+        self._lookup = lookup
+
+    def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
+        assert self._private is not None
+        return self._private
+
+    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
+        key = self._lookup(key_id) if self._lookup else None
+        if key is None:
+            raise UnknownTerminal(key_id)
+        return key
+
+
+def sign_request(request: Any, terminal_id: str, key: Ed25519PrivateKey,
+                 now: datetime | None = None) -> None:
+    """Signs a `requests.PreparedRequest` in place (adds Content-Digest and Signature)."""
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    covered = _ALWAYS_COVERED + tuple(h for h in _COVERED_IF_PRESENT if h in request.headers)
+    hms.HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
+                          key_resolver=_KeyResolver(private=key)).sign(
+        request, key_id=terminal_id, created=now or datetime.now(UTC),
+        nonce=secrets.token_urlsafe(18), label=SIGNATURE_LABEL,
+        covered_component_ids=covered, body=body)
+
+
+class SignatureRefused(Exception):
+    """Why a request's signature is not accepted; `status` is the HTTP answer."""
+
+    status = 401
+    code = "signature_invalid"
+
+
+class UnknownTerminal(SignatureRefused):
+    status = 403
+    code = "terminal_unknown"
+
+
+class Unsigned(SignatureRefused):
+    code = "unsigned"
+
+
+class Stale(SignatureRefused):
+    code = "signature_stale"
+
+
+@dataclass(frozen=True)
+class VerifiedRequest:
+    terminal_id: str
+    nonce: str
+    created: datetime
+
+
+def verify_request(method: str, url: str, headers: Mapping[str, str], body: bytes,
+                   lookup_key: Callable[[str], Ed25519PublicKey | None],
+                   now: datetime | None = None) -> VerifiedRequest:
+    """Checks a request's signature; the caller still checks the nonce is new."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    if "signature" not in lower or "signature-input" not in lower:
+        raise Unsigned("request is not signed")
+    if "content-digest" not in lower:
+        raise Unsigned("request has no Content-Digest")
+    match = _KEYID.search(lower["signature-input"])
+    if match is None:
+        raise SignatureRefused("signature names no keyid")
+    if lookup_key(match.group(1)) is None:
+        raise UnknownTerminal(f"unknown terminal {match.group(1)!r}")
+    message = SimpleNamespace(method=method, url=url, headers=_CaseInsensitive(lower))
+    verifier = hms.HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
+                                       key_resolver=_KeyResolver(lookup=lookup_key))
+    verifier.max_clock_skew = MAX_CLOCK_SKEW  # terminal clocks drift; the library allows 5 s
+    required = _ALWAYS_COVERED + tuple(h for h in _COVERED_IF_PRESENT if h in lower)
+    try:
+        results = verifier.verify(message, max_age=MAX_CLOCK_SKEW,
+                                  require_components=required, body=body)
+    except SignatureRefused:
+        raise
+    except hms.HTTPMessageSignaturesException as exc:
+        text = str(exc) or "signature does not match the request"
+        if "maximum allowable age" in text or "in the future" in text:
+            raise Stale(text) from None
+        raise SignatureRefused(text) from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SignatureRefused(f"malformed signature: {exc}") from None
+    params = results[0].parameters
+    nonce, created = params.get("nonce"), params.get("created")
+    if not isinstance(nonce, str) or len(nonce) < 16 or not isinstance(created, int):
+        raise SignatureRefused("signature must carry a nonce and a created time")
+    created_at = datetime.fromtimestamp(created, UTC)
+    current = now or datetime.now(UTC)
+    if abs(current - created_at) > MAX_CLOCK_SKEW:
+        raise Stale("signature created too far from the platform's clock")
+    return VerifiedRequest(str(params.get("keyid")), nonce, created_at)
+
+
+class _CaseInsensitive(dict):
+    """The minimal header mapping the verifier needs (keys already lower-case)."""
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)

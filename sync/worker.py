@@ -1,0 +1,350 @@
+"""The sync worker: drains the outbox to the receiving platform, exactly once.
+
+- Sends in order, oldest first. A transient failure (network, timeout, 5xx, 408,
+  429, 409, 401/403) holds the whole queue back for a capped, jittered,
+  exponentially growing delay — at least the platform's Retry-After — and then
+  retries the same item, forever. Holding the queue keeps the order and spares
+  a platform that is already struggling.
+- A permanent refusal (400, 413, 422, …) sets that item aside as
+  `needs_attention` with the platform's reason; the queue behind it goes on.
+- The submission id is the Idempotency-Key, so a send repeated after a crash or
+  a lost answer yields the platform's stored answer, never a second case.
+- Wakes within a second of a new confirmation (kiosk.wake), sweeps on a timer,
+  sends heartbeats, pulls terminal content (ETag), purges delivered items after
+  the retention period.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kiosk import __version__, wake
+from kiosk.config import LoadedConfig
+from kiosk.store import Claimed, Outbox, StoreError
+from sync import protocol
+from sync.client import Answer, PlatformClient, Unreachable
+
+log = logging.getLogger("kiosk.sync")
+
+LOCK_FILE = "sync.lock"
+CONTENT_FILE = "content.json"
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with jitter; the platform's Retry-After is a floor.
+
+    The delay lives here, not in a retry library, because the worker's state
+    survives restarts in the outbox (next_attempt_at), not in a call stack."""
+
+    base: float = 1.0
+    cap: float = 300.0
+    failures: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next_delay(self, retry_after: float | None = None) -> float:
+        self.failures += 1
+        ceiling = min(self.cap, self.base * 2 ** min(self.failures - 1, 30))
+        delay = ceiling / 2 + self.rng.uniform(0, ceiling / 2)  # "equal jitter"
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, 3600.0))
+        return delay
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class Timers:
+    heartbeat_seconds: float = 60.0
+    content_seconds: float = 300.0
+    sweep_seconds: float = 30.0  # a lost wake-up costs at most this long
+    purge_seconds: float = 3600.0
+
+
+class WorkerLock:
+    """One worker per data directory: an exclusive flock, released by the kernel if
+    the worker dies, so a crash never leaves a stale lock behind."""
+
+    def __init__(self, data_dir: Path):
+        self.path = data_dir / LOCK_FILE
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self._fd)
+            raise AlreadyRunning(
+                f"another sync worker is already running on {data_dir} (pid {holder})") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        os.close(self._fd)
+
+
+def _wire_body(item: Claimed) -> protocol.SubmissionRequest:
+    return protocol.SubmissionRequest(
+        submission_id=item.submission_id,
+        terminal_id=item.terminal_id,
+        jurisdiction=item.jurisdiction,
+        kind=item.kind,  # type: ignore[arg-type]
+        category=item.category,
+        purpose=item.purpose,
+        created_at=item.created_at,
+        receipt_no=item.receipt_no,
+        envelope=base64.b64encode(item.envelope).decode(),
+        attachments=[
+            protocol.AttachmentRef(sealed_digest=a.sealed_digest, size=a.size, role=a.role,
+                                   media_type=a.media_type)
+            for a in item.attachments
+        ],
+    )
+
+
+class _Transient(Exception):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _Refused(Exception):
+    pass
+
+
+class SyncWorker:
+    def __init__(self, loaded: LoadedConfig, outbox: Outbox, client: PlatformClient, *,
+                 timers: Timers | None = None, backoff: Backoff | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.loaded = loaded
+        self.outbox = outbox
+        self.client = client
+        self.timers = timers or Timers()
+        self.backoff = backoff or Backoff()
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.blocked_until = 0.0  # monotonic: the queue waits for the platform until then
+        self._chunk_bytes: int | None = None
+        self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
+
+    # --- one item ------------------------------------------------------------------------
+
+    def _upload(self, item: Claimed, only: set[str] | None = None) -> None:
+        for att in item.attachments:
+            if only is not None and att.sealed_digest not in only:
+                continue
+            status = self._status_of(self.client.upload_status(att.sealed_digest))
+            if status.complete:
+                continue
+            data = self.outbox.read_attachment(item.submission_id, att.digest)
+            offset = status.received
+            chunk = self._chunk_size()
+            for _ in range(len(data) // chunk + 8):  # bounded: a mismatch re-reads the offset
+                if offset >= len(data):
+                    break
+                answer = self.client.upload_chunk(att.sealed_digest, offset, len(data),
+                                                  data[offset:offset + chunk])
+                if answer.status == 409:  # the platform has a different offset: resume there
+                    offset = self._status_of(self.client.upload_status(att.sealed_digest)).received
+                    continue
+                status = self._status_of(answer)
+                offset = status.received
+                if status.complete:
+                    break
+            else:
+                raise _Transient(f"upload of an attachment did not complete ({offset} bytes)")
+
+    def _status_of(self, answer: Answer) -> protocol.UploadStatus:
+        self._judge(answer, what="attachment upload")
+        return protocol.UploadStatus.model_validate(answer.body)
+
+    def _chunk_size(self) -> int:
+        if self._chunk_bytes is None:
+            answer = self.client.limits()
+            self._judge(answer, what="limits")
+            self._chunk_bytes = protocol.Limits.model_validate(answer.body).chunk_bytes
+        return self._chunk_bytes
+
+    def _judge(self, answer: Answer, *, what: str) -> None:
+        verdict = protocol.outcome(answer.status)
+        if verdict == "retry":
+            raise _Transient(f"{what}: {answer.error}",
+                             protocol.retry_after_seconds(answer.headers.get("Retry-After")))
+        if verdict == "refused":
+            raise _Refused(f"{what}: {answer.error}")
+
+    def deliver(self, item: Claimed) -> protocol.SubmissionAccepted:
+        self._upload(item)
+        body = _wire_body(item)
+        answer = self.client.submit(body)
+        if answer.status == 409 and isinstance(answer.body, dict) and \
+                answer.body.get("error") == "attachments_missing":
+            self._upload(item, only=set(answer.body.get("missing") or []))
+            answer = self.client.submit(body)
+        self._judge(answer, what="submission")
+        return protocol.SubmissionAccepted.model_validate(answer.body)
+
+    def step(self) -> bool:
+        """Sends at most one item. False when nothing is due or the queue is held back."""
+        if self.clock() < self.blocked_until:
+            return False
+        item = self.outbox.claim_next()
+        if item is None:
+            return False
+        try:
+            accepted = self.deliver(item)
+        except (Unreachable, _Transient) as exc:
+            retry_after = getattr(exc, "retry_after", None)
+            delay = self.backoff.next_delay(retry_after)
+            self.blocked_until = self.clock() + delay
+            self.outbox.mark_retry(item.submission_id, str(exc),
+                                   datetime.now(UTC) + timedelta(seconds=delay))
+            log.warning("delivery of receipt %s will be retried in %.1f s: %s",
+                        item.receipt_no, delay, exc)
+            return False
+        except _Refused as exc:
+            self.outbox.mark_needs_attention(item.submission_id, str(exc))
+            log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
+            return True
+        except StoreError as exc:  # its sealed file is damaged: sending cannot help
+            self.outbox.mark_needs_attention(item.submission_id, f"local store: {exc}")
+            log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
+            return True
+        except ValueError as exc:  # an answer that is not what the protocol says
+            delay = self.backoff.next_delay()
+            self.blocked_until = self.clock() + delay
+            self.outbox.mark_retry(item.submission_id, f"unexpected answer: {exc}",
+                                   datetime.now(UTC) + timedelta(seconds=delay))
+            return False
+        self.backoff.reset()
+        self.outbox.mark_delivered(item.submission_id, accepted.case_no, accepted.query_code,
+                                   at=accepted.received_at)
+        log.info("receipt %s delivered as case %s", item.receipt_no, accepted.case_no)
+        return True
+
+    def drain(self) -> int:
+        """Sends everything that can be sent now; returns how many were handled."""
+        handled = 0
+        while not self.stop_event.is_set() and self.step():
+            handled += 1
+        return handled
+
+    # --- housekeeping --------------------------------------------------------------------
+
+    def _due(self, name: str, every: float) -> bool:
+        if self.clock() - self._last[name] >= every:
+            self._last[name] = self.clock()
+            return True
+        return False
+
+    def heartbeat(self) -> None:
+        st = self.outbox.status()
+        age = st.oldest_queued_age
+        beat = protocol.Heartbeat(
+            version=__version__,
+            queue_depth=st.counts.get("queued", 0) + st.counts.get("sending", 0),
+            oldest_queued_age_seconds=None if age is None else int(age.total_seconds()),
+            needs_attention=st.counts.get("needs_attention", 0),
+            at=datetime.now(UTC),
+        )
+        try:
+            answer = self.client.heartbeat(beat)
+        except Unreachable as exc:
+            log.info("heartbeat not sent: %s", exc)
+            return
+        if answer.status >= 300:
+            log.info("heartbeat refused: %s", answer.error)
+        alert_after = timedelta(minutes=self.loaded.config.sync.alert_oldest_after_minutes)
+        if age is not None and age > alert_after:
+            log.warning("the oldest queued submission has waited %s (alert after %s)",
+                        age, alert_after)
+
+    def pull_content(self) -> None:
+        path = self.loaded.data_dir / CONTENT_FILE
+        try:
+            current = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            current = {}
+        try:
+            answer = self.client.content(current.get("etag"))
+        except Unreachable as exc:
+            log.info("content not refreshed: %s", exc)
+            return
+        if answer.status == 304 or answer.status >= 300:
+            return
+        try:
+            content = protocol.TerminalContent.model_validate(answer.body)
+        except ValueError as exc:
+            log.warning("content from the platform refused: %s", exc)
+            return
+        record = {"etag": answer.headers.get("ETag"), "fetched_at": datetime.now(UTC).isoformat(),
+                  "content": content.model_dump(mode="json")}
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(record, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        log.info("terminal content updated to version %s", content.version)
+
+    def housekeeping(self) -> None:
+        if self._due("heartbeat", self.timers.heartbeat_seconds):
+            self.heartbeat()
+        if self._due("content", self.timers.content_seconds):
+            self.pull_content()
+        if self._due("purge", self.timers.purge_seconds):
+            days = self.loaded.config.sync.retention_days
+            purged = self.outbox.purge_delivered(timedelta(days=days))
+            if purged:
+                log.info("purged %d delivered submissions older than %d days", purged, days)
+
+    # --- loops ---------------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """`kiosk sync --once`: True when nothing is left queued."""
+        self.outbox.requeue_stale_sending()
+        self.drain()
+        self.housekeeping()
+        status = self.outbox.status()
+        return status.counts.get("queued", 0) + status.counts.get("sending", 0) == 0
+
+    def run_forever(self) -> None:
+        self.outbox.requeue_stale_sending()
+        listener = wake.WakeListener(self.loaded.data_dir)
+        try:
+            while not self.stop_event.is_set():
+                self.drain()
+                self.housekeeping()
+                listener.wait(self._sleep_seconds())
+        finally:
+            listener.close()
+
+    def _sleep_seconds(self) -> float:
+        wait = self.timers.sweep_seconds
+        now = self.clock()
+        if self.blocked_until > now:
+            wait = min(wait, self.blocked_until - now)
+        else:
+            due = self.outbox.next_due_at()
+            if due is not None:
+                wait = min(wait, (due - datetime.now(UTC)).total_seconds())
+        for name, every in (("heartbeat", self.timers.heartbeat_seconds),
+                            ("content", self.timers.content_seconds)):
+            wait = min(wait, self._last[name] + every - now)
+        return max(0.05, wait)
