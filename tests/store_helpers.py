@@ -1,0 +1,58 @@
+"""Submissions for store tests: random opaque bytes standing in for sealed data."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.store import NewSubmission, SealedAttachment
+
+
+def sealed_attachment(size: int = 1000, role: str = "evidence") -> SealedAttachment:
+    plaintext_digest = hashlib.sha256(os.urandom(32)).hexdigest()
+    return SealedAttachment(role, "image/jpeg", plaintext_digest, os.urandom(size))
+
+
+def new_submission(
+    *,
+    attachments: int | list[SealedAttachment] = 0,
+    created_at: datetime | None = None,
+    kind: str = "petition",
+    envelope: bytes | None = None,
+    submission_id: str | None = None,
+) -> NewSubmission:
+    if isinstance(attachments, int):
+        attachments = [sealed_attachment(500 + 100 * i) for i in range(attachments)]
+    return NewSubmission(
+        submission_id=submission_id or str(uuid.uuid4()),
+        kind=kind,
+        category="labour",
+        purpose="demand",
+        terminal_id="T-0001",
+        jurisdiction="演示县",
+        created_at=created_at or datetime.now(UTC),
+        envelope=envelope if envelope is not None else os.urandom(2000),
+        receipt_fields={"applicant_name": "王*兰", "kind_label": "信访事项"},
+        attachments=attachments,
+    )
+
+
+def files_under(attachments_dir: Path) -> set[str]:
+    """Every file below the attachments directory, relative to it, except the lock."""
+    return {
+        str(p.relative_to(attachments_dir))
+        for p in attachments_dir.rglob("*")
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def count_rows(db_path: Path, table: str) -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
