@@ -221,7 +221,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from kiosk.store import Outbox, StoreError
     from sync import enrollment
     from sync.client import PlatformClient
-    from sync.worker import AlreadyRunning, SyncWorker, WorkerLock
+    from sync.worker import AlreadyRunning, Backoff, SyncWorker, Timers, WorkerLock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -246,7 +246,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
                             enrolled.signing_key,
                             connect_timeout=cfg.sync.connect_timeout_seconds,
                             read_timeout=cfg.sync.read_timeout_seconds)
-    worker = SyncWorker(loaded, outbox, client)
+    worker = SyncWorker(loaded, outbox, client,
+                        timers=Timers(heartbeat_seconds=cfg.sync.heartbeat_seconds),
+                        backoff=Backoff(base=cfg.sync.backoff_base_seconds,
+                                        cap=cfg.sync.backoff_cap_seconds))
     try:
         if args.once:
             return EXIT_OK if worker.run_once() else EXIT_FAILED

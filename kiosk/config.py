@@ -91,6 +91,10 @@ class Idle(_Strict):
 class Sync(_Strict):
     connect_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     read_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    # Capped exponential backoff between attempts while the platform cannot be reached.
+    backoff_base_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    backoff_cap_seconds: Annotated[float, Field(ge=1, le=3600)] = 300.0
+    heartbeat_seconds: Annotated[float, Field(ge=5, le=3600)] = 60.0
     alert_oldest_after_minutes: Annotated[int, Field(ge=1)] = 24 * 60
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
 

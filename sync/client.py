@@ -8,6 +8,7 @@ and every request signed with the terminal's key. Network failures surface as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -25,7 +26,7 @@ class Unreachable(Exception):
 class Answer:
     status: int
     body: Any  # parsed JSON, or None
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive
 
     @property
     def error(self) -> str:
@@ -72,7 +73,7 @@ class PlatformClient:
             parsed = response.json() if response.content else None
         except ValueError:
             parsed = None
-        return Answer(response.status_code, parsed, dict(response.headers))
+        return Answer(response.status_code, parsed, response.headers)
 
     # --- the calls of wire protocol v1 ---------------------------------------------------
 

@@ -1,0 +1,76 @@
+"""Drain throughput: 2,000 queued submissions delivered to a local reference platform.
+
+Prints submissions per second beside the ceiling the same server reaches with
+empty POSTs (no signature check, no database), from one client connection.
+Goal: >= 200 per second and within 2x of the ceiling.
+
+    .venv/bin/python bench/drain.py [--count 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.store import Outbox  # noqa: E402
+from sync import enrollment  # noqa: E402
+from sync.client import PlatformClient  # noqa: E402
+from sync.worker import SyncWorker  # noqa: E402
+from tests.receiver_helpers import issue_code, running_receiver  # noqa: E402
+from tests.sync_helpers import make_terminal  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kiosk-drain-") as tmp, \
+            running_receiver(Path(tmp) / "platform") as rx:
+        term = make_terminal(Path(tmp), rx.api_url, rx.platform_public_key)
+        enrolled = term.kiosk("enroll", "--code", issue_code(rx, term.terminal_id))
+        assert enrolled.returncode == 0, enrolled.stderr
+
+        started = time.perf_counter()
+        term.queue(args.count)
+        queued_s = time.perf_counter() - started
+
+        loaded = term.loaded()
+        cfg = loaded.config
+        client = PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
+                                enrollment.load(loaded.data_dir).signing_key)
+        with Outbox.open(loaded.data_dir) as outbox:
+            worker = SyncWorker(loaded, outbox, client)
+            started = time.perf_counter()
+            sent = worker.drain()
+            drain_s = time.perf_counter() - started
+            left = outbox.status().counts["queued"]
+        client.close()
+
+        session = requests.Session()
+        url = rx.url + "/api/v1/bench-empty"
+        session.post(url, data=b"")  # connect first
+        started = time.perf_counter()
+        for _ in range(args.count):
+            session.post(url, data=b"")
+        ceiling_s = time.perf_counter() - started
+
+    rate = sent / drain_s
+    ceiling = args.count / ceiling_s
+    print(f"queued {args.count} submissions in {queued_s:.1f} s "
+          f"({args.count / queued_s:.0f}/s, each sealed and confirmed)")
+    print(f"drained {sent} in {drain_s:.2f} s: {rate:.0f} submissions/s ({left} left queued)")
+    print(f"ceiling, empty POSTs to the same server: {ceiling:.0f} requests/s")
+    print(f"ratio ceiling / drain: {ceiling / rate:.2f}x  (goal: >= 200/s and <= 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Exactly once, whatever fails: 300 queued submissions delivered through receiver
+crashes, sync-worker crashes, a maintenance stretch answering 503 with Retry-After,
+and a stretch where the platform hangs past the terminal's read timeout."""
+
+import json
+import random
+import signal
+import sqlite3
+import time
+
+from kiosk.store import Outbox
+from tests.receiver_helpers import ReceiverProcess, issue_code
+from tests.sync_helpers import make_terminal, stop, wait_for
+
+COUNT = 300
+
+
+def test_exactly_once_through_kills_and_faults(tmp_path):
+    rng = random.Random(20261126)
+    rx = ReceiverProcess(tmp_path / "platform").start()
+    worker = None
+    try:
+        term = make_terminal(tmp_path, rx.api_url, rx.platform_public_key, read_timeout=1.0,
+                             backoff_cap=1.5)
+        assert term.kiosk("enroll", "--code", issue_code(rx, term.terminal_id)).returncode == 0
+        receipts = term.queue(COUNT, with_attachment_every=30)
+        # A slow platform (~40 ms a submission) keeps delivery going long enough for
+        # every fault below to land in the middle of it.
+        rx.cli("fault", "slow", "--seconds", "0.04")
+        worker = term.start_sync()
+
+        faults = ["receiver"] * 3 + ["worker"] * 5 + ["maintenance", "hang"]
+        rng.shuffle(faults)
+        log = []
+        for fault in faults:
+            time.sleep(rng.uniform(0.3, 1.2))
+            delivered = term.status()["counts"]["delivered"]
+            log.append((fault, delivered))
+            if fault == "receiver":
+                rx.kill()  # SIGKILL
+                time.sleep(rng.uniform(0.1, 0.8))
+                rx.start()
+            elif fault == "worker":
+                worker.send_signal(signal.SIGKILL)
+                worker.wait(10)
+                time.sleep(rng.uniform(0.0, 0.5))
+                worker = term.start_sync()
+            elif fault == "maintenance":
+                rx.cli("maintenance", "on", "--retry-after", "1")
+                time.sleep(2.5)
+                rx.cli("maintenance", "off")
+            elif fault == "hang":
+                rx.cli("fault", "hang", "--seconds", "2")  # read timeout is 1 s
+                time.sleep(3)
+                rx.cli("fault", "slow", "--seconds", "0.04")
+        rx.cli("fault", "clear")
+        print("faults (kind, delivered when it struck):", log)
+        assert log[0][1] < COUNT and log[-1][1] < COUNT, "faults must land mid-delivery"
+
+        wait_for(lambda: term.status()["counts"]["delivered"] == COUNT, 180,
+                 interval=0.5, what="all submissions delivered")
+        status = term.status()
+        assert status["counts"]["queued"] == 0 and status["counts"]["sending"] == 0
+        assert status["counts"]["needs_attention"] == 0
+        assert stop(worker) == 0
+        worker = None
+
+        cases = json.loads(rx.cli("cases", "--json").stdout)
+        assert len(cases) == COUNT
+        assert len({c["submission_id"] for c in cases}) == COUNT
+        assert len({c["case_no"] for c in cases}) == COUNT
+        by_receipt = {c["receipt_no"]: c["case_no"] for c in cases}
+        assert sorted(by_receipt) == sorted(receipts)
+        with Outbox.open(term.data_dir) as outbox:
+            for receipt in receipts:
+                assert outbox.find_by_receipt(receipt).case_no == by_receipt[receipt]
+        conn = sqlite3.connect(rx.data_dir / "receiver.db")
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+        rx.stop()
