@@ -1,0 +1,524 @@
+"""The receiving platform's HTTP API (wire protocol v1), as a FastAPI application.
+
+Every `/api/v1` request except enrollment must carry a valid RFC 9421 signature
+of an enrolled, non-revoked terminal with a nonce never seen before; a request
+about a terminal (heartbeat, content, a submission's `terminal_id`) must be
+signed by that terminal. A refusal answers `ErrorBody` and changes nothing.
+
+Endpoints are plain functions, so FastAPI runs them in its threadpool: a slow
+disk or a held SQLite lock never stalls the event loop. The body is read (and
+size-limited) by an async dependency first, because the signature covers it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from receiver import __version__, keys
+from receiver.faults import Switches
+from receiver.store import DigestMismatch as _DigestMismatch
+from receiver.store import EnrollmentRefused, Store
+from receiver.store import OffsetMismatch as _OffsetMismatch
+from receiver.store import UploadOverrun as _UploadOverrun
+from sync import protocol
+
+log = logging.getLogger("receiver")
+access_log = logging.getLogger("receiver.access")
+
+MiB = 1024 * 1024
+# A sealed attachment is its plaintext plus 52 bytes (marker, HPKE key, tag); the
+# terminal allows 20 MiB of plaintext, so the sealed limit leaves room for that.
+SEALING_ALLOWANCE = 1024
+LIMITS = protocol.Limits(
+    max_attachment_bytes=20 * MiB + SEALING_ALLOWANCE,
+    max_attachments=50,
+    max_envelope_bytes=4 * MiB,
+    chunk_bytes=1 * MiB,
+)
+# Largest request body read at all: a whole attachment in one PUT, or a submission
+# whose envelope (base64: 4/3 of its size) is at the limit, with room for metadata.
+MAX_BODY = max(LIMITS.max_attachment_bytes, LIMITS.max_envelope_bytes * 4 // 3) + 256 * 1024
+IN_PROGRESS_RETRY_AFTER = 1
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    """A refusal: answered as `ErrorBody` JSON with this status and headers."""
+
+    def __init__(self, status: int, error: str, message: str, *,
+                 missing: list[str] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = protocol.ErrorBody(error=error, message=message, missing=missing or [])
+        self.headers = headers or {}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body.model_dump(mode="json"), status_code=self.status,
+                            headers=self.headers)
+
+    def json_text(self) -> str:
+        return self.body.model_dump_json()
+
+
+def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": protocol.ErrorBody} for code in codes}
+
+
+_SIGNED = (400, 401, 403, 413, 503)
+
+
+class _Claims:
+    """Idempotency keys being processed in this process right now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: set[str] = set()
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._lock:
+            if key in self._held:
+                raise ApiError(409, "in_progress",
+                               "a request with this Idempotency-Key is still being processed",
+                               headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER)})
+            self._held.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.discard(key)
+
+
+class _Gate:
+    """ASGI middleware: planned maintenance (503 + Retry-After) and a body-free access log.
+
+    The log shows method, path, status and time only; a query code in a path is
+    masked because it opens a citizen's case."""
+
+    def __init__(self, app: ASGIApp, switches: Switches):
+        self.app = app
+        self.switches = switches
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        path: str = scope["path"]
+        maintenance = self.switches.maintenance() if path.startswith(protocol.API) else None
+        try:
+            if maintenance is not None:
+                await ApiError(503, "maintenance", "the platform is down for planned maintenance",
+                               headers={"Retry-After": str(maintenance.retry_after)}
+                               ).response()(scope, receive, send_status)
+            else:
+                await self.app(scope, receive, send_status)
+        finally:
+            access_log.info("%s %s %d %.1f ms", scope["method"], _loggable(path), status,
+                            (time.perf_counter() - started) * 1000)
+
+
+def _loggable(path: str) -> str:
+    prefix = protocol.case_path("")
+    if path.startswith(prefix) and len(path) > len(prefix) + 2:
+        return path[:len(prefix) + 2] + "***"
+    return path
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > MAX_BODY:
+            raise ApiError(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+        parts.append(part)
+    return b"".join(parts)
+
+
+def _signed_url(request: Request) -> str:
+    # The signature covers @path and @query as sent: rebuild them from the raw target.
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string") or b""
+    host = request.headers.get("host") or "localhost"
+    url = f"{request.url.scheme}://{host}{raw_path.decode('latin-1')}"
+    return url + ("?" + query.decode("latin-1") if query else "")
+
+
+def _parse(model: type[M], body: bytes) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        # Locations and reasons only: the input values may be personal data.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)[:10])
+        raise ApiError(422, "invalid_body", f"the body is not a valid {model.__name__}: "
+                                            f"{problems}") from None
+
+
+def _request_sha256(req: protocol.SubmissionRequest) -> str:
+    # Over the parsed request, so a terminal that re-serialises the same submission
+    # differently (key order, spacing, time zone notation) still matches.
+    return hashlib.sha256(req.model_dump_json().encode()).hexdigest()
+
+
+def _json_body(model: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}}
+
+
+_OCTETS = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+_REQUEST_MODELS = (protocol.EnrollmentRequest, protocol.SubmissionRequest, protocol.Heartbeat)
+
+DESCRIPTION = """\
+Reference receiving platform for the online-petition kiosk (网上信访自助服务区).
+
+Every `/api/v1` request except `POST /api/v1/enrollments` carries an RFC 9421
+HTTP Message Signature (label `kiosk`, Ed25519, `keyid` = terminal id) covering
+`@method`, `@path`, `@query`, `content-digest` (RFC 9530) and, when present,
+`idempotency-key`, `upload-offset` and `upload-length`, with `created` (within
+5 minutes of the platform's clock) and a `nonce` used once. Refusals:
+401 `unsigned` / `signature_invalid` / `signature_stale` / `signature_replayed`,
+403 `terminal_unknown` (unknown or revoked) / `terminal_mismatch`.
+
+Every error answers an `ErrorBody`. During planned maintenance every `/api/v1`
+request answers 503 `maintenance` with `Retry-After`.
+"""
+
+
+def create_app(data_dir: Path, *,
+               platform_private_key: X25519PrivateKey | None = None) -> FastAPI:
+    """The platform on `data_dir`; its key there is made on first use unless one is given."""
+    data_dir = Path(data_dir)
+    store = Store(data_dir)
+    if platform_private_key is None:
+        platform_private_key, made = keys.load_or_create(data_dir)
+        if made:
+            log.warning("made a new platform key pair in the data directory; public key %s",
+                        keys.public_text(platform_private_key))
+    platform_public = keys.public_text(platform_private_key)
+    switches = Switches(data_dir)
+    claims = _Claims()
+
+    app = FastAPI(title=f"kiosk-receiver (wire protocol v{protocol.VERSION})", version=__version__,
+                  description=DESCRIPTION, docs_url=None, redoc_url=None)
+    app.state.store = store
+    app.state.switches = switches
+    app.add_middleware(_Gate, switches=switches)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return exc.response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return ApiError(exc.status_code, codes.get(exc.status_code, "http_error"),
+                        str(exc.detail), headers=dict(exc.headers or {})).response()
+
+    @app.exception_handler(Exception)
+    async def _crashed(_request: Request, exc: Exception) -> JSONResponse:
+        # The traceback is logged by the server; the terminal retries a 500.
+        return ApiError(500, "internal_error", "the platform failed; try again later").response()
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors()[:10])
+        return ApiError(422, "invalid_request", problems).response()
+
+    # --- signatures ----------------------------------------------------------------------
+
+    def lookup_key(terminal_id: str) -> Ed25519PublicKey | None:
+        text = store.signing_key(terminal_id)
+        return protocol.decode_signing_public_key(text) if text else None
+
+    def authenticate(request: Request, body: bytes) -> protocol.VerifiedRequest:
+        cache: dict[str, Ed25519PublicKey | None] = {}
+
+        def lookup(terminal_id: str) -> Ed25519PublicKey | None:
+            if terminal_id not in cache:  # verify_request asks twice
+                cache[terminal_id] = lookup_key(terminal_id)
+            return cache[terminal_id]
+
+        try:
+            verified = protocol.verify_request(request.method, _signed_url(request),
+                                               request.headers, body, lookup)
+        except protocol.SignatureRefused as exc:
+            raise ApiError(exc.status, exc.code, str(exc) or exc.code) from None
+        if not store.use_nonce(verified.terminal_id, verified.nonce):
+            raise ApiError(401, "signature_replayed", "this signature's nonce was already used")
+        return verified
+
+    def same_terminal(signer: protocol.VerifiedRequest, terminal_id: str) -> None:
+        if signer.terminal_id != terminal_id:
+            raise ApiError(403, "terminal_mismatch",
+                           f"signed by terminal {signer.terminal_id!r}, not {terminal_id!r}")
+
+    # --- enrollment ----------------------------------------------------------------------
+
+    @app.post(protocol.ENROLLMENTS, status_code=201, response_model=protocol.EnrollmentResponse,
+              responses=_error_responses(403, 413, 422, 503), openapi_extra=_json_body(
+                  "EnrollmentRequest"), summary="Bind a terminal's signing key (unsigned)")
+    def enroll(body: bytes = Depends(_read_body)) -> protocol.EnrollmentResponse:
+        req = _parse(protocol.EnrollmentRequest, body)
+        try:
+            protocol.decode_signing_public_key(req.signing_public_key)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_body", str(exc)) from None
+        try:
+            enrolled_at = store.enroll(req.terminal_id, req.code, req.signing_public_key)
+        except EnrollmentRefused:
+            raise ApiError(403, "enrollment_refused",
+                           "the enrollment code is wrong, already used or expired; "
+                           "ask the platform operator for a new one") from None
+        log.info("terminal %s enrolled", req.terminal_id)
+        return protocol.EnrollmentResponse(terminal_id=req.terminal_id,
+                                           platform_public_key=platform_public,
+                                           enrolled_at=enrolled_at)
+
+    # --- limits --------------------------------------------------------------------------
+
+    @app.get(protocol.LIMITS, response_model=protocol.Limits,
+             responses=_error_responses(*_SIGNED), summary="The platform's size limits")
+    def limits(request: Request, body: bytes = Depends(_read_body)) -> protocol.Limits:
+        authenticate(request, body)
+        return LIMITS
+
+    # --- attachments ---------------------------------------------------------------------
+
+    def check_digest(sealed_digest: str) -> None:
+        if len(sealed_digest) != 64 or any(c not in "0123456789abcdef" for c in sealed_digest):
+            raise ApiError(400, "bad_request", "an attachment is named by the lower-case hex "
+                                               "sha256 of its sealed bytes")
+
+    def upload_status(upload: Any) -> protocol.UploadStatus:
+        return protocol.UploadStatus(sealed_digest=upload.sealed_digest, received=upload.received,
+                                     complete=upload.complete,
+                                     size_limit=LIMITS.max_attachment_bytes)
+
+    @app.get(protocol.attachment_path("{sealed_digest}"), response_model=protocol.UploadStatus,
+             responses=_error_responses(*_SIGNED), summary="How much of an attachment is here")
+    def attachment_status(sealed_digest: str, request: Request,
+                          body: bytes = Depends(_read_body)) -> protocol.UploadStatus:
+        authenticate(request, body)
+        check_digest(sealed_digest)
+        return upload_status(store.upload_status(sealed_digest))
+
+    @app.put(protocol.attachment_path("{sealed_digest}"), response_model=protocol.UploadStatus,
+             responses=_error_responses(*_SIGNED, 409, 422), openapi_extra=_OCTETS,
+             summary="Append a chunk of an attachment at Upload-Offset")
+    def attachment_put(sealed_digest: str, request: Request,
+                       upload_offset: str | None = Header(None, alias="Upload-Offset"),
+                       upload_length: str | None = Header(None, alias="Upload-Length"),
+                       body: bytes = Depends(_read_body)) -> protocol.UploadStatus:
+        authenticate(request, body)
+        check_digest(sealed_digest)
+        if not (upload_offset or "").isdigit() or not (upload_length or "").isdigit():
+            raise ApiError(400, "bad_request",
+                           "Upload-Offset and Upload-Length must be non-negative integers")
+        offset, total = int(upload_offset or 0), int(upload_length or 0)
+        if total > LIMITS.max_attachment_bytes:
+            raise ApiError(413, "too_large", f"an attachment may have at most "
+                                             f"{LIMITS.max_attachment_bytes} bytes")
+        if total < 1:
+            raise ApiError(400, "bad_request", "Upload-Length must be at least 1")
+        try:
+            return upload_status(store.put_chunk(sealed_digest, offset, total, body))
+        except _OffsetMismatch as exc:
+            raise ApiError(409, "upload_offset_mismatch",
+                           f"the platform holds {exc.received} bytes of this attachment; "
+                           f"send the chunk at offset {exc.received}",
+                           headers={"Upload-Offset": str(exc.received)}) from None
+        except _UploadOverrun:
+            raise ApiError(400, "bad_request", "the chunk goes past Upload-Length") from None
+        except _DigestMismatch:
+            raise ApiError(422, "digest_mismatch", "the uploaded bytes do not have the sha256 "
+                                                   "named in the path; they were discarded"
+                           ) from None
+
+    # --- submissions ---------------------------------------------------------------------
+
+    async def submission_body(request: Request) -> bytes:
+        body = await _read_body(request)
+        fault = switches.fault()
+        if fault is not None and fault.mode == "hang":
+            await anyio.sleep(fault.seconds)  # asleep in the event loop: no worker held
+        return body
+
+    def decode_envelope(req: protocol.SubmissionRequest) -> tuple[bytes, ApiError | None]:
+        """The sealed envelope, or a permanent reason (size, form) to refuse the request."""
+        try:
+            sealed = base64.b64decode(req.envelope, validate=True)
+        except (binascii.Error, ValueError):
+            return b"", ApiError(422, "envelope_invalid", "the envelope is not base64")
+        if len(sealed) > LIMITS.max_envelope_bytes:
+            return sealed, ApiError(413, "too_large", f"a sealed envelope may have at most "
+                                                      f"{LIMITS.max_envelope_bytes} bytes")
+        if len(req.attachments) > LIMITS.max_attachments:
+            return sealed, ApiError(413, "too_many_attachments", f"a submission may list at "
+                                                                 f"most {LIMITS.max_attachments}")
+        return sealed, None
+
+    def check_content(req: protocol.SubmissionRequest, sealed: bytes) -> ApiError | None:
+        """A permanent reason to refuse what the envelope and attachments hold, or None."""
+        try:
+            plain = protocol.unseal(sealed, platform_private_key, req.submission_id, "envelope")
+        except protocol.SealingError:
+            return ApiError(422, "envelope_invalid", "the envelope cannot be opened with this "
+                                                     "platform's key for this submission id")
+        try:
+            inner = json.loads(plain)
+        except ValueError:
+            inner = None
+        if (not isinstance(inner, dict) or inner.get("submission_id") != req.submission_id
+                or inner.get("terminal_id") != req.terminal_id):
+            return ApiError(422, "envelope_invalid", "the envelope's submission id or terminal "
+                                                     "does not match the request")
+        sizes = store.attachment_sizes([a.sealed_digest for a in req.attachments])
+        wrong = [a.sealed_digest for a in req.attachments if sizes.get(a.sealed_digest) != a.size]
+        if wrong:
+            return ApiError(422, "attachment_size_mismatch",
+                            f"the uploaded size of {', '.join(wrong)} differs from the size listed")
+        return None
+
+    def replay(stored: Any, request_sha256: str) -> Response:
+        if stored.request_sha256 != request_sha256:
+            raise ApiError(422, "idempotency_key_reused",
+                           "this Idempotency-Key was used for a different request")
+        return Response(stored.body, status_code=stored.status, media_type="application/json")
+
+    @app.post(protocol.SUBMISSIONS, status_code=201, response_model=protocol.SubmissionAccepted,
+              responses=_error_responses(*_SIGNED, 409, 422), openapi_extra=_json_body(
+                  "SubmissionRequest"), summary="Deliver a sealed submission, exactly once")
+    def submit(request: Request,
+               idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+               body: bytes = Depends(submission_body)) -> Response:
+        signer = authenticate(request, body)
+        req = _parse(protocol.SubmissionRequest, body)
+        same_terminal(signer, req.terminal_id)
+        if not idempotency_key:
+            raise ApiError(400, "idempotency_key_missing", "send Idempotency-Key: <submission id>")
+        if idempotency_key != req.submission_id:
+            raise ApiError(400, "idempotency_key_mismatch",
+                           "Idempotency-Key must equal the body's submission_id")
+        request_sha256 = _request_sha256(req)
+        with claims.hold(idempotency_key):
+            stored = store.stored_answer(idempotency_key)
+            if stored is not None:
+                return replay(stored, request_sha256)
+            fault = switches.fault()
+            if fault is not None and fault.mode == "slow":
+                time.sleep(fault.seconds)  # holding the key: a retry now meets 409 in_progress
+            sealed, refusal = decode_envelope(req)
+            if refusal is None:
+                missing = store.incomplete_attachments([a.sealed_digest for a in req.attachments])
+                if missing:  # not kept as the answer: the terminal uploads and tries again
+                    raise ApiError(409, "attachments_missing",
+                                   f"{len(missing)} attachment(s) not completely uploaded",
+                                   missing=missing)
+                refusal = check_content(req, sealed)
+            if refusal is not None:
+                stored = store.store_refusal(idempotency_key, signer.terminal_id, request_sha256,
+                                             refusal.status, refusal.json_text())
+            else:
+                stored = store.accept(req, sealed, request_sha256)
+                log.info("submission accepted as case %s",
+                         json.loads(stored.body).get("case_no"))
+            return replay(stored, request_sha256)
+
+    # --- cases ---------------------------------------------------------------------------
+
+    @app.get(protocol.case_path("{query_code}"), response_model=protocol.CaseProgress,
+             responses=_error_responses(*_SIGNED, 404), summary="A case's progress")
+    def case(query_code: str, request: Request,
+             body: bytes = Depends(_read_body)) -> protocol.CaseProgress:
+        authenticate(request, body)
+        progress = store.case_progress(query_code)
+        if progress is None:
+            raise ApiError(404, "case_unknown", "no case has this query code")
+        return progress
+
+    # --- terminals -----------------------------------------------------------------------
+
+    @app.post(protocol.heartbeat_path("{terminal_id}"), response_model=protocol.HeartbeatAck,
+              responses=_error_responses(*_SIGNED, 422), openapi_extra=_json_body("Heartbeat"),
+              summary="A terminal's health: version, queue depth, oldest age")
+    def heartbeat(terminal_id: str, request: Request,
+                  body: bytes = Depends(_read_body)) -> protocol.HeartbeatAck:
+        signer = authenticate(request, body)
+        same_terminal(signer, terminal_id)
+        beat = _parse(protocol.Heartbeat, body)
+        return protocol.HeartbeatAck(received_at=store.record_heartbeat(terminal_id, beat))
+
+    @app.get(protocol.content_path("{terminal_id}"), response_model=protocol.TerminalContent,
+             responses={**_error_responses(*_SIGNED), 304: {"description": "Not modified"}},
+             summary="Notices, QR targets, categories, purposes (ETag)")
+    def terminal_content(terminal_id: str, request: Request,
+                         if_none_match: str | None = Header(None, alias="If-None-Match"),
+                         body: bytes = Depends(_read_body)) -> Response:
+        signer = authenticate(request, body)
+        same_terminal(signer, terminal_id)
+        doc, etag = store.current_content()
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if if_none_match and _etag_matches(if_none_match, etag):
+            return Response(status_code=304, headers=headers)
+        return Response(doc, media_type="application/json", headers=headers)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in _REQUEST_MODELS:  # bodies read raw (signature first) are named here
+                doc = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(doc.pop("$defs", {}))
+                components[model.__name__] = doc
+            schema["components"]["schemas"] = dict(sorted(components.items()))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    # Weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
+    if header.strip() == "*":
+        return True
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return etag.removeprefix("W/") in tags
+

@@ -1,0 +1,418 @@
+"""The `kiosk-receiver` command (also `python -m receiver`).
+
+Exit status: 0 done; 1 could not be done (a key already exists, the port is
+taken, storage); 2 bad arguments (unknown case, status, terminal, a bad file) —
+with a message saying which, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from receiver import __version__, faults, keys
+from sync import protocol
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+DEFAULT_DATA = Path("receiver-data")
+DEFAULT_PORT = 8700
+_TERMINAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class Refused(Exception):
+    """Stops a command with a message and an exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_INVALID):
+        super().__init__(message)
+        self.status = status
+
+
+# --- argument types (argparse turns their ValueError/ArgumentTypeError into exit 2) ------
+
+
+def _terminal_id(text: str) -> str:
+    if not _TERMINAL_ID.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a terminal id: 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit")
+    return text
+
+
+def _duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 7d, 12h, 30m, 90s")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0: any free)")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                        help=f"the platform's data directory (default: ./{DEFAULT_DATA})")
+    parser = argparse.ArgumentParser(
+        prog="kiosk-receiver", parents=[common],
+        description="Reference central receiving platform for the online-petition kiosk.")
+    parser.add_argument("--version", action="version", version=f"kiosk-receiver {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                       help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--platform-key", type=Path, metavar="FILE",
+                       help="use this X25519 private key file (base64 of 32 bytes) instead of "
+                            "the data directory's own")
+
+    keygen = sub.add_parser("keygen", parents=[common],
+                            help="make the platform's key pair; print the public key")
+    keygen.add_argument("--force", action="store_true",
+                        help="replace an existing key (envelopes sealed to it become unreadable)")
+
+    terminal = sub.add_parser("terminal", parents=[common], help="enroll and manage terminals")
+    tsub = terminal.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = tsub.add_parser("add", parents=[common],
+                          help="issue a one-time enrollment code for a terminal")
+    add.add_argument("name", type=_terminal_id, metavar="NAME", help="the terminal id")
+    add.add_argument("--label", help="a description, e.g. the hall where it stands")
+    add.add_argument("--expires-in", type=_duration, default=timedelta(days=7),
+                     metavar="DURATION", help="how long the code is valid (7d; also h, m, s)")
+    tlist = tsub.add_parser("list", parents=[common], help="terminals and their last heartbeat")
+    tlist.add_argument("--json", action="store_true", help="print JSON")
+    revoke = tsub.add_parser("revoke", parents=[common],
+                             help="refuse every request of a terminal from now on")
+    revoke.add_argument("name", type=_terminal_id, metavar="NAME")
+
+    cases = sub.add_parser("cases", parents=[common], help="list received cases")
+    cases.add_argument("--json", action="store_true", help="print JSON")
+
+    case = sub.add_parser("case", parents=[common], help="move a case along")
+    csub = case.add_subparsers(dest="action", metavar="ACTION", required=True)
+    set_status = csub.add_parser("set-status", parents=[common], help="set a case's status")
+    set_status.add_argument("case_no", metavar="CASE", help="the case number (XF…)")
+    set_status.add_argument("status", metavar="STATUS",
+                            help="one of: " + ", ".join(protocol.CASE_STATUSES))
+    set_status.add_argument("--note", help="a note kept in the case's history")
+
+    content = sub.add_parser("content", parents=[common], help="content published to terminals")
+    ksub = content.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cset = ksub.add_parser("set", parents=[common],
+                           help="publish FILE.json (TerminalContent without version) as a new "
+                                "version")
+    cset.add_argument("file", type=Path, metavar="FILE")
+    ksub.add_parser("show", parents=[common], help="print the current content and its ETag")
+
+    maintenance = sub.add_parser("maintenance", parents=[common],
+                                 help="planned maintenance: every /api/v1 request answers 503")
+    msub = maintenance.add_subparsers(dest="action", metavar="ACTION", required=True)
+    mon = msub.add_parser("on", parents=[common], help="start answering 503 with Retry-After")
+    mon.add_argument("--retry-after", type=int, default=300, metavar="SECONDS",
+                     help="the Retry-After the terminals are given (300)")
+    msub.add_parser("off", parents=[common], help="answer normally again")
+
+    fault = sub.add_parser("fault", parents=[common], help="faults for testing terminals")
+    fsub = fault.add_subparsers(dest="action", metavar="ACTION", required=True)
+    hang = fsub.add_parser("hang", parents=[common],
+                           help="POST /submissions waits SECONDS before doing anything")
+    hang.add_argument("--seconds", type=_seconds, required=True)
+    slow = fsub.add_parser("slow", parents=[common],
+                           help="POST /submissions waits SECONDS while holding its "
+                                "Idempotency-Key (a retry meanwhile gets 409 in_progress)")
+    slow.add_argument("--seconds", type=_seconds, required=True)
+    fsub.add_parser("clear", parents=[common], help="no fault")
+
+    sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
+    return parser
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace, *, must_exist: bool = False):
+    from receiver.store import DB_FILE, Store
+
+    if must_exist and not (args.data / DB_FILE).exists():
+        raise Refused(f"no receiver data in {args.data} (start with `kiosk-receiver serve` or "
+                      "`terminal add`, or pass --data DIR)")
+    return Store(args.data)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from receiver.app import create_app
+
+    try:
+        if args.platform_key is not None:
+            key = keys.read_private_key(args.platform_key)
+        else:
+            key, made = keys.load_or_create(args.data)
+            if made:
+                print(f"made a new platform key pair in {args.data}; public key "
+                      f"{keys.public_text(key)}", file=sys.stderr, flush=True)
+    except keys.PlatformKeyError as exc:
+        raise Refused(str(exc)) from None
+    try:
+        sock = _listening_socket(args.host, args.port)
+    except OSError as exc:
+        raise Refused(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                      EXIT_FAILED) from None
+    host, port = sock.getsockname()[:2]
+    app = create_app(args.data, platform_private_key=key)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                print(f"listening on http://{_url_host(host)}:{port}", flush=True)
+
+    config = uvicorn.Config(app, log_config=_LOG_CONFIG, access_log=False,
+                            timeout_graceful_shutdown=5)
+    Server(config).run(sockets=[sock])
+    return EXIT_OK
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Bound before the app starts, so a taken port is a clear message and port 0 works."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP,
+        flags=socket.AI_PASSIVE)[0]
+    # An explicit IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections
+    # only then; without it every keep-alive request waits 40 ms on a delayed ACK.
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+_LOG_CONFIG: dict[str, Any] = {
+    # Method, path, status and time only: bodies (and so personal data) are never logged.
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        "receiver": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    try:
+        key = keys.create(args.data, force=args.force)
+    except FileExistsError:
+        existing = keys.load(args.data)
+        public = keys.public_text(existing) if existing else "unreadable"
+        raise Refused(f"{keys.private_key_path(args.data)} already exists (public key {public}); "
+                      "pass --force to replace it — envelopes sealed to the old key then "
+                      "cannot be opened", EXIT_FAILED) from None
+    print(keys.public_text(key))
+    return EXIT_OK
+
+
+def cmd_terminal(args: argparse.Namespace) -> int:
+    if args.action == "add":
+        code, expires, existed = _store(args).add_terminal(args.name, args.label,
+                                                           args.expires_in)
+        from receiver.store import group_code
+
+        if existed:  # on stderr: stdout stays two lines, each ending with the code
+            print(f"{args.name} is known: its current key works until this code is used",
+                  file=sys.stderr)
+        print(f"enrollment code for {args.name}: {group_code(code)}")
+        print(f"valid until {_local(expires)}, once; on the terminal: "
+              f"kiosk enroll --platform URL --code {group_code(code)}")
+        return EXIT_OK
+    if args.action == "list":
+        rows = _store(args, must_exist=True).list_terminals()
+        if args.json:
+            print(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=2))
+        else:
+            _table(rows, ["terminal_id", "name", "state", "enrolled_at", "last_heartbeat_at",
+                          "version", "queue_depth", "needs_attention"])
+        return EXIT_OK
+    if not _store(args, must_exist=True).revoke_terminal(args.name):
+        raise Refused(f"no terminal {args.name!r} (see `kiosk-receiver terminal list`)")
+    print(f"terminal {args.name} revoked: its requests are refused from now on")
+    return EXIT_OK
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    rows = _store(args, must_exist=True).list_cases()
+    if args.json:
+        print(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=2))
+    else:
+        _table(rows, ["case_no", "receipt_no", "submission_id", "terminal_id", "kind", "status",
+                      "received_at"])
+    return EXIT_OK
+
+
+def cmd_case(args: argparse.Namespace) -> int:
+    from receiver.store import NotFound
+
+    if args.status not in protocol.CASE_STATUSES:
+        known = ", ".join(f"{k} ({v})" for k, v in protocol.CASE_STATUSES.items())
+        raise Refused(f"unknown status {args.status!r}; one of: {known}")
+    try:
+        _store(args, must_exist=True).set_case_status(args.case_no, args.status, args.note)
+    except NotFound:
+        raise Refused(f"no case {args.case_no!r} (see `kiosk-receiver cases`)") from None
+    print(f"{args.case_no}: {args.status} ({protocol.CASE_STATUSES[args.status]})")
+    return EXIT_OK
+
+
+def cmd_content(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    store = _store(args, must_exist=args.action == "show")
+    if args.action == "show":
+        body, etag = store.current_content()
+        print(json.dumps({"etag": etag, "content": json.loads(body)}, ensure_ascii=False,
+                         indent=2))
+        return EXIT_OK
+    try:
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise Refused(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Refused(f"{args.file} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise Refused(f"{args.file} must hold a JSON object (notices, qr_targets, categories, "
+                      "purposes)")
+    try:
+        version, etag = store.set_content(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors(include_url=False, include_input=False))
+        raise Refused(f"{args.file} is not terminal content: {problems}") from None
+    print(f"content version {version} published (ETag {etag})")
+    return EXIT_OK
+
+
+def cmd_maintenance(args: argparse.Namespace) -> int:
+    if args.action == "on":
+        if args.retry_after < 0:
+            raise Refused("--retry-after must be 0 or more seconds")
+        faults.set_maintenance(args.data, args.retry_after)
+        print(f"maintenance on: /api/v1 answers 503 with Retry-After: {args.retry_after}")
+    else:
+        faults.set_maintenance(args.data, None)
+        print("maintenance off")
+    return EXIT_OK
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    if args.action == "clear":
+        faults.set_fault(args.data, None)
+        print("no fault")
+    else:
+        faults.set_fault(args.data, faults.Fault(args.action, args.seconds))
+        print(f"fault: POST /submissions {args.action} {args.seconds:g} s")
+    return EXIT_OK
+
+
+def openapi_json() -> str:
+    """The OpenAPI document as `docs/openapi.json` holds it."""
+    from receiver.app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # A throwaway directory and key: the document depends on neither.
+        app = create_app(Path(tmp), platform_private_key=protocol.generate_private_key())
+        doc = app.openapi()
+        app.state.store.close()
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def cmd_openapi(_args: argparse.Namespace) -> int:
+    sys.stdout.write(openapi_json())
+    return EXIT_OK
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for r in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+_COMMANDS = {"serve": cmd_serve, "keygen": cmd_keygen, "terminal": cmd_terminal,
+             "cases": cmd_cases, "case": cmd_case, "content": cmd_content,
+             "maintenance": cmd_maintenance, "fault": cmd_fault, "openapi": cmd_openapi}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "data"):
+        args.data = DEFAULT_DATA
+    try:
+        return _COMMANDS[args.command](args)
+    except Refused as exc:
+        print(f"kiosk-receiver {args.command}: {exc}", file=sys.stderr)
+        return exc.status
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"kiosk-receiver {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,68 @@
+"""The platform's X25519 key pair: terminals seal envelopes to the public half.
+
+Kept in the data directory as base64 of the 32 raw bytes (`platform.key`, 0600;
+`platform.pub`), the same text format as `protocol.encode_private_key`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from receiver.files import atomic_write
+from sync import protocol
+
+PRIVATE_KEY_FILE = "platform.key"
+PUBLIC_KEY_FILE = "platform.pub"
+
+
+class PlatformKeyError(Exception):
+    """A platform key file is missing, unreadable or not a key."""
+
+
+def private_key_path(data_dir: Path) -> Path:
+    return Path(data_dir) / PRIVATE_KEY_FILE
+
+
+def read_private_key(path: Path) -> X25519PrivateKey:
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlatformKeyError(f"cannot read the platform key {path}: {exc}") from None
+    try:
+        return protocol.decode_private_key(text)
+    except protocol.SealingError as exc:
+        raise PlatformKeyError(f"{path} is not a platform private key: {exc}") from None
+
+
+def load(data_dir: Path) -> X25519PrivateKey | None:
+    path = private_key_path(data_dir)
+    return read_private_key(path) if path.exists() else None
+
+
+def create(data_dir: Path, *, force: bool = False) -> X25519PrivateKey:
+    """Makes a new key pair; refuses to replace an existing one unless `force`."""
+    path = private_key_path(data_dir)
+    if path.exists() and not force:
+        raise FileExistsError(path)
+    Path(data_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = protocol.generate_private_key()
+    atomic_write(path, protocol.encode_private_key(key) + "\n", mode=0o600)
+    atomic_write(Path(data_dir) / PUBLIC_KEY_FILE, public_text(key) + "\n")
+    return key
+
+
+def load_or_create(data_dir: Path) -> tuple[X25519PrivateKey, bool]:
+    """The data directory's key, made on first use; True when it was just made."""
+    key = load(data_dir)
+    if key is not None:
+        return key, False
+    try:
+        return create(data_dir), True
+    except FileExistsError:  # another command made it in the meantime
+        return load(data_dir), False  # type: ignore[return-value]
+
+
+def public_text(key: X25519PrivateKey) -> str:
+    return protocol.encode_public_key(key.public_key())

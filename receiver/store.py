@@ -1,0 +1,673 @@
+"""The receiving platform's own SQLite database and attachment files.
+
+One file, `receiver.db`, in the data directory (WAL, synchronous=FULL, a busy
+timeout), shared by the server and the `kiosk-receiver` commands an operator
+runs next to it. Write transactions start with BEGIN IMMEDIATE so two writers
+queue on the busy timeout instead of one failing when it upgrades a read lock.
+
+A case and its idempotency record are written in one transaction, so a crash
+at any moment leaves both or neither: a retry after a restart finds the case.
+Attachments are appended to `attachments/<sealed digest>` and fsynced before
+the database records how many bytes arrived; the database is the truth and a
+longer file (a crash between the two) is cut back on the next chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    URL,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.types import TypeDecorator
+
+from receiver.files import fsync_dir
+from sync import protocol
+
+DB_FILE = "receiver.db"
+ATTACHMENTS_DIR = "attachments"
+BUSY_TIMEOUT_MS = 15_000
+NONCE_KEEP = timedelta(minutes=15)  # > the 10-minute window in which a signature is valid
+CODE_VALIDITY = timedelta(days=7)
+# Case numbers count per calendar day in China (UTC+8 all year, no daylight saving).
+CASE_DAY_TZ = timezone(timedelta(hours=8), "CST")
+# No 0/O, 1/I/L: a query code is read off paper and typed on a touch screen.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 8
+ENROLLMENT_CODE_LENGTH = 12
+_BEGIN = "receiver_sqlite_begin"
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes as fixed-width text, so they sort and compare as strings."""
+
+    impl = String(27)
+    cache_ok = True
+    _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the receiver store")
+        return value.astimezone(UTC).strftime(self._FORMAT)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.strptime(value, self._FORMAT).replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+terminals = Table(
+    "terminals", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("signing_public_key", String(64)),  # base64 raw Ed25519; NULL until enrolled
+    Column("code_hash", String(64)),  # sha256 of the pending one-time code; NULL once used
+    Column("code_expires_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("enrolled_at", UtcDateTime),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+nonces = Table(
+    "nonces", metadata,
+    Column("terminal_id", String(64), primary_key=True),
+    Column("nonce", String(128), primary_key=True),  # the key refuses a second use
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+idempotency = Table(
+    "idempotency", metadata,
+    Column("key", String(36), primary_key=True),  # the submission id
+    Column("terminal_id", String(64), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", Text, nullable=False),  # the exact JSON answered the first time
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("case_no", String(32), primary_key=True),
+    Column("query_code", String(16), nullable=False, unique=True),
+    Column("submission_id", String(36), nullable=False, unique=True),
+    Column("terminal_id", String(64), nullable=False),
+    Column("receipt_no", String(10), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("purpose", String(64)),
+    Column("jurisdiction", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),  # on the terminal
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("envelope", LargeBinary, nullable=False),  # still sealed
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+case_events = Table(
+    "case_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_no", String(32), ForeignKey("cases.case_no"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", Text),
+    Index("ix_case_events_case", "case_no", "id"),
+)
+
+case_attachments = Table(
+    "case_attachments", metadata,
+    Column("case_no", String(32), ForeignKey("cases.case_no"), primary_key=True),
+    Column("sealed_digest", String(64), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
+case_counters = Table(
+    "case_counters", metadata,
+    Column("day", String(8), primary_key=True),  # YYYYMMDD in China
+    Column("last", Integer, nullable=False),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("sealed_digest", String(64), primary_key=True),
+    Column("declared_size", Integer, nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("path", String(200), nullable=False),  # relative to the data directory
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+heartbeats = Table(
+    "heartbeats", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    Index("ix_heartbeats_terminal", "terminal_id", "id"),
+)
+
+content = Table(
+    "content", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("body", Text, nullable=False),  # TerminalContent JSON
+    Column("etag", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+DEFAULT_NOTICE = protocol.Notice(
+    title="网上信访须知",
+    body=(
+        "一、信访人应当如实反映情况，对所提供材料内容的真实性负责，不得捏造、歪曲事实，"
+        "不得诬告、陷害他人。\n"
+        "二、请向依法有权处理的本级或者上一级机关提出信访事项。已经或者依法应当通过诉讼、"
+        "仲裁、行政复议等法定途径解决的，请按照法定途径提出。\n"
+        "三、有关机关收到信访事项后，能够当场告知的当场书面告知；不能当场告知的，自收到之日起"
+        "15日内书面告知是否受理。\n"
+        "四、对处理意见不服的，可以自收到书面答复之日起30日内请求原办理机关的上一级机关复查；"
+        "对复查意见不服的，可以自收到书面答复之日起30日内向复查机关的上一级机关请求复核。\n"
+        "五、提交后请妥善保管回执和查询码，可在本终端或网上信访平台查询办理进展。\n"
+        "六、您提供的个人信息仅用于办理本信访事项，依法予以保护。"
+    ),
+)
+# Empty categories / purposes: the terminal keeps its own taxonomy.
+DEFAULT_CONTENT = protocol.TerminalContent(version=1, notices=[DEFAULT_NOTICE])
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    status: int
+    body: str  # JSON text, answered again byte for byte
+    request_sha256: str
+
+
+@dataclass(frozen=True)
+class Upload:
+    sealed_digest: str
+    received: int
+    complete: bool
+
+
+class EnrollmentRefused(Exception):
+    pass
+
+
+class OffsetMismatch(Exception):
+    def __init__(self, received: int):
+        super().__init__(received)
+        self.received = received
+
+
+class UploadOverrun(Exception):
+    pass
+
+
+class DigestMismatch(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def random_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_code(text: str) -> str:
+    """What was typed or read aloud → the code: no spaces or dashes, upper case."""
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def group_code(code: str, size: int = 4) -> str:
+    return "-".join(code[i:i + size] for i in range(0, len(code), size))
+
+
+def _code_hash(code: str) -> str:
+    # The code carries ~59 bits and lives 7 days: a plain hash is enough at rest.
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def content_etag(version: int, body: str) -> str:
+    return f'"{version}-{hashlib.sha256(body.encode()).hexdigest()[:16]}"'
+
+
+def _make_engine(db_path: Path) -> Engine:
+    engine = create_engine(
+        URL.create("sqlite", database=str(db_path)),
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+        pool_size=8, max_overflow=32,  # the server's threadpool has 40 workers
+        hide_parameters=True,  # an error message must not carry a petition into the log
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # BEGIN is issued by the hook below
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN, "DEFERRED")
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")
+
+    return engine
+
+
+class Store:
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.attachments_dir = self.data_dir / ATTACHMENTS_DIR
+        self.attachments_dir.mkdir(exist_ok=True, mode=0o700)
+        self.engine = _make_engine(self.data_dir / DB_FILE)
+        with self.write() as conn:
+            metadata.create_all(conn)
+            if conn.execute(select(func.count()).select_from(content)).scalar_one() == 0:
+                self._insert_content(conn, DEFAULT_CONTENT.model_dump(mode="json"), _now())
+        self._last_prune = 0.0
+        # Appends to one attachment are serialised; 64 stripes bound the lock count.
+        self._upload_locks = [threading.Lock() for _ in range(64)]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction holding the write lock from its first statement; commits on exit."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_BEGIN: "IMMEDIATE"})
+            with conn.begin():
+                yield conn
+
+    # --- terminals ------------------------------------------------------------------------
+
+    def add_terminal(self, terminal_id: str, name: str | None = None,
+                     valid_for: timedelta = CODE_VALIDITY,
+                     now: datetime | None = None) -> tuple[str, datetime, bool]:
+        """Issues a one-time enrollment code; returns (code, expiry, terminal existed).
+
+        For a terminal already known the new code replaces any pending one; its
+        current key stays valid until the code is used (a replaced disk, say)."""
+        now = now or _now()
+        code = random_code(ENROLLMENT_CODE_LENGTH)
+        expires = now + valid_for
+        with self.write() as conn:
+            row = conn.execute(select(terminals.c.id, terminals.c.name)
+                               .where(terminals.c.id == terminal_id)).first()
+            values = {"code_hash": _code_hash(code), "code_expires_at": expires}
+            if row is None:
+                conn.execute(insert(terminals).values(id=terminal_id, name=name or terminal_id,
+                                                      created_at=now, revoked=False, **values))
+            else:
+                if name:
+                    values["name"] = name
+                conn.execute(update(terminals).where(terminals.c.id == terminal_id)
+                             .values(**values))
+        return code, expires, row is not None
+
+    def enroll(self, terminal_id: str, code: str, signing_public_key: str,
+               now: datetime | None = None) -> datetime:
+        """Binds the key if the code is right, unused and unexpired; the code is then spent."""
+        now = now or _now()
+        with self.write() as conn:
+            row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
+            if (row is None or row.code_hash is None or row.code_expires_at is None
+                    or row.code_expires_at <= now
+                    or not hmac.compare_digest(row.code_hash, _code_hash(code))):
+                raise EnrollmentRefused(terminal_id)
+            conn.execute(update(terminals).where(terminals.c.id == terminal_id).values(
+                signing_public_key=signing_public_key, enrolled_at=now, code_hash=None,
+                code_expires_at=None, revoked=False))
+        return now
+
+    def signing_key(self, terminal_id: str) -> str | None:
+        """The enrolled, non-revoked terminal's public key (base64), else None."""
+        with self.read() as conn:
+            return conn.execute(
+                select(terminals.c.signing_public_key).where(
+                    terminals.c.id == terminal_id, terminals.c.revoked.is_(False),
+                    terminals.c.signing_public_key.is_not(None))).scalar_one_or_none()
+
+    def revoke_terminal(self, terminal_id: str) -> bool:
+        with self.write() as conn:
+            result = conn.execute(update(terminals).where(terminals.c.id == terminal_id)
+                                  .values(revoked=True, code_hash=None, code_expires_at=None))
+            return result.rowcount == 1
+
+    def list_terminals(self) -> list[dict[str, Any]]:
+        last = (select(heartbeats.c.terminal_id, func.max(heartbeats.c.id).label("id"))
+                .group_by(heartbeats.c.terminal_id).subquery())
+        query = (select(terminals, heartbeats.c.received_at.label("beat_at"),
+                        heartbeats.c.payload.label("beat"))
+                 .select_from(terminals.outerjoin(last, last.c.terminal_id == terminals.c.id)
+                              .outerjoin(heartbeats, heartbeats.c.id == last.c.id))
+                 .order_by(terminals.c.id))
+        out = []
+        with self.read() as conn:
+            for row in conn.execute(query):
+                if row.revoked:
+                    state = "revoked"
+                elif row.signing_public_key:
+                    state = "enrolled"
+                else:
+                    state = "code issued"
+                beat = json.loads(row.beat) if row.beat else None
+                out.append({
+                    "terminal_id": row.id, "name": row.name, "state": state,
+                    "enrolled_at": row.enrolled_at, "code_expires_at": row.code_expires_at,
+                    "last_heartbeat_at": row.beat_at,
+                    "version": beat.get("version") if beat else None,
+                    "queue_depth": beat.get("queue_depth") if beat else None,
+                    "needs_attention": beat.get("needs_attention") if beat else None,
+                })
+        return out
+
+    # --- nonces ---------------------------------------------------------------------------
+
+    def use_nonce(self, terminal_id: str, nonce: str, now: datetime | None = None) -> bool:
+        """Records a signature's nonce; False if this terminal used it before."""
+        now = now or _now()
+        with self.write() as conn:
+            if now.timestamp() - self._last_prune > 60:
+                conn.execute(delete(nonces).where(nonces.c.created_at < now - NONCE_KEEP))
+                self._last_prune = now.timestamp()
+            result = conn.execute(sqlite_insert(nonces).values(
+                terminal_id=terminal_id, nonce=nonce, created_at=now).on_conflict_do_nothing())
+            return result.rowcount == 1
+
+    # --- submissions ----------------------------------------------------------------------
+
+    def stored_answer(self, key: str) -> StoredAnswer | None:
+        with self.read() as conn:
+            row = conn.execute(select(idempotency).where(idempotency.c.key == key)).first()
+        return StoredAnswer(row.status, row.response, row.request_sha256) if row else None
+
+    def store_refusal(self, key: str, terminal_id: str, request_sha256: str, status: int,
+                      body: str, now: datetime | None = None) -> StoredAnswer:
+        """Keeps a permanent refusal as the key's answer (or returns the one already kept)."""
+        with self.write() as conn:
+            row = conn.execute(select(idempotency).where(idempotency.c.key == key)).first()
+            if row is not None:
+                return StoredAnswer(row.status, row.response, row.request_sha256)
+            conn.execute(insert(idempotency).values(
+                key=key, terminal_id=terminal_id, request_sha256=request_sha256, status=status,
+                response=body, created_at=now or _now()))
+        return StoredAnswer(status, body, request_sha256)
+
+    def accept(self, req: protocol.SubmissionRequest, envelope: bytes, request_sha256: str,
+               now: datetime | None = None) -> StoredAnswer:
+        """Creates the case and its idempotency record in one transaction."""
+        now = now or _now()
+        with self.write() as conn:
+            row = conn.execute(select(idempotency)
+                               .where(idempotency.c.key == req.submission_id)).first()
+            if row is not None:
+                return StoredAnswer(row.status, row.response, row.request_sha256)
+            case_no = self._next_case_no(conn, now)
+            query_code = self._new_query_code(conn)
+            conn.execute(insert(cases).values(
+                case_no=case_no, query_code=query_code, submission_id=req.submission_id,
+                terminal_id=req.terminal_id, receipt_no=req.receipt_no, kind=req.kind,
+                category=req.category, purpose=req.purpose, jurisdiction=req.jurisdiction,
+                created_at=req.created_at, received_at=now, status="received",
+                envelope=envelope, updated_at=now))
+            conn.execute(insert(case_events).values(case_no=case_no, at=now, status="received"))
+            seen: set[str] = set()
+            for ref in req.attachments:
+                if ref.sealed_digest in seen:
+                    continue
+                seen.add(ref.sealed_digest)
+                conn.execute(insert(case_attachments).values(
+                    case_no=case_no, sealed_digest=ref.sealed_digest, role=ref.role,
+                    media_type=ref.media_type, size=ref.size))
+            body = protocol.SubmissionAccepted(
+                submission_id=req.submission_id, case_no=case_no, query_code=query_code,
+                received_at=now).model_dump_json()
+            conn.execute(insert(idempotency).values(
+                key=req.submission_id, terminal_id=req.terminal_id,
+                request_sha256=request_sha256, status=201, response=body, created_at=now))
+        return StoredAnswer(201, body, request_sha256)
+
+    @staticmethod
+    def _next_case_no(conn: Connection, now: datetime) -> str:
+        day = now.astimezone(CASE_DAY_TZ).strftime("%Y%m%d")
+        last = conn.execute(select(case_counters.c.last)
+                            .where(case_counters.c.day == day)).scalar_one_or_none()
+        if last is None:
+            conn.execute(insert(case_counters).values(day=day, last=1))
+        else:
+            conn.execute(update(case_counters).where(case_counters.c.day == day)
+                         .values(last=last + 1))
+        return f"XF{day}{(last or 0) + 1:05d}"
+
+    @staticmethod
+    def _new_query_code(conn: Connection) -> str:
+        while True:  # 31^8 codes: a collision is rare, two in a row rarer still
+            code = random_code(QUERY_CODE_LENGTH)
+            taken = conn.execute(select(cases.c.case_no)
+                                 .where(cases.c.query_code == code)).first()
+            if taken is None:
+                return code
+
+    # --- cases ----------------------------------------------------------------------------
+
+    def case_progress(self, query_code: str) -> protocol.CaseProgress | None:
+        code = normalize_code(query_code)
+        with self.read() as conn:
+            row = conn.execute(select(cases.c.case_no, cases.c.query_code, cases.c.kind,
+                                      cases.c.status, cases.c.received_at, cases.c.updated_at)
+                               .where(cases.c.query_code == code)).first()
+            if row is None:
+                return None
+            events = conn.execute(select(case_events).where(case_events.c.case_no == row.case_no)
+                                  .order_by(case_events.c.id)).all()
+        return protocol.CaseProgress(
+            case_no=row.case_no, query_code=row.query_code, kind=row.kind, status=row.status,
+            status_label=protocol.CASE_STATUSES[row.status], received_at=row.received_at,
+            updated_at=row.updated_at,
+            history=[protocol.CaseEvent(at=e.at, status=e.status,
+                                        status_label=protocol.CASE_STATUSES[e.status],
+                                        note=e.note) for e in events])
+
+    def set_case_status(self, case_no: str, status: str, note: str | None = None,
+                        now: datetime | None = None) -> None:
+        if status not in protocol.CASE_STATUSES:
+            raise ValueError(status)
+        now = now or _now()
+        with self.write() as conn:
+            result = conn.execute(update(cases).where(cases.c.case_no == case_no)
+                                  .values(status=status, updated_at=now))
+            if result.rowcount != 1:
+                raise NotFound(case_no)
+            conn.execute(insert(case_events).values(case_no=case_no, at=now, status=status,
+                                                    note=note))
+
+    def list_cases(self) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            rows = conn.execute(select(
+                cases.c.case_no, cases.c.receipt_no, cases.c.submission_id, cases.c.terminal_id,
+                cases.c.kind, cases.c.status, cases.c.received_at, cases.c.query_code)
+                .order_by(cases.c.received_at, cases.c.case_no)).all()
+        return [dict(row._mapping) for row in rows]
+
+    # --- attachments ----------------------------------------------------------------------
+
+    def _file(self, digest: str) -> Path:
+        return self.attachments_dir / digest
+
+    def upload_status(self, digest: str) -> Upload:
+        with self.read() as conn:
+            row = conn.execute(select(attachments.c.received, attachments.c.complete)
+                               .where(attachments.c.sealed_digest == digest)).first()
+        return Upload(digest, row.received, row.complete) if row else Upload(digest, 0, False)
+
+    def put_chunk(self, digest: str, offset: int, total: int, chunk: bytes,
+                  now: datetime | None = None) -> Upload:
+        """Appends a chunk at `offset` of an upload of `total` bytes (see the module doc)."""
+        now = now or _now()
+        with self._upload_locks[int(digest[:8], 16) % len(self._upload_locks)]:
+            with self.read() as conn:
+                row = conn.execute(select(attachments)
+                                   .where(attachments.c.sealed_digest == digest)).first()
+            if row is not None and row.complete:
+                return Upload(digest, row.received, True)  # already here: idempotent
+            if row is not None and row.declared_size != total:
+                # The digest fixes the length: a partial made under another length is junk.
+                self._discard(digest)
+                row = None
+            received = row.received if row is not None else 0
+            if offset != received:
+                raise OffsetMismatch(received)
+            if offset + len(chunk) > total:
+                raise UploadOverrun(offset + len(chunk))
+            path = self._file(digest)
+            created = not path.exists()
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                os.ftruncate(fd, received)  # drops bytes a crash left past the recorded end
+                view = memoryview(chunk)
+                written = 0
+                while written < len(view):
+                    written += os.pwrite(fd, view[written:], received + written)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if created:
+                fsync_dir(path.parent)
+            received += len(chunk)
+            complete = received == total
+            if complete and _file_sha256(path) != digest:
+                self._discard(digest)
+                raise DigestMismatch(digest)
+            with self.write() as conn:
+                conn.execute(sqlite_insert(attachments).values(
+                    sealed_digest=digest, declared_size=total, received=received,
+                    complete=complete, path=str(path.relative_to(self.data_dir)),
+                    created_at=now, updated_at=now,
+                ).on_conflict_do_update(index_elements=[attachments.c.sealed_digest], set_={
+                    "declared_size": total, "received": received, "complete": complete,
+                    "updated_at": now}))
+            return Upload(digest, received, complete)
+
+    def _discard(self, digest: str) -> None:
+        with self.write() as conn:
+            conn.execute(delete(attachments).where(attachments.c.sealed_digest == digest))
+        self._file(digest).unlink(missing_ok=True)
+
+    def incomplete_attachments(self, digests: Sequence[str]) -> list[str]:
+        """The digests, in order and once each, that are not completely uploaded."""
+        wanted = list(dict.fromkeys(digests))
+        if not wanted:
+            return []
+        with self.read() as conn:
+            done = set(conn.execute(select(attachments.c.sealed_digest).where(
+                attachments.c.sealed_digest.in_(wanted),
+                attachments.c.complete.is_(True))).scalars())
+        return [d for d in wanted if d not in done]
+
+    def attachment_sizes(self, digests: Sequence[str]) -> dict[str, int]:
+        with self.read() as conn:
+            rows = conn.execute(select(attachments.c.sealed_digest, attachments.c.declared_size)
+                                .where(attachments.c.sealed_digest.in_(list(digests)))).all()
+        return {r.sealed_digest: r.declared_size for r in rows}
+
+    # --- heartbeats -----------------------------------------------------------------------
+
+    def record_heartbeat(self, terminal_id: str, beat: protocol.Heartbeat,
+                         now: datetime | None = None) -> datetime:
+        now = now or _now()
+        with self.write() as conn:
+            conn.execute(insert(heartbeats).values(terminal_id=terminal_id, received_at=now,
+                                                   payload=beat.model_dump_json()))
+        return now
+
+    # --- content --------------------------------------------------------------------------
+
+    def current_content(self) -> tuple[str, str]:
+        """(TerminalContent JSON, ETag) of the newest version."""
+        with self.read() as conn:
+            row = conn.execute(select(content.c.body, content.c.etag)
+                               .order_by(content.c.version.desc()).limit(1)).one()
+        return row.body, row.etag
+
+    def set_content(self, data: dict[str, Any], now: datetime | None = None) -> tuple[int, str]:
+        """Publishes new content (its `version` is assigned here); returns (version, ETag)."""
+        with self.write() as conn:
+            return self._insert_content(conn, data, now or _now())
+
+    @staticmethod
+    def _insert_content(conn: Connection, data: dict[str, Any],
+                        now: datetime) -> tuple[int, str]:
+        last = conn.execute(select(func.max(content.c.version))).scalar_one_or_none() or 0
+        doc = protocol.TerminalContent.model_validate({**data, "version": last + 1})
+        body = doc.model_dump_json()
+        etag = content_etag(doc.version, body)
+        conn.execute(insert(content).values(version=doc.version, body=body, etag=etag,
+                                            created_at=now))
+        return doc.version, etag
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
