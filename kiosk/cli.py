@@ -242,11 +242,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
         lock.release()
         return EXIT_FAILED
     cfg = loaded.config
-    client = PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
-                            enrolled.signing_key,
-                            connect_timeout=cfg.sync.connect_timeout_seconds,
-                            read_timeout=cfg.sync.read_timeout_seconds)
-    worker = SyncWorker(loaded, outbox, client,
+    def client() -> PlatformClient:
+        return PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
+                              enrolled.signing_key,
+                              connect_timeout=cfg.sync.connect_timeout_seconds,
+                              read_timeout=cfg.sync.read_timeout_seconds)
+
+    worker = SyncWorker(loaded, outbox, client, concurrency=cfg.sync.concurrency,
                         timers=Timers(heartbeat_seconds=cfg.sync.heartbeat_seconds),
                         backoff=Backoff(base=cfg.sync.backoff_base_seconds,
                                         cap=cfg.sync.backoff_cap_seconds))
@@ -265,7 +267,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         worker.run_forever()
         return EXIT_OK
     finally:
-        client.close()
+        worker.close()
         outbox.close()
         lock.release()
 

@@ -95,6 +95,8 @@ class Sync(_Strict):
     backoff_base_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     backoff_cap_seconds: Annotated[float, Field(ge=1, le=3600)] = 300.0
     heartbeat_seconds: Annotated[float, Field(ge=5, le=3600)] = 60.0
+    # Submissions in flight at once: they start in order and may finish a few apart.
+    concurrency: Annotated[int, Field(ge=1, le=16)] = 4
     alert_oldest_after_minutes: Annotated[int, Field(ge=1)] = 24 * 60
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
 

@@ -7,8 +7,8 @@ and every request signed with the terminal's key. Network failures surface as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests

@@ -25,6 +25,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,12 +130,15 @@ class _Refused(Exception):
 
 
 class SyncWorker:
-    def __init__(self, loaded: LoadedConfig, outbox: Outbox, client: PlatformClient, *,
+    def __init__(self, loaded: LoadedConfig, outbox: Outbox,
+                 client_factory: Callable[[], PlatformClient], *, concurrency: int = 1,
                  timers: Timers | None = None, backoff: Backoff | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.loaded = loaded
         self.outbox = outbox
-        self.client = client
+        self.client_factory = client_factory
+        self.client = client_factory()  # heartbeats and content, from the worker's own thread
+        self.concurrency = max(1, concurrency)
         self.timers = timers or Timers()
         self.backoff = backoff or Backoff()
         self.clock = clock
@@ -142,26 +146,48 @@ class SyncWorker:
         self.blocked_until = 0.0  # monotonic: the queue waits for the platform until then
         self._chunk_bytes: int | None = None
         self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
+        self._local = threading.local()
+        self._clients: list[PlatformClient] = [self.client]
+        self._clients_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _thread_client(self) -> PlatformClient:
+        """Each sending thread keeps its own session: requests.Session is not thread-safe."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self.client_factory()
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        for client in self._clients:
+            client.close()
 
     # --- one item ------------------------------------------------------------------------
 
-    def _upload(self, item: Claimed, only: set[str] | None = None) -> None:
+    def _upload(self, client: PlatformClient, item: Claimed,
+                only: set[str] | None = None) -> None:
         for att in item.attachments:
             if only is not None and att.sealed_digest not in only:
                 continue
-            status = self._status_of(self.client.upload_status(att.sealed_digest))
-            if status.complete:
-                continue
+            # Most uploads are new: send from 0 and let the platform say if it has more
+            # (409 → ask where to resume), saving a round trip per attachment.
             data = self.outbox.read_attachment(item.submission_id, att.digest)
-            offset = status.received
-            chunk = self._chunk_size()
+            offset = 0
+            chunk = self._chunk_size(client)
             for _ in range(len(data) // chunk + 8):  # bounded: a mismatch re-reads the offset
                 if offset >= len(data):
                     break
-                answer = self.client.upload_chunk(att.sealed_digest, offset, len(data),
-                                                  data[offset:offset + chunk])
+                answer = client.upload_chunk(att.sealed_digest, offset, len(data),
+                                             data[offset:offset + chunk])
                 if answer.status == 409:  # the platform has a different offset: resume there
-                    offset = self._status_of(self.client.upload_status(att.sealed_digest)).received
+                    status = self._status_of(client.upload_status(att.sealed_digest))
+                    if status.complete:
+                        break
+                    offset = status.received
                     continue
                 status = self._status_of(answer)
                 offset = status.received
@@ -174,9 +200,9 @@ class SyncWorker:
         self._judge(answer, what="attachment upload")
         return protocol.UploadStatus.model_validate(answer.body)
 
-    def _chunk_size(self) -> int:
+    def _chunk_size(self, client: PlatformClient) -> int:
         if self._chunk_bytes is None:
-            answer = self.client.limits()
+            answer = client.limits()
             self._judge(answer, what="limits")
             self._chunk_bytes = protocol.Limits.model_validate(answer.body).chunk_bytes
         return self._chunk_bytes
@@ -190,33 +216,36 @@ class SyncWorker:
             raise _Refused(f"{what}: {answer.error}")
 
     def deliver(self, item: Claimed) -> protocol.SubmissionAccepted:
-        self._upload(item)
+        """The network part of sending one item; runs on a sending thread."""
+        client = self._thread_client()
+        self._upload(client, item)
         body = _wire_body(item)
-        answer = self.client.submit(body)
+        answer = client.submit(body)
         if answer.status == 409 and isinstance(answer.body, dict) and \
                 answer.body.get("error") == "attachments_missing":
-            self._upload(item, only=set(answer.body.get("missing") or []))
-            answer = self.client.submit(body)
+            self._upload(client, item, only=set(answer.body.get("missing") or []))
+            answer = client.submit(body)
         self._judge(answer, what="submission")
         return protocol.SubmissionAccepted.model_validate(answer.body)
 
-    def step(self) -> bool:
-        """Sends at most one item. False when nothing is due or the queue is held back."""
-        if self.clock() < self.blocked_until:
-            return False
-        item = self.outbox.claim_next()
-        if item is None:
-            return False
-        try:
-            accepted = self.deliver(item)
-        except (Unreachable, _Transient) as exc:
-            retry_after = getattr(exc, "retry_after", None)
+    def _hold_queue(self, retry_after: float | None) -> datetime:
+        """Holds the queue back after a transient failure; the items that were in flight
+        together share one hold rather than each doubling it."""
+        now = self.clock()
+        if self.blocked_until <= now or retry_after:
             delay = self.backoff.next_delay(retry_after)
-            self.blocked_until = self.clock() + delay
-            self.outbox.mark_retry(item.submission_id, str(exc),
-                                   datetime.now(UTC) + timedelta(seconds=delay))
-            log.warning("delivery of receipt %s will be retried in %.1f s: %s",
-                        item.receipt_no, delay, exc)
+            self.blocked_until = max(self.blocked_until, now + delay)
+        return datetime.now(UTC) + timedelta(seconds=self.blocked_until - now)
+
+    def _settle(self, item: Claimed, future: Future) -> bool:
+        """Records the outcome of one send in the outbox. False if it is to be retried."""
+        try:
+            accepted = future.result()
+        except (Unreachable, _Transient) as exc:
+            due = self._hold_queue(getattr(exc, "retry_after", None))
+            self.outbox.mark_retry(item.submission_id, str(exc), due)
+            log.warning("delivery of receipt %s will be retried at %s: %s",
+                        item.receipt_no, due.isoformat(timespec="seconds"), exc)
             return False
         except _Refused as exc:
             self.outbox.mark_needs_attention(item.submission_id, str(exc))
@@ -227,10 +256,8 @@ class SyncWorker:
             log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
             return True
         except ValueError as exc:  # an answer that is not what the protocol says
-            delay = self.backoff.next_delay()
-            self.blocked_until = self.clock() + delay
             self.outbox.mark_retry(item.submission_id, f"unexpected answer: {exc}",
-                                   datetime.now(UTC) + timedelta(seconds=delay))
+                                   self._hold_queue(None))
             return False
         self.backoff.reset()
         self.outbox.mark_delivered(item.submission_id, accepted.case_no, accepted.query_code,
@@ -239,11 +266,28 @@ class SyncWorker:
         return True
 
     def drain(self) -> int:
-        """Sends everything that can be sent now; returns how many were handled."""
+        """Sends everything that can be sent now; returns how many were handled.
+
+        Items are claimed oldest first and up to `concurrency` are in flight at once,
+        so they start in order and may finish a few places apart. The outbox is
+        written from this thread only."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
         handled = 0
-        while not self.stop_event.is_set() and self.step():
-            handled += 1
-        return handled
+        in_flight: dict[Future, Claimed] = {}
+        while True:
+            while (len(in_flight) < self.concurrency and not self.stop_event.is_set()
+                   and self.clock() >= self.blocked_until):
+                item = self.outbox.claim_next()
+                if item is None:
+                    break
+                in_flight[self._pool.submit(self.deliver, item)] = item
+            if not in_flight:
+                return handled
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                if self._settle(in_flight.pop(future), future):
+                    handled += 1
 
     # --- housekeeping --------------------------------------------------------------------
 

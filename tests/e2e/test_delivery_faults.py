@@ -24,9 +24,9 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
                              backoff_cap=1.5)
         assert term.kiosk("enroll", "--code", issue_code(rx, term.terminal_id)).returncode == 0
         receipts = term.queue(COUNT, with_attachment_every=30)
-        # A slow platform (~40 ms a submission) keeps delivery going long enough for
+        # A slow platform (~150 ms a submission, 4 in flight) keeps delivery going long enough for
         # every fault below to land in the middle of it.
-        rx.cli("fault", "slow", "--seconds", "0.04")
+        rx.cli("fault", "slow", "--seconds", "0.15")
         worker = term.start_sync()
 
         faults = ["receiver"] * 3 + ["worker"] * 5 + ["maintenance", "hang"]
@@ -52,7 +52,7 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
             elif fault == "hang":
                 rx.cli("fault", "hang", "--seconds", "2")  # read timeout is 1 s
                 time.sleep(3)
-                rx.cli("fault", "slow", "--seconds", "0.04")
+                rx.cli("fault", "slow", "--seconds", "0.15")
         rx.cli("fault", "clear")
         print("faults (kind, delivered when it struck):", log)
         assert log[0][1] < COUNT and log[-1][1] < COUNT, "faults must land mid-delivery"
