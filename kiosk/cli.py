@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -62,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--platform", metavar="URL",
                         help="the platform's API address (default: the configured one)")
     enroll.add_argument("--code", required=True, help="the one-time enrollment code")
+
+    from ui import cli as ui_cli  # registers `ui` and `tour`; Qt loads only when they run
+
+    ui_cli.add_commands(sub, common)
 
     status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
@@ -224,6 +229,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.worker import AlreadyRunning, Backoff, SyncWorker, Timers, WorkerLock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         loaded = _load_config(args)
     except config.ConfigError as exc:
@@ -313,14 +319,63 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _display_missing() -> str | None:
+    """Why Qt could not open a window here, or None."""
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or \
+            os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a graphical "
+            "session, under a kiosk compositor such as cage, or set QT_QPA_PLATFORM "
+            "(eglfs on a kiosk terminal, offscreen for a test).")
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from ui import cli as ui_cli
+
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.command == "tour":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a tour never needs a screen
+        os.environ.setdefault("QT_QUICK_BACKEND", "software")
+        return ui_cli.run(args, loaded)
+    missing = _display_missing()
+    if missing:
+        print(f"kiosk ui: {missing}", file=sys.stderr)
+        return EXIT_FAILED
+    if not loaded.is_demo:
+        return ui_cli.run(args, loaded)
+    # --demo: the whole chain on this machine — a local reference platform, this
+    # terminal enrolled with it, and the sync worker — for as long as the UI runs.
+    from sync.demo import DemoChain, DemoError
+
+    chain = DemoChain(loaded)
+    try:
+        chain.start()
+    except DemoError as exc:
+        chain.stop()
+        print(f"kiosk ui: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return ui_cli.run(args, loaded)
+    finally:
+        chain.stop()
+
+
+_COMMANDS = ("config", "submit", "status", "sync", "enroll", "ui", "tour")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `kiosk` alone (or with only global options) starts the kiosk, like `kiosk ui`.
+    if not set(argv) & {*_COMMANDS, "-h", "--help", "--version"}:
+        argv.insert(0, "ui")
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
     handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status,
-                "sync": cmd_sync, "enroll": cmd_enroll}
+                "sync": cmd_sync, "enroll": cmd_enroll, "ui": cmd_ui, "tour": cmd_ui}
     return handlers[args.command](args)
 
 

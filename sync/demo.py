@@ -7,8 +7,10 @@ demo data directory; nothing here is used by a configured terminal.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -20,10 +22,18 @@ from sync import enrollment, protocol
 from sync.client import PlatformClient, Unreachable
 
 DEMO_PORT = 8700
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class DemoError(Exception):
     pass
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before exec: the kernel sends it SIGTERM when the process that
+    started the chain dies, however it dies, so no demo platform or worker is orphaned."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _port_open(port: int) -> bool:
@@ -56,7 +66,8 @@ class DemoChain:
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-m", "receiver", "serve", "--port", str(self.port),
                  "--data", str(self.platform_dir), "--platform-key", str(key)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent))
             deadline = time.monotonic() + 30
             while not _port_open(self.port):
                 if self.processes[-1].poll() is not None or time.monotonic() > deadline:
@@ -66,7 +77,7 @@ class DemoChain:
         self._enroll()
         self.processes.append(subprocess.Popen(
             [sys.executable, "-m", "kiosk", "--demo", "sync"], stdin=subprocess.DEVNULL,
-            env=dict(os.environ)))
+            env=dict(os.environ), preexec_fn=_die_with_parent))
         return self
 
     def _enroll(self) -> None:
@@ -119,8 +130,6 @@ def platform_dir(loaded: config.LoadedConfig) -> Path:
 
 def main() -> int:
     """`python -m sync.demo`: run the chain until interrupted (Ctrl-C or SIGTERM)."""
-    import signal
-
     loaded = config.demo()
     chain = DemoChain(loaded)
     stopping = []

@@ -9,6 +9,7 @@ import sqlite3
 import time
 
 from kiosk.store import Outbox
+from tests import factories
 from tests.receiver_helpers import ReceiverProcess, issue_code
 from tests.sync_helpers import make_terminal, stop, wait_for
 
@@ -74,6 +75,14 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
         with Outbox.open(term.data_dir) as outbox:
             for receipt in receipts:
                 assert outbox.find_by_receipt(receipt).case_no == by_receipt[receipt]
+        # Nothing personal in plain bytes anywhere in the terminal's data directory.
+        person = factories.person(0)
+        markers = [person["id_number"], person["phone"], person["address"], "测试甲", "测试癸",
+                   factories.petition()["matter"]["request"][:10]]
+        for path in (p for p in term.data_dir.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            for marker in markers:
+                assert marker.encode() not in data, (path.name, marker)
         conn = sqlite3.connect(rx.data_dir / "receiver.db")
         try:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

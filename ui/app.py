@@ -1,0 +1,112 @@
+"""Builds the kiosk window: QML engine, view-models, idle watcher, voice."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuick import QQuickWindow
+
+from kiosk import taxonomy as taxonomy_mod
+from kiosk.config import LoadedConfig
+from ui import env, icons, qr
+from ui.idle import IdleWatcher
+from ui.session import Session
+from ui.speech import Voice
+from ui.theme import Theme
+
+log = logging.getLogger(__name__)
+QML_DIR = Path(__file__).resolve().parent / "qml"
+SIZES = {"1080x1920": (1080, 1920), "1920x1080": (1920, 1080)}
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size must look like 1080x1920, not {text!r}") from None
+    if w < 480 or h < 480:
+        raise ValueError("size must be at least 480x480")
+    return w, h
+
+
+def application(argv: list[str] | None = None, *, offscreen: bool = False) -> QGuiApplication:
+    """The one QGuiApplication, made after the environment the keyboard needs."""
+    env.prepare(offscreen=offscreen)
+    app = QGuiApplication.instance()
+    if app is None:
+        app = QGuiApplication(argv or [sys.argv[0]])
+        app.setApplicationName("petition-kiosk")
+        font = app.font()
+        font.setFamilies(["Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans"])
+        font.setPixelSize(34)
+        app.setFont(font)
+    return app
+
+
+@dataclass
+class Kiosk:
+    engine: QQmlApplicationEngine
+    window: QQuickWindow
+    session: Session
+    idle: IdleWatcher
+    voice: Voice
+
+    @property
+    def root(self) -> QObject:
+        return self.window
+
+    def close(self) -> None:
+        """Tears down QML before the view-models it binds to, then the session's store."""
+        QGuiApplication.instance().removeEventFilter(self.idle)
+        self.voice.stop()
+        self.window.close()
+        self.engine.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        QCoreApplication.processEvents()
+        self.session.shutdown()
+
+
+def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
+          elderly: bool = False, voice_engine: str | None = None,
+          today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None) -> Kiosk:
+    """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests."""
+    app = QGuiApplication.instance()
+    tax = taxonomy_mod.load()
+    session = Session(loaded, tax, today=today)
+    session.elderly = elderly
+    voice = Voice(voice_engine)
+    session.speak.connect(lambda text: voice.say(text) if session.voice else None)
+    if idle_ms is None:
+        idle_ms = (loaded.config.idle.warn_after_seconds * 1000, loaded.config.idle.countdown_seconds,
+                   1000)
+    idle = IdleWatcher(idle_ms[0], idle_ms[1], active=lambda: session.screen != "home",
+                       tick_ms=idle_ms[2])
+    idle.expired.connect(session.wipe)
+    app.installEventFilter(idle)
+
+    engine = QQmlApplicationEngine()
+    engine.addImageProvider("qr", qr.QrImageProvider())
+    engine.addImageProvider("icon", icons.IconProvider())
+    ctx = engine.rootContext()
+    ctx.setContextProperty("session", session)
+    theme = Theme(session, session)
+    ctx.setContextProperty("theme", theme)
+    ctx.setContextProperty("idle", idle)
+    ctx.setContextProperty("initialWidth", size[0])
+    ctx.setContextProperty("initialHeight", size[1])
+    ctx.setContextProperty("windowed", windowed)
+    engine.load(QUrl.fromLocalFile(str(QML_DIR / "Main.qml")))
+    roots = engine.rootObjects()
+    if not roots:
+        raise RuntimeError("the kiosk's QML did not load")
+    window = roots[0]
+    assert isinstance(window, QQuickWindow)
+    return Kiosk(engine, window, session, idle, voice)

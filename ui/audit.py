@@ -1,0 +1,153 @@
+"""Measuring a live screen against shared/UX.md: targets, text sizes, contrast.
+
+Everything is read from the item tree as it is on screen: every enabled, visible
+thing a finger can press; every visible piece of text with the colour of what is
+painted behind it (the nearest rectangle under its centre, in paint order,
+blended over the window colour when translucent).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor
+from PySide6.QtQuick import QQuickItem, QQuickWindow
+
+from ui.driver import shown
+
+CLICKABLE = ("QQuickAbstractButton", "QQuickMouseArea", "QQuickTextInput", "QQuickTextEdit")
+TEXT = ("QQuickText", "QQuickTextInput", "QQuickTextEdit")
+
+
+def _luminance(c: QColor) -> float:
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    la, lb = _luminance(a), _luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _blend(top: QColor, bottom: QColor, alpha: float) -> QColor:
+    return QColor.fromRgbF(top.redF() * alpha + bottom.redF() * (1 - alpha),
+                           top.greenF() * alpha + bottom.greenF() * (1 - alpha),
+                           top.blueF() * alpha + bottom.blueF() * (1 - alpha))
+
+
+def _paint_order(root: QQuickItem) -> list[QQuickItem]:
+    out: list[QQuickItem] = []
+
+    def visit(item: QQuickItem) -> None:
+        if not item.isVisible() or item.opacity() <= 0:
+            return
+        children = sorted(enumerate(item.childItems()), key=lambda p: (p[1].z(), p[0]))
+        for _, child in children:
+            if child.z() < 0:
+                visit(child)
+        out.append(item)
+        for _, child in children:
+            if child.z() >= 0:
+                visit(child)
+
+    visit(root)
+    return out
+
+
+def _scene_rect(item: QQuickItem) -> QRectF:
+    return item.mapRectToScene(QRectF(0, 0, item.width(), item.height()))
+
+
+def _is(item: QQuickItem, classes: tuple[str, ...]) -> bool:
+    return any(item.inherits(c) for c in classes)
+
+
+def _in_keyboard(item: QQuickItem) -> bool:
+    node = item
+    while node is not None:
+        if node.objectName() == "inputPanel":
+            return True
+        node = node.parentItem()
+    return False
+
+
+def _text_of(item: QQuickItem) -> str:
+    return str(item.property("text") or "")
+
+
+def measure(window: QQuickWindow, heading_px: int) -> dict:
+    """Smallest target, smallest text, lowest contrast (all text, and body text)."""
+    items = _paint_order(window.contentItem())
+    base = window.color()
+    targets, texts = [], []
+    keyboard_keys = []
+    for index, item in enumerate(items):
+        if not shown(item):
+            continue
+        if _in_keyboard(item):
+            if item.inherits("QQuickItem") and item.property("key") is not None and \
+                    item.property("text") is not None and item.width() > 0:
+                keyboard_keys.append((round(item.width()), round(item.height())))
+            continue
+        if _is(item, CLICKABLE) and item.isEnabled():
+            editable = not _is(item, ("QQuickTextInput", "QQuickTextEdit")) or \
+                not item.property("readOnly")
+            if editable:
+                targets.append({"w": round(item.width()), "h": round(item.height()),
+                                "name": item.objectName() or item.metaObject().className(),
+                                "label": _text_of(item)[:20]})
+        if _is(item, TEXT) and _text_of(item).strip():
+            font = item.property("font")
+            px = font.pixelSize() if font.pixelSize() > 0 else round(font.pointSizeF() * 96 / 72)
+            colour = QColor(item.property("color"))
+            centre = _scene_rect(item).center()
+            background = _background(items[:index], centre, base)
+            texts.append({"px": px, "contrast": round(contrast(colour, background), 2),
+                          "text": _text_of(item)[:20], "color": colour.name(),
+                          "background": background.name()})
+    result: dict = {"targets": len(targets), "texts": len(texts)}
+    if targets:
+        smallest = min(targets, key=lambda t: (min(t["w"], t["h"]), t["w"] * t["h"]))
+        result["smallest_target"] = f"{smallest['w']}x{smallest['h']}"
+        result["smallest_target_px"] = min(smallest["w"], smallest["h"])
+        result["smallest_target_item"] = smallest["label"] or smallest["name"]
+    if texts:
+        small = min(texts, key=lambda t: t["px"])
+        low = min(texts, key=lambda t: t["contrast"])
+        body = [t for t in texts if t["px"] < heading_px]
+        result["smallest_text_px"] = small["px"]
+        result["smallest_text"] = small["text"]
+        result["lowest_contrast"] = low["contrast"]
+        result["lowest_contrast_text"] = f"{low['text']} ({low['color']} on {low['background']})"
+        result["lowest_body_contrast"] = min((t["contrast"] for t in body), default=None)
+    if keyboard_keys:
+        w, h = min(keyboard_keys, key=lambda k: min(k))
+        result["keyboard_smallest_key"] = f"{w}x{h}"
+    return result
+
+
+def _background(before: list[QQuickItem], point: QPointF, base: QColor) -> QColor:
+    layers = []
+    for item in reversed(before):
+        if not item.inherits("QQuickRectangle") or not shown(item):
+            continue
+        colour = QColor(item.property("color"))
+        alpha = colour.alphaF() * _opacity(item)
+        if alpha <= 0 or not _scene_rect(item).contains(point):
+            continue
+        layers.append((colour, alpha))
+        if alpha >= 0.999:
+            break
+    result = base
+    for colour, alpha in reversed(layers):
+        result = _blend(colour, result, alpha)
+    return result
+
+
+def _opacity(item: QQuickItem) -> float:
+    value, node = 1.0, item
+    while node is not None:
+        value *= node.opacity()
+        node = node.parentItem()
+    return value

@@ -1,0 +1,139 @@
+"""Driving the live window as a finger would: find items, scroll them into view, tap.
+
+Used by `kiosk tour`, the UI tests and the benchmarks, so all of them exercise the
+same window the citizen uses.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QMetaObject, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQuick import QQuickItem, QQuickWindow
+from PySide6.QtTest import QTest
+
+
+def pump(ms: int = 0) -> None:
+    """Runs the event loop for `ms` milliseconds (at least once)."""
+    if ms <= 0:
+        QCoreApplication.processEvents()
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.processEvents()
+        return
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(predicate, timeout_ms: int = 5000, step_ms: int = 10) -> bool:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        pump(step_ms)
+    return predicate()
+
+
+def all_items(window: QQuickWindow) -> list[QQuickItem]:
+    out: list[QQuickItem] = []
+    stack = [window.contentItem()]
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        stack.extend(reversed(item.childItems()))
+    return out
+
+
+def shown(item: QQuickItem) -> bool:
+    """Visible, not transparent, and not zero-sized, all the way up."""
+    node = item
+    while node is not None:
+        if not node.isVisible() or node.opacity() <= 0.0:
+            return False
+        node = node.parentItem()
+    return item.width() > 0 and item.height() > 0
+
+
+def find(window: QQuickWindow, name: str, *, required: bool = True) -> QQuickItem | None:
+    for item in all_items(window):
+        if item.objectName() == name and shown(item):
+            return item
+    if required:
+        raise LookupError(f"no visible item named {name!r}")
+    return None
+
+
+def _flickable_of(item: QQuickItem) -> QQuickItem | None:
+    node = item.parentItem()
+    while node is not None:
+        if node.inherits("QQuickFlickable") and not node.inherits("QQuickTextEdit"):
+            return node
+        node = node.parentItem()
+    return None
+
+
+def scroll_into_view(item: QQuickItem) -> None:
+    flick = _flickable_of(item)
+    if flick is None:
+        return
+    content = flick.property("contentItem")
+    top = item.mapToItem(content, QPointF(0, 0)).y()
+    view_top = flick.property("contentY")
+    height = flick.height()
+    if top < view_top or top + item.height() > view_top + height:
+        max_y = max(0.0, flick.property("contentHeight") - height)
+        flick.setProperty("contentY", max(0.0, min(top - 20, max_y)))
+        pump()
+
+
+def tap(window: QQuickWindow, item: QQuickItem | str, *, settle_ms: int = 0) -> None:
+    if isinstance(item, str):
+        item = find(window, item)
+    scroll_into_view(item)
+    centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    pump(settle_ms)
+
+
+def drag(window: QQuickWindow, item: QQuickItem, points: list[tuple[float, float]]) -> None:
+    """A finger stroke over `item`, in its own coordinates."""
+    scroll_into_view(item)
+    scene = [item.mapToScene(QPointF(x, y)).toPoint() for x, y in points]
+    QTest.mousePress(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, scene[0])
+    for p in scene[1:]:
+        QTest.mouseMove(window, p, 5)
+    QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, scene[-1])
+    pump()
+
+
+def call(window: QQuickWindow, method: str, *args):
+    """Calls a function of Main.qml (the keyboard hooks) and returns its value."""
+    from PySide6.QtCore import Q_ARG, Q_RETURN_ARG
+    from PySide6.QtQml import QJSValue
+
+    qargs = [Q_ARG("QVariant", a) for a in args]
+    value = QMetaObject.invokeMethod(window, method, Q_RETURN_ARG("QVariant"), *qargs)
+    return value.toVariant() if isinstance(value, QJSValue) else value
+
+
+def type_pinyin(window: QQuickWindow, letters: str) -> list[str]:
+    """Types letters on the keyboard's engine; returns the candidates offered."""
+    for ch in letters:
+        call(window, "vkbClick", int(getattr(Qt.Key, f"Key_{ch.upper()}").value), ch)
+        pump()
+    return list(call(window, "vkbCandidates") or [])
+
+
+def choose_candidate(window: QQuickWindow, word: str) -> None:
+    candidates = list(call(window, "vkbCandidates") or [])
+    call(window, "vkbSelect", candidates.index(word))
+    pump()
+
+
+def screen_point(window: QQuickWindow, item: QQuickItem) -> QPoint:
+    return item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+
+
+def app() -> QGuiApplication:
+    return QGuiApplication.instance()

@@ -1,0 +1,43 @@
+import QtQuick
+import QtQuick.Controls.Basic
+
+// The large digit pad, docked where the keyboard appears.
+Rectangle {
+    id: pad
+    property Item target: null
+    color: "#DCE3EE"
+    readonly property int keyH: Math.round(theme.target * 1.1)
+    implicitHeight: grid.implicitHeight + 2 * theme.gap
+    Grid {
+        id: grid
+        anchors.centerIn: parent
+        columns: 4
+        spacing: theme.gap
+        readonly property int keyW: Math.min(Math.round(theme.target * 2.4),
+                                             Math.floor((pad.width - 5 * theme.gap) / 4))
+        Repeater {
+            model: ["1", "2", "3", "⌫", "4", "5", "6", "清空", "7", "8", "9", "", "X", "0", "", "完成"]
+            delegate: Btn {
+                required property string modelData
+                readonly property bool isX: modelData === "X"
+                width: grid.keyW
+                height: pad.keyH
+                readonly property bool used: modelData !== "" && (!isX || (pad.target && pad.target.allowX))
+                opacity: used ? 1 : 0  // keeps its cell, so keys never move
+                enabled: used
+                text: modelData === "⌫" ? "退格" : modelData
+                iconName: modelData === "⌫" ? "backspace" : ""
+                primary: modelData === "完成"
+                textSize: modelData.length === 1 ? Math.round(theme.body * 1.4) : theme.body
+                objectName: "key:" + modelData
+                onClicked: {
+                    if (!pad.target) return
+                    if (modelData === "⌫") pad.target.backspace()
+                    else if (modelData === "清空") { pad.target.value = ""; pad.target.store() }
+                    else if (modelData === "完成") win.closePad()
+                    else pad.target.press(modelData)
+                }
+            }
+        }
+    }
+}

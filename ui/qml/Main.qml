@@ -1,0 +1,234 @@
+import QtQuick
+import QtQuick.Window
+import QtQuick.Controls.Basic
+import QtQuick.VirtualKeyboard
+import QtQuick.VirtualKeyboard.Settings
+
+Window {
+    id: win
+    width: initialWidth
+    height: initialHeight
+    visible: false  // shown full-screen (or windowed) from Python
+    flags: windowed ? Qt.Window : (Qt.Window | Qt.FramelessWindowHint)
+    color: theme.bg
+    title: "网上信访自助服务"
+
+    readonly property bool landscape: width > height
+    readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, theme.scale * 0.9)) : width
+    property Item digitTarget: null
+    readonly property int kbDesignWidth: Math.round((landscape ? 1500 : 1200) / (session.elderly ? 1.2 : 1))
+    property Flickable currentFlick: null
+    readonly property bool flowScreen: session.screen !== "home" && session.screen !== "receipt"
+
+    function openPad(field) {
+        if (activeFocusItem) activeFocusItem.focus = false
+        Qt.inputMethod.hide()
+        digitTarget = field
+    }
+    function closePad() { digitTarget = null }
+    function reveal(item) {
+        Qt.callLater(function() {
+            if (!currentFlick || !item) return
+            var p = item.mapToItem(currentFlick.contentItem, 0, 0)
+            var top = currentFlick.contentY, bottom = top + currentFlick.height
+            if (p.y < top || p.y + item.height > bottom) {
+                var y = Math.max(0, Math.min(p.y - theme.gap, currentFlick.contentHeight - currentFlick.height))
+                currentFlick.contentY = y
+            }
+        })
+    }
+    function clearInput() {
+        Qt.inputMethod.reset()
+        Qt.inputMethod.hide()
+        if (activeFocusItem) activeFocusItem.focus = false
+        digitTarget = null
+    }
+
+    // Test and tour hooks: the keyboard's engine, as a finger would drive it.
+    function vkbClick(key, text) { InputContext.inputEngine.virtualKeyClick(key, text, Qt.NoModifier) }
+    function vkbCandidates() {
+        var m = InputContext.inputEngine.wordCandidateListModel, out = []
+        for (var i = 0; i < m.count; i++) out.push(m.dataAt(i))
+        return out
+    }
+    function vkbSelect(i) { InputContext.inputEngine.wordCandidateListModel.selectItem(i) }
+    function vkbLocale() { return InputContext.locale }
+
+    Component.onCompleted: {
+        VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"]
+        VirtualKeyboardSettings.locale = "zh_CN"
+        // Never learn: nothing one citizen picks is suggested to the next.
+        VirtualKeyboardSettings.inputMethodHints = Qt.ImhSensitiveData
+    }
+    Connections {
+        target: session
+        function onWiped() { win.clearInput(); leaveDialog.visible = false }
+        function onChanged() { if (session.screen !== loader.screen) win.clearInput() }
+    }
+
+    // ---- header: where am I, and 返回首页 / 语音 / 大字 always in the same place ----
+    Rectangle {
+        id: header
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        readonly property bool twoRows: tools.width > width - 8 * theme.body
+        // Elderly portrait: the three buttons only fit without their icons (labels stay).
+        readonly property bool narrow: !win.landscape && session.elderly
+        height: theme.target + 2 * theme.gap + (twoRows ? headerTitle.height + theme.gap / 2 : 0)
+        color: theme.surface
+        Rectangle { anchors { left: parent.left; right: parent.right; bottom: parent.bottom } height: 3; color: theme.blue }
+        Column {
+            id: headerTitle
+            x: theme.pad
+            y: header.twoRows ? theme.target + Math.round(theme.gap * 1.5) : (theme.target + 2 * theme.gap - height) / 2
+            width: header.twoRows ? header.width - 2 * theme.pad : Math.max(100, tools.x - 2 * theme.pad)
+            Text {
+                width: parent.width
+                text: session.screen === "home" ? "网上信访自助服务" : session.stepText
+                font.family: theme.fontFamily
+                font.pixelSize: session.screen === "home" ? theme.heading : theme.body
+                font.bold: true
+                color: theme.blue
+                elide: Text.ElideRight
+            }
+        }
+        Row {
+            id: tools
+            anchors { right: parent.right; rightMargin: theme.pad }
+            y: theme.gap
+            spacing: theme.gap
+            Btn {
+                objectName: "btn:home"
+                visible: session.screen !== "home"
+                text: "返回首页"
+                iconName: "home"
+                noIcon: header.narrow
+                onClicked: session.screen === "receipt" || !session.hasAnswers ? session.goHome() : leaveDialog.visible = true
+            }
+            Btn {
+                objectName: "btn:voice"
+                text: session.voice ? "语音 开" : "语音 关"
+                iconName: session.voice ? "speaker" : "speaker-off"
+                noIcon: header.narrow
+                onClicked: session.voice = !session.voice
+            }
+            Btn {
+                objectName: "btn:elderly"
+                text: session.elderly ? "大字 开" : "大字"
+                iconName: "text-size"
+                noIcon: header.narrow
+                selected: session.elderly
+                onClicked: session.elderly = !session.elderly
+            }
+        }
+    }
+
+    // ---- the screen: one per flow step ----
+    Loader {
+        id: loader
+        property string screen: session.screen
+        anchors { left: parent.left; right: parent.right; top: header.bottom; bottom: footer.visible ? footer.top : keyboardArea.top }
+        source: Qt.resolvedUrl("screens/" + screen + ".qml")
+        onLoaded: win.currentFlick = item && item.hasOwnProperty("contentY") ? item : win.currentFlick
+    }
+
+    // ---- footer: 上一步 left, 下一步 right, in the same place on every step ----
+    Rectangle {
+        id: footer
+        visible: win.flowScreen
+        anchors { left: parent.left; right: parent.right; bottom: keyboardArea.top }
+        height: theme.target + 2 * theme.gap
+        color: theme.surface
+        Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: theme.line }
+        Btn {
+            objectName: "btn:back"
+            anchors { left: parent.left; leftMargin: theme.pad; verticalCenter: parent.verticalCenter }
+            text: "上一步"
+            iconName: "arrow-left"
+            minWidth: Math.round(theme.target * 2.6)
+            onClicked: { win.clearInput(); session.back() }
+        }
+        Btn {
+            objectName: "btn:next"
+            anchors { right: parent.right; rightMargin: theme.pad; verticalCenter: parent.verticalCenter }
+            primary: true
+            text: session.screen === "consent" ? "确认提交" : (session.fromReview ? "改好了，回到核对" : "下一步")
+            iconName: session.screen === "consent" ? "check" : "arrow-right"
+            minWidth: Math.round(theme.target * 3.2)
+            enabled: !session.busy
+            onClicked: { Qt.inputMethod.commit(); win.closePad(); session.next() }
+        }
+    }
+
+    // ---- the keyboard and the digit pad share the bottom of the screen ----
+    Item {
+        id: keyboardArea
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: inputPanel.active ? inputPanel.height : (win.digitTarget ? digitPad.height : 0)
+    }
+    DigitPad {
+        id: digitPad
+        visible: win.digitTarget !== null
+        target: win.digitTarget
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: implicitHeight
+    }
+    InputPanel {
+        id: inputPanel
+        objectName: "inputPanel"
+        width: win.landscape ? Math.min(win.width, Math.round(win.height * 1.35)) : win.width
+        anchors.horizontalCenter: parent.horizontalCenter
+        y: active ? win.height - height : win.height
+        visible: active
+        // Taller keys than the default style's: a kiosk is pressed at arm's length.
+        Binding {
+            target: inputPanel.keyboard.style
+            property: "keyboardDesignHeight"
+            value: Math.round(win.kbDesignWidth * (win.landscape ? 0.42 : 0.62) * (session.elderly ? 1.15 : 1))
+            when: inputPanel.keyboard.style !== null
+        }
+        // A narrower design width scales the key labels up (the default makes them ~22 px).
+        Binding {
+            target: inputPanel.keyboard.style
+            property: "keyboardDesignWidth"
+            value: win.kbDesignWidth
+            when: inputPanel.keyboard.style !== null
+        }
+    }
+
+    // ---- 返回首页 in the middle of a petition asks first: nothing is lost by a slip ----
+    Dialog2 {
+        id: leaveDialog
+        objectName: "dialog:leave"
+        message: "回到首页会清除您已经填写的内容。要回到首页吗？"
+        primaryText: "继续填写"
+        secondaryText: "清除并回到首页"
+        onPrimary: leaveDialog.visible = false
+        onSecondary: { leaveDialog.visible = false; session.goHome() }
+    }
+
+    // ---- idle: ask, count down, then wipe ----
+    Dialog2 {
+        objectName: "dialog:idle"
+        visible: idle.asking
+        message: "还需要更多时间吗？\n" + idle.remaining + " 秒后将清除您填写的内容，回到首页。"
+        primaryText: "需要，继续办理"
+        onPrimary: idle.keepGoing()
+    }
+
+    // ---- confirming: the receipt appears only after the durable write ----
+    Rectangle {
+        anchors.fill: parent
+        visible: session.busy
+        color: "#CC000000"
+        MouseArea { anchors.fill: parent }
+        Rectangle {
+            anchors.centerIn: parent
+            width: Math.min(parent.width - 2 * theme.pad, 900)
+            height: busyText.implicitHeight + 2 * theme.pad
+            radius: theme.radius
+            color: theme.surface
+            Label2 { id: busyText; anchors.centerIn: parent; width: parent.width - 2 * theme.pad
+                     horizontalAlignment: Text.AlignHCenter; text: "正在提交，请稍候……"; font.pixelSize: theme.heading }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import QtQuick
+import ".."
+
+StepPage {
+    PersonForm { prefix: "applicants[0]" }
+}

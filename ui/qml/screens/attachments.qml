@@ -1,0 +1,59 @@
+import QtQuick
+import ".."
+
+// Material: photographed with the camera if one is connected; otherwise said plainly.
+StepPage {
+    id: s
+    readonly property bool camera: session.cameraAvailable
+    readonly property var needed: session.material.filter(function(m) { return m.required && m.count === 0 })
+    InfoBox {
+        objectName: "cameraNotice"
+        visible: !s.camera
+        iconName: "camera"
+        text: "这台机器没有连接摄像头，现在不能拍照。" + (s.needed.length === 0
+              ? "您的申请不需要必交材料，请直接按“下一步”。"
+              : "您的申请需要下面标着“必须提供”的材料。请先按“下一步”继续，核对页面会提示缺少的材料；也可以带着材料到窗口办理。")
+    }
+    Repeater {
+        model: session.material
+        delegate: Rectangle {
+            required property var modelData
+            width: parent.width
+            height: mrow.implicitHeight + 2 * theme.gap
+            color: theme.surface
+            radius: theme.radius
+            border.color: theme.line; border.width: 2
+            Row {
+                id: mrow
+                x: theme.gap; y: theme.gap
+                spacing: theme.gap
+                Icon { name: modelData.count > 0 ? "check" : "document"; anchors.verticalCenter: parent.verticalCenter }
+                Column {
+                    width: parent.parent.width - 3 * theme.gap - theme.icon - (shoot.visible ? shoot.width + theme.gap : 0)
+                    anchors.verticalCenter: parent.verticalCenter
+                    Label2 { width: parent.width; font.bold: true; text: modelData.label }
+                    Label2 {
+                        width: parent.width
+                        color: modelData.required && modelData.count === 0 ? theme.red : theme.muted
+                        text: (modelData.required ? "必须提供" : "选填") + (modelData.count > 0 ? "，已拍 " + modelData.count + " 张" : "")
+                    }
+                }
+                Btn {
+                    id: shoot
+                    visible: s.camera
+                    text: "拍照"
+                    iconName: "camera"
+                    onClicked: cameraLoader.role = modelData.role
+                }
+            }
+        }
+    }
+    Loader {
+        id: cameraLoader
+        property string role: ""
+        width: parent.width
+        active: s.camera && role !== ""
+        source: "../CameraShot.qml"
+        onLoaded: item.role = role
+    }
+}

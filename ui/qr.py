@@ -1,0 +1,68 @@
+"""QR codes: rendered once with `qrcode`, kept as PNG in the user's cache per content.
+
+The platforms' codes are the same for every visitor, so they are cached on disk.
+A receipt's code names the citizen's receipt number and is rendered in memory
+only (the `image://qr/` provider), never written to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import platformdirs
+import qrcode
+from PySide6.QtCore import QSize, QUrl
+from PySide6.QtGui import QImage
+from PySide6.QtQuick import QQuickImageProvider
+
+from kiosk import paths
+
+BOX = 12  # px per module; the screen scales the image to at least 400 px
+
+
+def _png(content: str) -> bytes:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=BOX, border=4)
+    code.add_data(content)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(paths.APP_NAME, appauthor=False)) / "qr"
+
+
+def cached_file(content: str) -> Path:
+    # The render settings are part of the key, so a change never serves an old picture.
+    digest = hashlib.sha256(f"{BOX}|4|{content}".encode()).hexdigest()[:24]
+    path = cache_dir() / f"{digest}.png"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(_png(content))
+        tmp.replace(path)
+    return path
+
+
+def cached_url(content: str) -> str:
+    return QUrl.fromLocalFile(str(cached_file(content))).toString()
+
+
+def memory_url(content: str) -> str:
+    return "image://qr/" + quote(content, safe="")
+
+
+class QrImageProvider(QQuickImageProvider):
+    def __init__(self) -> None:
+        super().__init__(QQuickImageProvider.ImageType.Image)
+
+    def requestImage(self, id_: str, size: QSize, requested: QSize) -> QImage:  # noqa: N802
+        image = QImage.fromData(_png(unquote(id_)), "PNG")
+        if size is not None:
+            size.setWidth(image.width())
+            size.setHeight(image.height())
+        return image

@@ -1,0 +1,193 @@
+"""`kiosk tour`: the real window driven through every screen with the sample petition.
+
+Saves one PNG per screen and `audit.json` with, per screen, the smallest touch
+target, the smallest text and the lowest contrast, measured from the live items.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from kiosk import identity
+from kiosk.config import LoadedConfig
+from ui import app as app_mod
+from ui import audit
+from ui.driver import drag, find, pump, tap, wait_until
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "petition.json"
+TOUR_TODAY = date(2026, 11, 26)  # fixed, so time limits in the pictures never drift
+
+REVIEW_SAMPLE = {
+    "online": False,
+    "number": "演信复〔2026〕12号",
+    "received_on": "2026-11-09",
+    "informed_of_limit": True,
+}
+AGENT_SAMPLE = {
+    "name": "李建国", "id_type": "resident_id", "id_number": "110105196203150018",
+    "phone": "13800138000", "address": "演示县城关镇和平街8号",
+    "authorisation": {"matters": "代为申请复查", "powers": "代为提交材料、接收答复",
+                      "valid_from": "2026-11-01", "valid_until": "2027-05-01"},
+}
+
+
+def sample_petition() -> dict:
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    doc.pop("attachments", None)
+    doc.pop("consent", None)  # agreed on screen, by touch
+    return doc
+
+
+def _resident_id(body17: str) -> str:
+    return body17 + identity.check_char(body17)
+
+
+def _sign(window) -> None:
+    pad = find(window, "signaturePad")
+    w, h = pad.width(), pad.height()
+    drag(window, pad, [(w * 0.15 + i * w * 0.05, h * (0.5 + (0.2 if i % 2 else -0.2))) for i in range(12)])
+    drag(window, pad, [(w * 0.3, h * 0.3), (w * 0.35, h * 0.75), (w * 0.4, h * 0.3)])
+
+
+def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: bool = False) -> dict:
+    """Drives one window through the screens; returns the audit (also written to out)."""
+    out.mkdir(parents=True, exist_ok=True)
+    kiosk = app_mod.build(loaded, size=size, windowed=True, elderly=False, voice_engine="off",
+                          today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000))
+    window, session = kiosk.window, kiosk.session
+    window.show()
+    pump(50)
+    report: dict = {"size": f"{size[0]}x{size[1]}", "elderly": elderly, "screens": {}}
+    shots: list[str] = []
+
+    def shot(name: str) -> None:
+        pump(30)
+        heading = round(52 * (1.5 if session.elderly else 1.0))
+        window.grabWindow().save(str(out / f"{name}.png"))
+        report["screens"][name] = audit.measure(window, heading)
+        shots.append(name)
+
+    def set_elderly() -> None:
+        if elderly and not session.elderly:
+            tap(window, "btn:elderly")
+
+    try:
+        set_elderly()
+        shot("01-home")
+        tap(window, "btn:review")
+        set_elderly()
+        shot("02-kind")
+        tap(window, "choice:kind:review")
+        tap(window, "btn:next")
+        for key, value in REVIEW_SAMPLE.items():
+            session.setValue(f"matter.earlier_reply.{key}", value)
+        session.valuesReset.emit()
+        shot("03-earlier-reply")
+        tap(window, "btn:back")
+        tap(window, "choice:kind:petition")
+        tap(window, "btn:next")
+        shot("04-applying-as")
+        tap(window, "choice:applying_as:self")
+        tap(window, "btn:next")
+        session.load(sample_petition())
+        shot("05-applicant")
+        tap(window, "digits:applicants[0].phone")
+        shot("06-applicant-digit-pad")
+        tap(window, "key:完成")
+        tap(window, "btn:next")
+        shot("07-category")
+        tap(window, "btn:next")
+        shot("08-matter")
+        tap(window, "area:matter.request")
+        wait_until(lambda: find(window, "inputPanel", required=False) is not None, 2000)
+        pump(100)
+        shot("09-matter-keyboard")
+        tap(window, "btn:next")
+        shot("10-attachments")
+        tap(window, "btn:next")
+        shot("11-review")
+        tap(window, "btn:next")
+        tap(window, "btn:next")  # nothing agreed or signed yet: problems show next to the fields
+        shot("12-consent-problems")
+        tap(window, "consent:consent.privacy")
+        tap(window, "consent:consent.truthful")
+        _sign(window)
+        shot("13-consent-signed")
+        tap(window, "btn:next")
+        wait_until(lambda: session.screen == "receipt", 10_000)
+        shot("14-receipt")
+        # The other people who can apply: an agent, a group and its representatives.
+        tap(window, "btn:finish")
+        set_elderly()
+        tap(window, "btn:review")
+        tap(window, "choice:kind:review")
+        doc = sample_petition()
+        doc.update(kind="review", applying_as="for_other", agent=copy.deepcopy(AGENT_SAMPLE))
+        doc.pop("purpose")
+        doc["matter"]["earlier_reply"] = dict(REVIEW_SAMPLE)
+        session.load(doc)
+        session.goTo("agent")
+        shot("15-agent")
+        doc["applying_as"] = "group"
+        doc.pop("agent")
+        people = [(n, _resident_id(body)) for n, body in [
+            ("王秀兰", "11010519491231002"), ("张明", "11010519600101001"), ("刘芳", "11010519550505002"),
+            ("陈强", "11010519700202001"), ("赵丽", "11010519800303002"), ("孙伟", "11010519900404001")]]
+        doc["applicants"] = [{"name": n, "id_type": "resident_id", "id_number": i,
+                              "phone": "13912345678", "address": "演示县城关镇"} for n, i in people]
+        doc["representatives"] = [0, 1]
+        session.load(doc)
+        session.goTo("group")
+        shot("16-group")
+        session.goTo("representatives")
+        shot("17-representatives")
+        session.goTo("review")
+        kiosk.idle._on_warn()
+        shot("18-idle-countdown")
+        kiosk.idle.keepGoing()
+    finally:
+        kiosk.close()
+        pump(20)
+    report["order"] = shots
+    report["minima"] = _minima(report["screens"])
+    (out / "audit.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return report
+
+
+def _minima(screens: dict) -> dict:
+    def low(key):
+        values = [s[key] for s in screens.values() if s.get(key) is not None]
+        return min(values) if values else None
+
+    return {"smallest_target_px": low("smallest_target_px"), "smallest_text_px": low("smallest_text_px"),
+            "lowest_contrast": low("lowest_contrast"), "lowest_body_contrast": low("lowest_body_contrast")}
+
+
+def main(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: bool) -> int:
+    app_mod.application(offscreen=True)
+    # The tour confirms a sample petition: never into the terminal's real outbox.
+    scratch = Path(tempfile.mkdtemp(prefix="kiosk-tour-"))
+    try:
+        from kiosk import config
+
+        demo = config.demo(scratch / "data")
+        started = time.monotonic()
+        report = run_tour(demo if loaded.is_demo else _with_data_dir(loaded, scratch), out, size,
+                          elderly=elderly)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    m = report["minima"]
+    print(f"tour: {len(report['order'])} screens in {time.monotonic() - started:.1f} s -> {out}")
+    print(f"  smallest target {m['smallest_target_px']} px, smallest text {m['smallest_text_px']} px, "
+          f"lowest contrast {m['lowest_contrast']}:1 (body {m['lowest_body_contrast']}:1)")
+    return 0
+
+
+def _with_data_dir(loaded: LoadedConfig, scratch: Path) -> LoadedConfig:
+    return LoadedConfig(loaded.config, loaded.source, scratch / "data")
