@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import __version__, config, petition, submission, taxonomy, timelimits
+from kiosk import __version__, config, doctor, logs, petition, submission, taxonomy, timelimits
 from kiosk.problems import Problem, errors
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     from ui import cli as ui_cli  # registers `ui` and `tour`; Qt loads only when they run
 
     ui_cli.add_commands(sub, common)
+    doctor.add_command(sub, common)
+    logs.add_command(sub, common)
 
     status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
@@ -228,13 +230,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.client import PlatformClient
     from sync.worker import AlreadyRunning, Backoff, SyncWorker, Timers, WorkerLock
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         loaded = _load_config(args)
     except config.ConfigError as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    logs.setup_logging(loaded.data_dir, "sync")
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         lock = WorkerLock(loaded.data_dir)
     except AlreadyRunning as exc:
@@ -364,7 +367,25 @@ def cmd_ui(args: argparse.Namespace) -> int:
         chain.stop()
 
 
-_COMMANDS = ("config", "submit", "status", "sync", "enroll", "ui", "tour")
+_COMMANDS = ("config", "submit", "status", "sync", "enroll", "ui", "tour", "doctor", "logs")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    # A broken configuration is one failed check among the others, not an early exit.
+    try:
+        loaded: config.LoadedConfig | config.ConfigError = _load_config(args)
+    except config.ConfigError as exc:
+        loaded = exc
+    return doctor.run(args, loaded)
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk logs: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    return logs.run(args, loaded)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "ui")
     args = parser.parse_args(argv)
     handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status,
-                "sync": cmd_sync, "enroll": cmd_enroll, "ui": cmd_ui, "tour": cmd_ui}
+                "sync": cmd_sync, "enroll": cmd_enroll, "ui": cmd_ui, "tour": cmd_ui,
+                "doctor": cmd_doctor, "logs": cmd_logs}
     return handlers[args.command](args)
 
 

@@ -13,6 +13,12 @@ DEBIAN_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libpulse0               # the Qt Virtual Keyboard's QML will not load without it
   fonts-noto-cjk          # Chinese text; the Qt wheels carry no CJK font
+  # the xcb and wayland platform plugins, for a desktop session or a kiosk compositor
+  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
+  libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0
+  libwayland-cursor0 libwayland-egl1
+  # spoken prompts (语音播报): QtTextToSpeech's speechd engine with a Mandarin voice
+  libspeechd2 speech-dispatcher speech-dispatcher-espeak-ng
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -1,0 +1,480 @@
+"""`kiosk doctor`: what is wrong with this terminal, and the exact fix, one line per check.
+
+The runner and the checks that need neither Qt nor the network live here. The Qt
+checks (`ui/doctor_checks.py`) and the network checks (`sync/doctor_checks.py`)
+are found with importlib, so a terminal without Qt gets a failed check with its
+fix instead of a crash, and the core still imports neither.
+
+Every check has its own timeout; they run in threads at once (Qt checks on the
+main thread, where the application object lives), so the whole run stays within
+about 15 s even when a platform never answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import shlex
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kiosk import config, paths
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+PASS, WARN, FAIL, SKIP = "PASS", "WARN", "FAIL", "SKIP"
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+DISK_WARN_BYTES = 1 * GiB
+DISK_FAIL_BYTES = 200 * MiB
+
+# Modules with more checks: (module, what to install when it cannot be imported).
+OPTIONAL_MODULES = ("sync.doctor_checks", "ui.doctor_checks")
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # PASS / WARN / FAIL / SKIP
+    found: str  # what the check saw, in one line
+    fix: str | None = None  # for WARN and FAIL: a command to run or a configuration key to set
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: Callable[[], Result]
+    timeout: float = 5.0
+    # Qt objects belong to the thread that made the application: such checks run in
+    # order on the main thread (and bound their own waits).
+    main_thread: bool = False
+    # Checks that must have passed (or warned) first; otherwise this one is skipped,
+    # so one cause (say, an unreachable platform) gives one FAIL, not three.
+    needs: tuple[str, ...] = ()
+    needs_pass: bool = False  # a WARN of a prerequisite blocks too (an unreachable web address)
+    timeout_fix: str | None = None
+
+
+@dataclass
+class Context:
+    """What every check may look at: the configuration (or why it could not be read)."""
+
+    loaded: config.LoadedConfig | None
+    config_error: config.ConfigError | None = None
+    config_arg: Path | None = None  # --config as given, to repeat it in suggested commands
+    demo_flag: bool = False
+
+    @property
+    def data_dir(self) -> Path | None:
+        return self.loaded.data_dir if self.loaded else None
+
+    def kiosk_command(self, rest: str) -> str:
+        """`kiosk REST` as the technician must type it to act on the same configuration."""
+        if self.demo_flag:
+            return f"kiosk --demo {rest}"
+        if self.config_arg is not None:
+            return f"kiosk --config {shlex.quote(str(self.config_arg))} {rest}"
+        return f"kiosk {rest}"
+
+    def config_file(self) -> str:
+        if self.loaded is not None and self.loaded.source is not None:
+            return str(self.loaded.source)
+        return str(paths.SYSTEM_CONFIG)
+
+
+@dataclass
+class Outcome:
+    name: str
+    result: Result
+    seconds: float
+    counted: bool = True
+
+
+def _qualified(path: Path) -> str:
+    return shlex.quote(str(path))
+
+
+# --- checks without Qt or the network -----------------------------------------------------
+
+
+def check_config(ctx: Context) -> Result:
+    if ctx.config_error is not None:
+        exc = ctx.config_error
+        where = str(exc.source) if exc.source else "demo configuration"
+        return Result(FAIL, f"{where}: " + "; ".join(exc.problems),
+                      f"correct the key(s) named in {where} (example: docs/examples/kiosk.toml); "
+                      f"`{ctx.kiosk_command('config check')}` lists them")
+    assert ctx.loaded is not None
+    cfg = ctx.loaded.config
+    summary = (f"terminal {cfg.terminal.id}, delivers to {cfg.delivery_platform.id} "
+               f"at {cfg.delivery_platform.api_url}")
+    if ctx.loaded.is_demo:
+        return Result(WARN, f"built-in demo default ({summary}): no --config, ${config.ENV_VAR} "
+                            f"or {paths.SYSTEM_CONFIG}",
+                      f"write {paths.SYSTEM_CONFIG} (example: docs/examples/kiosk.toml)")
+    return Result(PASS, f"{ctx.loaded.source}: valid; {summary}")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_data_dir(ctx: Context) -> Result:
+    data_dir = ctx.data_dir
+    assert data_dir is not None
+    user = _user()
+    if not data_dir.exists():
+        ancestor = _existing_ancestor(data_dir)
+        if os.access(ancestor, os.W_OK):
+            return Result(WARN, f"{data_dir} does not exist yet (made at first start)",
+                          f"{ctx.kiosk_command('status')} (creates it)")
+        return Result(FAIL, f"{data_dir} does not exist and {ancestor} is not writable by {user}",
+                      f"sudo install -d -o {user} -m 0700 {_qualified(data_dir)}")
+    if not data_dir.is_dir():
+        return Result(FAIL, f"{data_dir} is not a directory",
+                      f"move it away, or set [data] dir in {ctx.config_file()}")
+    try:
+        # A real write with fsync: a read-only remount or a full disk shows up here.
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".doctor-", delete=True) as fh:
+            fh.write(b"kiosk doctor\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        return Result(FAIL, f"{data_dir}: cannot write as {user}: {exc.strerror or exc}",
+                      f"sudo chown -R {user} {_qualified(data_dir)}  (or check the file system "
+                      "is mounted read-write)")
+    return Result(PASS, f"{data_dir} writable by {user}")
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
+
+
+def _size(n: float) -> str:
+    if n >= GiB:
+        return f"{n / GiB:.1f} GiB"
+    return f"{n / MiB:.0f} MiB"
+
+
+def check_disk(ctx: Context) -> Result:
+    assert ctx.data_dir is not None and ctx.loaded is not None
+    where = _existing_ancestor(ctx.data_dir)
+    st = os.statvfs(where)
+    free = st.f_bavail * st.f_frsize
+    found = f"{_size(free)} free for {where}"
+    fix = (f"free space on that file system, or keep delivered items for fewer days: "
+           f"[sync] retention_days in {ctx.config_file()} "
+           f"(now {ctx.loaded.config.sync.retention_days})")
+    if free < DISK_FAIL_BYTES:
+        return Result(FAIL, found + f" (below {_size(DISK_FAIL_BYTES)})", fix)
+    if free < DISK_WARN_BYTES:
+        return Result(WARN, found + f" (below {_size(DISK_WARN_BYTES)})", fix)
+    return Result(PASS, found)
+
+
+def check_database(ctx: Context) -> Result:
+    assert ctx.loaded is not None
+    db = ctx.loaded.db_path
+    if not db.exists():
+        return Result(WARN, f"{db} does not exist yet (made at first start)",
+                      f"{ctx.kiosk_command('status')} (creates and migrates it)")
+    recover = (f"stop the kiosk and `kiosk sync`, then `sqlite3 {_qualified(db)} .recover | "
+               f"sqlite3 {_qualified(db.with_name('kiosk.recovered.db'))}` and put the recovered "
+               "file in its place (docs/doctor.md#database)")
+    try:
+        # A plain connection: integrity_check only reads; the file exists, so nothing is made.
+        conn = sqlite3.connect(str(db), timeout=5)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return Result(FAIL, f"{db}: cannot be read: {exc}", recover)
+    if rows != ["ok"]:
+        shown = "; ".join(str(r) for r in rows[:3]) + (" …" if len(rows) > 3 else "")
+        return Result(FAIL, f"{db}: integrity_check found {len(rows)} problem(s): {shown}", recover)
+
+    from kiosk.store import current_revision, head_revision
+
+    try:
+        head = head_revision()
+        current = current_revision(db)
+    except Exception as exc:  # alembic or SQLAlchemy: any failure here is the finding
+        return Result(FAIL, f"{db}: integrity ok, but its schema revision cannot be read: "
+                            f"{type(exc).__name__}: {exc}", recover)
+    if current == head:
+        return Result(PASS, f"{db}: integrity ok; schema at head ({head})")
+    if current is None:
+        return Result(WARN, f"{db}: integrity ok; never migrated",
+                      f"{ctx.kiosk_command('status')} (migrates it)")
+    if _is_known_revision(current):
+        return Result(WARN, f"{db}: integrity ok; schema at {current}, this software's head is "
+                            f"{head} (migrated at the next start)",
+                      f"{ctx.kiosk_command('status')} (migrates it now)")
+    return Result(FAIL, f"{db}: schema at {current}, unknown to this software (head {head}): "
+                        "written by a newer version",
+                  "install the kiosk version that wrote this database (or a newer one)")
+
+
+def _is_known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
+    from kiosk.store.db import MIGRATIONS_DIR
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for an unknown id
+        return False
+
+
+def check_outbox(ctx: Context) -> Result:
+    assert ctx.loaded is not None
+    from kiosk.store import Outbox, open_engine
+
+    if not ctx.loaded.db_path.exists():
+        return Result(PASS, "empty (no database yet)")
+    # Not Outbox.open(): that migrates and sweeps; the doctor only looks.
+    outbox = Outbox(ctx.loaded.data_dir, open_engine(ctx.loaded.db_path))
+    try:
+        now = datetime.now(UTC)
+        st = outbox.status(now=now)
+    finally:
+        outbox.close()
+    alert = timedelta(minutes=ctx.loaded.config.sync.alert_oldest_after_minutes)
+    oldest = st.oldest_queued_age
+    found = ", ".join(f"{state} {n}" for state, n in st.counts.items() if n) or "empty"
+    if oldest is not None:
+        found += f"; oldest waiting {_age(oldest)}"
+    problems, fixes = [], []
+    if st.counts.get("needs_attention"):
+        problems.append(f"{st.counts['needs_attention']} refused by the platform "
+                        f"(last error: {st.last_error or 'none'})")
+        fixes.append(f"`{ctx.kiosk_command('status')}` shows the error; ask the platform operator")
+    if oldest is not None and oldest > alert:
+        problems.append(f"oldest waiting longer than [sync] alert_oldest_after_minutes "
+                        f"({ctx.loaded.config.sync.alert_oldest_after_minutes})")
+        fixes.append(f"check that `{ctx.kiosk_command('sync')}` runs and the platform checks pass")
+    if problems:
+        return Result(WARN, found + "; " + "; ".join(problems), "; ".join(fixes))
+    return Result(PASS, found)
+
+
+def _age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def core_checks(ctx: Context) -> list[Check]:
+    checks = [Check("config", lambda: check_config(ctx), timeout=2)]
+    if ctx.loaded is None:
+        return checks
+    checks += [
+        Check("data-dir", lambda: check_data_dir(ctx), timeout=3),
+        Check("disk", lambda: check_disk(ctx), timeout=3),
+        Check("database", lambda: check_database(ctx), timeout=10,
+              timeout_fix="stop the kiosk and `kiosk sync` and run the doctor again "
+                          "(a long write lock, or a very slow disk)"),
+        Check("outbox", lambda: check_outbox(ctx), timeout=5, needs=("database",)),
+    ]
+    return checks
+
+
+def _module_missing(module: str, exc: ImportError) -> Check:
+    """A module of checks that cannot load is itself a failed check, with what to install."""
+    missing = getattr(exc, "name", None) or str(exc)
+    frozen = getattr(sys, "frozen", False)
+    if module.startswith("ui."):
+        name, what = "qt", "Qt (PySide6)"
+        fix = ("reinstall the kiosk package: the bundle lacks Qt" if frozen
+               else "pip install 'petition-kiosk[ui]' (or `make run`, which sets it up)")
+    else:
+        name, what = "network", "the network client"
+        fix = ("reinstall the kiosk package" if frozen else "pip install petition-kiosk")
+    found = f"{what} cannot be loaded ({type(exc).__name__}: {missing}); its checks did not run"
+    return Check(name, lambda: Result(FAIL, found, fix), timeout=1)
+
+
+def all_checks(ctx: Context) -> list[Check]:
+    checks = core_checks(ctx)
+    for module in OPTIONAL_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            checks.append(_module_missing(module, exc))
+            continue
+        checks += mod.checks(ctx)
+    return checks
+
+
+# Not configurable yet: reported so a technician sees they were not forgotten.
+NOT_CONFIGURED = ("printer", "camera")
+
+
+# --- the runner ---------------------------------------------------------------------------
+
+
+def _guarded(check: Check) -> Result:
+    try:
+        return check.run()
+    except Exception as exc:  # a check that crashes still gives a line, never a traceback
+        return Result(FAIL, f"the check itself failed: {type(exc).__name__}: {exc}",
+                      "report this with the output of `kiosk doctor --json`")
+
+
+def run_checks(checks: Sequence[Check]) -> list[Outcome]:
+    """Runs every check within its timeout; results in the order given."""
+    start = time.monotonic()
+    done: dict[str, Outcome] = {}
+    events = {c.name: threading.Event() for c in checks}
+    deadlines: dict[str, float] = {}
+    for c in checks:  # a dependent check may wait for its prerequisites, then run its own time
+        deadlines[c.name] = max([deadlines.get(n, start) for n in c.needs] + [start]) + c.timeout
+
+    def blocked_by(c: Check) -> str | None:
+        for need in c.needs:
+            if need not in events:
+                continue
+            events[need].wait(max(0.0, deadlines[need] - time.monotonic()))
+            prior = done.get(need)
+            blocking = (FAIL, SKIP, WARN) if c.needs_pass else (FAIL, SKIP)
+            if prior is None or prior.result.status in blocking:
+                return need
+        return None
+
+    def execute(c: Check) -> None:
+        t0 = time.monotonic()
+        need = blocked_by(c)
+        if need is not None:
+            result = Result(SKIP, f"not tried: {need} did not pass")
+        else:
+            t0 = time.monotonic()
+            result = _guarded(c)
+        done[c.name] = Outcome(c.name, result, time.monotonic() - t0,
+                               counted=result.status != SKIP)
+        events[c.name].set()
+
+    threads = []
+    for c in checks:
+        if not c.main_thread:
+            # Daemon threads: a check stuck in a system call must not keep the process alive.
+            t = threading.Thread(target=execute, args=(c,), name=f"doctor-{c.name}", daemon=True)
+            t.start()
+            threads.append(t)
+    for c in checks:
+        if c.main_thread:
+            execute(c)
+    for c in checks:
+        if not c.main_thread:
+            events[c.name].wait(max(0.0, deadlines[c.name] - time.monotonic()))
+
+    outcomes = []
+    for c in checks:
+        outcome = done.get(c.name)
+        if outcome is None:
+            outcome = Outcome(c.name, Result(
+                FAIL, f"no answer within {c.timeout:g} s",
+                c.timeout_fix or "run the doctor again; if it repeats, see docs/doctor.md"),
+                time.monotonic() - start)
+        outcomes.append(outcome)
+    for name in NOT_CONFIGURED:
+        outcomes.append(Outcome(name, Result(SKIP, "not configured"), 0.0, counted=False))
+    return outcomes
+
+
+def _line(o: Outcome, width: int) -> str:
+    text = f"{o.result.status}  {o.name:<{width}}  {o.result.found}"
+    if o.result.fix and o.result.status in (WARN, FAIL):
+        text += f"  -- fix: {o.result.fix}"
+    return text
+
+
+def report(outcomes: Sequence[Outcome], seconds: float, *, as_json: bool, out=None) -> int:
+    out = out or sys.stdout
+    failed = sum(1 for o in outcomes if o.counted and o.result.status == FAIL)
+    warned = sum(1 for o in outcomes if o.counted and o.result.status == WARN)
+    passed = sum(1 for o in outcomes if o.counted and o.result.status == PASS)
+    if as_json:
+        print(json.dumps({
+            "ok": failed == 0, "failed": failed, "warnings": warned, "passed": passed,
+            "seconds": round(seconds, 2),
+            "checks": [{"name": o.name, "status": o.result.status, "found": o.result.found,
+                        "fix": o.result.fix, "counted": o.counted,
+                        "seconds": round(o.seconds, 3)} for o in outcomes],
+        }, ensure_ascii=False, indent=2), file=out)
+    else:
+        width = max(len(o.name) for o in outcomes)
+        for o in outcomes:
+            print(_line(o, width), file=out)
+        print(f"{failed} failed, {warned} warning(s), {passed} passed in {seconds:.1f} s", file=out)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def add_command(subparsers, common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Registers `doctor` on the `kiosk` command's subparsers."""
+    parser = subparsers.add_parser(
+        "doctor", parents=[common_parent],
+        help="check this terminal (configuration, storage, platforms, Qt) and say how to fix it")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    return parser
+
+
+def run(args: argparse.Namespace,
+        loaded_config: config.LoadedConfig | config.ConfigError | None = None) -> int:
+    """Runs every check and prints one line each; exit 1 when any check failed.
+
+    `loaded_config` may be the configuration, the ConfigError its loading raised (so
+    a broken file is a failed check, not an early exit), or None to resolve it here
+    from `args.config` / `args.demo`."""
+    config_arg = getattr(args, "config", None)
+    demo_flag = bool(getattr(args, "demo", False))
+    if loaded_config is None:
+        try:
+            loaded_config = config.resolve(config_arg, force_demo=demo_flag)
+        except config.ConfigError as exc:
+            loaded_config = exc
+    if isinstance(loaded_config, config.ConfigError):
+        ctx = Context(None, loaded_config, config_arg, demo_flag)
+    else:
+        ctx = Context(loaded_config, None, config_arg, demo_flag)
+    start = time.monotonic()
+    outcomes = run_checks(all_checks(ctx))
+    return report(outcomes, time.monotonic() - start, as_json=getattr(args, "json", False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kiosk.doctor`: the same command on its own."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS)
+    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(prog="kiosk", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_command(sub, common)
+    return run(parser.parse_args(["doctor", *(sys.argv[1:] if argv is None else argv)]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
