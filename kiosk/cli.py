@@ -70,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_command(sub, common)
     logs.add_command(sub, common)
 
+    outbox = sub.add_parser("outbox", parents=[common],
+                            help="list outbox items; send items set aside back to the queue")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    listing = outbox_sub.add_parser("list", parents=[common], help="items, newest first")
+    listing.add_argument("--state", choices=["queued", "sending", "delivered", "needs_attention",
+                                             "purged"])
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    retry = outbox_sub.add_parser("retry", parents=[common],
+                                  help="send needs-attention items back to the queue")
+    retry.add_argument("receipts", nargs="*", metavar="RECEIPT",
+                       help="receipt numbers (spaces allowed inside one when quoted)")
+    retry.add_argument("--all", action="store_true", help="every item that needs attention")
+
     status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     return parser
@@ -113,6 +127,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         print(f"kiosk submit: {args.file} is not valid UTF-8 JSON: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except RecursionError:
+        print(f"kiosk submit: {args.file} nests too deeply to be a petition document",
+              file=sys.stderr)
         return EXIT_INVALID
     try:
         loaded = _load_config(args)
@@ -243,14 +261,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    cfg = loaded.config
     try:
         enrolled = enrollment.load(loaded.data_dir)
+        if enrolled.platform_public_key != cfg.delivery_platform.public_key:
+            raise enrollment.NotEnrolled(
+                "the configured platform public_key differs from the key the platform gave "
+                "at enrollment; fix the configuration (kiosk doctor shows both)")
         outbox = Outbox.open(loaded.data_dir)
     except (enrollment.NotEnrolled, StoreError) as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         lock.release()
         return EXIT_FAILED
-    cfg = loaded.config
     def client() -> PlatformClient:
         return PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
                               enrolled.signing_key,
@@ -292,13 +314,17 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     cfg = loaded.config
     api_url = args.platform or str(cfg.delivery_platform.api_url)
+    code = args.code.replace(" ", "").replace("-", "").upper()
+    if not 6 <= len(code) <= 64 or not code.isalnum():
+        print("kiosk enroll: --code must be the enrollment code the platform issued "
+              "(letters and digits, e.g. XXXX-XXXX-XXXX)", file=sys.stderr)
+        return EXIT_INVALID
     key = protocol.generate_signing_key()
     client = PlatformClient(api_url, cfg.terminal.id, None,
                             connect_timeout=cfg.sync.connect_timeout_seconds,
                             read_timeout=cfg.sync.read_timeout_seconds)
     try:
-        answer = client.enroll(args.code.replace(" ", "").replace("-", ""),
-                               protocol.encode_signing_public_key(key.public_key()))
+        answer = client.enroll(code, protocol.encode_signing_public_key(key.public_key()))
     except Unreachable as exc:
         print(f"kiosk enroll: cannot reach {api_url}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -307,18 +333,26 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     if answer.status not in (200, 201):
         print(f"kiosk enroll: refused by {api_url}: {answer.error}", file=sys.stderr)
         return EXIT_FAILED
-    response = protocol.EnrollmentResponse.model_validate(answer.body)
+    try:
+        response = protocol.EnrollmentResponse.model_validate(answer.body)
+    except ValueError:
+        print(f"kiosk enroll: {api_url} answered {answer.status} but not with an enrollment",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if response.platform_public_key != cfg.delivery_platform.public_key:
+        # Submissions sealed to a key the platform does not hold can never be opened
+        # there: refuse the enrollment until the configuration names the right key.
+        index = [p.id for p in cfg.platforms].index(cfg.delivery_platform.id)
+        print(f"kiosk enroll: the platform's sealing key differs from platforms[{index}]"
+              f".public_key in {loaded.source or 'the demo configuration'}; set it to\n"
+              f"  public_key = \"{response.platform_public_key}\"\n"
+              "then ask the platform for a new code and enroll again.", file=sys.stderr)
+        return EXIT_FAILED
     # Keep the key only once the platform has accepted it: a failed attempt must not
     # replace the key of an earlier, working enrollment.
     enrollment.save_key(loaded.data_dir, key)
     enrollment.save(loaded.data_dir, response, api_url)
     print(f"enrolled terminal {response.terminal_id} with {api_url}")
-    if response.platform_public_key != cfg.delivery_platform.public_key:
-        index = [p.id for p in cfg.platforms].index(cfg.delivery_platform.id)
-        print(f"kiosk enroll: the platform's sealing key differs from platforms[{index}]"
-              f".public_key in {loaded.source or 'the demo configuration'}; set it to\n"
-              f"  public_key = \"{response.platform_public_key}\"", file=sys.stderr)
-        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -367,7 +401,59 @@ def cmd_ui(args: argparse.Namespace) -> int:
         chain.stop()
 
 
-_COMMANDS = ("config", "submit", "status", "sync", "enroll", "ui", "tour", "doctor", "logs")
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from kiosk.store import Outbox, StoreError, TransitionError, format_receipt_no, parse_receipt_no
+
+    try:
+        loaded = _load_config(args)
+        outbox = Outbox.open(loaded.data_dir)
+    except config.ConfigError as exc:
+        print(f"kiosk outbox: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except StoreError as exc:
+        print(f"kiosk outbox: {loaded.data_dir}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    with outbox:
+        if args.outbox_command == "list":
+            items = outbox.items(args.state, limit=max(1, args.limit))
+            rows = [{"receipt_no": i.receipt_no, "state": i.state, "kind": i.kind,
+                     "created_at": i.created_at.isoformat(), "attempts": i.attempts,
+                     "case_no": i.case_no, "last_error": i.last_error} for i in items]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=2))
+            for r in [] if args.json else rows:
+                print(f"{format_receipt_no(r['receipt_no'])}  {r['state']:15} {r['kind']:9} "
+                      f"{r['created_at'][:19]}  attempts {r['attempts']}  "
+                      f"{r['case_no'] or ''}  {r['last_error'] or ''}".rstrip())
+            return EXIT_OK
+        if args.all == bool(args.receipts):
+            print("kiosk outbox retry: give receipt numbers or --all", file=sys.stderr)
+            return EXIT_INVALID
+        targets = [i.submission_id for i in outbox.items("needs_attention", limit=100000)] \
+            if args.all else []
+        for text in args.receipts:
+            number = parse_receipt_no(text)
+            info = outbox.find_by_receipt(number) if number else None
+            if info is None:
+                print(f"kiosk outbox retry: no item with receipt number {text!r}",
+                      file=sys.stderr)
+                return EXIT_INVALID
+            targets.append(info.submission_id)
+        for submission_id in targets:
+            try:
+                outbox.retry_needs_attention(submission_id)
+            except TransitionError as exc:
+                print(f"kiosk outbox retry: not set aside, left as it is: {exc}",
+                      file=sys.stderr)
+                return EXIT_INVALID
+        print(f"{len(targets)} item(s) back in the queue")
+        from kiosk import wake
+
+        wake.notify(loaded.data_dir)
+    return EXIT_OK
+
+
+_COMMANDS = ("outbox", "config", "submit", "status", "sync", "enroll", "ui", "tour", "doctor", "logs")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -397,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status,
                 "sync": cmd_sync, "enroll": cmd_enroll, "ui": cmd_ui, "tour": cmd_ui,
-                "doctor": cmd_doctor, "logs": cmd_logs}
+                "doctor": cmd_doctor, "logs": cmd_logs, "outbox": cmd_outbox}
     return handlers[args.command](args)
 
 

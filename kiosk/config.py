@@ -104,6 +104,13 @@ class Sync(_Strict):
 class Data(_Strict):
     dir: Path | None = None
 
+    @field_validator("dir")
+    @classmethod
+    def _usable_path(cls, value: Path | None) -> Path | None:
+        if value is not None and "\0" in str(value):
+            raise ValueError("must not contain a NUL character")
+        return value
+
 
 class KioskConfig(_Strict):
     terminal: Terminal
@@ -272,8 +279,14 @@ def demo(data_dir: Path | None = None) -> LoadedConfig:
     return LoadedConfig(parse(data), None, data_dir)
 
 
+def demo_platform_dir(data_dir: Path) -> Path:
+    """The demo platform's own folder, beside the terminal's data directory and not in
+    it: what the terminal keeps must stay unreadable without the platform's key."""
+    return data_dir.parent / f"{data_dir.name}-platform"
+
+
 def demo_platform_private_key_path(data_dir: Path) -> Path:
-    return data_dir / "demo-platform" / "private.key"
+    return demo_platform_dir(data_dir) / "private.key"
 
 
 def demo_platform_public_key(data_dir: Path) -> str:

@@ -35,7 +35,8 @@ def _group(a: Answers) -> bool:
 
 
 def _large_group(a: Answers) -> bool:
-    return _group(a) and len(a.get("applicants") or []) > MAX_REPRESENTATIVES
+    applicants = a.get("applicants")
+    return _group(a) and isinstance(applicants, list) and len(applicants) > MAX_REPRESENTATIVES
 
 
 def _for_other(a: Answers) -> bool:

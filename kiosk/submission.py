@@ -67,8 +67,9 @@ def read_attachment_files(document: dict, base_dir: Path) -> tuple[list[Attachme
         file_path = (base_dir / name)
         try:
             content = file_path.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(path, f"读不到材料文件“{name}”：{exc.strerror or exc}",
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+            reason = getattr(exc, "strerror", None) or "文件名无效"
+            problems.append(Problem(path, f"读不到材料文件“{name}”：{reason}",
                                     "attachment.unreadable"))
             continue
         found.append(AttachmentData(entry["role"], entry["media_type"], content))

@@ -61,11 +61,11 @@ class PlatformClient:
         if json_body is not None:
             body = json_body if isinstance(json_body, bytes) else json_body.encode()
             hdrs["Content-Type"] = "application/json"
-        prepared = self.session.prepare_request(
-            requests.Request(method, self.root + path, data=body or b"", headers=hdrs))
-        if signed and self._key is not None:
-            protocol.sign_request(prepared, self.terminal_id, self._key)
         try:
+            prepared = self.session.prepare_request(
+                requests.Request(method, self.root + path, data=body or b"", headers=hdrs))
+            if signed and self._key is not None:
+                protocol.sign_request(prepared, self.terminal_id, self._key)
             response = self.session.send(prepared, timeout=self.timeout)
         except requests.RequestException as exc:
             raise Unreachable(f"{type(exc).__name__}: {exc}") from None

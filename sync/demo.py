@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from kiosk import config
 from sync import enrollment, protocol
@@ -50,7 +49,7 @@ class DemoChain:
             raise DemoError("the demo chain runs only on the demo configuration")
         self.loaded = loaded
         self.port = port
-        self.platform_dir = loaded.data_dir / "demo-platform" / "receiver"
+        self.platform_dir = config.demo_platform_dir(loaded.data_dir) / "receiver"
         self.processes: list[subprocess.Popen] = []
 
     def _receiver(self, *args: str) -> subprocess.CompletedProcess:
@@ -124,8 +123,6 @@ class DemoChain:
         self.stop()
 
 
-def platform_dir(loaded: config.LoadedConfig) -> Path:
-    return loaded.data_dir / "demo-platform" / "receiver"
 
 
 def main() -> int:
@@ -137,7 +134,8 @@ def main() -> int:
     try:
         chain.start()
         print(f"demo platform on http://127.0.0.1:{chain.port}, sync worker running; "
-              f"data in {loaded.data_dir}", flush=True)
+              f"data in {loaded.data_dir} (DEMO ONLY: the platform's private key is on this "
+              "machine)", flush=True)
         while not stopping:
             time.sleep(0.2)
     except DemoError as exc:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from kiosk import __version__, wake
 from kiosk.config import LoadedConfig
-from kiosk.store import Claimed, Outbox, StoreError
+from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
 from sync import protocol
 from sync.client import Answer, PlatformClient, Unreachable
 
@@ -119,6 +119,11 @@ def _wire_body(item: Claimed) -> protocol.SubmissionRequest:
     )
 
 
+# What the platform says about an item itself: malformed (400), too large (413),
+# cannot be accepted (422). A 404 or 405 means the address is wrong, not the item.
+_ITEM_REFUSALS = frozenset({400, 413, 422})
+
+
 class _Transient(Exception):
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
@@ -203,17 +208,25 @@ class SyncWorker:
     def _chunk_size(self, client: PlatformClient) -> int:
         if self._chunk_bytes is None:
             answer = client.limits()
-            self._judge(answer, what="limits")
+            self._judge(answer, what="limits", about_item=False)
             self._chunk_bytes = protocol.Limits.model_validate(answer.body).chunk_bytes
         return self._chunk_bytes
 
-    def _judge(self, answer: Answer, *, what: str) -> None:
+    def _judge(self, answer: Answer, *, what: str, about_item: bool = True) -> None:
         verdict = protocol.outcome(answer.status)
         if verdict == "retry":
             raise _Transient(f"{what}: {answer.error}",
                              protocol.retry_after_seconds(answer.headers.get("Retry-After")))
         if verdict == "refused":
-            raise _Refused(f"{what}: {answer.error}")
+            # Only the platform's own word about this item sets it aside. A bare 4xx
+            # (a proxy, a wrong api_url, a redeploy) says nothing about the item: hold
+            # the queue and let the technician see it, rather than emptying the queue
+            # into needs-attention.
+            if about_item and answer.status in _ITEM_REFUSALS and \
+                    isinstance(answer.body, dict) and "error" in answer.body:
+                raise _Refused(f"{what}: {answer.error}")
+            raise _Transient(f"{what}: {answer.error} (not the platform's refusal of this "
+                             "item; check [platforms] api_url)")
 
     def deliver(self, item: Claimed) -> protocol.SubmissionAccepted:
         """The network part of sending one item; runs on a sending thread."""
@@ -251,10 +264,15 @@ class SyncWorker:
             self.outbox.mark_needs_attention(item.submission_id, str(exc))
             log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
             return True
-        except StoreError as exc:  # its sealed file is damaged: sending cannot help
+        except DamagedAttachment as exc:  # sending it again cannot help
             self.outbox.mark_needs_attention(item.submission_id, f"local store: {exc}")
             log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
             return True
+        except StoreError as exc:  # e.g. too many open files: may pass
+            due = self._hold_queue(None)
+            self.outbox.mark_retry(item.submission_id, f"local store: {exc}", due)
+            log.warning("receipt %s will be retried: %s", item.receipt_no, exc)
+            return False
         except ValueError as exc:  # an answer that is not what the protocol says
             self.outbox.mark_retry(item.submission_id, f"unexpected answer: {exc}",
                                    self._hold_queue(None))

@@ -96,6 +96,33 @@ def test_permanent_refusal_is_set_aside_and_the_queue_goes_on(tmp_path, platform
     assert sorted(c["receipt_no"] for c in receiver_cases(platform)) == sorted(good)
     with Outbox.open(term.data_dir) as outbox:
         assert outbox.find_by_receipt(bad[0]).state == "needs_attention"
+    # a technician sends it back to the queue
+    listed = json.loads(term.kiosk("outbox", "list", "--state", "needs_attention",
+                                   "--json").stdout)
+    assert [r["receipt_no"] for r in listed] == bad
+    retried = term.kiosk("outbox", "retry", bad[0])
+    assert retried.returncode == 0 and "1 item(s) back in the queue" in retried.stdout
+    assert term.status()["counts"]["queued"] == 1
+    assert term.kiosk("outbox", "retry", good[0]).returncode == 2  # delivered: left alone
+
+
+def test_a_bare_4xx_holds_the_queue_instead_of_setting_items_aside(tmp_path, platform):
+    """A wrong api_url (404 from the server, not the platform's word on an item) must
+    not empty the queue into needs-attention."""
+    term = enrolled_terminal(tmp_path, platform)
+    term.queue(3)
+    text = term.config_path.read_text(encoding="utf-8")
+    term.config_path.write_text(text.replace(platform.api_url, platform.url + "/wrong/api/v1"),
+                                encoding="utf-8")
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1
+    status = term.status()
+    assert status["counts"]["queued"] == 3 and status["counts"]["needs_attention"] == 0
+    assert "404" in status["last_error"]
+    term.config_path.write_text(text, encoding="utf-8")
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert term.status()["counts"]["delivered"] == 3
 
 
 def test_maintenance_holds_the_queue_and_retry_after_is_honoured(tmp_path, platform):
@@ -126,9 +153,14 @@ def test_read_timeout_then_exactly_one_case(tmp_path, platform):
     assert "Timeout" in term.status()["last_error"]
     platform.cli("fault", "clear")
     time.sleep(3)  # the hung request completes on the platform: it made the case
+    cases = receiver_cases(platform)
+    assert len(cases) == 1, "the request the terminal gave up on was still processed"
     make_due(term)
     assert term.kiosk("sync", "--once").returncode == 0
-    assert len(receiver_cases(platform)) == 1  # the retry got the stored answer
+    # the retry got the stored answer: still that one case, now known to the terminal
+    assert receiver_cases(platform) == cases
+    with Outbox.open(term.data_dir) as outbox:
+        assert outbox.items("delivered")[0].case_no == cases[0]["case_no"]
 
 
 def test_worker_wakes_on_confirm_and_a_second_worker_refuses(tmp_path, platform):

@@ -1,7 +1,7 @@
 """The local store: confirmed submissions kept durably in SQLite until delivered."""
 
 from .db import current_revision, head_revision, migrate, open_engine, write_transaction
-from .errors import NotFoundError, StoreError, TransitionError
+from .errors import DamagedAttachment, NotFoundError, StoreError, TransitionError
 from .models import STATES
 from .outbox import (
     Claimed,
@@ -24,6 +24,7 @@ from .receipt import (
 __all__ = [
     "STATES",
     "Claimed",
+    "DamagedAttachment",
     "NewSubmission",
     "NotFoundError",
     "Outbox",

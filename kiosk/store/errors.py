@@ -46,6 +46,14 @@ class StoreError(Exception):
         return cls(detail, disk_full=full, confirming=confirming)
 
 
+class DamagedAttachment(StoreError):
+    """An attachment's sealed file is missing or no longer matches its digest: sending
+    it again cannot help, so the item needs a technician."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, confirming=False)
+
+
 class TransitionError(RuntimeError):
     """An outbox item is not in a state that allows the requested change."""
 

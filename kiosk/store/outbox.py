@@ -38,7 +38,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from .db import migrate, open_engine, write_transaction
-from .errors import NotFoundError, StoreError, TransitionError
+from .errors import DamagedAttachment, NotFoundError, StoreError, TransitionError
 from .models import STATES, attachments, delivery_counts, submissions
 from .receipt import format_receipt_no, new_receipt_no, parse_receipt_no
 
@@ -704,9 +704,14 @@ class Outbox:
             ).first()
         if row is None:
             raise NotFoundError(f"{submission_id}/{digest}")
-        data = (self.attachments_dir / row.file_name).read_bytes()
+        try:
+            data = (self.attachments_dir / row.file_name).read_bytes()
+        except FileNotFoundError as exc:
+            raise DamagedAttachment(f"attachment file missing: {row.file_name}") from exc
+        except OSError as exc:  # e.g. too many open files: may pass
+            raise StoreError.from_exception(exc, "read attachment", confirming=False) from exc
         if hashlib.sha256(data).hexdigest() != row.sealed_digest:
-            raise StoreError("attachment file damaged", confirming=False)
+            raise DamagedAttachment(f"attachment file damaged: {row.file_name}")
         return data
 
     # --- looking things up -----------------------------------------------------------------

@@ -16,6 +16,26 @@ from tests.sync_helpers import make_terminal, stop, wait_for
 COUNT = 300
 
 
+def delivered_count(term) -> int:
+    """Read straight from the outbox: cheaper than a CLI call, so polling stays tight."""
+    conn = sqlite3.connect(f"file:{term.data_dir / 'kiosk.db'}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute("SELECT count(*) FROM submissions WHERE state = 'delivered'"
+                            ).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def last_error(term) -> str | None:
+    conn = sqlite3.connect(f"file:{term.data_dir / 'kiosk.db'}?mode=ro", uri=True, timeout=10)
+    try:
+        row = conn.execute("SELECT last_error FROM submissions WHERE last_error IS NOT NULL"
+                           " ORDER BY updated_at DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
 def test_exactly_once_through_kills_and_faults(tmp_path):
     rng = random.Random(20261126)
     rx = ReceiverProcess(tmp_path / "platform").start()
@@ -32,10 +52,15 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
 
         faults = ["receiver"] * 3 + ["worker"] * 5 + ["maintenance", "hang"]
         rng.shuffle(faults)
+        # Each fault strikes once delivery has passed its own mark, spread over the
+        # run, plus a random delay: the faults land mid-delivery however fast it goes.
+        marks = sorted(rng.sample(range(5, COUNT - 60), len(faults)))
         log = []
-        for fault in faults:
-            time.sleep(rng.uniform(0.3, 1.2))
-            delivered = term.status()["counts"]["delivered"]
+        for fault, mark in zip(faults, marks, strict=True):
+            wait_for(lambda m=mark: delivered_count(term) >= m, 120, interval=0.05,
+                     what=f"{mark} delivered")
+            time.sleep(rng.uniform(0.0, 0.3))
+            delivered = delivered_count(term)
             log.append((fault, delivered))
             if fault == "receiver":
                 rx.kill()  # SIGKILL
@@ -52,7 +77,8 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
                 rx.cli("maintenance", "off")
             elif fault == "hang":
                 rx.cli("fault", "hang", "--seconds", "2")  # read timeout is 1 s
-                time.sleep(3)
+                wait_for(lambda: "Timeout" in (last_error(term) or ""), 30, interval=0.1,
+                         what="a read timeout seen by the worker")
                 rx.cli("fault", "slow", "--seconds", "0.15")
         rx.cli("fault", "clear")
         print("faults (kind, delivered when it struck):", log)
