@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
@@ -109,4 +109,6 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         raise RuntimeError("the kiosk's QML did not load")
     window = roots[0]
     assert isinstance(window, QQuickWindow)
+    # Off the start path: what only 确认提交 needs is imported once the home screen is up.
+    QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice)

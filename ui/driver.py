@@ -64,19 +64,30 @@ def find(window: QQuickWindow, name: str, *, required: bool = True) -> QQuickIte
     return None
 
 
-def _flickable_of(item: QQuickItem) -> QQuickItem | None:
+def images_ready(window: QQuickWindow) -> bool:
+    """No QR code of the window is still loading (the home screen's load asynchronously and say
+    so by a `loading` property; only those items are asked)."""
+    return not any(item.objectName().startswith("qr:") and item.property("loading") is True
+                   for item in all_items(window))
+
+
+def _flickables_of(item: QQuickItem) -> list[QQuickItem]:
+    """The flickables around `item`, innermost first (a text area's own one, then the page)."""
+    out = []
     node = item.parentItem()
     while node is not None:
         if node.inherits("QQuickFlickable") and not node.inherits("QQuickTextEdit"):
-            return node
+            out.append(node)
         node = node.parentItem()
-    return None
+    return out
 
 
 def scroll_into_view(item: QQuickItem) -> None:
-    flick = _flickable_of(item)
-    if flick is None:
-        return
+    for flick in _flickables_of(item):
+        _scroll_in(flick, item)
+
+
+def _scroll_in(flick: QQuickItem, item: QQuickItem) -> None:
     content = flick.property("contentItem")
     top = item.mapToItem(content, QPointF(0, 0)).y()
     view_top = flick.property("contentY")

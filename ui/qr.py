@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import platformdirs
-import qrcode
 from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickImageProvider
@@ -24,6 +23,8 @@ BOX = 12  # px per module; the screen scales the image to at least 400 px
 
 
 def _png(content: str) -> bytes:
+    import qrcode  # with Pillow ≈ 25 ms: only when a code is not in the cache yet
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=BOX, border=4)
     code.add_data(content)
     code.make(fit=True)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     Property,
@@ -28,12 +28,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 
-from kiosk import flow, identity, petition, submission, timelimits
+from kiosk import flow, identity, petition, timelimits
 from kiosk.config import LoadedConfig
 from kiosk.problems import Problem, errors
-from kiosk.store import Outbox, Receipt, StoreError
 from kiosk.taxonomy import Taxonomy
 from ui import docpath, qr
+
+if TYPE_CHECKING:  # imported when first needed: the store pulls in SQLAlchemy (≈ 0.4 s)
+    from kiosk import submission
+    from kiosk.store import Outbox, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,13 @@ _ID_TYPES_WITH_PAD = {"resident_id", "hmt_residence_permit", "foreigner_permanen
 HOME_PROMPT = ("欢迎使用网上信访自助服务。反映问题请按“我要信访”，对答复不满意请按“申请复查、复核”。"
                "也可以用手机扫描二维码办理。")
 _UNEXPECTED = "提交没有成功，您的信息还没有保存。请再按一次“确认提交”，或联系工作人员。"
+
+
+def _submission():
+    """kiosk.submission, imported off the start path (see `Session.preload`)."""
+    from kiosk import submission
+
+    return submission
 
 
 def effective(answers: dict) -> dict:
@@ -92,6 +102,14 @@ class Session(QObject):
         self._edits = 0
         self._camera: bool | None = None
         self._reset()
+
+    def preload(self) -> None:
+        """Imports the submission path on the worker thread, after the first frame, so
+        neither start-up nor the first 确认提交 waits for it."""
+        try:
+            self._executor.submit(_submission)
+        except RuntimeError:  # the session was shut down first
+            pass
 
     # ---- session state -------------------------------------------------------------
     def _reset(self) -> None:
@@ -352,7 +370,7 @@ class Session(QObject):
         items = list(self.photos)
         png = self.signature_png()
         if png:
-            items.append(submission.AttachmentData("signature", "image/png", png))
+            items.append(_submission().AttachmentData("signature", "image/png", png))
         return items
 
     def _document(self) -> dict:
@@ -521,7 +539,7 @@ class Session(QObject):
     def addPhoto(self, role: str, image: QImage) -> None:  # noqa: N802
         data = _encode(image, "JPG")
         if data:
-            self.photos.append(submission.AttachmentData(role, "image/jpeg", data))
+            self.photos.append(_submission().AttachmentData(role, "image/jpeg", data))
             self.changed.emit()
 
     @Slot(str)
@@ -599,6 +617,9 @@ class Session(QObject):
 
     def _confirm_in_worker(self, result: petition.Validation,
                            attachments: list[submission.AttachmentData], kind: str) -> None:
+        submission = _submission()
+        from kiosk.store import Outbox, StoreError
+
         try:
             if self._outbox is None:
                 self._outbox = Outbox.open(self._loaded.data_dir)

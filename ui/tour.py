@@ -18,7 +18,7 @@ from kiosk import identity
 from kiosk.config import LoadedConfig
 from ui import app as app_mod
 from ui import audit
-from ui.driver import drag, find, pump, tap, wait_until
+from ui.driver import drag, find, images_ready, pump, tap, wait_until
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "petition.json"
 TOUR_TODAY = date(2026, 11, 26)  # fixed, so time limits in the pictures never drift
@@ -67,7 +67,8 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
     shots: list[str] = []
 
     def shot(name: str) -> None:
-        pump(30)
+        pump(100)  # the field being edited is scrolled into view once the layout has settled
+        wait_until(lambda: images_ready(window), 3000)
         heading = round(52 * (1.5 if session.elderly else 1.0))
         window.grabWindow().save(str(out / f"{name}.png"))
         report["screens"][name] = audit.measure(window, heading)
@@ -108,6 +109,8 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         wait_until(lambda: find(window, "inputPanel", required=False) is not None, 2000)
         pump(100)
         shot("09-matter-keyboard")
+        if find(window, "btn:doneTyping", required=False) is not None:
+            tap(window, "btn:doneTyping")  # landscape: the footer comes back with 下一步
         tap(window, "btn:next")
         shot("10-attachments")
         tap(window, "btn:next")

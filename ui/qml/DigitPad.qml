@@ -5,16 +5,20 @@ import QtQuick.Controls.Basic
 Rectangle {
     id: pad
     property Item target: null
+    property bool side: false  // docked at the right of a landscape screen
     color: "#DCE3EE"
     readonly property int keyH: Math.round(theme.target * 1.1)
     implicitHeight: grid.implicitHeight + 2 * theme.gap
+    implicitWidth: grid.implicitWidth + 2 * theme.gap
+    Rectangle { visible: pad.side; width: 2; height: parent.height; color: theme.line }
     Grid {
         id: grid
         anchors.centerIn: parent
         columns: 4
         spacing: theme.gap
-        readonly property int keyW: Math.min(Math.round(theme.target * 2.4),
-                                             Math.floor((pad.width - 5 * theme.gap) / 4))
+        readonly property int keyW: pad.side ? Math.round(theme.target * 1.6)
+                                             : Math.min(Math.round(theme.target * 2.4),
+                                                        Math.floor((pad.width - 5 * theme.gap) / 4))
         Repeater {
             model: ["1", "2", "3", "⌫", "4", "5", "6", "清空", "7", "8", "9", "", "X", "0", "", "完成"]
             delegate: Btn {
@@ -27,8 +31,10 @@ Rectangle {
                 enabled: used
                 text: modelData === "⌫" ? "退格" : modelData
                 iconName: modelData === "⌫" ? "backspace" : ""
+                // A narrow key keeps the word 退格 on one line and drops the icon.
+                noIcon: grid.keyW < Math.round(theme.target * 2.3)
                 primary: modelData === "完成"
-                textSize: modelData.length === 1 ? Math.round(theme.body * 1.4) : theme.body
+                textSize: modelData.length === 1 && modelData !== "⌫" ? Math.round(theme.body * 1.4) : theme.body
                 objectName: "key:" + modelData
                 onClicked: {
                     if (!pad.target) return

@@ -10,6 +10,12 @@ Column {
     property string placeholder: ""
     property int lines: 3
     readonly property Item input: multiline ? area : line
+    readonly property Item box: boxRect
+    readonly property int lineBox: Math.round(theme.body * 1.35)
+    readonly property int naturalBox: f.multiline ? lineBox * f.lines + 2 * theme.gap
+                                                  : Math.max(theme.target, line.implicitHeight + theme.gap)
+    // While typed in with the keyboard up, the box fits the room above it (never under 3 lines).
+    readonly property bool squeezed: f.multiline && area.activeFocus && win.keyboardOpen
     width: parent ? parent.width : 600
     spacing: Math.round(theme.gap / 2)
 
@@ -31,11 +37,13 @@ Column {
         }
     }
 
-    Label2 { text: f.label; font.bold: true; width: f.width }
+    Label2 { id: labelText; text: f.label; font.bold: true; width: f.width }
     Rectangle {
+        id: boxRect
         width: f.width
-        height: f.multiline ? Math.round(theme.body * 1.35 * f.lines + 2 * theme.gap)
-                            : Math.max(theme.target, line.implicitHeight + theme.gap)
+        height: f.squeezed ? Math.max(f.lineBox * 3 + 2 * theme.gap,
+                                      Math.min(f.naturalBox, win.typingRoom - labelText.height - f.spacing))
+                           : f.naturalBox
         radius: theme.radius
         color: theme.surface
         border.width: f.input.activeFocus ? Math.round(4 * theme.scale) : 2

@@ -16,9 +16,24 @@ Window {
     readonly property bool landscape: width > height
     readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, theme.scale * 0.9)) : width
     property Item digitTarget: null
-    readonly property int kbDesignWidth: Math.round((landscape ? 1500 : 1200) / (session.elderly ? 1.2 : 1))
+    // The key labels scale with panel width / design width: landscape keys are shorter,
+    // so their labels are set a little smaller than in portrait.
+    readonly property int kbDesignWidth: landscape ? (session.elderly ? 1700 : 2000) : (session.elderly ? 1250 : 1200)
+    // Keyboard height / width. Landscape: keys about 100 px tall (≥ 88), so the text being
+    // typed keeps several lines above it; portrait has the height for larger keys.
+    readonly property real kbAspect: landscape ? (session.elderly ? 0.36 : 0.30) : (session.elderly ? 0.71 : 0.62)
+    // Room at each side of the landscape keyboard, where 完成输入 stands.
+    readonly property int kbGutter: Math.round(theme.target * 2)
     property Flickable currentFlick: null
     readonly property bool flowScreen: session.screen !== "home" && session.screen !== "receipt"
+    readonly property bool keyboardOpen: inputPanel.active
+    // Landscape has no height to spare while typing: the footer gives way to the keyboard
+    // (完成输入 beside it brings the footer back); the digit pad docks at the right instead.
+    readonly property bool typingCompact: keyboardOpen && landscape
+    readonly property bool padBeside: landscape && digitTarget !== null
+    // What a field being typed in may take: the screen area above the keyboard.
+    readonly property int typingRoom: loader.height - 2 * theme.gap
+    property Item revealTarget: null
 
     function openPad(field) {
         if (activeFocusItem) activeFocusItem.focus = false
@@ -26,18 +41,43 @@ Window {
         digitTarget = field
     }
     function closePad() { digitTarget = null }
+    // Scrolls the field being edited fully into view; again whenever the keyboard or pad
+    // changes the room left for the screen. A field taller than the room shows its box.
     function reveal(item) {
-        Qt.callLater(function() {
-            if (!currentFlick || !item) return
-            var p = item.mapToItem(currentFlick.contentItem, 0, 0)
-            var top = currentFlick.contentY, bottom = top + currentFlick.height
-            if (p.y < top || p.y + item.height > bottom) {
-                var y = Math.max(0, Math.min(p.y - theme.gap, currentFlick.contentHeight - currentFlick.height))
-                currentFlick.contentY = y
-            }
-        })
+        revealTarget = item
+        Qt.callLater(doReveal)
+        revealTimer.restart()  // once more after the layout has settled
+    }
+    Timer { id: revealTimer; interval: 60; onTriggered: win.doReveal() }
+    onKeyboardOpenChanged: if (!keyboardOpen && !digitTarget) revealTarget = null
+    onDigitTargetChanged: if (!digitTarget && !keyboardOpen) revealTarget = null
+    Connections {
+        target: win.currentFlick
+        function onContentHeightChanged() { if (win.revealTarget) revealTimer.restart() }
+        function onHeightChanged() { if (win.revealTarget) revealTimer.restart() }
+    }
+    function doReveal() {
+        var item = revealTarget
+        if (!currentFlick || !item || !item.visible) return
+        var p = item.mapToItem(currentFlick.contentItem, 0, 0)
+        var h = item.height
+        if (h + theme.gap > currentFlick.height && item.box) {
+            p = item.box.mapToItem(currentFlick.contentItem, 0, 0)
+            h = item.box.height
+        }
+        var top = currentFlick.contentY, bottom = top + currentFlick.height
+        if (p.y < top || p.y + h > bottom) {
+            var y = Math.max(0, Math.min(p.y - theme.gap, currentFlick.contentHeight - currentFlick.height))
+            currentFlick.contentY = y
+        }
+    }
+    function doneTyping() {
+        Qt.inputMethod.commit()
+        Qt.inputMethod.hide()
+        if (activeFocusItem) activeFocusItem.focus = false
     }
     function clearInput() {
+        revealTarget = null
         Qt.inputMethod.reset()
         Qt.inputMethod.hide()
         if (activeFocusItem) activeFocusItem.focus = false
@@ -70,7 +110,14 @@ Window {
     Rectangle {
         id: header
         anchors { left: parent.left; right: parent.right; top: parent.top }
-        readonly property bool twoRows: tools.width > width - 8 * theme.body
+        // The receipt says 提交成功 up here, so its number stays in view above 完成.
+        readonly property string title: session.screen === "home" ? "网上信访自助服务"
+                                        : (session.screen === "receipt" ? "提交成功" : session.stepText)
+        readonly property int titleSize: session.screen === "home" || session.screen === "receipt" ? theme.heading : theme.body
+        // A second row when the title does not fit beside the buttons (never an empty one).
+        readonly property bool twoRows: title !== "" && (tools.width > width - 8 * theme.body
+                                        || titleMetrics.width > width - tools.width - 3 * theme.pad)
+        TextMetrics { id: titleMetrics; font.family: theme.fontFamily; font.pixelSize: header.titleSize; font.bold: true; text: header.title }
         // Elderly portrait: the three buttons only fit without their icons (labels stay).
         readonly property bool narrow: !win.landscape && session.elderly
         height: theme.target + 2 * theme.gap + (twoRows ? headerTitle.height + theme.gap / 2 : 0)
@@ -83,9 +130,9 @@ Window {
             width: header.twoRows ? header.width - 2 * theme.pad : Math.max(100, tools.x - 2 * theme.pad)
             Text {
                 width: parent.width
-                text: session.screen === "home" ? "网上信访自助服务" : session.stepText
+                text: header.title
                 font.family: theme.fontFamily
-                font.pixelSize: session.screen === "home" ? theme.heading : theme.body
+                font.pixelSize: header.titleSize
                 font.bold: true
                 color: theme.blue
                 elide: Text.ElideRight
@@ -127,23 +174,32 @@ Window {
         id: loader
         property string screen: session.screen
         anchors { left: parent.left; right: parent.right; top: header.bottom; bottom: footer.visible ? footer.top : keyboardArea.top }
+        anchors.rightMargin: win.padBeside ? digitPad.width : 0
         source: Qt.resolvedUrl("screens/" + screen + ".qml")
         onLoaded: win.currentFlick = item && item.hasOwnProperty("contentY") ? item : win.currentFlick
+        onHeightChanged: if (win.revealTarget) revealTimer.restart()
+        onWidthChanged: if (win.revealTarget) revealTimer.restart()
     }
 
     // ---- footer: 上一步 left, 下一步 right, in the same place on every step ----
     Rectangle {
         id: footer
-        visible: win.flowScreen
+        visible: win.flowScreen && !win.typingCompact
         anchors { left: parent.left; right: parent.right; bottom: keyboardArea.top }
+        anchors.rightMargin: win.padBeside ? digitPad.width : 0
         height: theme.target + 2 * theme.gap
         color: theme.surface
+        // Beside the landscape digit pad in 大字 mode: two equal halves, labels without icons.
+        readonly property bool narrow: width < Math.round(theme.target * 6.5)
+        readonly property int half: (width - 2 * theme.pad - theme.gap) / 2
         Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: theme.line }
         Btn {
             objectName: "btn:back"
             anchors { left: parent.left; leftMargin: theme.pad; verticalCenter: parent.verticalCenter }
             text: "上一步"
             iconName: "arrow-left"
+            noIcon: footer.narrow
+            width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(theme.target * 2.6)
             onClicked: { win.clearInput(); session.back() }
         }
@@ -153,6 +209,8 @@ Window {
             primary: true
             text: session.screen === "consent" ? "确认提交" : (session.fromReview ? "改好了，回到核对" : "下一步")
             iconName: session.screen === "consent" ? "check" : "arrow-right"
+            noIcon: footer.narrow
+            width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(theme.target * 3.2)
             enabled: !session.busy
             onClicked: { Qt.inputMethod.commit(); win.closePad(); session.next() }
@@ -163,19 +221,22 @@ Window {
     Item {
         id: keyboardArea
         anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
-        height: inputPanel.active ? inputPanel.height : (win.digitTarget ? digitPad.height : 0)
+        height: inputPanel.active ? inputPanel.height : (win.digitTarget && !win.landscape ? digitPad.height : 0)
     }
+    // Portrait: under the screen, full width. Landscape: a column at the right, beside the form.
     DigitPad {
         id: digitPad
         visible: win.digitTarget !== null
         target: win.digitTarget
-        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
-        height: implicitHeight
+        side: win.landscape
+        anchors { right: parent.right; bottom: parent.bottom }
+        width: side ? implicitWidth : win.width
+        height: side ? win.height - header.height : implicitHeight
     }
     InputPanel {
         id: inputPanel
         objectName: "inputPanel"
-        width: win.landscape ? Math.min(win.width, Math.round(win.height * 1.35)) : win.width
+        width: win.landscape ? Math.min(win.width - 2 * win.kbGutter, Math.round(win.height * 1.35)) : win.width
         anchors.horizontalCenter: parent.horizontalCenter
         y: active ? win.height - height : win.height
         visible: active
@@ -183,7 +244,7 @@ Window {
         Binding {
             target: inputPanel.keyboard.style
             property: "keyboardDesignHeight"
-            value: Math.round(win.kbDesignWidth * (win.landscape ? 0.42 : 0.62) * (session.elderly ? 1.15 : 1))
+            value: Math.round(win.kbDesignWidth * win.kbAspect)
             when: inputPanel.keyboard.style !== null
         }
         // A narrower design width scales the key labels up (the default makes them ~22 px).
@@ -193,6 +254,20 @@ Window {
             value: win.kbDesignWidth
             when: inputPanel.keyboard.style !== null
         }
+    }
+
+    // ---- landscape typing: the way on, where 下一步 usually is ----
+    Btn {
+        objectName: "btn:doneTyping"
+        visible: win.typingCompact && win.flowScreen
+        anchors { left: inputPanel.right; right: parent.right; bottom: parent.bottom; margins: theme.gap }
+        anchors.leftMargin: theme.gap
+        height: Math.round(inputPanel.height * 0.6)
+        primary: true
+        vertical: true
+        iconName: "check"
+        text: "完成\n输入"
+        onClicked: win.doneTyping()
     }
 
     // ---- 返回首页 in the middle of a petition asks first: nothing is lost by a slip ----

@@ -3,48 +3,41 @@ import QtQuick.Controls.Basic
 import ".."
 
 // The attract screen: what the kiosk is for, how it works, QR codes to go on by phone.
+// Normal mode fits both canvases without scrolling (it is read from a distance);
+// 大字 mode may scroll, but the two entries stay at the top.
 Flickable {
     id: page
+    objectName: "homePage"
     contentWidth: width
-    contentHeight: col.implicitHeight + 2 * theme.pad
+    contentHeight: col.implicitHeight + 2 * theme.gap
     clip: true
+    interactive: contentHeight > height
     boundsBehavior: Flickable.StopAtBounds
     ScrollIndicator.vertical: ScrollIndicator { }
-    readonly property bool wide: win.landscape
-    readonly property int qrSide: wide ? 400 : Math.max(400, Math.min(460, Math.floor((col.width - 3 * theme.gap) / 4)))
+    // Landscape, normal size: entries, steps and notice side by side above one row of codes.
+    readonly property bool wide: win.landscape && !session.elderly
+    readonly property int qrColumns: col.width >= 4 * 400 + 3 * theme.gap ? 4 : 2
+    // 400 px: scannable from 1 m, and four of them fit either canvas without scrolling.
+    readonly property int qrSide: 400
 
-    component EntryButtons: Column {
-        spacing: theme.gap
-        Btn {
-            objectName: "btn:petition"
-            width: parent.width
-            height: Math.max(implicitHeight, Math.round(theme.target * 1.5))
-            primary: true
-            iconName: "pen"
-            iconSize: Math.round(theme.icon * 1.4)
-            textSize: Math.round(theme.heading * 0.9)
-            text: "我要信访"
-            hint: "反映新的问题"
-            onClicked: session.start("petition")
-        }
-        Btn {
-            objectName: "btn:review"
-            width: parent.width
-            height: Math.max(implicitHeight, Math.round(theme.target * 1.5))
-            primary: true
-            iconName: "review"
-            iconSize: Math.round(theme.icon * 1.4)
-            textSize: Math.round(theme.heading * 0.9)
-            text: "申请复查、复核"
-            hint: "对答复意见不满意"
-            onClicked: session.start("review")
-        }
+    TextMetrics { id: stepLabel; font.family: theme.fontFamily; font.pixelSize: theme.small; text: "4 领取回执" }
+
+    component EntryButton: Btn {
+        primary: true
+        iconSize: Math.round(theme.icon * 1.4)
+        textSize: Math.round(theme.heading * 0.9)
     }
-    // Operating steps as a picture: numbered circles with icons, in a row or a column.
+    // Operating steps as a picture: numbered circles with icons, in a row, a 2×2 grid or a column.
     component Steps: Rectangle {
         id: stepsBox
         property bool column: false
-        implicitHeight: stepsGrid.implicitHeight + 2 * theme.gap + stepsTitle.implicitHeight
+        readonly property int inner: width - 2 * theme.gap
+        readonly property int circle: Math.round(theme.icon * 1.25)
+        readonly property int columns: column ? 1 : (inner / 4 >= stepLabel.width + theme.gap ? 4 : 2)
+        readonly property int cell: (inner - (columns - 1) * theme.gap) / columns
+        // Icon beside its label when the cell is wide enough, otherwise above it.
+        readonly property bool beside: cell >= circle + theme.gap + stepLabel.width + 8
+        implicitHeight: stepsGrid.y + stepsGrid.implicitHeight + theme.gap
         color: theme.surface
         radius: theme.radius
         border.color: theme.line
@@ -54,27 +47,27 @@ Flickable {
             id: stepsGrid
             x: theme.gap
             y: stepsTitle.y + stepsTitle.implicitHeight + Math.round(theme.gap / 2)
-            columns: stepsBox.column ? 1 : 4
-            rowSpacing: Math.round(theme.gap / 3)
-            readonly property int cell: stepsBox.column ? stepsBox.width - 2 * theme.gap : (stepsBox.width - 2 * theme.gap) / 4
+            columns: stepsBox.columns
+            columnSpacing: theme.gap
+            rowSpacing: Math.round(theme.gap / (stepsBox.column ? 3 : 2))
             Repeater {
                 model: [["1", "document", "选择事项"], ["2", "pen", "填写信息"], ["3", "sign", "核对签名"], ["4", "qr", "领取回执"]]
                 delegate: Grid {
                     required property var modelData
-                    width: stepsGrid.cell
-                    columns: stepsBox.column ? 2 : 1
+                    width: stepsBox.cell
+                    columns: stepsBox.beside ? 2 : 1
                     spacing: Math.round(theme.gap / 2)
-                    horizontalItemAlignment: Grid.AlignHCenter
+                    horizontalItemAlignment: stepsBox.beside ? Grid.AlignLeft : Grid.AlignHCenter
                     verticalItemAlignment: Grid.AlignVCenter
                     Rectangle {
-                        width: Math.round(theme.icon * 1.25); height: width; radius: width / 2
+                        width: stepsBox.circle; height: width; radius: width / 2
                         color: theme.blueLight
                         border.color: theme.blue; border.width: 2
                         Icon { anchors.centerIn: parent; name: modelData[1]; size: Math.round(theme.icon * 0.8) }
                     }
                     Text {
-                        width: stepsBox.column ? implicitWidth : stepsGrid.cell
-                        horizontalAlignment: Text.AlignHCenter
+                        width: stepsBox.beside ? stepsBox.cell - stepsBox.circle - Math.round(theme.gap / 2) : stepsBox.cell
+                        horizontalAlignment: stepsBox.beside ? Text.AlignLeft : Text.AlignHCenter
                         wrapMode: Text.Wrap
                         text: modelData[0] + " " + modelData[2]
                         font.family: theme.fontFamily; font.pixelSize: theme.small; color: theme.text
@@ -83,8 +76,9 @@ Flickable {
             }
         }
     }
+    // Short lines, one thought each: read standing, from a step back.
     component Notice: Rectangle {
-        height: notice.implicitHeight + 2 * theme.gap
+        implicitHeight: notice.implicitHeight + Math.round(theme.gap * 1.5)
         color: theme.surface
         radius: theme.radius
         border.color: theme.line
@@ -95,12 +89,16 @@ Flickable {
             width: parent.width - 2 * theme.gap
             Text { text: "网上信访须知"; font.family: theme.fontFamily; font.pixelSize: theme.body; font.bold: true; color: theme.blue }
             Repeater {
-                model: ["请如实反映问题，一件事提交一次就可以。",
-                        "您的个人信息只用于办理您的事项，依法保密。",
-                        "提交后凭回执编号或扫码查询办理进度。",
+                model: ["如实反映问题，一件事提交一次。",
+                        "个人信息只用于办理您的事项。",
+                        "凭回执编号查询办理进度。",
                         "需要帮助，请找工作人员。",
-                        "用手机扫描下方二维码，也可以在网上办理。"]
-                delegate: Label2 { required property string modelData; width: notice.width; text: "· " + modelData; font.pixelSize: theme.small }
+                        "用手机扫下方二维码也能办理。"]
+                // The typeface's own line spacing (≈ 1.45 em) keeps the lines ≥ 1.3 apart.
+                // (大字 mode says the last one as the heading above the codes.)
+                delegate: Label2 { required property string modelData; required property int index
+                                   visible: !(session.elderly && index === 4)
+                                   width: notice.width; text: "· " + modelData; font.pixelSize: theme.small; lineHeight: 1.0 }
             }
         }
     }
@@ -112,63 +110,73 @@ Flickable {
         width: page.width - 2 * theme.pad
         spacing: theme.gap
 
+        // ---- landscape: entries | steps | notice ----
         Row {
             visible: page.wide
             spacing: theme.gap
-            EntryButtons { width: Math.round(col.width * 0.3) }
-            Steps { column: true; width: Math.round(col.width * 0.25) }
-            Notice { width: col.width - Math.round(col.width * 0.3) - Math.round(col.width * 0.25) - 2 * theme.gap }
+            readonly property int entryW: Math.round(col.width * 0.3)
+            readonly property int stepsW: Math.round(col.width * 0.25)
+            Column {
+                width: parent.entryW
+                spacing: theme.gap
+                EntryButton {
+                    objectName: "btn:petition"
+                    width: parent.width
+                    height: Math.max(implicitHeight, Math.round(theme.target * 1.5))
+                    iconName: "pen"; text: "我要信访"; hint: "反映新的问题"
+                    onClicked: session.start("petition")
+                }
+                EntryButton {
+                    objectName: "btn:review"
+                    width: parent.width
+                    height: Math.max(implicitHeight, Math.round(theme.target * 1.5))
+                    iconName: "review"; text: "申请复查、复核"; hint: "对答复意见不满意"
+                    onClicked: session.start("review")
+                }
+            }
+            Steps { column: true; width: parent.stepsW; height: Math.max(implicitHeight, wideNotice.height) }
+            Notice { id: wideNotice; width: col.width - parent.entryW - parent.stepsW - 2 * theme.gap; height: implicitHeight }
         }
+
+        // ---- portrait (and 大字 landscape): the two entries first, equal in size ----
         Grid {
             visible: !page.wide
-            width: col.width
-            columns: 2
+            // 大字 portrait: one above the other, so "申请复查、复核" stays on one line.
+            columns: session.elderly && !win.landscape ? 1 : 2
             spacing: theme.gap
-            Btn {
+            readonly property int tileW: (col.width - (columns - 1) * theme.gap) / columns
+            readonly property int tileH: Math.max(petitionTile.implicitHeight, reviewTile.implicitHeight,
+                                                  Math.round(theme.target * 1.4))
+            EntryButton {
+                id: petitionTile
                 objectName: "btn:petition"
-                width: (col.width - theme.gap) / 2
-                height: Math.max(implicitHeight, Math.round(theme.target * 1.6))
-                primary: true
-                vertical: true
-                iconName: "pen"
-                iconSize: Math.round(theme.icon * 1.2)
-                textSize: Math.round(theme.heading * 0.9)
-                text: "我要信访"
-                hint: "反映新的问题"
+                width: parent.tileW; height: parent.tileH
+                iconName: "pen"; text: "我要信访"; hint: "反映新的问题"
                 onClicked: session.start("petition")
             }
-            Btn {
+            EntryButton {
+                id: reviewTile
                 objectName: "btn:review"
-                width: (col.width - theme.gap) / 2
-                height: Math.max(implicitHeight, Math.round(theme.target * 1.6))
-                primary: true
-                vertical: true
-                iconName: "review"
-                iconSize: Math.round(theme.icon * 1.2)
-                textSize: Math.round(theme.heading * 0.9)
-                text: "申请复查、复核"
-                hint: "对答复意见不满意"
+                width: parent.tileW; height: parent.tileH
+                iconName: "review"; text: "申请复查、复核"; hint: "对答复意见不满意"
                 onClicked: session.start("review")
             }
         }
-        Steps { visible: !page.wide && session.elderly; width: col.width }
-        Notice { visible: !page.wide && session.elderly; width: col.width }
-        Row {
-            visible: !page.wide && !session.elderly
-            spacing: theme.gap
-            Steps { id: pSteps; column: true; width: Math.round(col.width * 0.36); height: Math.max(implicitHeight, pNotice.height) }
-            Notice { id: pNotice; width: col.width - pSteps.width - theme.gap }
-        }
+        Steps { visible: !page.wide; width: col.width; height: implicitHeight }
+        Notice { visible: !page.wide; width: col.width; height: implicitHeight }
 
-        // QR codes of the platforms and WeChat accounts, each named under it.
+        // ---- QR codes of the platforms and WeChat accounts, each named under it ----
         Text {
             visible: session.elderly
             text: "用手机扫码，也可以在网上办理"
             font.family: theme.fontFamily; font.pixelSize: theme.body; font.bold: true; color: theme.blue
         }
-        Flow {
-            width: col.width
-            spacing: theme.gap
+        Grid {
+            id: qrGrid
+            x: Math.round((col.width - width) / 2)
+            columns: page.qrColumns
+            columnSpacing: page.qrColumns === 4 ? Math.floor((col.width - 4 * page.qrSide) / 3) : theme.gap * 2
+            rowSpacing: Math.round(theme.gap / 2)
             Repeater {
                 model: session.platforms
                 delegate: Column {
@@ -177,9 +185,11 @@ Flickable {
                     spacing: 4
                     Image {
                         objectName: "qr:" + modelData.name
+                        readonly property bool loading: status === Image.Loading
                         width: page.qrSide; height: page.qrSide
                         source: modelData.qr
                         smooth: false
+                        asynchronous: true
                         fillMode: Image.PreserveAspectFit
                     }
                     Text {
@@ -188,7 +198,6 @@ Flickable {
                         wrapMode: Text.Wrap
                         text: modelData.label
                         font.family: theme.fontFamily; font.pixelSize: theme.small; color: theme.text
-                        lineHeight: 1.3
                     }
                 }
             }
