@@ -157,9 +157,13 @@ def build(validation: Validation, attachments: list[AttachmentData], loaded: Loa
 
 
 def confirm(outbox: Outbox, validation: Validation, attachments: list[AttachmentData],
-            loaded: LoadedConfig, taxonomy: Taxonomy, *,
-            now: datetime | None = None) -> Receipt:
-    """The durable step: returns only once the submission is committed to disk."""
-    receipt = outbox.confirm(build(validation, attachments, loaded, taxonomy, now=now))
+            loaded: LoadedConfig, taxonomy: Taxonomy, *, now: datetime | None = None,
+            submission_id: str | None = None) -> Receipt:
+    """The durable step: returns only once the submission is committed to disk.
+
+    Pass the same `submission_id` when confirming a draft again after a failure:
+    the outbox then returns the first receipt if that commit did land."""
+    receipt = outbox.confirm(build(validation, attachments, loaded, taxonomy, now=now,
+                                   submission_id=submission_id))
     wake.notify(loaded.data_dir)  # the sync worker starts delivering at once
     return receipt

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kiosk import __version__, wake
+from kiosk import __version__, content, wake
 from kiosk.config import LoadedConfig
 from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
 from sync import protocol
@@ -39,7 +39,7 @@ from sync.client import Answer, PlatformClient, Unreachable
 log = logging.getLogger("kiosk.sync")
 
 LOCK_FILE = "sync.lock"
-CONTENT_FILE = "content.json"
+CONTENT_FILE = content.CONTENT_FILE
 
 
 class AlreadyRunning(Exception):

@@ -93,3 +93,24 @@ def _all(window):
     from ui.driver import all_items
 
     return all_items(window)
+
+
+def test_qr_targets_published_by_the_platform_replace_the_configured_ones(kiosk_window):  # noqa: F811
+    """What `kiosk sync` pulled (content.json) is what the attract screen shows."""
+    import json
+
+    make, loaded = kiosk_window
+    loaded.data_dir.mkdir(parents=True, exist_ok=True)
+    (loaded.data_dir / "content.json").write_text(json.dumps({"etag": "\"2\"", "content": {
+        "version": 2, "notices": [], "qr_targets": [
+            {"platform_id": "city", "name": "新市级平台", "level": "city", "kind": "web",
+             "url": "https://xf.example.cn/new"},
+            {"platform_id": "city", "name": "新市信访", "level": "city", "kind": "wechat",
+             "url": "https://mp.example.cn/new"}]}}), encoding="utf-8")
+    k = make(size=(1080, 1920))
+    names = sorted(i.objectName() for i in _all(k.window) if i.objectName().startswith("qr:"))
+    assert names == ["qr:新市信访", "qr:新市级平台"]
+    (loaded.data_dir / "content.json").write_text("{damaged", encoding="utf-8")
+    k2 = make(size=(1080, 1920))
+    names = [i.objectName() for i in _all(k2.window) if i.objectName().startswith("qr:")]
+    assert len(names) == 4  # back to the configuration's four codes

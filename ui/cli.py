@@ -30,7 +30,12 @@ def add_commands(subparsers, common_parent: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, loaded_config: LoadedConfig) -> int:
     """Runs `ui` or `tour` (by `args.command`); returns the exit status."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from kiosk import logs
+
+    if args.command == "ui":
+        logs.setup_logging(loaded_config.data_dir, "ui")
+    else:  # a tour writes nothing into the terminal's logs
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("ui").setLevel(logging.INFO)
     from ui import app as app_mod
 
@@ -60,6 +65,7 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
             print(f"FIRST_FRAME {time.time():.6f}", flush=True)
             qapp.quit()
         kiosk.window.frameSwapped.connect(first_frame)
+    _quit_on_signals(qapp)
     if windowed:
         kiosk.window.show()
     else:
@@ -67,3 +73,21 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
     status = qapp.exec()
     kiosk.close()
     return EXIT_OK if status == 0 else EXIT_FAILED
+
+
+def _quit_on_signals(qapp) -> None:
+    """SIGTERM (systemd stopping the unit) and SIGINT end the event loop cleanly, so the
+    session is wiped and the demo chain stopped. Python only sees a signal when it
+    runs, so a short timer gives it the chance while Qt waits for input."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def quit_now(signum: int, frame: object) -> None:
+        qapp.quit()
+
+    signal.signal(signal.SIGTERM, quit_now)
+    signal.signal(signal.SIGINT, quit_now)
+    tick = QTimer(qapp)
+    tick.timeout.connect(lambda: None)
+    tick.start(250)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -28,7 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 
-from kiosk import flow, identity, petition, timelimits
+from kiosk import content, flow, identity, petition, timelimits
 from kiosk.config import LoadedConfig
 from kiosk.problems import Problem, errors
 from kiosk.taxonomy import Taxonomy
@@ -128,6 +129,9 @@ class Session(QObject):
         self._receipt_kind = ""
         self.last_confirmed: dict | None = None  # the sealed document, until the session ends
         self._group_editing = -1
+        # One id per visitor session: confirming again after a failure whose outcome was
+        # unclear (a commit that may have landed) gives the same submission, never two.
+        self._draft_id = str(uuid.uuid4())
 
     @Slot()
     def wipe(self) -> None:
@@ -313,8 +317,14 @@ class Session(QObject):
     def idTypes(self) -> list:  # noqa: N802
         return [{"code": t.value, "label": label} for t, label in identity.ID_TYPE_LABELS.items()]
 
-    @Property("QVariantList", constant=True)
+    @Property("QVariantList", notify=changed)
     def platforms(self) -> list:
+        # What the platform publishes now wins over the configuration (read again each
+        # time home is shown); the attract screen has room for four codes.
+        pulled = content.read(self._loaded.data_dir)
+        if pulled is not None and pulled.qr_targets:
+            return [{"name": t.name, "label": t.label, "qr": qr.cached_url(t.url)}
+                    for t in pulled.qr_targets[:4]]
         out = []
         for p in self._loaded.config.displayed_platforms:
             out.append({"name": p.name, "label": p.name, "qr": qr.cached_url(str(p.web_url))})
@@ -624,7 +634,7 @@ class Session(QObject):
             if self._outbox is None:
                 self._outbox = Outbox.open(self._loaded.data_dir)
             receipt = submission.confirm(self._outbox, result, attachments, self._loaded,
-                                         self._taxonomy)
+                                         self._taxonomy, submission_id=self._draft_id)
         except StoreError as exc:
             log.error("confirm failed: %s", type(exc).__name__)
             self._confirmDone.emit(None, exc.user_message)
