@@ -7,7 +7,14 @@ signed by that terminal. A refusal answers `ErrorBody` and changes nothing.
 
 Endpoints are plain functions, so FastAPI runs them in its threadpool: a slow
 disk or a held SQLite lock never stalls the event loop. The body is read (and
-size-limited) by an async dependency first, because the signature covers it.
+size-limited) by an async dependency first, because the signature covers it. The
+two a draining terminal calls most (PUT of an attachment chunk, POST of a
+submission) read body and headers in the event loop themselves and hand the rest
+to the threadpool in one call, which skips FastAPI's per-request parameter
+validation; their headers are documented as `Header(None)` ones would be.
+
+A signed request's nonce is spent exactly once and durably before the answer: in
+the transaction of the request's own write, or in one of its own (`signed`).
 """
 
 from __future__ import annotations
@@ -32,13 +39,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from receiver import __version__, keys
 from receiver.faults import Switches
 from receiver.store import DigestMismatch as _DigestMismatch
-from receiver.store import EnrollmentRefused, Store
+from receiver.store import EnrollmentRefused, NonceReused, Signer, SignerRefused, Store
 from receiver.store import OffsetMismatch as _OffsetMismatch
 from receiver.store import UploadOverrun as _UploadOverrun
 from sync import protocol
@@ -60,6 +68,8 @@ LIMITS = protocol.Limits(
 # whose envelope (base64: 4/3 of its size) is at the limit, with room for metadata.
 MAX_BODY = max(LIMITS.max_attachment_bytes, LIMITS.max_envelope_bytes * 4 // 3) + 256 * 1024
 IN_PROGRESS_RETRY_AFTER = 1
+# A claimed, never spent nonce is kept in memory past the 10-minute signature window.
+NONCE_HOLD_SECONDS = 15 * 60
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -108,6 +118,36 @@ class _Claims:
         finally:
             with self._lock:
                 self._held.discard(key)
+
+
+class _NoncesInFlight:
+    """Nonces of this process's requests not yet spent in the database.
+
+    Claimed right after the signature checks out, so the same signed request sent
+    twice at once is refused before either does anything; released once the nonce
+    is durable (the database refuses it from then on). A nonce whose request ended
+    without spending it stays claimed until it is past the signature window."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[str, str], float] = {}
+        self._pruned = time.monotonic()
+
+    def claim(self, key: tuple[str, str]) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._pruned > 60:
+                horizon = now - NONCE_HOLD_SECONDS
+                self._held = {k: t for k, t in self._held.items() if t > horizon}
+                self._pruned = now
+            if key in self._held:
+                return False
+            self._held[key] = now
+            return True
+
+    def release(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._held.pop(key, None)
 
 
 class _Gate:
@@ -199,6 +239,15 @@ def _json_body(model: str) -> dict[str, Any]:
         "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}}
 
 
+def _header_params(*names: str) -> dict[str, Any]:
+    """Optional string headers, documented as FastAPI documents `Header(None, alias=…)`.
+
+    The busiest endpoints read their headers from the request themselves: FastAPI's
+    per-request parameter validation cost more than the rest of their routing."""
+    return {"parameters": [{"name": name, "in": "header", "required": False, "schema": {
+        "anyOf": [{"type": "string"}, {"type": "null"}], "title": name}} for name in names]}
+
+
 _OCTETS = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 _REQUEST_MODELS = (protocol.EnrollmentRequest, protocol.SubmissionRequest, protocol.Heartbeat)
@@ -232,6 +281,7 @@ def create_app(data_dir: Path, *,
     platform_public = keys.public_text(platform_private_key)
     switches = Switches(data_dir)
     claims = _Claims()
+    in_flight = _NoncesInFlight()
 
     app = FastAPI(title=f"kiosk-receiver (wire protocol v{protocol.VERSION})", version=__version__,
                   description=DESCRIPTION, docs_url=None, redoc_url=None)
@@ -262,28 +312,88 @@ def create_app(data_dir: Path, *,
 
     # --- signatures ----------------------------------------------------------------------
 
-    def lookup_key(terminal_id: str) -> Ed25519PublicKey | None:
-        text = store.signing_key(terminal_id)
-        return protocol.decode_signing_public_key(text) if text else None
+    keys_by_text: dict[str, Ed25519PublicKey] = {}  # decoded once per enrolled key
 
-    def authenticate(request: Request, body: bytes) -> protocol.VerifiedRequest:
-        cache: dict[str, Ed25519PublicKey | None] = {}
+    def lookup_key(terminal_id: str) -> tuple[str, Ed25519PublicKey] | None:
+        # The key is read on every request (one indexed row), so a revoke or a new
+        # enrollment made by another process counts at once; only decoding is cached.
+        text = store.signing_key(terminal_id)
+        if text is None:
+            return None
+        key = keys_by_text.get(text)
+        if key is None:
+            if len(keys_by_text) > 10_000:
+                keys_by_text.clear()
+            key = keys_by_text[text] = protocol.decode_signing_public_key(text)
+        return text, key
+
+    def authenticate(request: Request, body: bytes) -> Signer:
+        found: dict[str, tuple[str, Ed25519PublicKey] | None] = {}
 
         def lookup(terminal_id: str) -> Ed25519PublicKey | None:
-            if terminal_id not in cache:  # verify_request asks twice
-                cache[terminal_id] = lookup_key(terminal_id)
-            return cache[terminal_id]
+            if terminal_id not in found:  # verify_request asks twice
+                found[terminal_id] = lookup_key(terminal_id)
+            entry = found[terminal_id]
+            return entry[1] if entry else None
 
         try:
             verified = protocol.verify_request(request.method, _signed_url(request),
                                                request.headers, body, lookup)
         except protocol.SignatureRefused as exc:
             raise ApiError(exc.status, exc.code, str(exc) or exc.code) from None
-        if not store.use_nonce(verified.terminal_id, verified.nonce):
-            raise ApiError(401, "signature_replayed", "this signature's nonce was already used")
-        return verified
+        entry = found.get(verified.terminal_id)
+        if entry is None:  # cannot happen: the signature was checked with this key
+            raise ApiError(403, "terminal_unknown", f"unknown terminal {verified.terminal_id!r}")
+        signer = Signer(verified.terminal_id, verified.nonce, entry[0])
+        # A look before any work; the nonce is spent (and so decided) in the transaction
+        # of the request's own write, or in one of its own when it writes nothing else.
+        if not in_flight.claim((signer.terminal_id, signer.nonce)) \
+                or store.nonce_used(signer.terminal_id, signer.nonce):
+            raise replayed()
+        return signer
 
-    def same_terminal(signer: protocol.VerifiedRequest, terminal_id: str) -> None:
+    def replayed() -> ApiError:
+        return ApiError(401, "signature_replayed", "this signature's nonce was already used")
+
+    def spend(signer: Signer) -> None:
+        """Spends the nonce if the request's own write did not (refusals, reads)."""
+        try:
+            store.spend(signer)
+        except NonceReused:
+            raise replayed() from None
+        except SignerRefused as exc:
+            raise signer_refused(signer, exc) from None
+
+    def signer_refused(signer: Signer, exc: SignerRefused) -> ApiError:
+        if exc.revoked:
+            return ApiError(403, "terminal_unknown",
+                            f"unknown terminal {signer.terminal_id!r}")
+        return ApiError(401, "signature_invalid", "signed with a key the terminal no longer has")
+
+    @contextmanager
+    def signed(request: Request, body: bytes) -> Iterator[Signer]:
+        """Authenticates a request; on the way out its nonce is spent if nothing else did.
+
+        A replayed nonce or a revoked terminal found at that point overrides the answer,
+        and whatever the request would have written was rolled back with it."""
+        signer = authenticate(request, body)
+        try:
+            yield signer
+        except NonceReused:
+            raise replayed() from None
+        except SignerRefused as exc:
+            raise signer_refused(signer, exc) from None
+        except BaseException:
+            if not signer.spent:
+                spend(signer)  # a refusal of its own still uses the nonce up
+            raise
+        else:
+            spend(signer)
+        finally:
+            if signer.spent:
+                in_flight.release((signer.terminal_id, signer.nonce))
+
+    def same_terminal(signer: Signer, terminal_id: str) -> None:
         if signer.terminal_id != terminal_id:
             raise ApiError(403, "terminal_mismatch",
                            f"signed by terminal {signer.terminal_id!r}, not {terminal_id!r}")
@@ -315,8 +425,8 @@ def create_app(data_dir: Path, *,
     @app.get(protocol.LIMITS, response_model=protocol.Limits,
              responses=_error_responses(*_SIGNED), summary="The platform's size limits")
     def limits(request: Request, body: bytes = Depends(_read_body)) -> protocol.Limits:
-        authenticate(request, body)
-        return LIMITS
+        with signed(request, body):
+            return LIMITS
 
     # --- attachments ---------------------------------------------------------------------
 
@@ -334,41 +444,48 @@ def create_app(data_dir: Path, *,
              responses=_error_responses(*_SIGNED), summary="How much of an attachment is here")
     def attachment_status(sealed_digest: str, request: Request,
                           body: bytes = Depends(_read_body)) -> protocol.UploadStatus:
-        authenticate(request, body)
-        check_digest(sealed_digest)
-        return upload_status(store.upload_status(sealed_digest))
+        with signed(request, body):
+            check_digest(sealed_digest)
+            return upload_status(store.upload_status(sealed_digest))
 
     @app.put(protocol.attachment_path("{sealed_digest}"), response_model=protocol.UploadStatus,
-             responses=_error_responses(*_SIGNED, 409, 422), openapi_extra=_OCTETS,
+             responses=_error_responses(*_SIGNED, 409, 422),
+             openapi_extra={**_OCTETS, **_header_params("Upload-Offset", "Upload-Length")},
              summary="Append a chunk of an attachment at Upload-Offset")
-    def attachment_put(sealed_digest: str, request: Request,
-                       upload_offset: str | None = Header(None, alias="Upload-Offset"),
-                       upload_length: str | None = Header(None, alias="Upload-Length"),
-                       body: bytes = Depends(_read_body)) -> protocol.UploadStatus:
-        authenticate(request, body)
-        check_digest(sealed_digest)
-        if not (upload_offset or "").isdigit() or not (upload_length or "").isdigit():
-            raise ApiError(400, "bad_request",
-                           "Upload-Offset and Upload-Length must be non-negative integers")
-        offset, total = int(upload_offset or 0), int(upload_length or 0)
-        if total > LIMITS.max_attachment_bytes:
-            raise ApiError(413, "too_large", f"an attachment may have at most "
-                                             f"{LIMITS.max_attachment_bytes} bytes")
-        if total < 1:
-            raise ApiError(400, "bad_request", "Upload-Length must be at least 1")
-        try:
-            return upload_status(store.put_chunk(sealed_digest, offset, total, body))
-        except _OffsetMismatch as exc:
-            raise ApiError(409, "upload_offset_mismatch",
-                           f"the platform holds {exc.received} bytes of this attachment; "
-                           f"send the chunk at offset {exc.received}",
-                           headers={"Upload-Offset": str(exc.received)}) from None
-        except _UploadOverrun:
-            raise ApiError(400, "bad_request", "the chunk goes past Upload-Length") from None
-        except _DigestMismatch:
-            raise ApiError(422, "digest_mismatch", "the uploaded bytes do not have the sha256 "
-                                                   "named in the path; they were discarded"
-                           ) from None
+    async def attachment_put(sealed_digest: str, request: Request) -> Response:
+        body = await _read_body(request)
+        return await run_in_threadpool(put_chunk, sealed_digest, request,
+                                       request.headers.get("upload-offset"),
+                                       request.headers.get("upload-length"), body)
+
+    def put_chunk(sealed_digest: str, request: Request, upload_offset: str | None,
+                  upload_length: str | None, body: bytes) -> Response:
+        with signed(request, body) as signer:
+            check_digest(sealed_digest)
+            if not (upload_offset or "").isdigit() or not (upload_length or "").isdigit():
+                raise ApiError(400, "bad_request",
+                               "Upload-Offset and Upload-Length must be non-negative integers")
+            offset, total = int(upload_offset or 0), int(upload_length or 0)
+            if total > LIMITS.max_attachment_bytes:
+                raise ApiError(413, "too_large", f"an attachment may have at most "
+                                                 f"{LIMITS.max_attachment_bytes} bytes")
+            if total < 1:
+                raise ApiError(400, "bad_request", "Upload-Length must be at least 1")
+            try:
+                upload = store.put_chunk(sealed_digest, offset, total, body, signer=signer)
+                return Response(upload_status(upload).model_dump_json(),
+                                media_type="application/json")
+            except _OffsetMismatch as exc:
+                raise ApiError(409, "upload_offset_mismatch",
+                               f"the platform holds {exc.received} bytes of this attachment; "
+                               f"send the chunk at offset {exc.received}",
+                               headers={"Upload-Offset": str(exc.received)}) from None
+            except _UploadOverrun:
+                raise ApiError(400, "bad_request", "the chunk goes past Upload-Length") from None
+            except _DigestMismatch:
+                raise ApiError(422, "digest_mismatch", "the uploaded bytes do not have the "
+                                                       "sha256 named in the path; they were "
+                                                       "discarded") from None
 
     # --- submissions ---------------------------------------------------------------------
 
@@ -422,43 +539,51 @@ def create_app(data_dir: Path, *,
         return Response(stored.body, status_code=stored.status, media_type="application/json")
 
     @app.post(protocol.SUBMISSIONS, status_code=201, response_model=protocol.SubmissionAccepted,
-              responses=_error_responses(*_SIGNED, 409, 422), openapi_extra=_json_body(
-                  "SubmissionRequest"), summary="Deliver a sealed submission, exactly once")
-    def submit(request: Request,
-               idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-               body: bytes = Depends(submission_body)) -> Response:
-        signer = authenticate(request, body)
-        req = _parse(protocol.SubmissionRequest, body)
-        same_terminal(signer, req.terminal_id)
-        if not idempotency_key:
-            raise ApiError(400, "idempotency_key_missing", "send Idempotency-Key: <submission id>")
-        if idempotency_key != req.submission_id:
-            raise ApiError(400, "idempotency_key_mismatch",
-                           "Idempotency-Key must equal the body's submission_id")
-        request_sha256 = _request_sha256(req)
-        with claims.hold(idempotency_key):
-            stored = store.stored_answer(idempotency_key)
-            if stored is not None:
+              responses=_error_responses(*_SIGNED, 409, 422),
+              openapi_extra={**_header_params("Idempotency-Key"),
+                             **_json_body("SubmissionRequest")},
+              summary="Deliver a sealed submission, exactly once")
+    async def submit(request: Request) -> Response:
+        body = await submission_body(request)
+        return await run_in_threadpool(deliver, request, request.headers.get("idempotency-key"),
+                                       body)
+
+    def deliver(request: Request, idempotency_key: str | None, body: bytes) -> Response:
+        with signed(request, body) as signer:
+            req = _parse(protocol.SubmissionRequest, body)
+            same_terminal(signer, req.terminal_id)
+            if not idempotency_key:
+                raise ApiError(400, "idempotency_key_missing",
+                               "send Idempotency-Key: <submission id>")
+            if idempotency_key != req.submission_id:
+                raise ApiError(400, "idempotency_key_mismatch",
+                               "Idempotency-Key must equal the body's submission_id")
+            request_sha256 = _request_sha256(req)
+            with claims.hold(idempotency_key):
+                stored = store.stored_answer(idempotency_key)
+                if stored is not None:
+                    return replay(stored, request_sha256)
+                fault = switches.fault()
+                if fault is not None and fault.mode == "slow":
+                    time.sleep(fault.seconds)  # holding the key: a retry meets 409 in_progress
+                sealed, refusal = decode_envelope(req)
+                if refusal is None:
+                    missing = store.incomplete_attachments(
+                        [a.sealed_digest for a in req.attachments])
+                    if missing:  # not kept as the answer: the terminal uploads and tries again
+                        raise ApiError(409, "attachments_missing",
+                                       f"{len(missing)} attachment(s) not completely uploaded",
+                                       missing=missing)
+                    refusal = check_content(req, sealed)
+                if refusal is not None:
+                    stored = store.store_refusal(idempotency_key, signer.terminal_id,
+                                                 request_sha256, refusal.status,
+                                                 refusal.json_text(), signer=signer)
+                else:
+                    stored = store.accept(req, sealed, request_sha256, signer=signer)
+                    log.info("submission accepted as case %s",
+                             json.loads(stored.body).get("case_no"))
                 return replay(stored, request_sha256)
-            fault = switches.fault()
-            if fault is not None and fault.mode == "slow":
-                time.sleep(fault.seconds)  # holding the key: a retry now meets 409 in_progress
-            sealed, refusal = decode_envelope(req)
-            if refusal is None:
-                missing = store.incomplete_attachments([a.sealed_digest for a in req.attachments])
-                if missing:  # not kept as the answer: the terminal uploads and tries again
-                    raise ApiError(409, "attachments_missing",
-                                   f"{len(missing)} attachment(s) not completely uploaded",
-                                   missing=missing)
-                refusal = check_content(req, sealed)
-            if refusal is not None:
-                stored = store.store_refusal(idempotency_key, signer.terminal_id, request_sha256,
-                                             refusal.status, refusal.json_text())
-            else:
-                stored = store.accept(req, sealed, request_sha256)
-                log.info("submission accepted as case %s",
-                         json.loads(stored.body).get("case_no"))
-            return replay(stored, request_sha256)
 
     # --- cases ---------------------------------------------------------------------------
 
@@ -466,11 +591,11 @@ def create_app(data_dir: Path, *,
              responses=_error_responses(*_SIGNED, 404), summary="A case's progress")
     def case(query_code: str, request: Request,
              body: bytes = Depends(_read_body)) -> protocol.CaseProgress:
-        authenticate(request, body)
-        progress = store.case_progress(query_code)
-        if progress is None:
-            raise ApiError(404, "case_unknown", "no case has this query code")
-        return progress
+        with signed(request, body):
+            progress = store.case_progress(query_code)
+            if progress is None:
+                raise ApiError(404, "case_unknown", "no case has this query code")
+            return progress
 
     # --- terminals -----------------------------------------------------------------------
 
@@ -479,10 +604,11 @@ def create_app(data_dir: Path, *,
               summary="A terminal's health: version, queue depth, oldest age")
     def heartbeat(terminal_id: str, request: Request,
                   body: bytes = Depends(_read_body)) -> protocol.HeartbeatAck:
-        signer = authenticate(request, body)
-        same_terminal(signer, terminal_id)
-        beat = _parse(protocol.Heartbeat, body)
-        return protocol.HeartbeatAck(received_at=store.record_heartbeat(terminal_id, beat))
+        with signed(request, body) as signer:
+            same_terminal(signer, terminal_id)
+            beat = _parse(protocol.Heartbeat, body)
+            received_at = store.record_heartbeat(terminal_id, beat, signer=signer)
+            return protocol.HeartbeatAck(received_at=received_at)
 
     @app.get(protocol.content_path("{terminal_id}"), response_model=protocol.TerminalContent,
              responses={**_error_responses(*_SIGNED), 304: {"description": "Not modified"}},
@@ -490,13 +616,13 @@ def create_app(data_dir: Path, *,
     def terminal_content(terminal_id: str, request: Request,
                          if_none_match: str | None = Header(None, alias="If-None-Match"),
                          body: bytes = Depends(_read_body)) -> Response:
-        signer = authenticate(request, body)
-        same_terminal(signer, terminal_id)
-        doc, etag = store.current_content()
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        if if_none_match and _etag_matches(if_none_match, etag):
-            return Response(status_code=304, headers=headers)
-        return Response(doc, media_type="application/json", headers=headers)
+        with signed(request, body) as signer:
+            same_terminal(signer, terminal_id)
+            doc, etag = store.current_content()
+            headers = {"ETag": etag, "Cache-Control": "no-cache"}
+            if if_none_match and _etag_matches(if_none_match, etag):
+                return Response(status_code=304, headers=headers)
+            return Response(doc, media_type="application/json", headers=headers)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -508,11 +634,28 @@ def create_app(data_dir: Path, *,
                 components.update(doc.pop("$defs", {}))
                 components[model.__name__] = doc
             schema["components"]["schemas"] = dict(sorted(components.items()))
+            for operations in schema.get("paths", {}).values():
+                for method, operation in operations.items():
+                    operations[method] = _parameters_first(operation)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _parameters_first(operation: dict[str, Any]) -> dict[str, Any]:
+    # Where FastAPI puts the parameters it derives from a signature (after operationId),
+    # also for those documented through openapi_extra (`_header_params`).
+    if "parameters" not in operation or "operationId" not in operation:
+        return operation
+    out: dict[str, Any] = {}
+    for name, value in operation.items():
+        if name != "parameters":
+            out[name] = value
+        if name == "operationId":
+            out["parameters"] = operation["parameters"]
+    return out
 
 
 def _etag_matches(header: str, etag: str) -> bool:

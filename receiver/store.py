@@ -10,6 +10,17 @@ at any moment leaves both or neither: a retry after a restart finds the case.
 Attachments are appended to `attachments/<sealed digest>` and fsynced before
 the database records how many bytes arrived; the database is the truth and a
 longer file (a crash between the two) is cut back on the next chunk.
+
+The request paths a terminal drives (signature keys, nonces, idempotency
+records, cases, uploads, heartbeats) use plain `sqlite3` connections with
+cached prepared statements: one writer connection, serialised by a lock in
+this process (BEGIN IMMEDIATE still queues it behind other processes), and one
+reader connection per thread. A signed request's nonce is inserted in the same
+transaction as the request's own write, after checking in that transaction
+that the terminal still has the key the signature was checked with; a request
+that writes nothing else spends its nonce in a transaction of its own. Either
+way the nonce is durable before the answer. The operator's commands and the
+rarer requests go through SQLAlchemy Core on the same file.
 """
 
 from __future__ import annotations
@@ -19,10 +30,11 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -42,14 +54,12 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    delete,
     event,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import TypeDecorator
 
 from receiver.files import fsync_dir
@@ -227,6 +237,30 @@ class Upload:
     complete: bool
 
 
+@dataclass
+class Signer:
+    """A request whose signature checked out with `key` (base64): its nonce is spent once,
+    in the transaction of the request's own write or in one of its own (`spent` after)."""
+
+    terminal_id: str
+    nonce: str
+    key: str
+    spent: bool = field(default=False, compare=False)
+
+
+class NonceReused(Exception):
+    """The signer's nonce was spent before."""
+
+
+class SignerRefused(Exception):
+    """The terminal is no longer enrolled with the key the signature was checked with:
+    `revoked` when it has no usable key at all (revoked, unknown), else its key changed."""
+
+    def __init__(self, revoked: bool):
+        super().__init__(revoked)
+        self.revoked = revoked
+
+
 class EnrollmentRefused(Exception):
     pass
 
@@ -256,6 +290,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _stamp(at: datetime) -> str:
+    """A datetime as `UtcDateTime` stores it (for the plain-sqlite3 paths)."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the receiver store")
+    return at.astimezone(UTC).strftime(UtcDateTime._FORMAT)
+
+
 def random_code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
@@ -278,6 +319,26 @@ def content_etag(version: int, body: str) -> str:
     return f'"{version}-{hashlib.sha256(body.encode()).hexdigest()[:16]}"'
 
 
+def _pragmas(dbapi_conn: sqlite3.Connection) -> None:
+    dbapi_conn.isolation_level = None  # BEGIN is issued explicitly
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cur.close()
+
+
+def _connect(db_path: Path) -> sqlite3.Connection:
+    """A plain connection for the request paths, set up as the engine's are."""
+    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000,
+                           check_same_thread=False, cached_statements=256)
+    _pragmas(conn)
+    return conn
+
+
 def _make_engine(db_path: Path) -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(db_path)),
@@ -288,15 +349,7 @@ def _make_engine(db_path: Path) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # BEGIN is issued by the hook below
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cur.close()
+        _pragmas(dbapi_conn)  # BEGIN is issued by the hook below
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -312,7 +365,15 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.attachments_dir = self.data_dir / ATTACHMENTS_DIR
         self.attachments_dir.mkdir(exist_ok=True, mode=0o700)
-        self.engine = _make_engine(self.data_dir / DB_FILE)
+        self.db_path = self.data_dir / DB_FILE
+        self.engine = _make_engine(self.db_path)
+        # Writers of this process queue here rather than on SQLite's busy handler, which
+        # sleeps in steps of milliseconds; other processes still meet BEGIN IMMEDIATE.
+        self._write_lock = threading.RLock()
+        self._writer: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         with self.write() as conn:
             metadata.create_all(conn)
             if conn.execute(select(func.count()).select_from(content)).scalar_one() == 0:
@@ -322,7 +383,51 @@ class Store:
         self._upload_locks = [threading.Lock() for _ in range(64)]
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._local = threading.local()
         self.engine.dispose()
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's plain connection for single-statement reads (autocommit)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.db_path)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _writing(self, signer: Signer | None = None,
+                 now: datetime | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the plain writer connection, committed on exit.
+
+        With a `signer` whose nonce is not spent yet, the transaction first checks the
+        terminal still has the signature's key and spends the nonce (NonceReused /
+        SignerRefused roll everything back)."""
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = _connect(self.db_path)
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if signer is not None and not signer.spent:
+                    self._spend(conn, signer, now or _now())
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")  # synchronous=FULL: durable before it returns
+            if signer is not None:
+                signer.spent = True
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -332,7 +437,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction holding the write lock from its first statement; commits on exit."""
-        with self.engine.connect() as conn:
+        with self._write_lock, self.engine.connect() as conn:
             conn.execution_options(**{_BEGIN: "IMMEDIATE"})
             with conn.begin():
                 yield conn
@@ -380,11 +485,13 @@ class Store:
 
     def signing_key(self, terminal_id: str) -> str | None:
         """The enrolled, non-revoked terminal's public key (base64), else None."""
-        with self.read() as conn:
-            return conn.execute(
-                select(terminals.c.signing_public_key).where(
-                    terminals.c.id == terminal_id, terminals.c.revoked.is_(False),
-                    terminals.c.signing_public_key.is_not(None))).scalar_one_or_none()
+        return self._signing_key(self._reader(), terminal_id)
+
+    @staticmethod
+    def _signing_key(conn: sqlite3.Connection, terminal_id: str) -> str | None:
+        row = conn.execute("SELECT signing_public_key FROM terminals WHERE id = ? AND revoked = 0 "
+                           "AND signing_public_key IS NOT NULL", (terminal_id,)).fetchone()
+        return row[0] if row else None
 
     def revoke_terminal(self, terminal_id: str) -> bool:
         with self.write() as conn:
@@ -423,87 +530,110 @@ class Store:
     # --- nonces ---------------------------------------------------------------------------
 
     def use_nonce(self, terminal_id: str, nonce: str, now: datetime | None = None) -> bool:
-        """Records a signature's nonce; False if this terminal used it before."""
-        now = now or _now()
-        with self.write() as conn:
-            if now.timestamp() - self._last_prune > 60:
-                conn.execute(delete(nonces).where(nonces.c.created_at < now - NONCE_KEEP))
-                self._last_prune = now.timestamp()
-            result = conn.execute(sqlite_insert(nonces).values(
-                terminal_id=terminal_id, nonce=nonce, created_at=now).on_conflict_do_nothing())
-            return result.rowcount == 1
+        """Records a nonce on its own (no key check); False if this terminal used it before."""
+        with self._writing() as conn:
+            return self._insert_nonce(conn, terminal_id, nonce, now or _now())
+
+    def nonce_used(self, terminal_id: str, nonce: str) -> bool:
+        """Whether the nonce was spent (a look before any work; the spend itself decides)."""
+        return self._reader().execute("SELECT 1 FROM nonces WHERE terminal_id = ? AND nonce = ?",
+                                      (terminal_id, nonce)).fetchone() is not None
+
+    def spend(self, signer: Signer, now: datetime | None = None) -> None:
+        """Spends the nonce of a request that writes nothing else (NonceReused, SignerRefused)."""
+        if not signer.spent:
+            with self._writing(signer, now):
+                pass
+
+    def _spend(self, conn: sqlite3.Connection, signer: Signer, now: datetime) -> None:
+        key = self._signing_key(conn, signer.terminal_id)
+        if key != signer.key:  # revoked, or enrolled anew, since the signature was checked
+            raise SignerRefused(revoked=key is None)
+        if not self._insert_nonce(conn, signer.terminal_id, signer.nonce, now):
+            raise NonceReused(signer.nonce)
+
+    def _insert_nonce(self, conn: sqlite3.Connection, terminal_id: str, nonce: str,
+                      now: datetime) -> bool:
+        if now.timestamp() - self._last_prune > 60:
+            conn.execute("DELETE FROM nonces WHERE created_at < ?", (_stamp(now - NONCE_KEEP),))
+            self._last_prune = now.timestamp()
+        cur = conn.execute("INSERT INTO nonces (terminal_id, nonce, created_at) VALUES (?, ?, ?) "
+                           "ON CONFLICT DO NOTHING", (terminal_id, nonce, _stamp(now)))
+        return cur.rowcount == 1
 
     # --- submissions ----------------------------------------------------------------------
 
     def stored_answer(self, key: str) -> StoredAnswer | None:
-        with self.read() as conn:
-            row = conn.execute(select(idempotency).where(idempotency.c.key == key)).first()
-        return StoredAnswer(row.status, row.response, row.request_sha256) if row else None
+        return self._stored_answer(self._reader(), key)
+
+    @staticmethod
+    def _stored_answer(conn: sqlite3.Connection, key: str) -> StoredAnswer | None:
+        row = conn.execute("SELECT status, response, request_sha256 FROM idempotency WHERE key = ?",
+                           (key,)).fetchone()
+        return StoredAnswer(row[0], row[1], row[2]) if row else None
 
     def store_refusal(self, key: str, terminal_id: str, request_sha256: str, status: int,
-                      body: str, now: datetime | None = None) -> StoredAnswer:
+                      body: str, now: datetime | None = None,
+                      signer: Signer | None = None) -> StoredAnswer:
         """Keeps a permanent refusal as the key's answer (or returns the one already kept)."""
-        with self.write() as conn:
-            row = conn.execute(select(idempotency).where(idempotency.c.key == key)).first()
-            if row is not None:
-                return StoredAnswer(row.status, row.response, row.request_sha256)
-            conn.execute(insert(idempotency).values(
-                key=key, terminal_id=terminal_id, request_sha256=request_sha256, status=status,
-                response=body, created_at=now or _now()))
+        now = now or _now()
+        with self._writing(signer, now) as conn:
+            stored = self._stored_answer(conn, key)
+            if stored is not None:
+                return stored
+            conn.execute("INSERT INTO idempotency (key, terminal_id, request_sha256, status, "
+                         "response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (key, terminal_id, request_sha256, status, body, _stamp(now)))
         return StoredAnswer(status, body, request_sha256)
 
     def accept(self, req: protocol.SubmissionRequest, envelope: bytes, request_sha256: str,
-               now: datetime | None = None) -> StoredAnswer:
+               now: datetime | None = None, signer: Signer | None = None) -> StoredAnswer:
         """Creates the case and its idempotency record in one transaction."""
         now = now or _now()
-        with self.write() as conn:
-            row = conn.execute(select(idempotency)
-                               .where(idempotency.c.key == req.submission_id)).first()
-            if row is not None:
-                return StoredAnswer(row.status, row.response, row.request_sha256)
+        at = _stamp(now)
+        with self._writing(signer, now) as conn:
+            stored = self._stored_answer(conn, req.submission_id)
+            if stored is not None:
+                return stored
             case_no = self._next_case_no(conn, now)
             query_code = self._new_query_code(conn)
-            conn.execute(insert(cases).values(
-                case_no=case_no, query_code=query_code, submission_id=req.submission_id,
-                terminal_id=req.terminal_id, receipt_no=req.receipt_no, kind=req.kind,
-                category=req.category, purpose=req.purpose, jurisdiction=req.jurisdiction,
-                created_at=req.created_at, received_at=now, status="received",
-                envelope=envelope, updated_at=now))
-            conn.execute(insert(case_events).values(case_no=case_no, at=now, status="received"))
+            conn.execute(
+                "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
+                "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
+                (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
+                 req.category, req.purpose, req.jurisdiction, _stamp(req.created_at), at,
+                 envelope, at))
+            conn.execute("INSERT INTO case_events (case_no, at, status, note) "
+                         "VALUES (?, ?, 'received', NULL)", (case_no, at))
             seen: set[str] = set()
             for ref in req.attachments:
                 if ref.sealed_digest in seen:
                     continue
                 seen.add(ref.sealed_digest)
-                conn.execute(insert(case_attachments).values(
-                    case_no=case_no, sealed_digest=ref.sealed_digest, role=ref.role,
-                    media_type=ref.media_type, size=ref.size))
+                conn.execute("INSERT INTO case_attachments (case_no, sealed_digest, role, "
+                             "media_type, size) VALUES (?, ?, ?, ?, ?)",
+                             (case_no, ref.sealed_digest, ref.role, ref.media_type, ref.size))
             body = protocol.SubmissionAccepted(
                 submission_id=req.submission_id, case_no=case_no, query_code=query_code,
                 received_at=now).model_dump_json()
-            conn.execute(insert(idempotency).values(
-                key=req.submission_id, terminal_id=req.terminal_id,
-                request_sha256=request_sha256, status=201, response=body, created_at=now))
+            conn.execute("INSERT INTO idempotency (key, terminal_id, request_sha256, status, "
+                         "response, created_at) VALUES (?, ?, ?, 201, ?, ?)",
+                         (req.submission_id, req.terminal_id, request_sha256, body, at))
         return StoredAnswer(201, body, request_sha256)
 
     @staticmethod
-    def _next_case_no(conn: Connection, now: datetime) -> str:
+    def _next_case_no(conn: sqlite3.Connection, now: datetime) -> str:
         day = now.astimezone(CASE_DAY_TZ).strftime("%Y%m%d")
-        last = conn.execute(select(case_counters.c.last)
-                            .where(case_counters.c.day == day)).scalar_one_or_none()
-        if last is None:
-            conn.execute(insert(case_counters).values(day=day, last=1))
-        else:
-            conn.execute(update(case_counters).where(case_counters.c.day == day)
-                         .values(last=last + 1))
-        return f"XF{day}{(last or 0) + 1:05d}"
+        last = conn.execute("INSERT INTO case_counters (day, last) VALUES (?, 1) ON CONFLICT (day) "
+                            "DO UPDATE SET last = last + 1 RETURNING last", (day,)).fetchall()[0][0]
+        return f"XF{day}{last:05d}"
 
     @staticmethod
-    def _new_query_code(conn: Connection) -> str:
+    def _new_query_code(conn: sqlite3.Connection) -> str:
         while True:  # 31^8 codes: a collision is rare, two in a row rarer still
             code = random_code(QUERY_CODE_LENGTH)
-            taken = conn.execute(select(cases.c.case_no)
-                                 .where(cases.c.query_code == code)).first()
+            taken = conn.execute("SELECT 1 FROM cases WHERE query_code = ?", (code,)).fetchone()
             if taken is None:
                 return code
 
@@ -554,35 +684,47 @@ class Store:
         return self.attachments_dir / digest
 
     def upload_status(self, digest: str) -> Upload:
-        with self.read() as conn:
-            row = conn.execute(select(attachments.c.received, attachments.c.complete)
-                               .where(attachments.c.sealed_digest == digest)).first()
-        return Upload(digest, row.received, row.complete) if row else Upload(digest, 0, False)
+        row = self._upload_row(self._reader(), digest)
+        return Upload(digest, row[1], bool(row[2])) if row else Upload(digest, 0, False)
+
+    @staticmethod
+    def _upload_row(conn: sqlite3.Connection, digest: str) -> tuple[int, int, int] | None:
+        """(declared_size, received, complete) of an upload, or None."""
+        return conn.execute("SELECT declared_size, received, complete FROM attachments "
+                            "WHERE sealed_digest = ?", (digest,)).fetchone()
 
     def put_chunk(self, digest: str, offset: int, total: int, chunk: bytes,
-                  now: datetime | None = None) -> Upload:
-        """Appends a chunk at `offset` of an upload of `total` bytes (see the module doc)."""
+                  now: datetime | None = None, signer: Signer | None = None) -> Upload:
+        """Appends a chunk at `offset` of an upload of `total` bytes (see the module doc).
+
+        With a `signer`, its nonce is spent in the transaction that records the chunk."""
         now = now or _now()
         with self._upload_locks[int(digest[:8], 16) % len(self._upload_locks)]:
-            with self.read() as conn:
-                row = conn.execute(select(attachments)
-                                   .where(attachments.c.sealed_digest == digest)).first()
-            if row is not None and row.complete:
-                return Upload(digest, row.received, True)  # already here: idempotent
-            if row is not None and row.declared_size != total:
+            row = self._upload_row(self._reader(), digest)
+            if row is not None and row[2]:
+                return Upload(digest, row[1], True)  # already here: idempotent
+            path = self._file(digest)
+            if row is not None and row[0] != total:
                 # The digest fixes the length: a partial made under another length is junk.
-                self._discard(digest)
+                self._discard(digest, signer)
                 row = None
-            received = row.received if row is not None else 0
+            received = row[1] if row is not None else 0
             if offset != received:
                 raise OffsetMismatch(received)
             if offset + len(chunk) > total:
                 raise UploadOverrun(offset + len(chunk))
-            path = self._file(digest)
+            complete = received + len(chunk) == total
+            # A whole upload in one chunk is checked before anything is written.
+            whole = complete and received == 0
+            if whole and hashlib.sha256(chunk).hexdigest() != digest:
+                if row is not None or path.exists():
+                    self._discard(digest, signer)
+                raise DigestMismatch(digest)
             created = not path.exists()
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                os.ftruncate(fd, received)  # drops bytes a crash left past the recorded end
+                if not created:
+                    os.ftruncate(fd, received)  # drops bytes a crash left past the recorded end
                 view = memoryview(chunk)
                 written = 0
                 while written < len(view):
@@ -593,23 +735,23 @@ class Store:
             if created:
                 fsync_dir(path.parent)
             received += len(chunk)
-            complete = received == total
-            if complete and _file_sha256(path) != digest:
-                self._discard(digest)
+            if complete and not whole and _file_sha256(path) != digest:
+                self._discard(digest, signer)
                 raise DigestMismatch(digest)
-            with self.write() as conn:
-                conn.execute(sqlite_insert(attachments).values(
-                    sealed_digest=digest, declared_size=total, received=received,
-                    complete=complete, path=str(path.relative_to(self.data_dir)),
-                    created_at=now, updated_at=now,
-                ).on_conflict_do_update(index_elements=[attachments.c.sealed_digest], set_={
-                    "declared_size": total, "received": received, "complete": complete,
-                    "updated_at": now}))
+            at = _stamp(now)
+            with self._writing(signer, now) as conn:
+                conn.execute(
+                    "INSERT INTO attachments (sealed_digest, declared_size, received, complete, "
+                    "path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (sealed_digest) DO UPDATE SET declared_size = excluded.declared_size, "
+                    "received = excluded.received, complete = excluded.complete, "
+                    "updated_at = excluded.updated_at",
+                    (digest, total, received, int(complete), f"{ATTACHMENTS_DIR}/{digest}", at, at))
             return Upload(digest, received, complete)
 
-    def _discard(self, digest: str) -> None:
-        with self.write() as conn:
-            conn.execute(delete(attachments).where(attachments.c.sealed_digest == digest))
+    def _discard(self, digest: str, signer: Signer | None = None) -> None:
+        with self._writing(signer) as conn:
+            conn.execute("DELETE FROM attachments WHERE sealed_digest = ?", (digest,))
         self._file(digest).unlink(missing_ok=True)
 
     def incomplete_attachments(self, digests: Sequence[str]) -> list[str]:
@@ -617,26 +759,29 @@ class Store:
         wanted = list(dict.fromkeys(digests))
         if not wanted:
             return []
-        with self.read() as conn:
-            done = set(conn.execute(select(attachments.c.sealed_digest).where(
-                attachments.c.sealed_digest.in_(wanted),
-                attachments.c.complete.is_(True))).scalars())
+        marks = ", ".join("?" * len(wanted))
+        done = {r[0] for r in self._reader().execute(
+            f"SELECT sealed_digest FROM attachments WHERE sealed_digest IN ({marks}) "
+            "AND complete = 1", wanted)}
         return [d for d in wanted if d not in done]
 
     def attachment_sizes(self, digests: Sequence[str]) -> dict[str, int]:
-        with self.read() as conn:
-            rows = conn.execute(select(attachments.c.sealed_digest, attachments.c.declared_size)
-                                .where(attachments.c.sealed_digest.in_(list(digests)))).all()
-        return {r.sealed_digest: r.declared_size for r in rows}
+        wanted = list(dict.fromkeys(digests))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        return dict(self._reader().execute(
+            f"SELECT sealed_digest, declared_size FROM attachments WHERE sealed_digest IN ({marks})",
+            wanted).fetchall())
 
     # --- heartbeats -----------------------------------------------------------------------
 
     def record_heartbeat(self, terminal_id: str, beat: protocol.Heartbeat,
-                         now: datetime | None = None) -> datetime:
+                         now: datetime | None = None, signer: Signer | None = None) -> datetime:
         now = now or _now()
-        with self.write() as conn:
-            conn.execute(insert(heartbeats).values(terminal_id=terminal_id, received_at=now,
-                                                   payload=beat.model_dump_json()))
+        with self._writing(signer, now) as conn:
+            conn.execute("INSERT INTO heartbeats (terminal_id, received_at, payload) "
+                         "VALUES (?, ?, ?)", (terminal_id, _stamp(now), beat.model_dump_json()))
         return now
 
     # --- content --------------------------------------------------------------------------
