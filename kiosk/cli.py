@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,16 +200,6 @@ def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _human_age(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.store import Outbox, StoreError
 
@@ -232,7 +222,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for state, count in data["counts"].items():
         print(f"  {state:16} {count}")
     age = data["oldest_queued_age_seconds"]
-    print(f"oldest queued: {'none' if age is None else _human_age(age)}")
+    print(f"oldest queued: {'none' if age is None else doctor.format_age(timedelta(seconds=age))}")
     print(f"last error: {data['last_error'] or 'none'}")
     return EXIT_OK
 

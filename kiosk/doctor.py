@@ -259,7 +259,7 @@ def check_outbox(ctx: Context) -> Result:
     oldest = st.oldest_queued_age
     found = ", ".join(f"{state} {n}" for state, n in st.counts.items() if n) or "empty"
     if oldest is not None:
-        found += f"; oldest waiting {_age(oldest)}"
+        found += f"; oldest waiting {format_age(oldest)}"
     problems, fixes = [], []
     if st.counts.get("needs_attention"):
         problems.append(f"{st.counts['needs_attention']} refused by the platform "
@@ -274,7 +274,8 @@ def check_outbox(ctx: Context) -> Result:
     return Result(PASS, found)
 
 
-def _age(delta: timedelta) -> str:
+def format_age(delta: timedelta) -> str:
+    """A waiting time as a technician reads it: 45 s, 12 min, 5 h, 3 d."""
     seconds = int(delta.total_seconds())
     if seconds < 120:
         return f"{seconds} s"
@@ -463,18 +464,3 @@ def run(args: argparse.Namespace,
     start = time.monotonic()
     outcomes = run_checks(all_checks(ctx))
     return report(outcomes, time.monotonic() - start, as_json=getattr(args, "json", False))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m kiosk.doctor`: the same command on its own."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS)
-    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS)
-    parser = argparse.ArgumentParser(prog="kiosk", parents=[common])
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_command(sub, common)
-    return run(parser.parse_args(["doctor", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

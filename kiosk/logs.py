@@ -320,25 +320,3 @@ def run(args: argparse.Namespace, loaded_config: config.LoadedConfig) -> int:
     if unreadable:
         print(f"kiosk logs: {unreadable} unreadable line(s) skipped", file=sys.stderr)
     return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m kiosk.logs`: the same command on its own."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS)
-    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS)
-    parser = argparse.ArgumentParser(prog="kiosk", parents=[common])
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_command(sub, common)
-    args = parser.parse_args(["logs", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        loaded = config.resolve(getattr(args, "config", None),
-                                force_demo=getattr(args, "demo", False))
-    except config.ConfigError as exc:
-        print(f"kiosk logs: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    return run(args, loaded)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
