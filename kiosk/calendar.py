@@ -70,6 +70,8 @@ class WorkCalendar:
                 data = tomllib.load(f)
         except tomllib.TOMLDecodeError as e:
             raise ValueError(f"{path}: 不是有效的 TOML 文件：{e}") from e
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path}: 不是 UTF-8 编码的文本文件（{e.reason}，第 {e.start} 字节）") from e
         unknown = sorted(set(data) - set(_KEYS))
         if unknown:
             raise ValueError(
