@@ -66,6 +66,9 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
             qapp.quit()
         kiosk.window.frameSwapped.connect(first_frame)
     _quit_on_signals(qapp)
+    from ui import watchdog
+
+    watchdog.start(kiosk.window)  # under systemd: READY=1 on the first frame, then pings
     if windowed:
         kiosk.window.show()
     else:
