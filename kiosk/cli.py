@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
+
+    recover = sub.add_parser("recover", parents=[common],
+                             help="put back what can be read from damaged databases moved aside")
+    recover.add_argument("--again", action="store_true",
+                         help="also read folders already recovered (nothing is added twice)")
+    recover.add_argument("--json", action="store_true", help="print the reports as JSON")
     return parser
 
 
@@ -443,7 +449,8 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = ("outbox", "config", "submit", "status", "sync", "enroll", "ui", "tour", "doctor", "logs")
+_COMMANDS = ("outbox", "config", "submit", "status", "sync", "enroll", "ui", "tour", "doctor", "logs",
+             "recover")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -464,6 +471,45 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return logs.run(args, loaded)
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Reads every damaged database the store moved aside and re-queues its submissions."""
+    from kiosk.store import Outbox, StoreError, recovery
+
+    try:
+        loaded = _load_config(args)
+        outbox = Outbox.open(loaded.data_dir)  # moves aside a database damaged right now
+    except config.ConfigError as exc:
+        print(f"kiosk recover: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except StoreError as exc:
+        print(f"kiosk recover: cannot open the store: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    with outbox:
+        folders = [f for f in recovery.damaged_folders(loaded.data_dir)
+                   if args.again or not (f / recovery.RECOVERED_FILE).exists()]
+        reports = []
+        for folder in folders:
+            try:
+                reports.append(recovery.recover(outbox, folder))
+            except StoreError as exc:
+                print(f"kiosk recover: {folder.name}: stopped: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+    if args.json:
+        print(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    elif not reports:
+        print("nothing to recover: no damaged database is waiting")
+    for r in reports if not args.json else []:
+        if not r.readable:
+            print(f"{r.folder}: nothing could be read ({r.problem}); the folder is kept")
+            continue
+        print(f"{r.folder}: {r.restored} submission(s) put back — {r.queued} to send, "
+              f"{r.kept_delivered} delivered before, {r.needs_attention} need attention; "
+              f"{r.already_present} already present; {r.read_errors} unreadable row(s)")
+        for old, new in r.new_receipt_numbers.items():
+            print(f"  receipt {old} was taken and is now {new}")
+    return EXIT_OK if all(r.readable for r in reports) else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -473,7 +519,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status,
                 "sync": cmd_sync, "enroll": cmd_enroll, "ui": cmd_ui, "tour": cmd_ui,
-                "doctor": cmd_doctor, "logs": cmd_logs, "outbox": cmd_outbox}
+                "doctor": cmd_doctor, "logs": cmd_logs, "outbox": cmd_outbox,
+                "recover": cmd_recover}
     return handlers[args.command](args)
 
 

@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPath, QPen
 
 from kiosk import content, flow, identity, petition, timelimits
 from kiosk.config import LoadedConfig
@@ -135,8 +135,12 @@ class Session(QObject):
 
     @Slot()
     def wipe(self) -> None:
-        """Ends the visitor's session: answers, signature, photos, receipt, modes."""
+        """Ends the visitor's session: answers, signature, photos, receipt, modes, clipboard."""
         self._reset()
+        # Text copied during the visit (a hardware keyboard can) must not reach the next one.
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.clear()
         self._elderly = False
         self._voice = True
         self._edits += 1
@@ -636,7 +640,14 @@ class Session(QObject):
             receipt = submission.confirm(self._outbox, result, attachments, self._loaded,
                                          self._taxonomy, submission_id=self._draft_id)
         except StoreError as exc:
-            log.error("confirm failed: %s", type(exc).__name__)
+            # The detail names the cause (e.g. ENOSPC, EROFS) and never what was entered;
+            # the technician screen shows it.
+            log.error("confirm failed: %s", exc)
+            # Open afresh next time: a damaged database is then moved aside and the
+            # citizen's second try lands in a sound one.
+            if self._outbox is not None:
+                self._outbox.close()
+                self._outbox = None
             self._confirmDone.emit(None, exc.user_message)
             return
         except Exception as exc:  # never lose the answers on an unexpected failure

@@ -37,6 +37,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from . import recovery
 from .db import migrate, open_engine, write_transaction
 from .errors import DamagedAttachment, NotFoundError, StoreError, TransitionError
 from .models import STATES, attachments, delivery_counts, submissions
@@ -275,8 +276,11 @@ class Outbox:
         data_dir = Path(data_dir).absolute()
         try:
             _ensure_dir(data_dir)
-            _ensure_dir(data_dir / ATTACHMENTS_DIR / TMP_DIR)
-            migrate(data_dir / DB_NAME)
+            with recovery.open_lock(data_dir):
+                # A damaged database is moved aside whole, so the kiosk keeps serving.
+                recovery.open_checked(data_dir)
+                _ensure_dir(data_dir / ATTACHMENTS_DIR / TMP_DIR)
+                migrate(data_dir / DB_NAME)
         except (OSError, DBAPIError) as exc:
             raise StoreError.from_exception(exc, "open", confirming=False) from exc
         outbox = cls(data_dir, open_engine(data_dir / DB_NAME))
