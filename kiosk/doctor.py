@@ -193,21 +193,21 @@ def check_database(ctx: Context) -> Result:
     if not db.exists():
         return Result(WARN, f"{db} does not exist yet (made at first start)",
                       f"{ctx.kiosk_command('status')} (creates and migrates it)")
-    recover = (f"stop the kiosk and `kiosk sync`, then `sqlite3 {_qualified(db)} .recover | "
-               f"sqlite3 {_qualified(db.with_name('kiosk.recovered.db'))}` and put the recovered "
-               "file in its place (docs/doctor.md#database)")
+    recover = (f"{ctx.kiosk_command('recover')} (moves the damaged file aside, starts a fresh "
+               "database and puts back every submission still readable; docs/doctor.md#database)")
+    from kiosk.store import recovery
+
     try:
-        # A plain connection: integrity_check only reads; the file exists, so nothing is made.
-        conn = sqlite3.connect(str(db), timeout=5)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        return Result(FAIL, f"{db}: cannot be read: {exc}", recover)
-    if rows != ["ok"]:
-        shown = "; ".join(str(r) for r in rows[:3]) + (" …" if len(rows) > 3 else "")
-        return Result(FAIL, f"{db}: integrity_check found {len(rows)} problem(s): {shown}", recover)
+        damage = recovery.find_damage(db)
+    except sqlite3.Error as exc:
+        return Result(FAIL, f"{db}: cannot be read: {exc}", "check the disk and the file's owner")
+    if damage is not None:
+        return Result(FAIL, f"{db}: damaged: {damage[:300]}", recover)
+    waiting = [f for f in recovery.damaged_folders(ctx.loaded.data_dir)
+               if not (f / recovery.RECOVERED_FILE).exists()]
+    if waiting:
+        return Result(WARN, f"{len(waiting)} damaged database(s) moved aside and not read back yet "
+                            f"({', '.join(f.name for f in waiting)})", recover)
 
     from kiosk.store import current_revision, head_revision
 
