@@ -51,7 +51,7 @@ def main(config_path: str, markers_path: str) -> int:
             assert wait_until(lambda: s.screen == "receipt", 10_000), (s.problems, s.storeError)
             tap(w, "btn:finish")
             pump(20)
-            seen.append({"screen": s.screen, "answers": s.answers,
+            seen.append({"screen": s.screen, "answers": s.answers, "signed": s.signed,
                          "photos": len(s.photos), "clipboard": qapp.clipboard().text(),
                          "last_confirmed": s.last_confirmed is not None})
     finally:

@@ -78,7 +78,7 @@ def test_no_marker_survives_in_any_file_the_kiosk_wrote(tmp_path):
         sessions = json.loads(child.stdout.strip().splitlines()[-1])
         assert len(sessions) == 3
         for seen in sessions:
-            assert seen == {"screen": "home", "answers": {}, "photos": 0, "clipboard": "",
+            assert seen == {"screen": "home", "answers": {}, "signed": False, "photos": 0, "clipboard": "",
                             "last_confirmed": False}
 
         status = term.status()
