@@ -91,6 +91,15 @@ class ApiError(Exception):
         return self.body.model_dump_json()
 
 
+class Refusal(ApiError):
+    """A refusal of a submission; `lasting` when the request's bytes alone decide it, so
+    it is kept as the Idempotency-Key's answer (see `deliver`)."""
+
+    def __init__(self, status: int, error: str, message: str, *, lasting: bool = False):
+        super().__init__(status, error, message)
+        self.lasting = lasting
+
+
 def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": protocol.ErrorBody} for code in codes}
 
@@ -262,6 +271,11 @@ HTTP Message Signature (label `kiosk`, Ed25519, `keyid` = terminal id) covering
 5 minutes of the platform's clock) and a `nonce` used once. Refusals:
 401 `unsigned` / `signature_invalid` / `signature_stale` / `signature_replayed`,
 403 `terminal_unknown` (unknown or revoked) / `terminal_mismatch`.
+
+A submission's sealed document must agree with its routing metadata (422
+`envelope_mismatch`, `attachments_mismatch`). A refusal is kept as the
+Idempotency-Key's answer only when the request's bytes alone decide it; one that
+depends on the platform's state (its key, its limits, the uploads) is not.
 
 Every error answers an `ErrorBody`. During planned maintenance every `/api/v1`
 request answers 503 `maintenance` with `Retry-After`.
@@ -496,40 +510,98 @@ def create_app(data_dir: Path, *,
             await anyio.sleep(fault.seconds)  # asleep in the event loop: no worker held
         return body
 
-    def decode_envelope(req: protocol.SubmissionRequest) -> tuple[bytes, ApiError | None]:
-        """The sealed envelope, or a permanent reason (size, form) to refuse the request."""
+    # A refusal is kept as the Idempotency-Key's answer only when the request's bytes
+    # alone decide it (`lasting`): sending the same bytes again can never succeed. A
+    # refusal that depends on the platform's state — its key (an envelope sealed to
+    # another key than the one loaded today), its limits, what has been uploaded so
+    # far — is answered but not kept, so the same request may succeed later.
+
+    def decode_envelope(req: protocol.SubmissionRequest) -> tuple[bytes, Refusal | None]:
+        """The sealed envelope, or a reason (form, limits) to refuse the request."""
         try:
             sealed = base64.b64decode(req.envelope, validate=True)
         except (binascii.Error, ValueError):
-            return b"", ApiError(422, "envelope_invalid", "the envelope is not base64")
+            return b"", Refusal(422, "envelope_invalid", "the envelope is not base64",
+                                lasting=True)
         if len(sealed) > LIMITS.max_envelope_bytes:
-            return sealed, ApiError(413, "too_large", f"a sealed envelope may have at most "
-                                                      f"{LIMITS.max_envelope_bytes} bytes")
+            return sealed, Refusal(413, "too_large", f"a sealed envelope may have at most "
+                                                     f"{LIMITS.max_envelope_bytes} bytes")
         if len(req.attachments) > LIMITS.max_attachments:
-            return sealed, ApiError(413, "too_many_attachments", f"a submission may list at "
-                                                                 f"most {LIMITS.max_attachments}")
+            return sealed, Refusal(413, "too_many_attachments", f"a submission may list at "
+                                                                f"most {LIMITS.max_attachments}")
         return sealed, None
 
-    def check_content(req: protocol.SubmissionRequest, sealed: bytes) -> ApiError | None:
-        """A permanent reason to refuse what the envelope and attachments hold, or None."""
+    def check_content(req: protocol.SubmissionRequest, sealed: bytes) -> Refusal | None:
+        """A reason to refuse what the envelope and the attachments hold, or None.
+
+        Once the envelope is open, its document must agree with the routing metadata
+        (submission, terminal, kind, category, purpose) and list the same attachments
+        in the same order (role, media type), each opening to the digest and size the
+        document names. Any disagreement is in the request's own bytes: kept."""
         try:
             plain = protocol.unseal(sealed, platform_private_key, req.submission_id, "envelope")
         except protocol.SealingError:
-            return ApiError(422, "envelope_invalid", "the envelope cannot be opened with this "
-                                                     "platform's key for this submission id")
+            return Refusal(422, "envelope_invalid", "the envelope cannot be opened with this "
+                                                    "platform's key for this submission id")
         try:
             inner = json.loads(plain)
-        except ValueError:
+        except (ValueError, RecursionError):
             inner = None
         if (not isinstance(inner, dict) or inner.get("submission_id") != req.submission_id
                 or inner.get("terminal_id") != req.terminal_id):
-            return ApiError(422, "envelope_invalid", "the envelope's submission id or terminal "
-                                                     "does not match the request")
+            return Refusal(422, "envelope_invalid", "the envelope's submission id or terminal "
+                                                    "does not match the request", lasting=True)
+        document = inner.get("document")
+        if not isinstance(document, dict):
+            return Refusal(422, "envelope_mismatch", "the envelope holds no document",
+                           lasting=True)
+        for name in ("kind", "category", "purpose"):
+            if document.get(name) != getattr(req, name):
+                return Refusal(422, "envelope_mismatch", f"the sealed document's {name} differs "
+                                                         f"from the request's {name}",
+                               lasting=True)
+        listed = document.get("attachments") or []
+        if not isinstance(listed, list) or len(listed) != len(req.attachments):
+            return Refusal(422, "attachments_mismatch",
+                           f"the sealed document lists {len(listed) if isinstance(listed, list) else 0}"
+                           f" attachment(s), the request {len(req.attachments)}", lasting=True)
         sizes = store.attachment_sizes([a.sealed_digest for a in req.attachments])
         wrong = [a.sealed_digest for a in req.attachments if sizes.get(a.sealed_digest) != a.size]
-        if wrong:
-            return ApiError(422, "attachment_size_mismatch",
-                            f"the uploaded size of {', '.join(wrong)} differs from the size listed")
+        if wrong:  # compared with what is stored here: not kept
+            return Refusal(422, "attachment_size_mismatch",
+                           f"the uploaded size of {', '.join(wrong)} differs from the size listed")
+        for number, (ref, entry) in enumerate(zip(req.attachments, listed, strict=True), 1):
+            refusal = check_attachment(req.submission_id, number, ref, entry)
+            if refusal is not None:
+                return refusal
+        return None
+
+    def check_attachment(submission_id: str, number: int, ref: protocol.AttachmentRef,
+                         entry: Any) -> Refusal | None:
+        if not isinstance(entry, dict) or entry.get("role") != ref.role \
+                or entry.get("media_type") != ref.media_type:
+            return Refusal(422, "attachments_mismatch", f"attachment {number}: its role or media "
+                                                        "type differs from the sealed document's",
+                           lasting=True)
+        digest, size = entry.get("digest"), entry.get("size")
+        if not isinstance(digest, str) or not isinstance(size, int):
+            return Refusal(422, "attachments_mismatch", f"attachment {number}: the sealed "
+                                                        "document names no digest and size",
+                           lasting=True)
+        try:
+            plain = protocol.unseal(store.attachment_bytes(ref.sealed_digest),
+                                    platform_private_key, submission_id,
+                                    protocol.attachment_part(digest))
+        except protocol.SealingError:
+            # Sealed for another digest than the document names, or to another key than
+            # the one loaded here: the two cannot be told apart, so it is not kept.
+            return Refusal(422, "attachments_mismatch", f"attachment {number} cannot be opened "
+                                                        "as the attachment the sealed document "
+                                                        "names")
+        if hashlib.sha256(plain).hexdigest() != digest or len(plain) != size:
+            return Refusal(422, "attachments_mismatch", f"attachment {number}: its content "
+                                                        "differs from the digest and size the "
+                                                        "sealed document names", lasting=True)
         return None
 
     def replay(stored: Any, request_sha256: str) -> Response:
@@ -575,6 +647,8 @@ def create_app(data_dir: Path, *,
                                        f"{len(missing)} attachment(s) not completely uploaded",
                                        missing=missing)
                     refusal = check_content(req, sealed)
+                if refusal is not None and not refusal.lasting:
+                    raise refusal  # answered, not kept: the same request may succeed later
                 if refusal is not None:
                     stored = store.store_refusal(idempotency_key, signer.terminal_id,
                                                  request_sha256, refusal.status,

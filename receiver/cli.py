@@ -313,6 +313,8 @@ def cmd_content(args: argparse.Namespace) -> int:
         raise Refused(f"cannot read {args.file}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise Refused(f"{args.file} is not JSON: {exc}") from None
+    except RecursionError:
+        raise Refused(f"{args.file} is nested too deeply to be terminal content") from None
     if not isinstance(data, dict):
         raise Refused(f"{args.file} must hold a JSON object (notices, qr_targets, categories, "
                       "purposes)")
@@ -320,8 +322,10 @@ def cmd_content(args: argparse.Namespace) -> int:
         version, etag = store.set_content(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in exc.errors(include_url=False, include_input=False))
+                             for e in exc.errors(include_url=False, include_input=False)[:10])
         raise Refused(f"{args.file} is not terminal content: {problems}") from None
+    except RecursionError:
+        raise Refused(f"{args.file} is nested too deeply to be terminal content") from None
     print(f"content version {version} published (ETag {etag})")
     return EXIT_OK
 

@@ -370,6 +370,15 @@ class Store:
         # Writers of this process queue here rather than on SQLite's busy handler, which
         # sleeps in steps of milliseconds; other processes still meet BEGIN IMMEDIATE.
         self._write_lock = threading.RLock()
+        # Group commit (see `_writing`): writers waiting to join, the open group, the
+        # last committed one, and the commit errors of recent failed ones.
+        self._commit_cv = threading.Condition(self._write_lock)
+        self._pending_lock = threading.Lock()
+        self._pending = 0
+        self._in_group = False
+        self._group = 0
+        self._committed = 0
+        self._failed: dict[int, BaseException] = {}
         self._writer: sqlite3.Connection | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -407,27 +416,75 @@ class Store:
     @contextmanager
     def _writing(self, signer: Signer | None = None,
                  now: datetime | None = None) -> Iterator[sqlite3.Connection]:
-        """One write transaction on the plain writer connection, committed on exit.
+        """A write on the plain writer connection, committed (fsynced) when the block exits.
 
-        With a `signer` whose nonce is not spent yet, the transaction first checks the
+        With a `signer` whose nonce is not spent yet, the write first checks the
         terminal still has the signature's key and spends the nonce (NonceReused /
-        SignerRefused roll everything back)."""
-        with self._write_lock:
-            if self._writer is None:
-                self._writer = _connect(self.db_path)
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+        SignerRefused roll the block's writes back).
+
+        Group commit: writes that queue up while one is running join its transaction,
+        each in a savepoint of its own (a block that raises rolls back only itself),
+        and the last of the group commits for all with one fsync. Every block returns
+        only once the commit holding its writes is done; if that commit fails, every
+        block of the group raises."""
+        with self._pending_lock:
+            self._pending += 1
+        with self._commit_cv:
+            own_error: BaseException | None = None
+            group = 0
             try:
-                if signer is not None and not signer.spent:
-                    self._spend(conn, signer, now or _now())
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")  # synchronous=FULL: durable before it returns
+                if self._writer is None:
+                    self._writer = _connect(self.db_path)
+                conn = self._writer
+                if not self._in_group:
+                    conn.execute("BEGIN IMMEDIATE")
+                    self._in_group = True
+                    self._group += 1
+                group = self._group
+                conn.execute("SAVEPOINT request")
+                try:
+                    if signer is not None and not signer.spent:
+                        self._spend(conn, signer, now or _now())
+                    yield conn
+                except BaseException as exc:
+                    own_error = exc
+                    conn.execute("ROLLBACK TO request")
+                conn.execute("RELEASE request")
+            except BaseException as exc:  # the connection itself failed
+                own_error = own_error or exc
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
+                    last = self._pending == 0
+            if group:
+                if last:
+                    self._commit(group)
+                else:
+                    while self._committed < group and group not in self._failed:
+                        self._commit_cv.wait()
+            if own_error is not None:
+                raise own_error
+            if group in self._failed:
+                raise self._failed[group]
             if signer is not None:
                 signer.spent = True
+
+    def _commit(self, group: int) -> None:
+        """Commits the open group (the caller holds the lock) and wakes its members."""
+        conn = self._writer
+        assert conn is not None
+        try:
+            conn.execute("COMMIT")  # synchronous=FULL: durable before it returns
+            self._committed = group
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._failed[group] = exc
+            if len(self._failed) > 100:
+                del self._failed[min(self._failed)]
+        finally:
+            self._in_group = False
+            self._commit_cv.notify_all()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -437,7 +494,9 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction holding the write lock from its first statement; commits on exit."""
-        with self._write_lock, self.engine.connect() as conn:
+        with self._commit_cv, self.engine.connect() as conn:
+            while self._in_group:  # a group's members wait for its commit: let them finish
+                self._commit_cv.wait()
             conn.execution_options(**{_BEGIN: "IMMEDIATE"})
             with conn.begin():
                 yield conn
@@ -764,6 +823,10 @@ class Store:
             f"SELECT sealed_digest FROM attachments WHERE sealed_digest IN ({marks}) "
             "AND complete = 1", wanted)}
         return [d for d in wanted if d not in done]
+
+    def attachment_bytes(self, digest: str) -> bytes:
+        """The sealed bytes of a completely uploaded attachment."""
+        return self._file(digest).read_bytes()
 
     def attachment_sizes(self, digests: Sequence[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(digests))

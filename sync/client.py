@@ -7,15 +7,75 @@ and every request signed with the terminal's key. Network failures surface as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from requests.utils import get_environ_proxies
 
 from kiosk import __version__
 from sync import protocol
+
+log = logging.getLogger("kiosk.sync")
+
+# Tests run a terminal whose clock is wrong without touching the machine's clock: this
+# variable shifts what the terminal takes for "now" by that many seconds. Never set it
+# on a terminal.
+TEST_CLOCK_SHIFT_ENV = "KIOSK_TEST_CLOCK_SHIFT_SECONDS"
+# A platform's Date has whole seconds; a difference below this is noise, not skew.
+_SKEW_NOISE_SECONDS = 2.0
+
+
+def local_time() -> float:
+    """This terminal's clock (seconds since the epoch), as signing and the doctor read it."""
+    shift = os.environ.get(TEST_CLOCK_SHIFT_ENV)
+    return time.time() + (float(shift) if shift else 0.0)
+
+
+class PlatformClock:
+    """The platform's time as this terminal estimates it: the local clock plus an offset
+    learned from the platform's answers (their `Date` header, the heartbeat ack).
+
+    Signatures carry `created` in the platform's time, so a terminal whose clock is off
+    by more than the platform's signature window still gets its requests accepted.
+    Shared by all the clients of a worker; a float assignment is atomic."""
+
+    def __init__(self, local: Callable[[], float] = local_time):
+        self.local = local
+        self.offset = 0.0  # platform minus local, seconds
+        self.learned = False
+
+    def now(self) -> float:
+        return self.local() + self.offset
+
+    def observe(self, platform_time: float, sent: float, received: float,
+                resolution: float = 0.0) -> bool:
+        """Learns from a platform time seen between `sent` and `received` (local clock);
+        True if the offset changed."""
+        estimate = platform_time + resolution / 2 - (sent + received) / 2
+        self.learned = True
+        if abs(estimate - self.offset) <= max(_SKEW_NOISE_SECONDS, resolution):
+            return False
+        self.offset = estimate
+        log.warning("this terminal's clock is %.0f s %s the platform's; requests are signed "
+                    "with the platform's time (set the clock: kiosk doctor shows how)",
+                    abs(estimate), "behind" if estimate > 0 else "ahead of")
+        return True
+
+    def observe_date(self, date: str | None, sent: float, received: float) -> bool:
+        if not date:
+            return False
+        try:
+            platform_time = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+        return self.observe(platform_time, sent, received, resolution=1.0)
 
 
 class Unreachable(Exception):
@@ -43,37 +103,66 @@ def root_of(api_url: str) -> str:
 
 class PlatformClient:
     def __init__(self, api_url: str, terminal_id: str, signing_key: Ed25519PrivateKey | None,
-                 *, connect_timeout: float = 5.0, read_timeout: float = 30.0):
+                 *, connect_timeout: float = 5.0, read_timeout: float = 30.0,
+                 clock: PlatformClock | None = None):
         self.root = root_of(api_url)
         self.terminal_id = terminal_id
         self._key = signing_key
         self.timeout = (connect_timeout, read_timeout)
+        self.clock = clock or PlatformClock()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"petition-kiosk/{__version__}"
+        # requests would look at the environment (proxies, netrc, CA bundle) on every
+        # request; read it once here instead. A proxy set for this address in the
+        # environment (HTTPS_PROXY, NO_PROXY…) and REQUESTS_CA_BUNDLE still count.
+        self.session.trust_env = False
+        self.session.proxies = get_environ_proxies(self.root)
+        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if ca_bundle:
+            self.session.verify = ca_bundle
 
     def close(self) -> None:
         self.session.close()
 
     def request(self, method: str, path: str, *, json_body: Any = None, data: bytes | None = None,
                 headers: dict[str, str] | None = None, signed: bool = True) -> Answer:
+        """Sends one request. A signed request the platform refuses as stale (this
+        terminal's clock is off) is signed again with the time learned from that
+        answer and sent once more: nothing was done with the first."""
         body = data
-        hdrs = dict(headers or {})
+        hdrs = dict(self.session.headers)
+        hdrs.update(headers or {})
         if json_body is not None:
             body = json_body if isinstance(json_body, bytes) else json_body.encode()
             hdrs["Content-Type"] = "application/json"
-        try:
-            prepared = self.session.prepare_request(
-                requests.Request(method, self.root + path, data=body or b"", headers=hdrs))
-            if signed and self._key is not None:
-                protocol.sign_request(prepared, self.terminal_id, self._key)
-            response = self.session.send(prepared, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise Unreachable(f"{type(exc).__name__}: {exc}") from None
-        try:
-            parsed = response.json() if response.content else None
-        except ValueError:
-            parsed = None
-        return Answer(response.status_code, parsed, response.headers)
+        body = body or b""
+        url = self.root + path
+        sign = signed and self._key is not None
+        for _attempt in range(2):
+            prepared = requests.Request(method, url, data=body, headers=hdrs).prepare()
+            offset_used = self.clock.offset
+            if sign:
+                assert self._key is not None
+                prepared.headers.update(protocol.signature_headers(
+                    method, prepared.url, prepared.headers, body, self.terminal_id, self._key,
+                    self.clock.now()))
+            sent = self.clock.local()
+            try:
+                response = self.session.send(prepared, timeout=self.timeout)
+            except requests.RequestException as exc:
+                raise Unreachable(f"{type(exc).__name__}: {exc}") from None
+            self.clock.observe_date(response.headers.get("Date"), sent, self.clock.local())
+            # Learned from this answer or, meanwhile, from another thread's.
+            learned = self.clock.offset != offset_used
+            try:
+                parsed = response.json() if response.content else None
+            except ValueError:
+                parsed = None
+            answer = Answer(response.status_code, parsed, response.headers)
+            if not (sign and learned and answer.status == 401 and isinstance(parsed, dict)
+                    and parsed.get("error") == "signature_stale"):
+                return answer
+        return answer
 
     # --- the calls of wire protocol v1 ---------------------------------------------------
 

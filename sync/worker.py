@@ -24,6 +24,7 @@ import os
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from kiosk import __version__, content, wake
 from kiosk.config import LoadedConfig
-from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
+from kiosk.store import Claimed, DamagedAttachment, Outbox, Settlement, StoreError
 from sync import protocol
 from sync.client import Answer, PlatformClient, Unreachable
 
@@ -135,6 +136,9 @@ class _Refused(Exception):
 
 
 class SyncWorker:
+    BATCH = 16  # items claimed, and outcomes written back, per transaction (at most)
+    SETTLE_SECONDS = 0.25  # an outcome waits at most this long to be written back
+
     def __init__(self, loaded: LoadedConfig, outbox: Outbox,
                  client_factory: Callable[[], PlatformClient], *, concurrency: int = 1,
                  timers: Timers | None = None, backoff: Backoff | None = None,
@@ -161,6 +165,7 @@ class SyncWorker:
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = self.client_factory()
+            client.clock = self.client.clock  # what one client learns of the time, all use
             with self._clients_lock:
                 self._clients.append(client)
         return client
@@ -180,7 +185,7 @@ class SyncWorker:
                 continue
             # Most uploads are new: send from 0 and let the platform say if it has more
             # (409 → ask where to resume), saving a round trip per attachment.
-            data = self.outbox.read_attachment(item.submission_id, att.digest)
+            data = self.outbox.read_claimed(att)
             offset = 0
             chunk = self._chunk_size(client)
             for _ in range(len(data) // chunk + 8):  # bounded: a mismatch re-reads the offset
@@ -250,62 +255,102 @@ class SyncWorker:
             self.blocked_until = max(self.blocked_until, now + delay)
         return datetime.now(UTC) + timedelta(seconds=self.blocked_until - now)
 
-    def _settle(self, item: Claimed, future: Future) -> bool:
-        """Records the outcome of one send in the outbox. False if it is to be retried."""
+    def _outcome(self, item: Claimed, future: Future) -> Settlement:
+        """What became of one send, to be recorded in the outbox."""
         try:
             accepted = future.result()
         except (Unreachable, _Transient) as exc:
             due = self._hold_queue(getattr(exc, "retry_after", None))
-            self.outbox.mark_retry(item.submission_id, str(exc), due)
             log.warning("delivery of receipt %s will be retried at %s: %s",
                         item.receipt_no, due.isoformat(timespec="seconds"), exc)
-            return False
+            return Settlement.retry(item.submission_id, str(exc), due)
         except _Refused as exc:
-            self.outbox.mark_needs_attention(item.submission_id, str(exc))
             log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
-            return True
+            return Settlement.needs_attention(item.submission_id, str(exc))
         except DamagedAttachment as exc:  # sending it again cannot help
-            self.outbox.mark_needs_attention(item.submission_id, f"local store: {exc}")
             log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
-            return True
+            return Settlement.needs_attention(item.submission_id, f"local store: {exc}")
         except StoreError as exc:  # e.g. too many open files: may pass
-            due = self._hold_queue(None)
-            self.outbox.mark_retry(item.submission_id, f"local store: {exc}", due)
             log.warning("receipt %s will be retried: %s", item.receipt_no, exc)
-            return False
+            return Settlement.retry(item.submission_id, f"local store: {exc}",
+                                    self._hold_queue(None))
         except ValueError as exc:  # an answer that is not what the protocol says
-            self.outbox.mark_retry(item.submission_id, f"unexpected answer: {exc}",
-                                   self._hold_queue(None))
-            return False
+            return Settlement.retry(item.submission_id, f"unexpected answer: {exc}",
+                                    self._hold_queue(None))
         self.backoff.reset()
-        self.outbox.mark_delivered(item.submission_id, accepted.case_no, accepted.query_code,
-                                   at=accepted.received_at)
         log.info("receipt %s delivered as case %s", item.receipt_no, accepted.case_no)
-        return True
+        return Settlement.delivered(item.submission_id, accepted.case_no, accepted.query_code,
+                                    at=accepted.received_at)
+
+    def _record(self, settled: list[Settlement]) -> None:
+        """Writes outcomes back in one transaction (one fsync for the lot)."""
+        if settled:
+            for sid in self.outbox.settle(settled):
+                log.warning("outbox item %s changed meanwhile; its outcome was not recorded", sid)
+            settled.clear()
 
     def drain(self) -> int:
         """Sends everything that can be sent now; returns how many were handled.
 
-        Items are claimed oldest first and up to `concurrency` are in flight at once,
-        so they start in order and may finish a few places apart. The outbox is
-        written from this thread only."""
+        Items are claimed oldest first, several in one transaction, and up to
+        `concurrency` are in flight at once, so they start in order and may finish a
+        few places apart. Outcomes are written back several in one transaction too,
+        at the latest `SETTLE_SECONDS` after the first of them. Until then a delivered
+        item is still `sending` in the outbox: a crash meanwhile puts it back in the
+        queue, and sending it again yields the platform's stored answer, the same case.
+        Nothing is recorded as delivered before the platform's answer said so. The
+        outbox is written from this thread only."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
         handled = 0
         in_flight: dict[Future, Claimed] = {}
-        while True:
-            while (len(in_flight) < self.concurrency and not self.stop_event.is_set()
-                   and self.clock() >= self.blocked_until):
-                item = self.outbox.claim_next()
-                if item is None:
-                    break
-                in_flight[self._pool.submit(self.deliver, item)] = item
-            if not in_flight:
-                return handled
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                if self._settle(in_flight.pop(future), future):
-                    handled += 1
+        ready: deque[Claimed] = deque()  # claimed, not started yet
+        settled: list[Settlement] = []
+        first_settled = 0.0
+        batch = max(self.BATCH, 2 * self.concurrency)
+        more = True  # the last claim may have left due items behind
+        try:
+            while True:
+                while (len(in_flight) < self.concurrency and not self.stop_event.is_set()
+                       and self.clock() >= self.blocked_until):
+                    if not ready:
+                        if not more and in_flight:
+                            break  # claim again once these are done
+                        claimed = self.outbox.claim_batch(batch)
+                        more = len(claimed) == batch
+                        if not claimed:
+                            break
+                        ready.extend(claimed)
+                    item = ready.popleft()
+                    in_flight[self._pool.submit(self.deliver, item)] = item
+                if not in_flight:
+                    return handled
+                timeout = None
+                if settled:
+                    timeout = max(0.0, first_settled + self.SETTLE_SECONDS - time.monotonic())
+                done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = in_flight.pop(future)
+                    outcome = self._outcome(item, future)
+                    if not settled:
+                        first_settled = time.monotonic()
+                    settled.append(outcome)
+                    if outcome.state != "queued":
+                        handled += 1
+                if len(settled) >= batch or not done or \
+                        time.monotonic() - first_settled >= self.SETTLE_SECONDS:
+                    self._record(settled)
+        finally:
+            # Claimed but never sent (the queue is held, or the worker stops): back to the
+            # queue, due when the hold ends. Sends still in flight are waited for first.
+            if in_flight:
+                for future in wait(in_flight).done:
+                    settled.append(self._outcome(in_flight[future], future))
+            if ready:
+                due = datetime.now(UTC) + timedelta(seconds=max(0.0, self.blocked_until -
+                                                                self.clock()))
+                settled.extend(Settlement.release(item.submission_id, due) for item in ready)
+            self._record(settled)
 
     # --- housekeeping --------------------------------------------------------------------
 
@@ -323,15 +368,24 @@ class SyncWorker:
             queue_depth=st.counts.get("queued", 0) + st.counts.get("sending", 0),
             oldest_queued_age_seconds=None if age is None else int(age.total_seconds()),
             needs_attention=st.counts.get("needs_attention", 0),
-            at=datetime.now(UTC),
+            at=datetime.fromtimestamp(self.client.clock.now(), UTC),
         )
+        clock = self.client.clock
         try:
+            sent = clock.local()
             answer = self.client.heartbeat(beat)
+            received = clock.local()
         except Unreachable as exc:
             log.info("heartbeat not sent: %s", exc)
             return
         if answer.status >= 300:
             log.info("heartbeat refused: %s", answer.error)
+        else:
+            try:  # the platform's clock, to the microsecond: a finer offset than Date gives
+                ack = protocol.HeartbeatAck.model_validate(answer.body)
+                clock.observe(ack.received_at.timestamp(), sent, received)
+            except ValueError:
+                pass
         alert_after = timedelta(minutes=self.loaded.config.sync.alert_oldest_after_minutes)
         if age is not None and age > alert_after:
             log.warning("the oldest queued submission has waited %s (alert after %s)",
@@ -391,6 +445,10 @@ class SyncWorker:
         listener = wake.WakeListener(self.loaded.data_dir)
         try:
             while not self.stop_event.is_set():
+                if self.outbox.replaced():
+                    log.warning("the database was moved aside by another process; reopening")
+                    self.outbox.close()
+                    self.outbox = Outbox.open(self.loaded.data_dir)
                 self.drain()
                 self.housekeeping()
                 listener.wait(self._sleep_seconds())

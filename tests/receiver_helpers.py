@@ -266,16 +266,28 @@ def signed_request(target: ReceiverProcess | str, method: str, path: str, termin
 # --- sealed submissions and attachments ---------------------------------------------------
 
 
+# What each attachment sealed here holds (sealed digest → plaintext digest and size), so
+# `sealed_submission` can list it in the sealed document as the kiosk does.
+_PLAINTEXT_OF: dict[str, tuple[str, int]] = {}
+
+
 def seal_attachment(platform_public_key: str, submission_id: str, plaintext: bytes, *,
                     role: str = "evidence",
                     media_type: str = "image/jpeg") -> tuple[bytes, protocol.AttachmentRef]:
     """Seals `plaintext` as the kiosk does; returns the sealed bytes and their reference."""
-    part = protocol.attachment_part(hashlib.sha256(plaintext).hexdigest())
+    digest = hashlib.sha256(plaintext).hexdigest()
     sealed = protocol.seal(plaintext, protocol.decode_public_key(platform_public_key),
-                           submission_id, part)
+                           submission_id, protocol.attachment_part(digest))
     ref = protocol.AttachmentRef(sealed_digest=hashlib.sha256(sealed).hexdigest(),
                                  size=len(sealed), role=role, media_type=media_type)
+    _PLAINTEXT_OF[ref.sealed_digest] = (digest, len(plaintext))
     return sealed, ref
+
+
+def document_attachment(ref: protocol.AttachmentRef) -> dict[str, Any]:
+    """How the sealed document lists an attachment sealed by `seal_attachment`."""
+    digest, size = _PLAINTEXT_OF.get(ref.sealed_digest, ("0" * 64, ref.size))
+    return {"role": ref.role, "media_type": ref.media_type, "digest": digest, "size": size}
 
 
 def sealed_submission(platform_public_key: str, terminal_id: str, *,
@@ -283,15 +295,22 @@ def sealed_submission(platform_public_key: str, terminal_id: str, *,
                       attachments: Sequence[protocol.AttachmentRef] = (),
                       envelope: dict[str, Any] | None = None, seal_as: str | None = None,
                       receipt_no: str = "2026112601",
-                      kind: protocol.Kind = "petition") -> protocol.SubmissionRequest:
-    """A submission whose envelope `{"submission_id", "terminal_id", …}` is sealed to the key.
+                      kind: protocol.Kind = "petition",
+                      document: dict[str, Any] | None = None) -> protocol.SubmissionRequest:
+    """A submission whose envelope `{"submission_id", "terminal_id", "document", …}` is sealed
+    to the key, its document agreeing with the routing metadata as the kiosk's does (kind,
+    category, purpose, and the attachments as `seal_attachment` sealed them).
 
-    `envelope` replaces the sealed JSON; `seal_as` binds the seal to another
-    submission id (both for refusal tests)."""
+    `document` updates the sealed document, `envelope` replaces the whole sealed JSON;
+    `seal_as` binds the seal to another submission id (all for refusal tests)."""
     submission_id = submission_id or str(uuid.uuid4())
+    doc = {"kind": kind, "category": "labour", "purpose": "demand",
+           "matter": {"summary": "测试信访事项，无真实个人信息"},
+           "attachments": [document_attachment(ref) for ref in attachments]}
+    doc.update(document or {})
     inner = envelope if envelope is not None else {
         "submission_id": submission_id, "terminal_id": terminal_id, "jurisdiction": "测试县",
-        "document": {"kind": kind, "matter": {"summary": "测试信访事项，无真实个人信息"}}}
+        "document": doc}
     sealed = protocol.seal(json.dumps(inner, ensure_ascii=False).encode(),
                            protocol.decode_public_key(platform_public_key),
                            seal_as or submission_id, "envelope")

@@ -30,8 +30,8 @@ class Terminal:
     data_dir: Path
     terminal_id: str
 
-    def kiosk(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return run_kiosk(*args, "--config", str(self.config_path))
+    def kiosk(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return run_kiosk(*args, "--config", str(self.config_path), env=env)
 
     def loaded(self) -> config.LoadedConfig:
         return config.load_file(self.config_path)

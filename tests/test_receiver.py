@@ -23,6 +23,7 @@ from sync import protocol
 from tests.receiver_helpers import (
     ROOT,
     ReceiverProcess,
+    document_attachment,
     enroll_test_terminal,
     issue_code,
     prepare_signed,
@@ -231,6 +232,45 @@ def test_refused_requests_store_nothing(rx, term, other, make, status, error):
     assert state(rx) == before
 
 
+def test_the_terminals_signature_is_what_the_rfc_9421_library_makes(rx, term):
+    """The terminal builds its signatures directly (it signs every request); they must be
+    byte for byte what `http-message-signatures` makes, and the platform must still take
+    any other valid form of a signature through that library."""
+    import http_message_signatures as hms
+
+    key, _ = term
+    now = datetime.now(UTC).replace(microsecond=0)
+    digest = hashlib.sha256(b"x").hexdigest()
+
+    def chunk() -> requests.PreparedRequest:
+        return requests.Request("PUT", rx.url + protocol.attachment_path(digest), data=b"x",
+                                headers={"Upload-Offset": "0", "Upload-Length": "1"}).prepare()
+
+    ours, theirs = chunk(), chunk()
+    protocol.sign_request(ours, T, key, now)
+    nonce = ours.headers["Signature-Input"].rsplit('nonce="', 1)[1].rstrip('"')
+    protocol.sign_request_with_library(theirs, T, key, now, nonce)
+    for name in ("Content-Digest", "Signature-Input", "Signature"):
+        assert ours.headers[name] == theirs.headers[name], name
+    assert send(ours).status_code == 200
+
+    other = requests.Request("GET", rx.url + protocol.LIMITS, data=b"").prepare()
+    hms.HTTPMessageSigner(signature_algorithm=hms.algorithms.ED25519,
+                          key_resolver=protocol._KeyResolver(private=key)).sign(
+        other, key_id=T, created=datetime.now(UTC), nonce=os.urandom(16).hex(), tag="test",
+        include_alg=False, label=protocol.SIGNATURE_LABEL, body=b"",
+        covered_component_ids=("@query", "@path", "@method", "content-digest"))
+    assert send(other).status_code == 200
+    missing = requests.Request("GET", rx.url + protocol.LIMITS, data=b"").prepare()
+    hms.HTTPMessageSigner(signature_algorithm=hms.algorithms.ED25519,
+                          key_resolver=protocol._KeyResolver(private=key)).sign(
+        missing, key_id=T, created=datetime.now(UTC), nonce=os.urandom(16).hex(),
+        label=protocol.SIGNATURE_LABEL, body=b"",
+        covered_component_ids=("@method", "content-digest"))  # not @path: refused
+    answer = send(missing)
+    assert (answer.status_code, error_of(answer)) == (401, "signature_invalid")
+
+
 def test_a_replayed_request_is_refused(rx, term):
     key, pub = term
     beat = protocol.Heartbeat(version="0.1.0", queue_depth=1, oldest_queued_age_seconds=5,
@@ -333,20 +373,28 @@ def test_a_submission_waits_for_its_attachments(rx, term):
     assert after["case_attachments"] == before["case_attachments"] + 2
 
 
-def test_a_wrong_attachment_size_is_refused_for_good(rx, term):
+def test_a_wrong_attachment_size_is_refused_but_not_kept(rx, term):
+    """The size is compared with what this platform holds: not a property of the request
+    alone, so the refusal is not kept as the key's answer."""
     key, pub = term
     sid = str(uuid.uuid4())
     sealed, ref = seal_attachment(pub, sid, os.urandom(3000))
     upload(rx, T, key, sealed)
     req = sealed_submission(pub, T, submission_id=sid,
                             attachments=[ref.model_copy(update={"size": ref.size + 1})])
+    before = state(rx)
     answer = submit(rx, T, key, req)
     assert (answer.status_code, error_of(answer)) == (422, "attachment_size_mismatch")
+    assert protocol.outcome(answer.status_code) == "refused"
+    assert state(rx) == before  # no case, and no stored answer
 
 
-@pytest.mark.parametrize("how", ["other key", "other submission", "other terminal in envelope",
-                                 "not json", "not base64"])
-def test_an_envelope_the_platform_cannot_open_is_refused_for_good(rx, term, how):
+@pytest.mark.parametrize("how, kept", [
+    ("other key", False), ("other submission", False), ("other terminal in envelope", True),
+    ("not json", True), ("not base64", True)])
+def test_an_envelope_the_platform_cannot_open_is_refused(rx, term, how, kept):
+    """Refused either way; kept as the key's answer only when the request's bytes alone
+    decide it. Whether an envelope opens depends on the key the platform holds now."""
     key, pub = term
     sid = str(uuid.uuid4())
     if how == "other key":
@@ -368,11 +416,88 @@ def test_an_envelope_the_platform_cannot_open_is_refused_for_good(rx, term, how)
     answer = submit(rx, T, key, req)
     assert (answer.status_code, error_of(answer)) == (422, "envelope_invalid")
     assert protocol.outcome(answer.status_code) == "refused"
-    again = submit(rx, T, key, req)  # permanent: the same answer is kept for the key
+    again = submit(rx, T, key, req)
     assert again.status_code == 422 and again.content == answer.content
     after = state(rx)
     assert after["cases"] == before["cases"]
-    assert after["idempotency"] == before["idempotency"] + 1
+    assert after["idempotency"] == before["idempotency"] + (1 if kept else 0)
+
+
+def test_a_refusal_caused_by_the_platforms_key_is_not_kept(tmp_path):
+    """The platform ran with the wrong key for a while (a restore gone wrong): what was
+    refused then is accepted once the right key is back, for the same request."""
+    rx = ReceiverProcess(tmp_path / "rx")
+    right = rx.cli("keygen").stdout.strip()
+    wrong_file = tmp_path / "wrong.key"
+    wrong_file.write_text(protocol.encode_private_key(protocol.generate_private_key()) + "\n")
+    rx.extra_args = ["--platform-key", str(wrong_file)]
+    rx.start()
+    try:
+        key, _ = enroll_test_terminal(rx, T)
+        req = sealed_submission(right, T)  # sealed to the platform's real key
+        refused = submit(rx, T, key, req)
+        assert (refused.status_code, error_of(refused)) == (422, "envelope_invalid")
+        rx.stop()
+        rx.extra_args = []  # the data directory's own key again
+        rx.start()
+        accepted = submit(rx, T, key, req)
+        assert accepted.status_code == 201, accepted.text
+        assert submit(rx, T, key, req).content == accepted.content  # kept from now on
+        assert rx.counts()["cases"] == 1
+    finally:
+        rx.stop()
+
+
+def _cross_check_request(pub: str, how: str, sid: str,
+                         ref: protocol.AttachmentRef) -> protocol.SubmissionRequest:
+    listed = document_attachment(ref)
+    if how == "kind":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 document={"kind": "review"})
+    if how == "category":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 document={"category": "land"})
+    if how == "purpose":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 document={"purpose": None})
+    if how == "no document":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 envelope={"submission_id": sid, "terminal_id": T})
+    if how == "attachment not listed":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 document={"attachments": []})
+    if how == "role":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 document={"attachments": [{**listed, "role": "id_proof"}]})
+    if how == "size":
+        return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                                 document={"attachments": [{**listed, "size": listed["size"] + 1}]})
+    assert how == "digest"
+    return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
+                             document={"attachments": [{**listed, "digest": "a" * 64}]})
+
+
+@pytest.mark.parametrize("how, code, kept", [
+    ("kind", "envelope_mismatch", True), ("category", "envelope_mismatch", True),
+    ("purpose", "envelope_mismatch", True), ("no document", "envelope_mismatch", True),
+    ("attachment not listed", "attachments_mismatch", True),
+    ("role", "attachments_mismatch", True), ("size", "attachments_mismatch", True),
+    # sealed for another digest or to another key: cannot be told apart, so not kept
+    ("digest", "attachments_mismatch", False)])
+def test_the_sealed_document_must_agree_with_the_routing_metadata(rx, term, how, code, kept):
+    key, pub = term
+    sid = str(uuid.uuid4())
+    sealed, ref = seal_attachment(pub, sid, b"\xff\xd8\xff" + os.urandom(4000))
+    upload(rx, T, key, sealed)
+    req = _cross_check_request(pub, how, sid, ref)
+    before = state(rx)
+    answer = submit(rx, T, key, req)
+    assert (answer.status_code, error_of(answer)) == (422, code), answer.text
+    assert protocol.outcome(answer.status_code) == "refused"
+    after = state(rx)
+    assert after["cases"] == before["cases"] and after["case_attachments"] == before[
+        "case_attachments"]
+    assert after["idempotency"] == before["idempotency"] + (1 if kept else 0)
 
 
 # --- attachments --------------------------------------------------------------------------
@@ -755,6 +880,17 @@ def test_bad_arguments_in_a_real_process_give_no_traceback(tmp_path):
         result = rx.cli(*args, check=False)
         assert result.returncode == 2 and result.stderr.strip()
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_content_set_with_deeply_nested_json_says_so(tmp_path, depth):
+    doc = tmp_path / "deep.json"
+    doc.write_text('{"notices": [], "categories": ' + "[" * depth + "]" * depth + "}",
+                   encoding="utf-8")
+    result = ReceiverProcess(tmp_path / "rx").cli("content", "set", str(doc), check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and str(doc) in result.stderr
+    assert "nested too deeply" in result.stderr or "not terminal content" in result.stderr
 
 
 def test_openapi_document_is_up_to_date():

@@ -1,14 +1,18 @@
 """The sync worker against the real reference platform, as real processes."""
 
 import json
+import re
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from kiosk import wake
 from kiosk.store import Outbox
-from tests.receiver_helpers import issue_code, running_receiver
+from sync import enrollment, protocol
+from sync.client import TEST_CLOCK_SHIFT_ENV
+from tests.receiver_helpers import issue_code, running_receiver, signed_request
 from tests.sync_helpers import make_terminal, stop, wait_for
 
 
@@ -201,3 +205,32 @@ def test_wake_notify_reaches_only_its_own_data_dir(tmp_path):
         assert listener.wait(1.0) is True
     finally:
         listener.close()
+
+
+def test_a_terminal_whose_clock_is_two_hours_off_still_delivers(tmp_path, platform):
+    """The terminal's clock runs 2 h ahead (shifted for its processes only): the platform
+    refuses what it signs with that time, so the worker learns the platform's time from
+    the answer's Date header, signs again and delivers; the doctor reports the skew."""
+    term = enrolled_terminal(tmp_path, platform)
+    key = enrollment.load(term.data_dir).signing_key
+    two_hours_ahead = datetime.now(UTC) + timedelta(hours=2)
+    stale = signed_request(platform, "GET", protocol.LIMITS, term.terminal_id, key,
+                           now=two_hours_ahead)
+    assert (stale.status_code, stale.json()["error"]) == (401, "signature_stale")
+
+    receipts = term.queue(3, with_attachment_every=2)
+    shifted = {TEST_CLOCK_SHIFT_ENV: str(2 * 3600)}
+    result = term.kiosk("sync", "--once", env=shifted)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"clock is 720[01] s ahead of the platform's|clock is 7199 s ahead",
+                     result.stderr), result.stderr
+    status = term.status()
+    assert status["counts"]["delivered"] == 3 and status["counts"]["needs_attention"] == 0
+    assert sorted(c["receipt_no"] for c in receiver_cases(platform)) == sorted(receipts)
+
+    done = term.kiosk("doctor", "--json", env=shifted)
+    checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    assert checks["platform-api"]["status"] == "PASS", checks["platform-api"]
+    assert checks["clock"]["status"] == "FAIL"
+    assert re.search(r"clock is 720[01] s ahead|clock is 7199 s ahead", checks["clock"]["found"])
+    assert "signs with the platform's time" in checks["clock"]["found"]

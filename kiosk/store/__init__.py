@@ -10,6 +10,7 @@ from .outbox import (
     OutboxStatus,
     Receipt,
     SealedAttachment,
+    Settlement,
     StoredAttachment,
     SubmissionInfo,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "OutboxStatus",
     "Receipt",
     "SealedAttachment",
+    "Settlement",
     "StoreError",
     "StoredAttachment",
     "SubmissionInfo",

@@ -121,6 +121,41 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Settlement:
+    """What became of one claimed item, for `Outbox.settle` (see its constructors)."""
+
+    submission_id: str
+    state: str  # "delivered", "queued" (retry or release) or "needs_attention"
+    case_no: str | None = None
+    query_code: str | None = None
+    at: datetime | None = None  # delivered_at, or when a queued item is due again
+    error: str | None = None
+    attempted: bool = True  # False: handed back unsent, the claim's attempt does not count
+
+    @classmethod
+    def delivered(cls, submission_id: str, case_no: str, query_code: str,
+                  at: datetime | None = None) -> Settlement:
+        if not case_no:
+            raise ValueError("case_no is required")
+        return cls(submission_id, "delivered", case_no, query_code, _aware(at, "at"))
+
+    @classmethod
+    def retry(cls, submission_id: str, error: str, next_attempt_at: datetime) -> Settlement:
+        return cls(submission_id, "queued", at=_aware(next_attempt_at, "next_attempt_at"),
+                   error=error[:_MAX_ERROR_CHARS])
+
+    @classmethod
+    def needs_attention(cls, submission_id: str, reason: str) -> Settlement:
+        return cls(submission_id, "needs_attention", error=reason[:_MAX_ERROR_CHARS])
+
+    @classmethod
+    def release(cls, submission_id: str, next_attempt_at: datetime | None = None) -> Settlement:
+        """Claimed but never sent (the queue is held, or the worker stops)."""
+        return cls(submission_id, "queued", at=_aware(next_attempt_at, "next_attempt_at"),
+                   attempted=False)
+
+
+@dataclass(frozen=True)
 class SubmissionInfo:
     """What the store knows about a submission, without its envelope."""
 
@@ -252,6 +287,40 @@ _INSERT_SUBMISSION = insert(submissions)
 _INSERT_ATTACHMENT = insert(attachments)
 
 
+# The sync worker's batch statements (claim several items, settle several outcomes).
+_CLAIMABLE = (
+    select(submissions)
+    .where(submissions.c.state == "queued", submissions.c.next_attempt_at <= bindparam("now"))
+    .order_by(submissions.c.created_at, submissions.c.id)
+    .limit(bindparam("limit"))
+)
+_MARK_SENDING = (
+    update(submissions)
+    .where(submissions.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state="sending", attempts=submissions.c.attempts + 1, updated_at=bindparam("now"))
+)
+_ATTACHMENTS_OF = (
+    select(attachments)
+    .where(attachments.c.submission_id.in_(bindparam("ids", expanding=True)))
+    .order_by(attachments.c.id)
+)
+_STATES_OF = select(submissions.c.id, submissions.c.state, submissions.c.case_no).where(
+    submissions.c.id.in_(bindparam("ids", expanding=True))
+)
+_BY_BATCH_ID = submissions.c.id == bindparam("b_id")
+_SETTLE_DELIVERED = update(submissions).where(_BY_BATCH_ID).values(
+    state="delivered", case_no=bindparam("b_case_no"), query_code=bindparam("b_query_code"),
+    delivered_at=bindparam("b_at"), last_error=None, updated_at=bindparam("b_now"))
+_SETTLE_RETRY = update(submissions).where(_BY_BATCH_ID).values(
+    state="queued", last_error=bindparam("b_error"), next_attempt_at=bindparam("b_at"),
+    updated_at=bindparam("b_now"))
+_SETTLE_RELEASE = update(submissions).where(_BY_BATCH_ID).values(
+    state="queued", attempts=submissions.c.attempts - 1, next_attempt_at=bindparam("b_at"),
+    updated_at=bindparam("b_now"))
+_SETTLE_ATTENTION = update(submissions).where(_BY_BATCH_ID).values(
+    state="needs_attention", last_error=bindparam("b_error"), updated_at=bindparam("b_now"))
+
+
 # --- the outbox ----------------------------------------------------------------------------
 
 
@@ -269,6 +338,18 @@ class Outbox:
         self.tmp_dir = self.attachments_dir / TMP_DIR
         self._lock_path = self.attachments_dir / LOCK_NAME
         self.engine = engine
+        self._db_inode = self._inode()
+
+    def _inode(self) -> int | None:
+        try:
+            return os.stat(self.db_path).st_ino
+        except FileNotFoundError:
+            return None
+
+    def replaced(self) -> bool:
+        """Whether the database file at our path is no longer the one this store opened:
+        another process found it damaged and moved it aside. Open the store again."""
+        return self._inode() != self._db_inode
 
     @classmethod
     def open(cls, data_dir: Path) -> Outbox:
@@ -570,6 +651,113 @@ class Outbox:
             attachments=files,
         )
 
+    @_store_errors
+    def claim_batch(self, limit: int, now: datetime | None = None) -> list[Claimed]:
+        """Up to `limit` of the oldest due queued items, moved to `sending` in one transaction.
+
+        The worker owns them until it settles them; a worker that dies first leaves them
+        in `sending`, which `requeue_stale_sending` puts back in the queue on the next
+        start, so they are sent again (the submission id makes that safe)."""
+        now = _aware(now, "now")
+        with write_transaction(self.engine) as conn:
+            rows = conn.execute(_CLAIMABLE, {"now": now, "limit": max(1, limit)}).all()
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
+            conn.execute(_MARK_SENDING, {"ids": ids, "now": now})
+            files: dict[str, list[StoredAttachment]] = {sid: [] for sid in ids}
+            for a in conn.execute(_ATTACHMENTS_OF, {"ids": ids}):
+                files[a.submission_id].append(self._stored(a))
+        return [
+            Claimed(
+                submission_id=row.id,
+                receipt_no=row.receipt_no,
+                kind=row.kind,
+                category=row.category,
+                purpose=row.purpose,
+                terminal_id=row.terminal_id,
+                jurisdiction=row.jurisdiction,
+                created_at=row.created_at,
+                envelope=row.envelope,
+                attempts=row.attempts + 1,
+                attachments=files[row.id],
+            )
+            for row in rows
+        ]
+
+    @_store_errors
+    def settle(self, settlements: list[Settlement]) -> list[str]:
+        """Records what became of several claimed items in one transaction.
+
+        The same rules as `mark_delivered`, `mark_retry` and `mark_needs_attention`
+        hold for each; an item no longer in a state that allows its change is left
+        as it is, and its id is returned."""
+        if not settlements:
+            return []
+        now = _utcnow()
+        skipped: list[str] = []
+        with write_transaction(self.engine) as conn:
+            current = {
+                row.id: row
+                for start in range(0, len(settlements), _CHUNK)
+                for row in conn.execute(
+                    _STATES_OF, {"ids": [x.submission_id for x in settlements[start:start + _CHUNK]]}
+                )
+            }
+            delivered, retried, released, attention = [], [], [], []
+            for x in settlements:
+                row = current.get(x.submission_id)
+                if x.state == "delivered":
+                    if row is not None and row.state in ("delivered", "purged") \
+                            and row.case_no == x.case_no:
+                        continue  # already recorded: a repeat is a no-op
+                    allowed: tuple[str, ...] = ("sending", "queued")
+                    target = delivered
+                    params = {"b_case_no": x.case_no, "b_query_code": x.query_code,
+                              "b_at": x.at}
+                elif x.state == "needs_attention":
+                    allowed, target, params = ("sending", "queued"), attention, {"b_error": x.error}
+                elif x.attempted:
+                    allowed, target = ("sending",), retried
+                    params = {"b_error": x.error, "b_at": x.at}
+                else:
+                    allowed, target, params = ("sending",), released, {"b_at": x.at}
+                if row is None or row.state not in allowed:
+                    skipped.append(x.submission_id)
+                    continue
+                target.append({"b_id": x.submission_id, "b_now": now, **params})
+            for statement, rows in ((_SETTLE_DELIVERED, delivered), (_SETTLE_RETRY, retried),
+                                    (_SETTLE_RELEASE, released),
+                                    (_SETTLE_ATTENTION, attention)):
+                if rows:
+                    conn.execute(statement, rows)
+        return skipped
+
+    def read_claimed(self, attachment: StoredAttachment) -> bytes:
+        """The sealed bytes of an attachment of a claimed item, checked against their digest
+        (no database read: a claimed item cannot be purged meanwhile)."""
+        try:
+            data = attachment.path.read_bytes()
+        except FileNotFoundError as exc:
+            raise DamagedAttachment(f"attachment file missing: {attachment.path.parent.name}/"
+                                    f"{attachment.path.name}") from exc
+        except OSError as exc:  # e.g. too many open files: may pass
+            raise StoreError.from_exception(exc, "read attachment", confirming=False) from exc
+        if hashlib.sha256(data).hexdigest() != attachment.sealed_digest:
+            raise DamagedAttachment(f"attachment file damaged: {attachment.path.parent.name}/"
+                                    f"{attachment.path.name}")
+        return data
+
+    def _stored(self, a: Any) -> StoredAttachment:
+        return StoredAttachment(
+            role=a.role,
+            media_type=a.media_type,
+            size=a.size,
+            digest=a.digest,
+            sealed_digest=a.sealed_digest,
+            path=self.attachments_dir / a.file_name,
+        )
+
     def _attachments_of(self, conn: Any, submission_id: str) -> list[StoredAttachment]:
         rows = conn.execute(
             select(attachments)
@@ -670,6 +858,19 @@ class Outbox:
             submission_id,
             ("needs_attention",),
             {"state": "queued", "next_attempt_at": now, "updated_at": now},
+        )
+
+    @_store_errors
+    def set_aside(self, submission_id: str, reason: str) -> None:
+        """A technician puts a needs-attention item aside, with a reason: it leaves the
+        list that needs attention, is never sent or purged, and keeps its envelope."""
+        if not reason.strip():
+            raise ValueError("a reason is required")
+        self._transition(
+            submission_id,
+            ("needs_attention",),
+            {"state": "set_aside", "set_aside_reason": reason[:_MAX_ERROR_CHARS],
+             "updated_at": _utcnow()},
         )
 
     @_store_errors
