@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk import __version__, config, doctor, logs, petition, submission, taxonomy, timelimits
+from kiosk import __version__, config, doctor, logs, petition, submission, taxonomy, technician, timelimits
 from kiosk.problems import Problem, errors
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -69,13 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     ui_cli.add_commands(sub, common)
     doctor.add_command(sub, common)
     logs.add_command(sub, common)
+    technician.add_commands(sub, common)
 
     outbox = sub.add_parser("outbox", parents=[common],
                             help="list outbox items; send items set aside back to the queue")
     outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     listing = outbox_sub.add_parser("list", parents=[common], help="items, newest first")
     listing.add_argument("--state", choices=["queued", "sending", "delivered", "needs_attention",
-                                             "purged"])
+                                             "set_aside", "purged"])
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     retry = outbox_sub.add_parser("retry", parents=[common],
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", parents=[common], help="the outbox: counts per state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
+
+    sub.add_parser("migrate", parents=[common],
+                   help="create or upgrade the local database (the package runs it on install)")
 
     recover = sub.add_parser("recover", parents=[common],
                              help="put back what can be read from damaged databases moved aside")
@@ -293,9 +297,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
               flush=True)
         worker.run_forever()
         return EXIT_OK
+    except StoreError as exc:  # the unit starts it again; opening then moves damage aside
+        print(f"kiosk sync: stopped: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         worker.close()
-        outbox.close()
+        worker.outbox.close()  # the one it holds now: it reopens a database moved aside
         lock.release()
 
 
@@ -450,7 +457,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = ("outbox", "config", "submit", "status", "sync", "enroll", "ui", "tour", "doctor", "logs",
-             "recover")
+             "set-pin", "audit", "recover", "migrate")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -460,6 +467,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except config.ConfigError as exc:
         loaded = exc
     return doctor.run(args, loaded)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from kiosk.store import Outbox, StoreError, current_revision
+
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk migrate: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        with Outbox.open(loaded.data_dir) as outbox:  # migrates to the newest revision
+            print(f"database {outbox.db_path}: at revision {current_revision(outbox.db_path)}")
+    except StoreError as exc:
+        print(f"kiosk migrate: {loaded.data_dir}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
@@ -510,6 +534,15 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.readable for r in reports) else EXIT_FAILED
 
 
+def cmd_technician(args: argparse.Namespace) -> int:
+    try:
+        loaded = _load_config(args)
+    except config.ConfigError as exc:
+        print(f"kiosk {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    return technician.run(args, loaded)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -520,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"config": cmd_config_check, "submit": cmd_submit, "status": cmd_status,
                 "sync": cmd_sync, "enroll": cmd_enroll, "ui": cmd_ui, "tour": cmd_ui,
                 "doctor": cmd_doctor, "logs": cmd_logs, "outbox": cmd_outbox,
-                "recover": cmd_recover}
+                "set-pin": cmd_technician, "audit": cmd_technician, "recover": cmd_recover,
+                "migrate": cmd_migrate}
     return handlers[args.command](args)
 
 

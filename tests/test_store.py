@@ -565,6 +565,7 @@ def test_status_counts_oldest_age_and_last_error(outbox):
         "sending": 1,
         "delivered": 1,
         "needs_attention": 1,
+        "set_aside": 0,
         "purged": 0,
     }
     assert st_.total == 4

@@ -1,4 +1,5 @@
-"""The schema comes only from the Alembic chain: 0001 (submissions, attachments), 0002 (counts)."""
+"""The schema comes only from the Alembic chain: 0001 (submissions, attachments), 0002 (counts),
+0003 (set aside by a technician)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from tests.store_helpers import new_submission
 SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",
-    "last_error", "case_no", "query_code", "delivered_at", "updated_at",
+    "last_error", "case_no", "query_code", "delivered_at", "updated_at", "set_aside_reason",
 }  # fmt: skip
 ATTACHMENT_COLUMNS = {
     "id", "submission_id", "role", "media_type", "size", "digest", "sealed_digest", "file_name",
@@ -49,7 +50,7 @@ def test_empty_database_to_head(tmp_path):
     assert current_revision(db) is None  # no file yet, and none is made by asking
     assert not db.exists()
     migrate(db)
-    assert current_revision(db) == head_revision() == "0002"
+    assert current_revision(db) == head_revision() == "0003"
     assert tables(db) == {"alembic_version", "submissions", "attachments", "delivery_counts"}
 
     engine = open_engine(db)
@@ -90,7 +91,7 @@ def test_migrating_twice_is_a_no_op(tmp_path):
     db = tmp_path / "kiosk.db"
     migrate(db)
     migrate(db)
-    assert current_revision(db) == "0002"
+    assert current_revision(db) == "0003"
 
 
 def test_state_check_constraint_holds(tmp_path):
@@ -162,7 +163,7 @@ def test_rows_written_at_0001_survive_the_upgrade(tmp_path):
     (data / "attachments" / sid / sealed).write_bytes(b"abc")
 
     migrate(db)
-    assert current_revision(db) == "0002"
+    assert current_revision(db) == "0003"
 
     with Outbox.open(data) as box:
         info = box.find_by_receipt(receipt_no)
@@ -204,7 +205,7 @@ def test_downgrade_to_0001_and_back(tmp_path):
         conn.close()
 
     migrate(db)
-    assert current_revision(db) == "0002"
+    assert current_revision(db) == "0003"
     with Outbox.open(data) as box:
         assert box.find_by_receipt(receipt.receipt_no) is not None
 
@@ -222,10 +223,10 @@ def test_processes_starting_together_migrate_once(tmp_path):
     db = tmp_path / "kiosk.db"
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(4) as pool:
-        assert pool.map(_migrate, [str(db)] * 4) == ["0002"] * 4
+        assert pool.map(_migrate, [str(db)] * 4) == ["0003"] * 4
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
     finally:
         conn.close()
 

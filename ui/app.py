@@ -18,8 +18,10 @@ from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, icons, qr
 from ui.idle import IdleWatcher
+from ui.lockdown import Lockdown
 from ui.session import Session
 from ui.speech import Voice
+from ui.technician import Technician
 from ui.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,9 @@ def application(argv: list[str] | None = None, *, offscreen: bool = False) -> QG
     if app is None:
         app = QGuiApplication(argv or [sys.argv[0]])
         app.setApplicationName("petition-kiosk")
+        from ui import fonts
+
+        fonts.load_bundled()  # the CJK font an installed kiosk carries
         font = app.font()
         font.setFamilies(["Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans"])
         font.setPixelSize(34)
@@ -58,6 +63,8 @@ class Kiosk:
     session: Session
     idle: IdleWatcher
     voice: Voice
+    technician: Technician
+    lockdown: Lockdown | None  # full-screen only
 
     @property
     def root(self) -> QObject:
@@ -65,19 +72,28 @@ class Kiosk:
 
     def close(self) -> None:
         """Tears down QML before the view-models it binds to, then the session's store."""
-        QGuiApplication.instance().removeEventFilter(self.idle)
+        app = QGuiApplication.instance()
+        app.removeEventFilter(self.idle)
+        app.removeEventFilter(self.technician)
+        if self.lockdown is not None:
+            self.lockdown.allow_exit()
+            self.lockdown.remove(app)
         self.voice.stop()
         self.window.close()
         self.engine.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         QCoreApplication.processEvents()
         self.session.shutdown()
+        self.technician.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
-          today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None) -> Kiosk:
-    """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests."""
+          today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
+          technician_options: dict | None = None) -> Kiosk:
+    """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
+    `technician_options` (clock, exit_app, idle times) likewise. Full-screen (not
+    `windowed`) installs the lock-down: no way out but the technician's."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.load()
     session = Session(loaded, tax, today=today)
@@ -92,6 +108,10 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     idle.expired.connect(session.wipe)
     app.installEventFilter(idle)
 
+    lockdown = None if windowed else Lockdown()
+    technician = Technician(loaded, session, lockdown=lockdown, **(technician_options or {}))
+    app.installEventFilter(technician)
+
     engine = QQmlApplicationEngine()
     engine.addImageProvider("qr", qr.QrImageProvider())
     engine.addImageProvider("icon", icons.IconProvider())
@@ -100,6 +120,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     theme = Theme(session, session)
     ctx.setContextProperty("theme", theme)
     ctx.setContextProperty("idle", idle)
+    ctx.setContextProperty("technician", technician)
     ctx.setContextProperty("initialWidth", size[0])
     ctx.setContextProperty("initialHeight", size[1])
     ctx.setContextProperty("windowed", windowed)
@@ -109,6 +130,9 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         raise RuntimeError("the kiosk's QML did not load")
     window = roots[0]
     assert isinstance(window, QQuickWindow)
+    technician.attach(window)
+    if lockdown is not None:
+        lockdown.install(app)
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
-    return Kiosk(engine, window, session, idle, voice)
+    return Kiosk(engine, window, session, idle, voice, technician, lockdown)

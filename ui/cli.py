@@ -10,6 +10,7 @@ from pathlib import Path
 from kiosk.config import LoadedConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_LEAVE = 10  # the technician left the kiosk: the unit must not start it again
 
 
 def add_commands(subparsers, common_parent: argparse.ArgumentParser) -> None:
@@ -58,12 +59,16 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
 
     from ui import app as app_mod
 
+    if not windowed:
+        from ui import lockdown
+
+        lockdown.prepare_environment()
     qapp = app_mod.application()
     kiosk = app_mod.build(loaded, size=size, windowed=windowed)
     if bench_first_frame:
         def first_frame() -> None:
             print(f"FIRST_FRAME {time.time():.6f}", flush=True)
-            qapp.quit()
+            qapp.exit(0)  # not quit(): the lock-down refuses to close the window
         kiosk.window.frameSwapped.connect(first_frame)
     _quit_on_signals(qapp)
     from ui import watchdog
@@ -75,7 +80,8 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
         kiosk.window.showFullScreen()
     status = qapp.exec()
     kiosk.close()
-    return EXIT_OK if status == 0 else EXIT_FAILED
+    # 10: 退出自助服务; 0: 重新启动 or stopped by the unit; anything else is a failure.
+    return status if status in (EXIT_OK, EXIT_LEAVE) else EXIT_FAILED
 
 
 def _quit_on_signals(qapp) -> None:
@@ -87,7 +93,9 @@ def _quit_on_signals(qapp) -> None:
     from PySide6.QtCore import QTimer
 
     def quit_now(signum: int, frame: object) -> None:
-        qapp.quit()
+        # exit(), not quit(): quit() first asks the windows to close, which the lock-down
+        # refuses, so a stop by the unit would wait for its kill timeout.
+        qapp.exit(0)
 
     signal.signal(signal.SIGTERM, quit_now)
     signal.signal(signal.SIGINT, quit_now)

@@ -635,6 +635,9 @@ class Session(QObject):
         from kiosk.store import Outbox, StoreError
 
         try:
+            if self._outbox is not None and self._outbox.replaced():
+                self._outbox.close()  # the sync worker found it damaged and moved it aside
+                self._outbox = None
             if self._outbox is None:
                 self._outbox = Outbox.open(self._loaded.data_dir)
             receipt = submission.confirm(self._outbox, result, attachments, self._loaded,

@@ -27,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-STATES = ("queued", "sending", "delivered", "needs_attention", "purged")
+# set_aside: a needs-attention item a technician put aside with a reason (never sent,
+# never purged; `kiosk outbox retry` does not take it back).
+STATES = ("queued", "sending", "delivered", "needs_attention", "set_aside", "purged")
 
 # Named constraints, so later batch migrations can find and change them.
 NAMING_CONVENTION = {
@@ -106,6 +108,8 @@ class Submission(Base):
     query_code: Mapped[str | None] = mapped_column(String(64))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Why a technician set it aside (a listed reason, or typed text masked like the logs).
+    set_aside_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),

@@ -61,6 +61,10 @@ Column {
             placeholderTextColor: theme.muted
             background: null
             leftPadding: theme.gap
+            // Lock-down: no selection handles, no edit menu (cut / copy / paste) on a long press.
+            selectByMouse: false
+            persistentSelection: false
+            ContextMenu.menu: null
             onTextChanged: session.setValue(f.path, text)
             onActiveFocusChanged: if (activeFocus) { win.closePad(); win.reveal(f) }
             objectName: "field:" + f.path
@@ -83,6 +87,9 @@ Column {
                 background: null
                 leftPadding: theme.gap
                 topPadding: Math.round(theme.gap / 2)
+                selectByMouse: false
+                persistentSelection: false
+                ContextMenu.menu: null
                 onTextChanged: session.setValue(f.path, text)
                 onActiveFocusChanged: if (activeFocus) { win.closePad(); win.reveal(f) }
                 objectName: "area:" + f.path

@@ -100,6 +100,9 @@ Window {
         // Never learn: nothing one citizen picks is suggested to the next.
         VirtualKeyboardSettings.inputMethodHints = Qt.ImhSensitiveData
     }
+    // Technician mode: whatever was being typed goes, and no question of the visitor's stays.
+    readonly property string techMode: technician.mode
+    onTechModeChanged: { win.clearInput(); leaveDialog.visible = false }
     Connections {
         target: session
         function onWiped() { win.clearInput(); leaveDialog.visible = false }
@@ -240,6 +243,7 @@ Window {
         anchors.horizontalCenter: parent.horizontalCenter
         y: active ? win.height - height : win.height
         visible: active
+        z: win.techMode !== "" ? 1000 : 0  // above the technician's screen when typing a reason
         // Taller keys than the default style's: a kiosk is pressed at arm's length.
         Binding {
             target: inputPanel.keyboard.style
@@ -305,5 +309,21 @@ Window {
             Label2 { id: busyText; anchors.centerIn: parent; width: parent.width - 2 * theme.pad
                      horizontalAlignment: Text.AlignHCenter; text: "正在提交，请稍候……"; font.pixelSize: theme.heading }
         }
+    }
+
+    // ---- technician mode: the PIN pad, then the maintenance screen, over everything ----
+    Loader {
+        objectName: "techPinLoader"
+        anchors.fill: parent
+        z: 200
+        active: win.techMode === "pin"
+        source: Qt.resolvedUrl("TechPinPad.qml")
+    }
+    Loader {
+        objectName: "techScreenLoader"
+        anchors.fill: parent
+        z: 200
+        active: win.techMode === "screen"
+        source: Qt.resolvedUrl("TechScreen.qml")
     }
 }

@@ -1,0 +1,383 @@
+"""Technician mode, Qt-free: the maintenance PIN, its lock-out, the audit log, and the
+`kiosk set-pin` / `kiosk audit` commands.
+
+Files in the terminal's data directory (each 0600):
+
+- `technician-pin.json` — the PIN as a salted scrypt hash, with the parameters used,
+  so they can be raised later (a PIN set with weaker ones still verifies);
+- `technician-lock.json` — wrong PINs in a row and the lock-out, kept across
+  restarts, so killing the kiosk does not reset it;
+- `audit.jsonl` — one JSON line per technician action: when, who ("technician":
+  one PIN per terminal), what, the terminal; never personal data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kiosk import config, logs
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+PIN_FILE = "technician-pin.json"
+LOCK_FILE = "technician-lock.json"
+AUDIT_FILE = "audit.jsonl"
+WHO = "technician"
+
+PIN_MIN, PIN_MAX = 6, 12
+# scrypt: N=2^15, r=8 → 32 MiB and about 0.1 s per try here. Recorded with each hash.
+SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "dklen": 32}
+SALT_BYTES = 16
+
+MAX_TRIES = 5  # wrong PINs in a row before a lock-out
+LOCK_FIRST_SECONDS = 30  # then doubling with each further lock-out …
+LOCK_CAP_SECONDS = 30 * 60  # … up to half an hour
+
+# Why a technician sets an item aside (搁置); a typed reason is kept too, masked.
+SET_ASIDE_REASONS = {
+    "duplicate": "重复提交",
+    "withdrawn": "信访人已撤回",
+    "handled_offline": "已线下转交处理",
+    "platform_advised": "平台要求搁置",
+}
+MAX_REASON_CHARS = 200
+
+
+# --- the PIN --------------------------------------------------------------------------------
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why `pin` cannot be the maintenance PIN, or None."""
+    if not (PIN_MIN <= len(pin) <= PIN_MAX) or not all("0" <= c <= "9" for c in pin):
+        return f"the PIN must be {PIN_MIN} to {PIN_MAX} digits (0-9), nothing else"
+    return None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _derive(pin: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    return hashlib.scrypt(pin.encode("ascii"), salt=salt, n=n, r=r, p=p, dklen=dklen,
+                          maxmem=256 * r * n + 1024 * 1024)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Atomically replaces `path` with `text`, readable by the owner only."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def set_pin(data_dir: Path, pin: str) -> None:
+    """Stores the PIN's salted hash (never the PIN) and clears any lock-out."""
+    problem = pin_problem(pin)
+    if problem:
+        raise ValueError(problem)
+    salt = secrets.token_bytes(SALT_BYTES)
+    record = {"kdf": "scrypt", **SCRYPT, "salt": _b64(salt),
+              "hash": _b64(_derive(pin, salt, **SCRYPT)),
+              "set_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    _write_private(Path(data_dir) / PIN_FILE, json.dumps(record, indent=1) + "\n")
+    (Path(data_dir) / LOCK_FILE).unlink(missing_ok=True)
+
+
+def _pin_record(data_dir: Path) -> dict | None:
+    try:
+        record = json.loads((Path(data_dir) / PIN_FILE).read_text(encoding="utf-8"))
+        if record.get("kdf") != "scrypt":
+            return None
+        base64.b64decode(record["salt"], validate=True)
+        base64.b64decode(record["hash"], validate=True)
+        for key in ("n", "r", "p", "dklen"):
+            int(record[key])
+        return record
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def pin_is_set(data_dir: Path) -> bool:
+    return _pin_record(data_dir) is not None
+
+
+# --- the lock-out ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockState:
+    failures: int = 0  # wrong PINs since the last lock-out (or success)
+    lockouts: int = 0  # lock-outs since the last success: each doubles the next
+    locked_until: datetime | None = None
+    lock_seconds: int = 0  # how long the current lock-out is
+
+
+def lock_duration(lockouts: int) -> int:
+    """The n-th lock-out in a row (1, 2, …) lasts 30 s, 60 s, 120 s, … up to the cap."""
+    return min(LOCK_CAP_SECONDS, LOCK_FIRST_SECONDS * 2 ** max(0, min(lockouts - 1, 20)))
+
+
+def read_lock(data_dir: Path) -> LockState:
+    try:
+        d = json.loads((Path(data_dir) / LOCK_FILE).read_text(encoding="utf-8"))
+        until = d.get("locked_until")
+        return LockState(int(d.get("failures", 0)), int(d.get("lockouts", 0)),
+                         datetime.fromisoformat(until) if until else None,
+                         int(d.get("lock_seconds", 0)))
+    except FileNotFoundError:
+        return LockState()
+    except (OSError, ValueError, TypeError, AttributeError):
+        # A damaged file must not unlock the pad: treat it as one full lock-out.
+        return LockState(0, 1, datetime.now(UTC) + timedelta(seconds=LOCK_FIRST_SECONDS),
+                         LOCK_FIRST_SECONDS)
+
+
+def _write_lock(data_dir: Path, state: LockState) -> None:
+    _write_private(Path(data_dir) / LOCK_FILE, json.dumps({
+        "failures": state.failures, "lockouts": state.lockouts,
+        "locked_until": state.locked_until.isoformat() if state.locked_until else None,
+        "lock_seconds": state.lock_seconds}) + "\n")
+
+
+def locked_seconds(data_dir: Path, now: datetime | None = None) -> int:
+    """Seconds left of the lock-out (0 when none). A clock set back never lengthens it
+    beyond the lock-out's own length."""
+    state = read_lock(data_dir)
+    if state.locked_until is None:
+        return 0
+    now = now or datetime.now(UTC)
+    left = (state.locked_until - now).total_seconds()
+    if left <= 0:
+        return 0
+    return int(min(left, state.lock_seconds or left) + 0.999)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: str  # "ok", "wrong", "locked", "not_set"
+    tries_left: int = 0  # after a wrong PIN, before the lock-out
+    locked_seconds: int = 0  # for "locked", and for the "wrong" that started a lock-out
+
+
+def verify(data_dir: Path, pin: str, *, terminal_id: str, now: datetime | None = None) -> Attempt:
+    """Checks a PIN typed on the pad (constant-time compare), counts wrong ones, locks
+    out after MAX_TRIES in a row, and writes the audit line for each outcome."""
+    data_dir = Path(data_dir)
+    now = now or datetime.now(UTC)
+    record = _pin_record(data_dir)
+    if record is None:
+        return Attempt("not_set")
+    left = locked_seconds(data_dir, now)
+    if left:
+        return Attempt("locked", locked_seconds=left)
+    salt = base64.b64decode(record["salt"])
+    expected = base64.b64decode(record["hash"])
+    # Any typed text is hashed the same way, so a malformed one takes as long as a wrong one.
+    typed = pin if pin.isascii() else ""
+    derived = _derive(typed, salt, int(record["n"]), int(record["r"]), int(record["p"]),
+                      int(record["dklen"]))
+    state = read_lock(data_dir)
+    if hmac.compare_digest(derived, expected) and pin_problem(pin) is None:
+        if state != LockState():
+            (data_dir / LOCK_FILE).unlink(missing_ok=True)
+        audit(data_dir, terminal_id, "open")
+        return Attempt("ok")
+    failures = state.failures + 1
+    if failures >= MAX_TRIES:
+        lockouts = state.lockouts + 1
+        seconds = lock_duration(lockouts)
+        _write_lock(data_dir, LockState(0, lockouts, now + timedelta(seconds=seconds), seconds))
+        audit(data_dir, terminal_id, "wrong_pin", tries=failures)
+        audit(data_dir, terminal_id, "lock_out", seconds=seconds, lockouts=lockouts)
+        return Attempt("wrong", 0, seconds)
+    _write_lock(data_dir, LockState(failures, state.lockouts, None, 0))
+    audit(data_dir, terminal_id, "wrong_pin", tries=failures)
+    return Attempt("wrong", MAX_TRIES - failures)
+
+
+# --- the audit log --------------------------------------------------------------------------
+
+
+def audit(data_dir: Path, terminal_id: str, what: str, **details: Any) -> None:
+    """Appends one line: when (UTC), who, what, terminal, and non-personal details
+    (receipt numbers, counts, reason codes; any free text is masked like the logs)."""
+    line = {"when": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "who": WHO, "what": what, "terminal": terminal_id}
+    for key, value in details.items():
+        line[key] = logs.redact(value)[:MAX_REASON_CHARS] if isinstance(value, str) else value
+    path = Path(data_dir) / AUDIT_FILE
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_audit(data_dir: Path, since: datetime | None = None) -> tuple[list[dict], int]:
+    """The audit lines (oldest first) and how many could not be read."""
+    out, unreadable = [], 0
+    try:
+        with (Path(data_dir) / AUDIT_FILE).open(encoding="utf-8", errors="replace") as fh:
+            for raw in fh:
+                if not raw.strip():
+                    continue
+                try:
+                    line = json.loads(raw)
+                    when = datetime.fromisoformat(str(line["when"]).replace("Z", "+00:00"))
+                except (ValueError, KeyError, TypeError):
+                    unreadable += 1
+                    continue
+                if since is None or when >= since:
+                    out.append(line)
+    except FileNotFoundError:
+        pass
+    return out, unreadable
+
+
+def reason_text(code: str, typed: str = "") -> str:
+    """The reason stored with a set-aside item: a listed one, or the typed one, masked."""
+    if code in SET_ASIDE_REASONS:
+        return SET_ASIDE_REASONS[code]
+    return logs.redact(" ".join(typed.split()))[:MAX_REASON_CHARS]
+
+
+# --- connectivity ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    name: str  # the doctor's check name, e.g. reach:city
+    platform: str  # the configured platform's name
+    ok: bool
+    found: str
+
+
+def connectivity(loaded: config.LoadedConfig) -> list[Reach]:
+    """The doctor's reachability check (DNS + TCP) to every configured platform, with its
+    own timeouts. Slow: call it off the GUI thread. The network checks are found the way
+    the doctor finds them, so the core imports no network code."""
+    import importlib
+
+    from kiosk import doctor
+
+    try:
+        mod = importlib.import_module("sync.doctor_checks")
+    except ImportError as exc:
+        return [Reach("reach", "", False, f"network checks unavailable: {type(exc).__name__}")]
+    ctx = doctor.Context(loaded)
+    checks = [c for c in mod.checks(ctx) if c.name.startswith("reach:")]
+    names = {p.id: p.name for p in loaded.config.platforms}
+    out = []
+    for outcome in doctor.run_checks(checks):
+        if not outcome.name.startswith("reach:"):
+            continue
+        pid = outcome.name.split(":")[1]
+        out.append(Reach(outcome.name, names.get(pid, pid), outcome.result.status == doctor.PASS,
+                         outcome.result.found))
+    return out
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def add_commands(subparsers, common_parent: argparse.ArgumentParser) -> None:
+    """Registers `set-pin` and `audit` on the `kiosk` command's subparsers."""
+    sp = subparsers.add_parser("set-pin", parents=[common_parent],
+                               help="set the technician PIN of this terminal (6-12 digits)")
+    sp.add_argument("--stdin", action="store_true",
+                    help="read the PIN from the first line of standard input (no prompt)")
+    au = subparsers.add_parser("audit", parents=[common_parent],
+                               help="print the technician audit log")
+    au.add_argument("--since", metavar="WHEN",
+                    help="only lines newer than this: 30m, 1h, 2d, or 2026-11-26T08:00 (local)")
+    au.add_argument("--json", action="store_true", help="print the lines as JSON lines")
+
+
+def _read_new_pin(from_stdin: bool) -> tuple[str | None, str | None]:
+    """(pin, None) or (None, why not)."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n").strip(), None
+    try:
+        first = getpass.getpass("new technician PIN (6-12 digits): ")
+        problem = pin_problem(first)
+        if problem:
+            return None, problem
+        second = getpass.getpass("the same PIN again: ")
+    except (EOFError, KeyboardInterrupt):
+        return None, "no PIN given"
+    if not hmac.compare_digest(first.encode(), second.encode()):
+        return None, "the two PINs differ; nothing changed"
+    return first, None
+
+
+def run(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    name = f"kiosk {args.command}"
+    if args.command == "audit":
+        try:
+            since = logs.parse_since(args.since) if args.since else None
+        except ValueError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        lines, unreadable = read_audit(loaded.data_dir, since)
+        try:
+            for line in lines:
+                if args.json:
+                    print(json.dumps(line, ensure_ascii=False))
+                    continue
+                when = datetime.fromisoformat(line["when"].replace("Z", "+00:00")).astimezone()
+                extra = "  ".join(f"{k}={v}" for k, v in line.items()
+                                  if k not in ("when", "who", "what", "terminal"))
+                print(f"{when:%Y-%m-%d %H:%M:%S}  {line.get('terminal', '?')}  "
+                      f"{line.get('who', '?')}  {line.get('what', '?')}  {extra}".rstrip())
+            sys.stdout.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
+        if not (Path(loaded.data_dir) / AUDIT_FILE).exists():
+            print(f"{name}: no audit log yet in {loaded.data_dir}", file=sys.stderr)
+        if unreadable:
+            print(f"{name}: {unreadable} unreadable line(s) skipped", file=sys.stderr)
+        return EXIT_OK
+    pin, why = _read_new_pin(args.stdin)
+    if pin is not None:
+        why = pin_problem(pin)
+    if why:
+        print(f"{name}: {why}", file=sys.stderr)
+        return EXIT_INVALID
+    assert pin is not None
+    try:
+        set_pin(loaded.data_dir, pin)
+        audit(loaded.data_dir, loaded.config.terminal.id, "set_pin")
+    except OSError as exc:
+        print(f"{name}: cannot write to {loaded.data_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"technician PIN set for terminal {loaded.config.terminal.id} "
+          f"(stored as a salted scrypt hash in {Path(loaded.data_dir) / PIN_FILE})")
+    return EXIT_OK
