@@ -22,3 +22,21 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
+
+# The installable kiosk: a one-folder bundle (dist/petition-kiosk/), a .deb, and
+# the smoke check CI runs on the bundle. See docs/install.md.
+.PHONY: bundle deb bundle-check
+
+$(VENV)/.bundle-stamp: pyproject.toml | setup
+	$(BIN)/python -m pip install -q -e '.[bundle]'
+	touch $@
+
+bundle: setup $(VENV)/.bundle-stamp
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller build_kiosk.spec
+	@du -sh dist/petition-kiosk
+
+deb: bundle
+	bash packaging/build-deb.sh
+
+bundle-check: bundle
+	bash packaging/bundle-check.sh dist/petition-kiosk

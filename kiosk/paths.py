@@ -25,3 +25,8 @@ def assets_dir() -> Path:
 def default_data_dir() -> Path:
     """The user's data directory (XDG), used when no configuration names one."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def fonts_dir() -> Path:
+    """Fonts the kiosk carries (an installed bundle has Noto Sans CJK SC here)."""
+    return assets_dir() / "fonts"

@@ -29,10 +29,14 @@ def notify(state: str) -> bool:
 
 def watchdog_interval() -> float | None:
     """Seconds between WATCHDOG=1 pings (half the unit's WatchdogSec), or None when no
-    watchdog is asked of this process."""
+    watchdog is asked of this process.
+
+    systemd names the unit's main process in $WATCHDOG_PID. Under a kiosk compositor
+    (cage) that is our parent, which cannot know whether our event loop runs, so the
+    pings are ours to send then too (the unit has NotifyAccess=all)."""
     usec = os.environ.get("WATCHDOG_USEC")
     pid = os.environ.get("WATCHDOG_PID")
-    if not usec or (pid and pid != str(os.getpid())):
+    if not usec or (pid and pid not in (str(os.getpid()), str(os.getppid()))):
         return None
     try:
         value = int(usec)

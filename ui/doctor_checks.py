@@ -57,6 +57,9 @@ def application() -> QGuiApplication:
         # `-platform offscreen` as an argument, not in the environment: QT_QPA_PLATFORM
         # stays as the technician's session set it, for the platform check to read.
         app = QGuiApplication(["kiosk-doctor", "-platform", "offscreen"])
+        from ui import fonts
+
+        fonts.load_bundled()  # what the kiosk itself will have
     return app  # type: ignore[return-value]
 
 
