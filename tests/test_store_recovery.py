@@ -198,3 +198,26 @@ def test_a_read_only_disk_is_not_mistaken_for_damage(tmp_path):
             assert box.status().counts["queued"] == 1
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_running_worker_follows_a_database_moved_aside(tmp_path):
+    """Another process (the UI) found the database damaged and moved it aside: the
+    running sync worker opens the fresh one and delivers what is confirmed there."""
+    from tests.sync_helpers import stop, wait_for
+
+    with running_receiver(tmp_path / "platform") as rx:
+        term = make_terminal(tmp_path, rx.api_url, rx.platform_public_key)
+        assert term.kiosk("enroll", "--code", issue_code(rx, term.terminal_id)).returncode == 0
+        first = term.queue(2)
+        worker = term.start_sync()
+        try:
+            wait_for(lambda: term.status()["counts"]["delivered"] == 2, 30, what="first two")
+            with recovery.open_lock(term.data_dir):
+                recovery.move_aside(term.data_dir, "moved aside by a test")
+            later = term.queue(2)  # a fresh database; the worker is woken by the confirms
+            wait_for(lambda: term.status()["counts"]["delivered"] == 2
+                     and term.status()["counts"]["queued"] == 0, 30, what="the later two")
+        finally:
+            assert stop(worker) == 0
+        cases = json.loads(rx.cli("cases", "--json").stdout)
+        assert sorted(c["receipt_no"] for c in cases) == sorted(first + later)
