@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTART_SEC = 1.0  # as in the unit
-WATCHDOG_SEC = 4.0
+WATCHDOG_SEC = 10.0  # as in the unit
 
 
 class Supervisor:
