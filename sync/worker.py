@@ -445,10 +445,7 @@ class SyncWorker:
         listener = wake.WakeListener(self.loaded.data_dir)
         try:
             while not self.stop_event.is_set():
-                if self.outbox.replaced():
-                    log.warning("the database was moved aside by another process; reopening")
-                    self.outbox.close()
-                    self.outbox = Outbox.open(self.loaded.data_dir)
+                self.outbox = self.outbox.current()
                 self.drain()
                 self.housekeeping()
                 listener.wait(self._sleep_seconds())

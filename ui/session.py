@@ -635,11 +635,8 @@ class Session(QObject):
         from kiosk.store import Outbox, StoreError
 
         try:
-            if self._outbox is not None and self._outbox.replaced():
-                self._outbox.close()  # the sync worker found it damaged and moved it aside
-                self._outbox = None
-            if self._outbox is None:
-                self._outbox = Outbox.open(self._loaded.data_dir)
+            self._outbox = (self._outbox.current() if self._outbox
+                            else Outbox.open(self._loaded.data_dir))
             receipt = submission.confirm(self._outbox, result, attachments, self._loaded,
                                          self._taxonomy, submission_id=self._draft_id)
         except StoreError as exc:

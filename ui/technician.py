@@ -247,11 +247,7 @@ class Technician(QObject):
     def _store(self):
         from kiosk.store import Outbox
 
-        if self._outbox is not None and self._outbox.replaced():
-            self._outbox.close()  # a damaged database was moved aside: show the fresh one
-            self._outbox = None
-        if self._outbox is None:
-            self._outbox = Outbox.open(self._dir)
+        self._outbox = self._outbox.current() if self._outbox else Outbox.open(self._dir)
         return self._outbox
 
     def _snapshot(self) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -42,6 +43,8 @@ from .db import migrate, open_engine, write_transaction
 from .errors import DamagedAttachment, NotFoundError, StoreError, TransitionError
 from .models import STATES, attachments, delivery_counts, submissions
 from .receipt import format_receipt_no, new_receipt_no, parse_receipt_no
+
+log = logging.getLogger(__name__)
 
 DB_NAME = "kiosk.db"
 ATTACHMENTS_DIR = "attachments"
@@ -348,8 +351,18 @@ class Outbox:
 
     def replaced(self) -> bool:
         """Whether the database file at our path is no longer the one this store opened:
-        another process found it damaged and moved it aside. Open the store again."""
+        another process found it damaged and moved it aside."""
         return self._inode() != self._db_inode
+
+    def current(self) -> Outbox:
+        """This store, or (closing this one) a fresh one on the same data directory when
+        another process moved a damaged database aside. Long-lived holders call it
+        before each use, so nothing is written into a database set aside."""
+        if not self.replaced():
+            return self
+        log.warning("the database was moved aside by another process; reopening")
+        self.close()
+        return type(self).open(self.data_dir)
 
     @classmethod
     def open(cls, data_dir: Path) -> Outbox:
