@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from receiver import __version__, keys
-from receiver.faults import Switches
+from receiver.faults import Fault, Switches
 from receiver.store import DigestMismatch as _DigestMismatch
 from receiver.store import EnrollmentRefused, NonceReused, Signer, SignerRefused, Store
 from receiver.store import OffsetMismatch as _OffsetMismatch
@@ -71,6 +72,7 @@ IN_PROGRESS_RETRY_AFTER = 1
 # A claimed, never spent nonce is kept in memory past the 10-minute signature window.
 NONCE_HOLD_SECONDS = 15 * 60
 M = TypeVar("M", bound=BaseModel)
+_SHA256_HEX = re.compile("[0-9a-f]{64}")
 
 
 class ApiError(Exception):
@@ -221,7 +223,7 @@ def _signed_url(request: Request) -> str:
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string") or b""
     host = request.headers.get("host") or "localhost"
-    url = f"{request.url.scheme}://{host}{raw_path.decode('latin-1')}"
+    url = f"{request.scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
     return url + ("?" + query.decode("latin-1") if query else "")
 
 
@@ -445,7 +447,7 @@ def create_app(data_dir: Path, *,
     # --- attachments ---------------------------------------------------------------------
 
     def check_digest(sealed_digest: str) -> None:
-        if len(sealed_digest) != 64 or any(c not in "0123456789abcdef" for c in sealed_digest):
+        if _SHA256_HEX.fullmatch(sealed_digest) is None:
             raise ApiError(400, "bad_request", "an attachment is named by the lower-case hex "
                                                "sha256 of its sealed bytes")
 
@@ -503,12 +505,13 @@ def create_app(data_dir: Path, *,
 
     # --- submissions ---------------------------------------------------------------------
 
-    async def submission_body(request: Request) -> bytes:
+    async def submission_body(request: Request) -> tuple[bytes, Fault | None]:
+        """The body, and the test fault switched on for this request (read once)."""
         body = await _read_body(request)
         fault = switches.fault()
         if fault is not None and fault.mode == "hang":
             await anyio.sleep(fault.seconds)  # asleep in the event loop: no worker held
-        return body
+        return body, fault
 
     # A refusal is kept as the Idempotency-Key's answer only when the request's bytes
     # alone decide it (`lasting`): sending the same bytes again can never succeed. A
@@ -531,13 +534,15 @@ def create_app(data_dir: Path, *,
                                                                 f"most {LIMITS.max_attachments}")
         return sealed, None
 
-    def check_content(req: protocol.SubmissionRequest, sealed: bytes) -> Refusal | None:
+    def check_content(req: protocol.SubmissionRequest, sealed: bytes,
+                      sizes: dict[str, int]) -> Refusal | None:
         """A reason to refuse what the envelope and the attachments hold, or None.
 
         Once the envelope is open, its document must agree with the routing metadata
         (submission, terminal, kind, category, purpose) and list the same attachments
         in the same order (role, media type), each opening to the digest and size the
-        document names. Any disagreement is in the request's own bytes: kept."""
+        document names. Any disagreement is in the request's own bytes: kept. `sizes` are
+        the uploaded sizes of the attachments the platform holds."""
         try:
             plain = protocol.unseal(sealed, platform_private_key, req.submission_id, "envelope")
         except protocol.SealingError:
@@ -565,7 +570,6 @@ def create_app(data_dir: Path, *,
             return Refusal(422, "attachments_mismatch",
                            f"the sealed document lists {len(listed) if isinstance(listed, list) else 0}"
                            f" attachment(s), the request {len(req.attachments)}", lasting=True)
-        sizes = store.attachment_sizes([a.sealed_digest for a in req.attachments])
         wrong = [a.sealed_digest for a in req.attachments if sizes.get(a.sealed_digest) != a.size]
         if wrong:  # compared with what is stored here: not kept
             return Refusal(422, "attachment_size_mismatch",
@@ -616,11 +620,12 @@ def create_app(data_dir: Path, *,
                              **_json_body("SubmissionRequest")},
               summary="Deliver a sealed submission, exactly once")
     async def submit(request: Request) -> Response:
-        body = await submission_body(request)
+        body, fault = await submission_body(request)
         return await run_in_threadpool(deliver, request, request.headers.get("idempotency-key"),
-                                       body)
+                                       body, fault)
 
-    def deliver(request: Request, idempotency_key: str | None, body: bytes) -> Response:
+    def deliver(request: Request, idempotency_key: str | None, body: bytes,
+                fault: Fault | None = None) -> Response:
         with signed(request, body) as signer:
             req = _parse(protocol.SubmissionRequest, body)
             same_terminal(signer, req.terminal_id)
@@ -635,18 +640,20 @@ def create_app(data_dir: Path, *,
                 stored = store.stored_answer(idempotency_key)
                 if stored is not None:
                     return replay(stored, request_sha256)
-                fault = switches.fault()
                 if fault is not None and fault.mode == "slow":
                     time.sleep(fault.seconds)  # holding the key: a retry meets 409 in_progress
                 sealed, refusal = decode_envelope(req)
                 if refusal is None:
-                    missing = store.incomplete_attachments(
-                        [a.sealed_digest for a in req.attachments])
+                    digests = [a.sealed_digest for a in req.attachments]
+                    states = store.attachment_states(digests)
+                    missing = [d for d in dict.fromkeys(digests)
+                               if d not in states or not states[d][1]]
                     if missing:  # not kept as the answer: the terminal uploads and tries again
                         raise ApiError(409, "attachments_missing",
                                        f"{len(missing)} attachment(s) not completely uploaded",
                                        missing=missing)
-                    refusal = check_content(req, sealed)
+                    refusal = check_content(
+                        req, sealed, {d: size for d, (size, _) in states.items()})
                 if refusal is not None and not refusal.lasting:
                     raise refusal  # answered, not kept: the same request may succeed later
                 if refusal is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import socket
 import sys
@@ -192,6 +193,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if self.started:
                 print(f"listening on http://{_url_host(host)}:{port}", flush=True)
 
+    # The log format names no thread, process or source line: the server does not collect
+    # them for each record (the optimisations the logging documentation lists).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None
     config = uvicorn.Config(app, log_config=_LOG_CONFIG, access_log=False,
                             timeout_graceful_shutdown=5)
     Server(config).run(sockets=[sock])

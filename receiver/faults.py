@@ -53,13 +53,14 @@ class _Watched:
 
     def __init__(self, path: Path):
         self.path = path
+        self._name = os.fspath(path)  # stat on a str: no Path conversion per request
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._value: dict | None = None
 
     def read(self) -> dict | None:
         try:
-            st = os.stat(self.path)
+            st = os.stat(self._name)
         except FileNotFoundError:
             return None
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
