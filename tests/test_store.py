@@ -723,3 +723,16 @@ def test_write_transactions_take_the_write_lock_at_begin(outbox):
                 other.execute("BEGIN IMMEDIATE")
         finally:
             other.close()
+
+
+def test_the_database_and_its_wal_are_private_whatever_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with Outbox.open(tmp_path / "d") as box:
+            box.confirm(new_submission(attachments=1))
+            modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "d").iterdir()
+                     if p.name.startswith("kiosk.db")}
+    finally:
+        os.umask(old)
+    assert modes.keys() >= {"kiosk.db", "kiosk.db-wal"}
+    assert set(modes.values()) == {0o600}, modes

@@ -373,6 +373,10 @@ class Outbox:
             with recovery.open_lock(data_dir):
                 # A damaged database is moved aside whole, so the kiosk keeps serving.
                 recovery.open_checked(data_dir)
+                # Made 0600 before SQLite opens it, whatever the umask: its WAL and
+                # shared-memory files take the database's mode.
+                os.close(os.open(data_dir / DB_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
+                                 0o600))
                 _ensure_dir(data_dir / ATTACHMENTS_DIR / TMP_DIR)
                 migrate(data_dir / DB_NAME)
         except (OSError, DBAPIError) as exc:
