@@ -635,38 +635,10 @@ class Outbox:
 
     # --- the sync worker's state machine --------------------------------------------------
 
-    @_store_errors
     def claim_next(self, now: datetime | None = None) -> Claimed | None:
         """Move the oldest due queued item to `sending` and hand it over, or None."""
-        now = _aware(now, "now")
-        with write_transaction(self.engine) as conn:
-            row = conn.execute(
-                select(submissions)
-                .where(submissions.c.state == "queued", submissions.c.next_attempt_at <= now)
-                .order_by(submissions.c.created_at, submissions.c.id)
-                .limit(1)
-            ).first()
-            if row is None:
-                return None
-            conn.execute(
-                update(submissions)
-                .where(submissions.c.id == row.id)
-                .values(state="sending", attempts=row.attempts + 1, updated_at=now)
-            )
-            files = self._attachments_of(conn, row.id)
-        return Claimed(
-            submission_id=row.id,
-            receipt_no=row.receipt_no,
-            kind=row.kind,
-            category=row.category,
-            purpose=row.purpose,
-            terminal_id=row.terminal_id,
-            jurisdiction=row.jurisdiction,
-            created_at=row.created_at,
-            envelope=row.envelope,
-            attempts=row.attempts + 1,
-            attachments=files,
-        )
+        batch = self.claim_batch(1, now)
+        return batch[0] if batch else None
 
     @_store_errors
     def claim_batch(self, limit: int, now: datetime | None = None) -> list[Claimed]:
@@ -774,24 +746,6 @@ class Outbox:
             sealed_digest=a.sealed_digest,
             path=self.attachments_dir / a.file_name,
         )
-
-    def _attachments_of(self, conn: Any, submission_id: str) -> list[StoredAttachment]:
-        rows = conn.execute(
-            select(attachments)
-            .where(attachments.c.submission_id == submission_id)
-            .order_by(attachments.c.id)
-        )
-        return [
-            StoredAttachment(
-                role=a.role,
-                media_type=a.media_type,
-                size=a.size,
-                digest=a.digest,
-                sealed_digest=a.sealed_digest,
-                path=self.attachments_dir / a.file_name,
-            )
-            for a in rows
-        ]
 
     def _transition(
         self,
