@@ -7,9 +7,11 @@ Exit status: 0 done; 1 could not be done (storage, environment); 2 bad input
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_config(args: argparse.Namespace) -> config.LoadedConfig:
     return config.resolve(getattr(args, "config", None), force_demo=getattr(args, "demo", False))
+
+
+def _with_config(handler: Callable[[argparse.Namespace, config.LoadedConfig], int]
+                 ) -> Callable[[argparse.Namespace], int]:
+    """Runs `handler(args, loaded)`; a configuration that cannot be used is said here, once
+    for every command: `kiosk COMMAND: FILE: key: problem`, exit 2."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            loaded = _load_config(args)
+        except config.ConfigError as exc:
+            print(f"kiosk {args.command}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        return handler(args, loaded)
+
+    return run
 
 
 def _print_problems(problems: list[Problem], out=sys.stderr) -> None:
@@ -210,14 +229,10 @@ def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_status(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     from kiosk.store import Outbox, StoreError
 
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk status: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     try:
         outbox = Outbox.open(loaded.data_dir)
         now = datetime.now(UTC)
@@ -237,7 +252,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sync(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_sync(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     # The core reaches the network only through these subcommands, imported here.
     import logging
     import signal
@@ -248,11 +264,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.client import PlatformClient
     from sync.worker import AlreadyRunning, Backoff, SyncWorker, Timers, WorkerLock
 
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk sync: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     logs.setup_logging(loaded.data_dir, "sync")
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -306,15 +317,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         lock.release()
 
 
-def cmd_enroll(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     from sync import enrollment, protocol
     from sync.client import PlatformClient, Unreachable
 
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk enroll: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     cfg = loaded.config
     api_url = args.platform or str(cfg.delivery_platform.api_url)
     code = args.code.replace(" ", "").replace("-", "").upper()
@@ -369,14 +376,10 @@ def _display_missing() -> str | None:
             "(eglfs on a kiosk terminal, offscreen for a test).")
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     from ui import cli as ui_cli
 
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk {args.command}: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     if args.command == "tour":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a tour never needs a screen
         os.environ.setdefault("QT_QUICK_BACKEND", "software")
@@ -404,15 +407,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
         chain.stop()
 
 
-def cmd_outbox(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_outbox(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     from kiosk.store import Outbox, StoreError, TransitionError, format_receipt_no, parse_receipt_no
 
     try:
-        loaded = _load_config(args)
         outbox = Outbox.open(loaded.data_dir)
-    except config.ConfigError as exc:
-        print(f"kiosk outbox: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     except StoreError as exc:
         print(f"kiosk outbox: {loaded.data_dir}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -469,14 +469,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor.run(args, loaded)
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_migrate(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     from kiosk.store import Outbox, StoreError, current_revision
 
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk migrate: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     try:
         with Outbox.open(loaded.data_dir) as outbox:  # migrates to the newest revision
             print(f"database {outbox.db_path}: at revision {current_revision(outbox.db_path)}")
@@ -486,25 +482,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_logs(args: argparse.Namespace) -> int:
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk logs: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+@_with_config
+def cmd_logs(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     return logs.run(args, loaded)
 
 
-def cmd_recover(args: argparse.Namespace) -> int:
+@_with_config
+def cmd_recover(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     """Reads every damaged database the store moved aside and re-queues its submissions."""
     from kiosk.store import Outbox, StoreError, recovery
 
     try:
-        loaded = _load_config(args)
         outbox = Outbox.open(loaded.data_dir)  # moves aside a database damaged right now
-    except config.ConfigError as exc:
-        print(f"kiosk recover: {exc}", file=sys.stderr)
-        return EXIT_INVALID
     except StoreError as exc:
         print(f"kiosk recover: cannot open the store: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -534,12 +523,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.readable for r in reports) else EXIT_FAILED
 
 
-def cmd_technician(args: argparse.Namespace) -> int:
-    try:
-        loaded = _load_config(args)
-    except config.ConfigError as exc:
-        print(f"kiosk {args.command}: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+@_with_config
+def cmd_technician(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     return technician.run(args, loaded)
 
 
