@@ -1,5 +1,6 @@
 import copy
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -49,3 +50,16 @@ def run_kiosk(*args: str, env: dict | None = None, cwd: Path | None = None,
         [sys.executable, "-m", "kiosk", *args], capture_output=True, text=True,
         env=full_env, cwd=cwd or ROOT, input=input, timeout=120,
     )
+
+
+@pytest.fixture
+def root_logger():
+    """Puts the root logger back as it was: setup_logging changes process-wide state."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield root
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)

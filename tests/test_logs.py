@@ -20,19 +20,6 @@ MOBILE = "13812345678"
 MATTER = "本人于二〇二五年在某工地务工，工资至今被拖欠，请求依法处理。"
 
 
-@pytest.fixture
-def root_logger():
-    """Puts the root logger back as it was: setup_logging changes process-wide state."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield root
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
 def read_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 

@@ -8,7 +8,6 @@ import logging
 import subprocess
 import sys
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -55,18 +54,6 @@ def audit_whats(data_dir) -> list[str]:
 def texts(window) -> str:
     return "\n".join(str(i.property("text") or "") for i in all_items(window)
                      if i.inherits("QQuickText") and i.isVisible())
-
-
-@pytest.fixture
-def root_logger():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield root
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
 
 
 def test_only_five_quick_taps_in_the_corner_open_the_pin_pad(kiosk_window):  # noqa: F811
