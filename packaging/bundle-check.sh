@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Smoke check of a built bundle, offscreen: it starts and shows its first frame
 # (home screen) and exits cleanly, renders a tour screen, runs `kiosk doctor` to
-# the end, validates the example petition, migrates a database, and starts the
-# demo chain (`kiosk -m receiver`, `kiosk -m kiosk sync`) from the bundle.
+# the end, validates the example petition, migrates a database, starts the
+# demo chain (`kiosk -m receiver`, `kiosk -m kiosk sync`) from the bundle, and
+# checks the bundle's cut-down ICU data (`kiosk -m ui.icu_check`).
+# The tour and the doctor run with no system fonts at all (fontconfig pointed at
+# an empty folder), so their screens show the bundle's own CJK font.
 # Usage: packaging/bundle-check.sh [BUNDLE_DIR]   (default: dist/petition-kiosk)
+#   KEEP_TOUR=DIR  copies the tour's screenshots there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=$(cd "${1:-dist/petition-kiosk}" && pwd)
@@ -22,6 +26,10 @@ no_traceback() { ! grep -qE 'Traceback|ImportError|ModuleNotFoundError|Failed to
 
 step "size $(du -sh "$BUNDLE" | cut -f1)"
 "$K" --version > "$WORK/out" 2>&1 || { cat "$WORK/out"; fail "kiosk --version"; }
+
+# Pinyin collation, a Chinese time-zone name, the GB18030/GBK/GB2312/Big5 codecs.
+step "ICU data (kiosk -m ui.icu_check)"
+"$K" -m ui.icu_check > "$WORK/out" 2>&1 || { cat "$WORK/out"; fail "the bundle's ICU data"; }
 
 step "migrate"
 "$K" --config "$WORK/kiosk.toml" migrate > "$WORK/out" 2>&1 || { cat "$WORK/out"; fail "kiosk migrate"; }
@@ -47,12 +55,23 @@ first_frame --config "$WORK/kiosk.toml"
 step "ui --demo (platform and sync worker as children of the bundle)"
 first_frame --demo
 
-step "tour (screens to PNG)"
+# From here on no system fonts: Latin and Chinese must come from the bundle's font.
+mkdir -p "$WORK/no-fonts" "$WORK/fc-cache"
+printf '<?xml version="1.0"?>\n<fontconfig><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
+    "$WORK/no-fonts" "$WORK/fc-cache" > "$WORK/fonts.conf"
+export FONTCONFIG_FILE="$WORK/fonts.conf"
+step "ui without system fonts"
+first_frame --config "$WORK/kiosk.toml"
+
+step "tour (screens to PNG, no system fonts)"
 timeout 180 "$K" --config "$WORK/kiosk.toml" tour --out "$WORK/tour" > "$WORK/out" 2>&1 ||
     { cat "$WORK/out"; fail "kiosk tour"; }
 [ "$(stat -c %s "$WORK/tour/01-home.png")" -gt 20000 ] || fail "tour: no home screen picture"
 [ -s "$WORK/tour/audit.json" ] || fail "tour: no audit.json"
 step "  $(ls "$WORK/tour" | grep -c '\.png$') screens"
+if [ -n "${KEEP_TOUR:-}" ]; then
+    mkdir -p "$KEEP_TOUR" && cp "$WORK"/tour/* "$KEEP_TOUR"/ && step "  copied to $KEEP_TOUR"
+fi
 
 # The doctor may report failures a CI machine has (not enrolled, no platform to
 # reach); what must not happen is a crash. It prints one line per check and a summary.
@@ -69,4 +88,6 @@ grep -qE '^[0-9]+ failed, [0-9]+ warning\(s\), [0-9]+ passed' "$WORK/doctor.out"
 for check in database qt-platform cjk-font virtual-keyboard; do
     grep -qE "^PASS +$check " "$WORK/doctor.out" || fail "doctor: $check did not pass"
 done
+grep -qE "^PASS +cjk-font .*Noto Sans CJK SC" "$WORK/doctor.out" ||
+    fail "doctor: without system fonts, the bundle's Noto Sans CJK SC was not found"
 step "ok"

@@ -3,14 +3,15 @@
 It is the `kiosk` console script. It also stands in for the Python interpreter
 when the kiosk starts one of its own modules as a child process with
 `sys.executable -m MODULE` (the demo platform and sync worker of `kiosk ui --demo`):
-in the bundle, `sys.executable` is this program.
+in the bundle, `sys.executable` is this program. `kiosk -m ui.icu_check` checks the
+bundle's locale data (packaging/bundle-check.sh runs it).
 """
 
 import runpy
 import sys
 
 # Only the kiosk's own modules may be run this way.
-RUNNABLE = ("kiosk", "receiver", "sync.demo")
+RUNNABLE = ("kiosk", "receiver", "sync.demo", "ui.icu_check")
 
 
 def main() -> int:

@@ -1,17 +1,21 @@
 """Driving the live window as a finger would: find items, scroll them into view, tap.
 
 Used by `kiosk tour`, the UI tests and the benchmarks, so all of them exercise the
-same window the citizen uses.
+same window the citizen uses. Taps and strokes are mouse events sent to the window
+the way QTest sends them (press, moves, release, then the events they cause are
+processed), built here so that the bundle needs neither QtTest nor QtWidgets.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QMetaObject, QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QMetaObject, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QMouseEvent
 from PySide6.QtQuick import QQuickItem, QQuickWindow
-from PySide6.QtTest import QTest
+
+_LEFT = Qt.MouseButton.LeftButton
+_timestamp = 0  # of the last mouse event sent, in ms; only ever grows, like QTest's
 
 
 def pump(ms: int = 0) -> None:
@@ -103,7 +107,8 @@ def tap(window: QQuickWindow, item: QQuickItem | str, *, settle_ms: int = 0) -> 
         item = find(window, item)
     scroll_into_view(item)
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    _mouse(window, QEvent.Type.MouseButtonPress, centre)
+    _mouse(window, QEvent.Type.MouseButtonRelease, centre, advance_ms=0)
     pump(settle_ms)
 
 
@@ -111,11 +116,30 @@ def drag(window: QQuickWindow, item: QQuickItem, points: list[tuple[float, float
     """A finger stroke over `item`, in its own coordinates."""
     scroll_into_view(item)
     scene = [item.mapToScene(QPointF(x, y)).toPoint() for x, y in points]
-    QTest.mousePress(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, scene[0])
+    _mouse(window, QEvent.Type.MouseButtonPress, scene[0])
     for p in scene[1:]:
-        QTest.mouseMove(window, p, 5)
-    QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, scene[-1])
+        _mouse(window, QEvent.Type.MouseMove, p, advance_ms=5)
+    _mouse(window, QEvent.Type.MouseButtonRelease, scene[-1])
     pump()
+
+
+def _mouse(window: QQuickWindow, kind: QEvent.Type, pos: QPoint, *, advance_ms: int = 1) -> None:
+    """One left-button event at `pos` (window coordinates), delivered at once, then the
+    events it posted are processed. Timestamps advance by `advance_ms`, and by the
+    double-click interval after a release, so two taps never count as a double tap."""
+    global _timestamp
+    _timestamp += advance_ms
+    button, buttons = {QEvent.Type.MouseButtonPress: (_LEFT, _LEFT),
+                       QEvent.Type.MouseMove: (Qt.MouseButton.NoButton, _LEFT),
+                       QEvent.Type.MouseButtonRelease: (_LEFT, Qt.MouseButton.NoButton)}[kind]
+    local = QPointF(pos)
+    event = QMouseEvent(kind, local, local, QPointF(window.mapToGlobal(pos)), button, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    event.setTimestamp(_timestamp)
+    QGuiApplication.sendEvent(window, event)
+    if kind == QEvent.Type.MouseButtonRelease:
+        _timestamp += QGuiApplication.styleHints().mouseDoubleClickInterval()
+    QCoreApplication.processEvents()
 
 
 def call(window: QQuickWindow, method: str, *args):
