@@ -28,7 +28,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,8 +46,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from receiver import __version__, keys
 from receiver.faults import Fault, Switches
+from receiver.store import (
+    Accept,
+    EnrollmentRefused,
+    NonceReused,
+    Refuse,
+    Signer,
+    SignerRefused,
+    Store,
+    StoredAnswer,
+)
 from receiver.store import DigestMismatch as _DigestMismatch
-from receiver.store import EnrollmentRefused, NonceReused, Signer, SignerRefused, Store
 from receiver.store import OffsetMismatch as _OffsetMismatch
 from receiver.store import UploadOverrun as _UploadOverrun
 from sync import protocol
@@ -64,6 +73,9 @@ LIMITS = protocol.Limits(
     max_attachments=50,
     max_envelope_bytes=4 * MiB,
     chunk_bytes=1 * MiB,
+    max_inline_bytes=256 * 1024,
+    max_batch_submissions=32,
+    max_batch_bytes=8 * MiB,
 )
 # Largest request body read at all: a whole attachment in one PUT, or a submission
 # whose envelope (base64: 4/3 of its size) is at the limit, with room for metadata.
@@ -239,12 +251,6 @@ def _parse(model: type[M], body: bytes) -> M:
                                             f"{problems}") from None
 
 
-def _request_sha256(req: protocol.SubmissionRequest) -> str:
-    # Over the parsed request, so a terminal that re-serialises the same submission
-    # differently (key order, spacing, time zone notation) still matches.
-    return hashlib.sha256(req.model_dump_json().encode()).hexdigest()
-
-
 def _json_body(model: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}}
@@ -261,7 +267,8 @@ def _header_params(*names: str) -> dict[str, Any]:
 
 _OCTETS = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
-_REQUEST_MODELS = (protocol.EnrollmentRequest, protocol.SubmissionRequest, protocol.Heartbeat)
+_REQUEST_MODELS = (protocol.EnrollmentRequest, protocol.SubmissionRequest,
+                   protocol.SubmissionBatch, protocol.Heartbeat)
 
 DESCRIPTION = """\
 Reference receiving platform for the online-petition kiosk (网上信访自助服务区).
@@ -534,15 +541,41 @@ def create_app(data_dir: Path, *,
                                                                 f"most {LIMITS.max_attachments}")
         return sealed, None
 
-    def check_content(req: protocol.SubmissionRequest, sealed: bytes,
-                      sizes: dict[str, int]) -> Refusal | None:
+    def decode_inline(req: protocol.SubmissionRequest) -> tuple[dict[str, bytes], Refusal | None]:
+        """The inline attachments' sealed bytes by digest, or a reason to refuse them.
+
+        `inline` is not part of the request's identity, so its faults are never kept as
+        the key's answer: the same submission with the attachment uploaded may pass."""
+        listed = {a.sealed_digest for a in req.attachments}
+        found: dict[str, bytes] = {}
+        for number, item in enumerate(req.inline, 1):
+            try:
+                data = base64.b64decode(item.data, validate=True)
+            except (binascii.Error, ValueError):
+                return {}, Refusal(422, "inline_invalid", f"inline attachment {number} is not "
+                                                          "base64")
+            if item.sealed_digest not in listed:
+                return {}, Refusal(422, "inline_invalid", f"inline attachment {number} is not "
+                                                          "one of the submission's attachments")
+            if len(data) > LIMITS.max_inline_bytes:
+                return {}, Refusal(413, "too_large", f"an inline attachment may have at most "
+                                                     f"{LIMITS.max_inline_bytes} bytes; upload "
+                                                     "it instead")
+            if hashlib.sha256(data).hexdigest() != item.sealed_digest:
+                return {}, Refusal(422, "digest_mismatch", f"inline attachment {number} does "
+                                                           "not have the sha256 it names")
+            found[item.sealed_digest] = data
+        return found, None
+
+    def check_content(req: protocol.SubmissionRequest, sealed: bytes, sizes: dict[str, int],
+                      inline: dict[str, bytes]) -> Refusal | None:
         """A reason to refuse what the envelope and the attachments hold, or None.
 
         Once the envelope is open, its document must agree with the routing metadata
         (submission, terminal, kind, category, purpose) and list the same attachments
         in the same order (role, media type), each opening to the digest and size the
         document names. Any disagreement is in the request's own bytes: kept. `sizes` are
-        the uploaded sizes of the attachments the platform holds."""
+        the sizes of the attachments the platform holds or received inline."""
         try:
             plain = protocol.unseal(sealed, platform_private_key, req.submission_id, "envelope")
         except protocol.SealingError:
@@ -575,13 +608,16 @@ def create_app(data_dir: Path, *,
             return Refusal(422, "attachment_size_mismatch",
                            f"the uploaded size of {', '.join(wrong)} differs from the size listed")
         for number, (ref, entry) in enumerate(zip(req.attachments, listed, strict=True), 1):
-            refusal = check_attachment(req.submission_id, number, ref, entry)
+            data = inline.get(ref.sealed_digest)
+            if data is None:
+                data = store.attachment_bytes(ref.sealed_digest)
+            refusal = check_attachment(req.submission_id, number, ref, entry, data)
             if refusal is not None:
                 return refusal
         return None
 
     def check_attachment(submission_id: str, number: int, ref: protocol.AttachmentRef,
-                         entry: Any) -> Refusal | None:
+                         entry: Any, sealed: bytes) -> Refusal | None:
         if not isinstance(entry, dict) or entry.get("role") != ref.role \
                 or entry.get("media_type") != ref.media_type:
             return Refusal(422, "attachments_mismatch", f"attachment {number}: its role or media "
@@ -593,8 +629,7 @@ def create_app(data_dir: Path, *,
                                                         "document names no digest and size",
                            lasting=True)
         try:
-            plain = protocol.unseal(store.attachment_bytes(ref.sealed_digest),
-                                    platform_private_key, submission_id,
+            plain = protocol.unseal(sealed, platform_private_key, submission_id,
                                     protocol.attachment_part(digest))
         except protocol.SealingError:
             # Sealed for another digest than the document names, or to another key than
@@ -608,11 +643,78 @@ def create_app(data_dir: Path, *,
                                                         "sealed document names", lasting=True)
         return None
 
-    def replay(stored: Any, request_sha256: str) -> Response:
+    def kept(stored: StoredAnswer, request_sha256: str) -> StoredAnswer | ApiError:
         if stored.request_sha256 != request_sha256:
-            raise ApiError(422, "idempotency_key_reused",
-                           "this Idempotency-Key was used for a different request")
-        return Response(stored.body, status_code=stored.status, media_type="application/json")
+            return ApiError(422, "idempotency_key_reused",
+                            "this Idempotency-Key was used for a different request")
+        return stored
+
+    def judge(req: protocol.SubmissionRequest, request_sha256: str
+              ) -> tuple[StoredAnswer | ApiError | Accept | Refuse, dict[str, bytes]]:
+        """What to answer a submission whose key this process holds: an answer already
+        decided (kept before, or not to be kept), or an outcome to record, with the
+        inline attachments to store along with an acceptance."""
+        stored = store.stored_answer(req.submission_id)
+        if stored is not None:
+            return kept(stored, request_sha256), {}
+        sealed, refusal = decode_envelope(req)
+        inline: dict[str, bytes] = {}
+        if refusal is None:
+            inline, refusal = decode_inline(req)
+        if refusal is None:
+            digests = [a.sealed_digest for a in req.attachments if a.sealed_digest not in inline]
+            states = store.attachment_states(digests)
+            missing = [d for d in dict.fromkeys(digests) if d not in states or not states[d][1]]
+            if missing:  # not kept as the answer: the terminal uploads and tries again
+                return ApiError(409, "attachments_missing",
+                                f"{len(missing)} attachment(s) not completely uploaded",
+                                missing=missing), {}
+            sizes = {d: size for d, (size, _) in states.items()}
+            sizes.update((d, len(data)) for d, data in inline.items())
+            refusal = check_content(req, sealed, sizes, inline)
+        if refusal is None:
+            return Accept(req, sealed, request_sha256), inline
+        if not refusal.lasting:
+            return refusal, {}  # answered, not kept: the same request may succeed later
+        return Refuse(req.submission_id, req.terminal_id, request_sha256, refusal.status,
+                      refusal.json_text()), {}
+
+    def deliver_all(reqs: list[protocol.SubmissionRequest], signer: Signer,
+                    fault: Fault | None) -> list[StoredAnswer | ApiError]:
+        """Each submission's answer, in order; what is to be kept is recorded in one
+        transaction, which also spends the request's nonce."""
+        answers: list[StoredAnswer | ApiError | None] = [None] * len(reqs)
+        to_record: list[tuple[int, Accept | Refuse, str]] = []
+        inline: dict[str, bytes] = {}
+        with ExitStack() as holding:
+            held = []
+            for index, req in enumerate(reqs):
+                try:
+                    holding.enter_context(claims.hold(req.submission_id))
+                    held.append(index)
+                except ApiError as busy:  # in progress elsewhere, or twice in this batch
+                    answers[index] = busy
+            if fault is not None and fault.mode == "slow":  # so long per new submission
+                new = sum(store.stored_answer(reqs[index].submission_id) is None
+                          for index in held)
+                time.sleep(fault.seconds * new)  # holding the keys: a retry meets 409
+            for index in held:
+                request_sha256 = reqs[index].identity_sha256()
+                verdict, attachments = judge(reqs[index], request_sha256)
+                if isinstance(verdict, Accept | Refuse):
+                    to_record.append((index, verdict, request_sha256))
+                    inline.update(attachments)
+                else:
+                    answers[index] = verdict
+            if to_record:
+                recorded = store.record([v for _, v, _ in to_record], inline, signer=signer)
+                for (index, verdict, request_sha256), stored in zip(to_record, recorded,
+                                                                    strict=True):
+                    answers[index] = kept(stored, request_sha256)
+                    if isinstance(verdict, Accept) and stored.status == 201:
+                        log.info("submission accepted as case %s",
+                                 json.loads(stored.body).get("case_no"))
+        return [a for a in answers if a is not None]
 
     @app.post(protocol.SUBMISSIONS, status_code=201, response_model=protocol.SubmissionAccepted,
               responses=_error_responses(*_SIGNED, 409, 422),
@@ -635,36 +737,45 @@ def create_app(data_dir: Path, *,
             if idempotency_key != req.submission_id:
                 raise ApiError(400, "idempotency_key_mismatch",
                                "Idempotency-Key must equal the body's submission_id")
-            request_sha256 = _request_sha256(req)
-            with claims.hold(idempotency_key):
-                stored = store.stored_answer(idempotency_key)
-                if stored is not None:
-                    return replay(stored, request_sha256)
-                if fault is not None and fault.mode == "slow":
-                    time.sleep(fault.seconds)  # holding the key: a retry meets 409 in_progress
-                sealed, refusal = decode_envelope(req)
-                if refusal is None:
-                    digests = [a.sealed_digest for a in req.attachments]
-                    states = store.attachment_states(digests)
-                    missing = [d for d in dict.fromkeys(digests)
-                               if d not in states or not states[d][1]]
-                    if missing:  # not kept as the answer: the terminal uploads and tries again
-                        raise ApiError(409, "attachments_missing",
-                                       f"{len(missing)} attachment(s) not completely uploaded",
-                                       missing=missing)
-                    refusal = check_content(
-                        req, sealed, {d: size for d, (size, _) in states.items()})
-                if refusal is not None and not refusal.lasting:
-                    raise refusal  # answered, not kept: the same request may succeed later
-                if refusal is not None:
-                    stored = store.store_refusal(idempotency_key, signer.terminal_id,
-                                                 request_sha256, refusal.status,
-                                                 refusal.json_text(), signer=signer)
-                else:
-                    stored = store.accept(req, sealed, request_sha256, signer=signer)
-                    log.info("submission accepted as case %s",
-                             json.loads(stored.body).get("case_no"))
-                return replay(stored, request_sha256)
+            [answer] = deliver_all([req], signer, fault)
+            if isinstance(answer, ApiError):
+                raise answer
+            return Response(answer.body, status_code=answer.status, media_type="application/json")
+
+    @app.post(protocol.SUBMISSION_BATCHES, response_model=protocol.SubmissionBatchResults,
+              responses=_error_responses(*_SIGNED, 422), openapi_extra=_json_body("SubmissionBatch"),
+              summary="Deliver several sealed submissions in one request, each exactly once")
+    async def submit_batch(request: Request) -> Response:
+        body, fault = await submission_body(request)
+        return await run_in_threadpool(deliver_batch, request, body, fault)
+
+    def deliver_batch(request: Request, body: bytes, fault: Fault | None = None) -> Response:
+        """Each submission is handled as POST /submissions would handle it with its
+        submission id as the Idempotency-Key, and gets that answer in `results`; a
+        refusal of the batch as a whole (signature, form, limits) changes nothing."""
+        with signed(request, body) as signer:
+            if len(body) > LIMITS.max_batch_bytes:
+                raise ApiError(413, "too_large", f"a batch may have at most "
+                                                 f"{LIMITS.max_batch_bytes} bytes")
+            batch = _parse(protocol.SubmissionBatch, body)
+            if len(batch.submissions) > LIMITS.max_batch_submissions:
+                raise ApiError(413, "too_many_submissions", f"a batch may hold at most "
+                                                            f"{LIMITS.max_batch_submissions} "
+                                                            "submissions")
+            for req in batch.submissions:
+                same_terminal(signer, req.terminal_id)
+            answers = deliver_all(batch.submissions, signer, fault)
+            results = []
+            for req, answer in zip(batch.submissions, answers, strict=True):
+                if isinstance(answer, ApiError):
+                    status, field, text = answer.status, "error", answer.json_text()
+                else:  # a kept answer, as kept (JSON text)
+                    status, text = answer.status, answer.body
+                    field = "accepted" if 200 <= status < 300 else "error"
+                results.append(f'{{"submission_id":{json.dumps(req.submission_id)},'
+                               f'"status":{status},"{field}":{text}}}')
+            return Response('{"results":[' + ",".join(results) + "]}",
+                            media_type="application/json")
 
     # --- cases ---------------------------------------------------------------------------
 

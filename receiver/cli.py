@@ -140,11 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     fault = sub.add_parser("fault", parents=[common], help="faults for testing terminals")
     fsub = fault.add_subparsers(dest="action", metavar="ACTION", required=True)
     hang = fsub.add_parser("hang", parents=[common],
-                           help="POST /submissions waits SECONDS before doing anything")
+                           help="POST /submissions (and /submissions/batch) waits SECONDS "
+                                "before doing anything")
     hang.add_argument("--seconds", type=_seconds, required=True)
     slow = fsub.add_parser("slow", parents=[common],
-                           help="POST /submissions waits SECONDS while holding its "
-                                "Idempotency-Key (a retry meanwhile gets 409 in_progress)")
+                           help="POST /submissions waits SECONDS per submission while "
+                                "holding their Idempotency-Keys (a retry meanwhile gets 409 "
+                                "in_progress)")
     slow.add_argument("--seconds", type=_seconds, required=True)
     fsub.add_parser("clear", parents=[common], help="no fault")
 

@@ -28,7 +28,7 @@ class Maintenance:
 
 @dataclass(frozen=True)
 class Fault:
-    mode: FaultMode  # hang: before anything; slow: while holding the submission's key
+    mode: FaultMode  # hang: before anything; slow: per submission, holding its key
     seconds: float
 
 

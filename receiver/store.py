@@ -33,7 +33,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -228,6 +228,30 @@ class StoredAnswer:
     status: int
     body: str  # JSON text, answered again byte for byte
     request_sha256: str
+
+
+@dataclass(frozen=True)
+class Accept:
+    """A submission to record as a new case (`Store.record`)."""
+
+    req: protocol.SubmissionRequest
+    envelope: bytes  # sealed
+    request_sha256: str
+
+    @property
+    def key(self) -> str:
+        return self.req.submission_id
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """A lasting refusal to keep as an Idempotency-Key's answer (`Store.record`)."""
+
+    key: str
+    terminal_id: str
+    request_sha256: str
+    status: int
+    body: str  # ErrorBody JSON
 
 
 @dataclass(frozen=True)
@@ -646,54 +670,100 @@ class Store:
                            (key,)).fetchone()
         return StoredAnswer(row[0], row[1], row[2]) if row else None
 
-    def store_refusal(self, key: str, terminal_id: str, request_sha256: str, status: int,
-                      body: str, now: datetime | None = None,
-                      signer: Signer | None = None) -> StoredAnswer:
-        """Keeps a permanent refusal as the key's answer (or returns the one already kept)."""
+    def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
+               now: datetime | None = None, signer: Signer | None = None) -> list[StoredAnswer]:
+        """Records the outcomes of one request in one transaction (one fsync for all), each
+        as its Idempotency-Key's answer, and returns the answers in the same order.
+
+        An accepted submission gets its case; a lasting refusal is kept. A key answered
+        meanwhile (by another request, another process) keeps that answer. `inline`
+        attachments (sealed digest -> bytes) are stored as complete uploads in the same
+        transaction: their files are written and fsynced first, under their upload locks,
+        so an upload of the same digest running meanwhile cannot interleave."""
         now = now or _now()
-        with self._writing(signer, now) as conn:
-            stored = self._stored_answer(conn, key)
-            if stored is not None:
-                return stored
+        inline = inline or {}
+        locks = sorted({self._upload_lock_index(d) for d in inline})
+        with ExitStack() as held:
+            for index in locks:
+                held.enter_context(self._upload_locks[index])
+            rows = [self._write_whole(digest, data) for digest, data in inline.items()]
+            with self._writing(signer, now) as conn:
+                at = _stamp(now)
+                for digest, size in rows:
+                    if size is None:
+                        continue  # already complete here
+                    conn.execute(
+                        "INSERT INTO attachments (sealed_digest, declared_size, received, "
+                        "complete, path, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?) "
+                        "ON CONFLICT (sealed_digest) DO UPDATE SET declared_size = "
+                        "excluded.declared_size, received = excluded.received, complete = 1, "
+                        "updated_at = excluded.updated_at",
+                        (digest, size, size, f"{ATTACHMENTS_DIR}/{digest}", at, at))
+                return [self._record_one(conn, outcome, now) for outcome in outcomes]
+
+    def _write_whole(self, digest: str, data: bytes) -> tuple[str, int | None]:
+        """Writes a whole attachment's file unless it is complete here already; returns
+        (digest, size to record) or (digest, None). The caller holds its upload lock."""
+        row = self._upload_row(self._reader(), digest)
+        if row is not None and row[2]:
+            return digest, None
+        path = self._file_name(digest)
+        created = not os.path.exists(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(data)
+            written = 0
+            while written < len(view):
+                written += os.write(fd, view[written:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            fsync_dir(self.attachments_dir)
+        return digest, len(data)
+
+    def _record_one(self, conn: sqlite3.Connection, outcome: Accept | Refuse,
+                    now: datetime) -> StoredAnswer:
+        stored = self._stored_answer(conn, outcome.key)
+        if stored is not None:
+            return stored
+        if isinstance(outcome, Refuse):
             conn.execute("INSERT INTO idempotency (key, terminal_id, request_sha256, status, "
                          "response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                         (key, terminal_id, request_sha256, status, body, _stamp(now)))
-        return StoredAnswer(status, body, request_sha256)
+                         (outcome.key, outcome.terminal_id, outcome.request_sha256,
+                          outcome.status, outcome.body, _stamp(now)))
+            return StoredAnswer(outcome.status, outcome.body, outcome.request_sha256)
+        return self._accept(conn, outcome.req, outcome.envelope, outcome.request_sha256, now)
 
-    def accept(self, req: protocol.SubmissionRequest, envelope: bytes, request_sha256: str,
-               now: datetime | None = None, signer: Signer | None = None) -> StoredAnswer:
-        """Creates the case and its idempotency record in one transaction."""
-        now = now or _now()
+    def _accept(self, conn: sqlite3.Connection, req: protocol.SubmissionRequest, envelope: bytes,
+                request_sha256: str, now: datetime) -> StoredAnswer:
+        """Creates the case and its idempotency record."""
         at = _stamp(now)
-        with self._writing(signer, now) as conn:
-            stored = self._stored_answer(conn, req.submission_id)
-            if stored is not None:
-                return stored
-            case_no = self._next_case_no(conn, now)
-            query_code = self._new_query_code(conn)
-            conn.execute(
-                "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
-                "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
-                (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
-                 req.category, req.purpose, req.jurisdiction, _stamp(req.created_at), at,
-                 envelope, at))
-            conn.execute("INSERT INTO case_events (case_no, at, status, note) "
-                         "VALUES (?, ?, 'received', NULL)", (case_no, at))
-            seen: set[str] = set()
-            for ref in req.attachments:
-                if ref.sealed_digest in seen:
-                    continue
-                seen.add(ref.sealed_digest)
-                conn.execute("INSERT INTO case_attachments (case_no, sealed_digest, role, "
-                             "media_type, size) VALUES (?, ?, ?, ?, ?)",
-                             (case_no, ref.sealed_digest, ref.role, ref.media_type, ref.size))
-            body = protocol.SubmissionAccepted(
-                submission_id=req.submission_id, case_no=case_no, query_code=query_code,
-                received_at=now).model_dump_json()
-            conn.execute("INSERT INTO idempotency (key, terminal_id, request_sha256, status, "
-                         "response, created_at) VALUES (?, ?, ?, 201, ?, ?)",
-                         (req.submission_id, req.terminal_id, request_sha256, body, at))
+        case_no = self._next_case_no(conn, now)
+        query_code = self._new_query_code(conn)
+        conn.execute(
+            "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
+            "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
+            (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
+             req.category, req.purpose, req.jurisdiction, _stamp(req.created_at), at,
+             envelope, at))
+        conn.execute("INSERT INTO case_events (case_no, at, status, note) "
+                     "VALUES (?, ?, 'received', NULL)", (case_no, at))
+        seen: set[str] = set()
+        for ref in req.attachments:
+            if ref.sealed_digest in seen:
+                continue
+            seen.add(ref.sealed_digest)
+            conn.execute("INSERT INTO case_attachments (case_no, sealed_digest, role, "
+                         "media_type, size) VALUES (?, ?, ?, ?, ?)",
+                         (case_no, ref.sealed_digest, ref.role, ref.media_type, ref.size))
+        body = protocol.SubmissionAccepted(
+            submission_id=req.submission_id, case_no=case_no, query_code=query_code,
+            received_at=now).model_dump_json()
+        conn.execute("INSERT INTO idempotency (key, terminal_id, request_sha256, status, "
+                     "response, created_at) VALUES (?, ?, ?, 201, ?, ?)",
+                     (req.submission_id, req.terminal_id, request_sha256, body, at))
         return StoredAnswer(201, body, request_sha256)
 
     @staticmethod
@@ -777,7 +847,7 @@ class Store:
 
         With a `signer`, its nonce is spent in the transaction that records the chunk."""
         now = now or _now()
-        with self._upload_locks[int(digest[:8], 16) % len(self._upload_locks)]:
+        with self._upload_locks[self._upload_lock_index(digest)]:
             row = self._upload_row(self._reader(), digest)
             if row is not None and row[2]:
                 return Upload(digest, row[1], True)  # already here: idempotent
@@ -826,6 +896,9 @@ class Store:
                     "updated_at = excluded.updated_at",
                     (digest, total, received, int(complete), f"{ATTACHMENTS_DIR}/{digest}", at, at))
             return Upload(digest, received, complete)
+
+    def _upload_lock_index(self, digest: str) -> int:
+        return int(digest[:8], 16) % len(self._upload_locks)
 
     def _discard(self, digest: str, signer: Signer | None = None) -> None:
         with self._writing(signer) as conn:

@@ -81,6 +81,10 @@ class PlatformClock:
 class Unreachable(Exception):
     """The platform could not be reached or did not answer in time."""
 
+    def __init__(self, message: str, *, read_timeout: bool = False):
+        super().__init__(message)
+        self.read_timeout = read_timeout  # connected and sent, but no answer in time
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -150,7 +154,8 @@ class PlatformClient:
             try:
                 response = self.session.send(prepared, timeout=self.timeout)
             except requests.RequestException as exc:
-                raise Unreachable(f"{type(exc).__name__}: {exc}") from None
+                raise Unreachable(f"{type(exc).__name__}: {exc}",
+                                  read_timeout=isinstance(exc, requests.ReadTimeout)) from None
             self.clock.observe_date(response.headers.get("Date"), sent, self.clock.local())
             # Learned from this answer or, meanwhile, from another thread's.
             learned = self.clock.offset != offset_used
@@ -186,6 +191,11 @@ class PlatformClient:
     def submit(self, body: protocol.SubmissionRequest) -> Answer:
         return self.request("POST", protocol.SUBMISSIONS, json_body=body.model_dump_json(),
                             headers={"Idempotency-Key": body.submission_id})
+
+    def submit_batch(self, bodies: list[protocol.SubmissionRequest]) -> Answer:
+        # Joined as text: the same bytes as SubmissionBatch(...).model_dump_json().
+        body = '{"submissions":[' + ",".join(b.model_dump_json() for b in bodies) + "]}"
+        return self.request("POST", protocol.SUBMISSION_BATCHES, json_body=body)
 
     def heartbeat(self, beat: protocol.Heartbeat) -> Answer:
         return self.request("POST", protocol.heartbeat_path(self.terminal_id),

@@ -58,6 +58,7 @@ from kiosk.sealing import (  # noqa: F401  (re-exported for receiver/)
 VERSION = 1
 API = "/api/v1"
 SUBMISSIONS = f"{API}/submissions"
+SUBMISSION_BATCHES = f"{API}/submissions/batch"
 ENROLLMENTS = f"{API}/enrollments"
 LIMITS = f"{API}/limits"
 
@@ -96,9 +97,21 @@ class AttachmentRef(_Model):
     media_type: Annotated[str, Field(max_length=64)]
 
 
+class InlineAttachment(_Model):
+    """A small attachment's sealed bytes carried in the submission itself, sparing it an
+    upload of its own (at most `Limits.max_inline_bytes`)."""
+
+    sealed_digest: Digest
+    data: Annotated[str, Field(description="base64 of the sealed bytes")]
+
+
 class SubmissionRequest(_Model):
     """Body of POST /submissions. Only routing metadata is readable; the petition is
-    in `envelope`, sealed to the platform's key and bound to `submission_id`."""
+    in `envelope`, sealed to the platform's key and bound to `submission_id`.
+
+    `inline` is transport, not identity: the same submission sent again with an
+    attachment uploaded instead of inline (or the other way round) is the same request
+    for the Idempotency-Key (`identity_sha256`)."""
 
     submission_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
     terminal_id: TerminalId
@@ -110,6 +123,13 @@ class SubmissionRequest(_Model):
     receipt_no: Annotated[str, Field(pattern=r"^\d{10}$")]
     envelope: Annotated[str, Field(description="base64 of the sealed envelope")]
     attachments: list[AttachmentRef] = []
+    inline: list[InlineAttachment] = []
+
+    def identity_sha256(self) -> str:
+        """What an Idempotency-Key is bound to: the parsed request without `inline`, so
+        re-serialising it differently (key order, spacing, time zone notation) or moving
+        an attachment between inline and uploaded is still the same request."""
+        return hashlib.sha256(self.model_dump_json(exclude={"inline"}).encode()).hexdigest()
 
 
 class SubmissionAccepted(_Model):
@@ -135,10 +155,38 @@ class UploadStatus(_Model):
 
 
 class Limits(_Model):
+    # A terminal ignores limits it does not know, so a platform can add new ones.
+    model_config = ConfigDict(extra="ignore")
+
     max_attachment_bytes: int
     max_attachments: int
     max_envelope_bytes: int
     chunk_bytes: int  # the upload chunk size the platform prefers
+    # 0: the platform takes no inline attachments / no batches (send one by one).
+    max_inline_bytes: int = 0  # a sealed attachment up to this size may go inline
+    max_batch_submissions: int = 0  # submissions per POST /submissions/batch
+    max_batch_bytes: int = 0  # body size of a batch
+
+
+class SubmissionBatch(_Model):
+    """Body of POST /submissions/batch: several submissions in one signed request, each
+    with its own submission id as its Idempotency-Key, handled in order."""
+
+    submissions: Annotated[list[SubmissionRequest], Field(min_length=1)]
+
+
+class BatchItemResult(_Model):
+    """What POST /submissions would have answered for this one submission: its status,
+    and `accepted` (2xx) or `error`."""
+
+    submission_id: str
+    status: int
+    accepted: SubmissionAccepted | None = None
+    error: ErrorBody | None = None
+
+
+class SubmissionBatchResults(_Model):
+    results: list[BatchItemResult]  # one per submission, in the batch's order
 
 
 CASE_STATUSES: dict[str, str] = {

@@ -101,7 +101,8 @@ class WorkerLock:
         os.close(self._fd)
 
 
-def _wire_body(item: Claimed) -> protocol.SubmissionRequest:
+def _wire_body(item: Claimed, inline: list[protocol.InlineAttachment] | None = None
+               ) -> protocol.SubmissionRequest:
     return protocol.SubmissionRequest(
         submission_id=item.submission_id,
         terminal_id=item.terminal_id,
@@ -117,6 +118,7 @@ def _wire_body(item: Claimed) -> protocol.SubmissionRequest:
                                    media_type=a.media_type)
             for a in item.attachments
         ],
+        inline=inline or [],
     )
 
 
@@ -135,14 +137,26 @@ class _Refused(Exception):
     pass
 
 
+# A send's result: the platform's acceptance, or what went wrong (judged by _outcome).
+_Result = protocol.SubmissionAccepted | BaseException
+
+
+def _attempt(send: Callable[[Claimed], protocol.SubmissionAccepted], item: Claimed) -> _Result:
+    try:
+        return send(item)
+    except BaseException as exc:  # noqa: BLE001 — judged by _outcome, re-raised if unknown
+        return exc
+
+
 class SyncWorker:
-    BATCH = 16  # items claimed, and outcomes written back, per transaction (at most)
+    BATCH = 16  # items claimed, and outcomes written back, per transaction (at least)
+    PER_REQUEST = 16  # submissions sent in one request at most
     SETTLE_SECONDS = 0.25  # an outcome waits at most this long to be written back
 
     def __init__(self, loaded: LoadedConfig, outbox: Outbox,
                  client_factory: Callable[[], PlatformClient], *, concurrency: int = 1,
                  timers: Timers | None = None, backoff: Backoff | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, per_request: int | None = None):
         self.loaded = loaded
         self.outbox = outbox
         self.client_factory = client_factory
@@ -153,7 +167,11 @@ class SyncWorker:
         self.clock = clock
         self.stop_event = threading.Event()
         self.blocked_until = 0.0  # monotonic: the queue waits for the platform until then
-        self._chunk_bytes: int | None = None
+        self._platform_limits: protocol.Limits | None = None
+        # Submissions per request: the platform's limit, halved after a request of several
+        # timed out, then grown back one at a time; 1 for a platform that takes no batches.
+        self._most_per_request = max(1, per_request or self.PER_REQUEST)
+        self.per_request = self._most_per_request
         self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
         self._local = threading.local()
         self._clients: list[PlatformClient] = [self.client]
@@ -187,7 +205,7 @@ class SyncWorker:
             # (409 → ask where to resume), saving a round trip per attachment.
             data = self.outbox.read_claimed(att)
             offset = 0
-            chunk = self._chunk_size(client)
+            chunk = self._limits(client).chunk_bytes
             for _ in range(len(data) // chunk + 8):  # bounded: a mismatch re-reads the offset
                 if offset >= len(data):
                     break
@@ -210,12 +228,16 @@ class SyncWorker:
         self._judge(answer, what="attachment upload")
         return protocol.UploadStatus.model_validate(answer.body)
 
-    def _chunk_size(self, client: PlatformClient) -> int:
-        if self._chunk_bytes is None:
+    def _limits(self, client: PlatformClient) -> protocol.Limits:
+        """The platform's limits, asked once per worker."""
+        if self._platform_limits is None:
             answer = client.limits()
             self._judge(answer, what="limits", about_item=False)
-            self._chunk_bytes = protocol.Limits.model_validate(answer.body).chunk_bytes
-        return self._chunk_bytes
+            self._platform_limits = protocol.Limits.model_validate(answer.body)
+            self._most_per_request = max(1, min(self._most_per_request,
+                                                self._platform_limits.max_batch_submissions))
+            self.per_request = min(self.per_request, self._most_per_request)
+        return self._platform_limits
 
     def _judge(self, answer: Answer, *, what: str, about_item: bool = True) -> None:
         verdict = protocol.outcome(answer.status)
@@ -233,11 +255,28 @@ class SyncWorker:
             raise _Transient(f"{what}: {answer.error} (not the platform's refusal of this "
                              "item; check [platforms] api_url)")
 
+    def _prepare(self, client: PlatformClient, item: Claimed) -> protocol.SubmissionRequest:
+        """The item's wire body, its small attachments inline (one request instead of
+        one per attachment), once the others are uploaded."""
+        limit = self._limits(client).max_inline_bytes
+        inline: dict[str, protocol.InlineAttachment] = {}
+        upload: set[str] = set()
+        for att in item.attachments:
+            if att.size <= limit:
+                if att.sealed_digest not in inline:
+                    data = base64.b64encode(self.outbox.read_claimed(att)).decode()
+                    inline[att.sealed_digest] = protocol.InlineAttachment(
+                        sealed_digest=att.sealed_digest, data=data)
+            else:
+                upload.add(att.sealed_digest)
+        if upload:
+            self._upload(client, item, only=upload)
+        return _wire_body(item, list(inline.values()))
+
     def deliver(self, item: Claimed) -> protocol.SubmissionAccepted:
         """The network part of sending one item; runs on a sending thread."""
         client = self._thread_client()
-        self._upload(client, item)
-        body = _wire_body(item)
+        body = self._prepare(client, item)
         answer = client.submit(body)
         if answer.status == 409 and isinstance(answer.body, dict) and \
                 answer.body.get("error") == "attachments_missing":
@@ -245,6 +284,72 @@ class SyncWorker:
             answer = client.submit(body)
         self._judge(answer, what="submission")
         return protocol.SubmissionAccepted.model_validate(answer.body)
+
+    def deliver_group(self, items: list[Claimed]) -> list[_Result]:
+        """Sends several items in one request (POST /submissions/batch); each gets the
+        answer POST /submissions would have given it, judged as such. Runs on a sending
+        thread; a failure of the request as a whole is every item's result."""
+        if len(items) == 1:
+            return [_attempt(self.deliver, items[0])]
+        client = self._thread_client()
+        try:
+            if self._limits(client).max_batch_submissions < 2:
+                return [_attempt(self.deliver, item) for item in items]
+            results: dict[str, _Result] = {}
+            bodies: list[protocol.SubmissionRequest] = []
+            for item in items:
+                try:
+                    bodies.append(self._prepare(client, item))
+                except (_Refused, DamagedAttachment, StoreError, ValueError) as exc:
+                    results[item.submission_id] = exc  # this item's own trouble
+            if bodies:
+                try:
+                    answer = client.submit_batch(bodies)
+                except Unreachable as exc:
+                    if exc.read_timeout:  # perhaps too much for the platform in one go
+                        self.per_request = max(1, len(bodies) // 2)
+                    raise
+                judged = self._batch_results(answer, bodies)
+                results.update(judged)
+                if len(judged) == len(bodies) and self.per_request < self._most_per_request \
+                        and not any(isinstance(r, _Transient) for _, r in judged):
+                    self.per_request += 1  # grows back one at a time after halving
+        except BaseException as exc:  # noqa: BLE001 — every item's result, judged by _outcome
+            return [exc] * len(items)
+        # An item without a result is sent on its own: the platform refused the batch
+        # as a whole, or the item's attachments were not all there.
+        return [results[item.submission_id] if item.submission_id in results
+                else _attempt(self.deliver, item) for item in items]
+
+    def _batch_results(self, answer: Answer, bodies: list[protocol.SubmissionRequest]
+                       ) -> list[tuple[str, _Result]]:
+        """Each batched submission's result; none where it is to be sent on its own."""
+        if answer.status in (404, 405):  # a platform without batches: one by one from now on
+            self.per_request = self._most_per_request = 1
+            return []
+        if protocol.outcome(answer.status) == "refused" and isinstance(answer.body, dict) \
+                and answer.body.get("error") in ("invalid_body", "too_large",
+                                                 "too_many_submissions"):
+            return []  # the batch as a whole: each submission is judged on its own
+        self._judge(answer, what="submission batch", about_item=False)
+        parsed = protocol.SubmissionBatchResults.model_validate(answer.body)
+        sent = [b.submission_id for b in bodies]
+        if [r.submission_id for r in parsed.results] != sent:
+            raise ValueError("the batch's results do not match its submissions")
+        out: list[tuple[str, _Result]] = []
+        for result in parsed.results:
+            if result.accepted is not None and 200 <= result.status < 300:
+                out.append((result.submission_id, result.accepted))
+                continue
+            error = result.error.model_dump() if result.error else None
+            if result.status == 409 and error and error["error"] == "attachments_missing":
+                continue  # sent on its own, after uploading what is missing
+            try:
+                self._judge(Answer(result.status, error, {}), what="submission")
+                raise ValueError(f"a {result.status} result without a case")
+            except (_Transient, _Refused, ValueError) as exc:
+                out.append((result.submission_id, exc))
+        return out
 
     def _hold_queue(self, retry_after: float | None) -> datetime:
         """Holds the queue back after a transient failure; the items that were in flight
@@ -255,14 +360,14 @@ class SyncWorker:
             self.blocked_until = max(self.blocked_until, now + delay)
         return datetime.now(UTC) + timedelta(seconds=self.blocked_until - now)
 
-    def _outcome(self, item: Claimed, future: Future) -> Settlement:
+    def _outcome(self, item: Claimed, result: _Result) -> Settlement:
         """What became of one send, to be recorded in the outbox."""
         try:
-            accepted = future.result()
-        except (Unreachable, _Transient) as exc:
+            if isinstance(result, BaseException):
+                raise result
+            accepted = result
+        except (Unreachable, _Transient) as exc:  # logged by _outcomes, once for a group
             due = self._hold_queue(getattr(exc, "retry_after", None))
-            log.warning("delivery of receipt %s will be retried at %s: %s",
-                        item.receipt_no, due.isoformat(timespec="seconds"), exc)
             return Settlement.retry(item.submission_id, str(exc), due)
         except _Refused as exc:
             log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
@@ -282,6 +387,22 @@ class SyncWorker:
         return Settlement.delivered(item.submission_id, accepted.case_no, accepted.query_code,
                                     at=accepted.received_at)
 
+    def _outcomes(self, items: list[Claimed], results: list[_Result]) -> list[Settlement]:
+        """`_outcome` of each item of a group; the retries are logged once per reason."""
+        outcomes = [self._outcome(item, result) for item, result in zip(items, results,
+                                                                         strict=True)]
+        retried: dict[str, list[tuple[Claimed, Settlement]]] = {}
+        for item, outcome in zip(items, outcomes, strict=True):
+            if outcome.state == "queued" and outcome.error:
+                retried.setdefault(outcome.error, []).append((item, outcome))
+        for error, group in retried.items():
+            due = max(o.at for _, o in group if o.at is not None).isoformat(timespec="seconds")
+            receipts = [i.receipt_no for i, _ in group]
+            what = (f"receipt {receipts[0]}" if len(receipts) == 1 else
+                    f"{len(receipts)} submissions (receipts {receipts[0]} … {receipts[-1]})")
+            log.warning("delivery of %s will be retried at %s: %s", what, due, error)
+        return outcomes
+
     def _record(self, settled: list[Settlement]) -> None:
         """Writes outcomes back in one transaction (one fsync for the lot)."""
         if settled:
@@ -292,25 +413,26 @@ class SyncWorker:
     def drain(self) -> int:
         """Sends everything that can be sent now; returns how many were handled.
 
-        Items are claimed oldest first, several in one transaction, and up to
-        `concurrency` are in flight at once, so they start in order and may finish a
-        few places apart. Outcomes are written back several in one transaction too,
-        at the latest `SETTLE_SECONDS` after the first of them. Until then a delivered
-        item is still `sending` in the outbox: a crash meanwhile puts it back in the
-        queue, and sending it again yields the platform's stored answer, the same case.
-        Nothing is recorded as delivered before the platform's answer said so. The
-        outbox is written from this thread only."""
+        Items are claimed oldest first, several in one transaction, and sent in groups
+        of up to `per_request` per request, up to `concurrency` requests at once, so
+        they start in order and may finish a few places apart. Outcomes are written
+        back several in one transaction too, at the latest `SETTLE_SECONDS` after the
+        first of them. Until then a delivered item is still `sending` in the outbox: a
+        crash meanwhile puts it back in the queue, and sending it again yields the
+        platform's stored answer, the same case. Nothing is recorded as delivered
+        before the platform's answer said so. The outbox is written from this thread
+        only."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
         handled = 0
-        in_flight: dict[Future, Claimed] = {}
+        in_flight: dict[Future, list[Claimed]] = {}
         ready: deque[Claimed] = deque()  # claimed, not started yet
         settled: list[Settlement] = []
         first_settled = 0.0
-        batch = max(self.BATCH, 2 * self.concurrency)
         more = True  # the last claim may have left due items behind
         try:
             while True:
+                batch = max(self.BATCH, self.per_request * self.concurrency)
                 while (len(in_flight) < self.concurrency and not self.stop_event.is_set()
                        and self.clock() >= self.blocked_until):
                     if not ready:
@@ -321,8 +443,8 @@ class SyncWorker:
                         if not claimed:
                             break
                         ready.extend(claimed)
-                    item = ready.popleft()
-                    in_flight[self._pool.submit(self.deliver, item)] = item
+                    group = [ready.popleft() for _ in range(min(len(ready), self.per_request))]
+                    in_flight[self._pool.submit(self.deliver_group, group)] = group
                 if not in_flight:
                     return handled
                 timeout = None
@@ -330,13 +452,13 @@ class SyncWorker:
                     timeout = max(0.0, first_settled + self.SETTLE_SECONDS - time.monotonic())
                 done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:
-                    item = in_flight.pop(future)
-                    outcome = self._outcome(item, future)
-                    if not settled:
-                        first_settled = time.monotonic()
-                    settled.append(outcome)
-                    if outcome.state != "queued":
-                        handled += 1
+                    group = in_flight.pop(future)
+                    for outcome in self._outcomes(group, future.result()):
+                        if not settled:
+                            first_settled = time.monotonic()
+                        settled.append(outcome)
+                        if outcome.state != "queued":
+                            handled += 1
                 if len(settled) >= batch or not done or \
                         time.monotonic() - first_settled >= self.SETTLE_SECONDS:
                     self._record(settled)
@@ -345,7 +467,7 @@ class SyncWorker:
             # queue, due when the hold ends. Sends still in flight are waited for first.
             if in_flight:
                 for future in wait(in_flight).done:
-                    settled.append(self._outcome(in_flight[future], future))
+                    settled.extend(self._outcomes(in_flight[future], future.result()))
             if ready:
                 due = datetime.now(UTC) + timedelta(seconds=max(0.0, self.blocked_until -
                                                                 self.clock()))

@@ -63,9 +63,11 @@ class Terminal:
     def start_sync(self, *extra_env: tuple[str, str]) -> subprocess.Popen:
         env = dict(os.environ)
         env.update(dict(extra_env))
-        return subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "sync", "--config", str(self.config_path)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # stderr to a file: a pipe nobody reads fills up and blocks the worker's logging.
+        with open(self.config_path.parent / "sync-stderr.log", "ab") as stderr:
+            return subprocess.Popen(
+                [sys.executable, "-m", "kiosk", "sync", "--config", str(self.config_path)],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def make_terminal(tmp_path: Path, api_url: str, platform_public_key: str,
