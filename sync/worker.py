@@ -141,6 +141,25 @@ class _Refused(Exception):
 _Result = protocol.SubmissionAccepted | BaseException
 
 
+def _within(bodies: list[protocol.SubmissionRequest], max_bytes: int
+            ) -> list[list[protocol.SubmissionRequest]]:
+    """The bodies in order, cut into batches of at least two whose JSON stays under the
+    platform's `max_batch_bytes`; a body that shares no batch is left out (sent alone)."""
+    budget = max_bytes - 4096  # the wrapper and the metadata around the large fields
+    parts: list[list[protocol.SubmissionRequest]] = []
+    current: list[protocol.SubmissionRequest] = []
+    used = 0
+    for body in bodies:
+        size = len(body.envelope) + sum(len(i.data) for i in body.inline) + 1024
+        if current and used + size > budget:
+            parts.append(current)
+            current, used = [], 0
+        current.append(body)
+        used += size
+    parts.append(current)
+    return [part for part in parts if len(part) > 1]  # a part of one may be over budget
+
+
 def _attempt(send: Callable[[Claimed], protocol.SubmissionAccepted], item: Claimed) -> _Result:
     try:
         return send(item)
@@ -151,6 +170,9 @@ def _attempt(send: Callable[[Claimed], protocol.SubmissionAccepted], item: Claim
 class SyncWorker:
     BATCH = 16  # items claimed, and outcomes written back, per transaction (at least)
     PER_REQUEST = 16  # submissions sent in one request at most
+    # Inline attachments per submission at most (sealed bytes); the rest is uploaded, so
+    # a request never nears the platform's body limit.
+    INLINE_TOTAL_BYTES = 1024 * 1024
     SETTLE_SECONDS = 0.25  # an outcome waits at most this long to be written back
 
     def __init__(self, loaded: LoadedConfig, outbox: Outbox,
@@ -261,12 +283,15 @@ class SyncWorker:
         limit = self._limits(client).max_inline_bytes
         inline: dict[str, protocol.InlineAttachment] = {}
         upload: set[str] = set()
+        room = self.INLINE_TOTAL_BYTES
         for att in item.attachments:
-            if att.size <= limit:
-                if att.sealed_digest not in inline:
-                    data = base64.b64encode(self.outbox.read_claimed(att)).decode()
-                    inline[att.sealed_digest] = protocol.InlineAttachment(
-                        sealed_digest=att.sealed_digest, data=data)
+            if att.sealed_digest in inline:
+                continue
+            if att.size <= min(limit, room):
+                data = base64.b64encode(self.outbox.read_claimed(att)).decode()
+                inline[att.sealed_digest] = protocol.InlineAttachment(
+                    sealed_digest=att.sealed_digest, data=data)
+                room -= att.size
             else:
                 upload.add(att.sealed_digest)
         if upload:
@@ -293,7 +318,8 @@ class SyncWorker:
             return [_attempt(self.deliver, items[0])]
         client = self._thread_client()
         try:
-            if self._limits(client).max_batch_submissions < 2:
+            limits = self._limits(client)
+            if limits.max_batch_submissions < 2:
                 return [_attempt(self.deliver, item) for item in items]
             results: dict[str, _Result] = {}
             bodies: list[protocol.SubmissionRequest] = []
@@ -302,24 +328,28 @@ class SyncWorker:
                     bodies.append(self._prepare(client, item))
                 except (_Refused, DamagedAttachment, StoreError, ValueError) as exc:
                     results[item.submission_id] = exc  # this item's own trouble
-            if bodies:
-                try:
-                    answer = client.submit_batch(bodies)
-                except Unreachable as exc:
-                    if exc.read_timeout:  # perhaps too much for the platform in one go
-                        self.per_request = max(1, len(bodies) // 2)
-                    raise
-                judged = self._batch_results(answer, bodies)
-                results.update(judged)
-                if len(judged) == len(bodies) and self.per_request < self._most_per_request \
-                        and not any(isinstance(r, _Transient) for _, r in judged):
-                    self.per_request += 1  # grows back one at a time after halving
+            for part in _within(bodies, limits.max_batch_bytes):
+                results.update(self._send_batch(client, part))
         except BaseException as exc:  # noqa: BLE001 — every item's result, judged by _outcome
             return [exc] * len(items)
-        # An item without a result is sent on its own: the platform refused the batch
-        # as a whole, or the item's attachments were not all there.
+        # An item without a result is sent on its own: too large to share a request, the
+        # platform refused the batch as a whole, or its attachments were not all there.
         return [results[item.submission_id] if item.submission_id in results
                 else _attempt(self.deliver, item) for item in items]
+
+    def _send_batch(self, client: PlatformClient, bodies: list[protocol.SubmissionRequest]
+                    ) -> list[tuple[str, _Result]]:
+        try:
+            answer = client.submit_batch(bodies)
+        except Unreachable as exc:
+            if exc.read_timeout:  # perhaps too much for the platform in one go
+                self.per_request = max(1, len(bodies) // 2)
+            raise
+        judged = self._batch_results(answer, bodies)
+        if len(judged) == len(bodies) and self.per_request < self._most_per_request \
+                and not any(isinstance(r, _Transient) for _, r in judged):
+            self.per_request += 1  # grows back one at a time after halving
+        return judged
 
     def _batch_results(self, answer: Answer, bodies: list[protocol.SubmissionRequest]
                        ) -> list[tuple[str, _Result]]:

@@ -161,3 +161,21 @@ def test_a_batch_that_times_out_is_halved_and_each_submission_is_one_case(tmp_pa
     cases = receiver_cases(platform)
     assert sorted(c["receipt_no"] for c in cases) == sorted(receipts)
     assert len({c["submission_id"] for c in cases}) == 64
+
+
+def test_batches_stay_under_the_platforms_byte_limit():
+    from sync.worker import _within
+
+    def body(envelope_chars: int, inline_chars: int = 0) -> protocol.SubmissionRequest:
+        return protocol.SubmissionRequest.model_construct(
+            envelope="A" * envelope_chars,
+            inline=[protocol.InlineAttachment.model_construct(data="B" * inline_chars)]
+            if inline_chars else [])
+
+    small = [body(10_000) for _ in range(5)]
+    assert _within(small, 1_000_000) == [small]
+    parts = _within([body(300_000, 100_000) for _ in range(6)], 1_000_000)
+    assert [len(p) for p in parts] == [2, 2, 2]
+    huge, a, b = body(2_000_000), body(100), body(100)
+    assert _within([huge, a, b], 1_000_000) == [[a, b]]  # the huge one goes alone
+    assert _within([a, huge, b], 1_000_000) == []  # each alone: no batch of two fits around it
