@@ -41,6 +41,19 @@ class Terminal:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
+    def queue_unopenable(self, platform_public_key: str, count: int = 1) -> list[str]:
+        """Confirms `count` petitions sealed to a key the platform does not hold: it can
+        never open them (422), whatever the terminal does."""
+        from kiosk import sealing
+
+        text = self.config_path.read_text(encoding="utf-8")
+        wrong = sealing.encode_public_key(sealing.generate_private_key().public_key())
+        self.config_path.write_text(text.replace(platform_public_key, wrong), encoding="utf-8")
+        try:
+            return self.queue(count)
+        finally:
+            self.config_path.write_text(text, encoding="utf-8")
+
     def queue(self, count: int, *, with_attachment_every: int = 0) -> list[str]:
         """Confirms `count` valid petitions through the same path the UI takes."""
         loaded = self.loaded()

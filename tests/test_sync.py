@@ -82,15 +82,7 @@ def test_not_enrolled_says_so(tmp_path, platform):
 
 def test_permanent_refusal_is_set_aside_and_the_queue_goes_on(tmp_path, platform):
     term = enrolled_terminal(tmp_path, platform)
-    # Seal the first submission to a key the platform does not hold: it can never be
-    # opened there (422), whatever the terminal does.
-    from kiosk import sealing
-    text = term.config_path.read_text(encoding="utf-8")
-    wrong = sealing.encode_public_key(sealing.generate_private_key().public_key())
-    term.config_path.write_text(text.replace(platform.platform_public_key, wrong),
-                                encoding="utf-8")
-    bad = term.queue(1)
-    term.config_path.write_text(text, encoding="utf-8")
+    bad = term.queue_unopenable(platform.platform_public_key)
     good = term.queue(2)
     result = term.kiosk("sync", "--once")
     assert result.returncode == 0, result.stderr  # nothing left queued

@@ -58,13 +58,7 @@ def test_a_backlog_goes_in_batches_with_small_attachments_inline(tmp_path, platf
 
 def test_a_refusal_inside_a_batch_sets_only_that_item_aside(tmp_path, platform):
     term = enrolled_terminal(tmp_path, platform)
-    from kiosk import sealing
-    text = term.config_path.read_text(encoding="utf-8")
-    wrong = sealing.encode_public_key(sealing.generate_private_key().public_key())
-    term.config_path.write_text(text.replace(platform.platform_public_key, wrong),
-                                encoding="utf-8")
-    bad = term.queue(1)  # sealed to a key the platform does not hold: 422 whatever happens
-    term.config_path.write_text(text, encoding="utf-8")
+    bad = term.queue_unopenable(platform.platform_public_key)
     good = term.queue(5)
     result = term.kiosk("sync", "--once")
     assert result.returncode == 0, result.stderr
