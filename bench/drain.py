@@ -27,11 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kiosk.store import Outbox  # noqa: E402
-from sync import enrollment, protocol  # noqa: E402
+from sync import enrollment  # noqa: E402
 from sync.client import PlatformClient  # noqa: E402
 from sync.worker import SyncWorker  # noqa: E402
 from tests.receiver_helpers import issue_code, running_receiver  # noqa: E402
 from tests.sync_helpers import make_terminal  # noqa: E402
+from wire import paths  # noqa: E402
 
 
 def main() -> int:
@@ -69,9 +70,9 @@ def main() -> int:
             time.sleep(0.2)  # the access log lines of the last answers
             seen = rx.output[seen_before:]
             requests_by_kind = {kind: sum(1 for line in seen if f"receiver.access: {kind}" in line)
-                                for kind in (f"POST {protocol.SUBMISSION_BATCHES} ",
-                                             f"POST {protocol.SUBMISSIONS} ",
-                                             f"PUT {protocol.API}/attachments/")}
+                                for kind in (f"POST {paths.SUBMISSION_BATCHES} ",
+                                             f"POST {paths.SUBMISSIONS} ",
+                                             f"PUT {paths.API}/attachments/")}
             left = outbox.status().counts["queued"]
             worker.close()
 

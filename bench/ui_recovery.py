@@ -93,8 +93,8 @@ def freeze_round(sup: Supervisor) -> float:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     sys.path.insert(0, str(ROOT))
-    from kiosk import sealing
     from tests.sync_helpers import make_terminal
+    from wire import sealing
 
     with tempfile.TemporaryDirectory() as tmp:
         key = sealing.encode_public_key(sealing.generate_private_key().public_key())

@@ -319,8 +319,9 @@ def cmd_sync(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
 
 @_with_config
 def cmd_enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
-    from sync import enrollment, protocol
+    from sync import enrollment
     from sync.client import PlatformClient, Unreachable
+    from wire import schemas, signing
 
     cfg = loaded.config
     api_url = args.platform or str(cfg.delivery_platform.api_url)
@@ -329,12 +330,12 @@ def cmd_enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         print("kiosk enroll: --code must be the enrollment code the platform issued "
               "(letters and digits, e.g. XXXX-XXXX-XXXX)", file=sys.stderr)
         return EXIT_INVALID
-    key = protocol.generate_signing_key()
+    key = signing.generate_signing_key()
     client = PlatformClient(api_url, cfg.terminal.id, None,
                             connect_timeout=cfg.sync.connect_timeout_seconds,
                             read_timeout=cfg.sync.read_timeout_seconds)
     try:
-        answer = client.enroll(code, protocol.encode_signing_public_key(key.public_key()))
+        answer = client.enroll(code, signing.encode_signing_public_key(key.public_key()))
     except Unreachable as exc:
         print(f"kiosk enroll: cannot reach {api_url}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -344,7 +345,7 @@ def cmd_enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         print(f"kiosk enroll: refused by {api_url}: {answer.error}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        response = protocol.EnrollmentResponse.model_validate(answer.body)
+        response = schemas.EnrollmentResponse.model_validate(answer.body)
     except ValueError:
         print(f"kiosk enroll: {api_url} answered {answer.status} but not with an enrollment",
               file=sys.stderr)

@@ -25,7 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from kiosk import paths, sealing
+from durable import make_dir, write_file
+from kiosk import paths
+from wire import sealing
 
 ENV_VAR = "KIOSK_CONFIG"
 
@@ -294,14 +296,9 @@ def demo_platform_public_key(data_dir: Path) -> str:
     keeps a platform's private key on a terminal; a real terminal never has one."""
     key_path = demo_platform_private_key_path(data_dir)
     if not key_path.exists():
-        key_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = key_path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(sealing.encode_private_key(sealing.generate_private_key()) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, key_path)
+        make_dir(key_path.parent)
+        write_file(key_path, sealing.encode_private_key(sealing.generate_private_key()) + "\n",
+                   mode=0o600)
     private = sealing.decode_private_key(key_path.read_text())
     return sealing.encode_public_key(private.public_key())
 

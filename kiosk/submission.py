@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import identity, sealing, wake
+from kiosk import identity, wake
 from kiosk.config import LoadedConfig
 from kiosk.petition import ATTACHMENT_ROLES, KINDS, Validation
 from kiosk.problems import Problem, errors
 from kiosk.store import NewSubmission, Outbox, Receipt, SealedAttachment
 from kiosk.taxonomy import Taxonomy
+from wire import sealing
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 _MAGIC = {

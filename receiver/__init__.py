@@ -2,7 +2,7 @@
 
 For tests, demos and relays: it enrolls terminals, checks every signed request,
 takes resumable attachment uploads, accepts each submission exactly once and
-answers case queries, heartbeats and content. It imports `sync.protocol` and
+answers case queries, heartbeats and content. It imports the wire package (`wire/`) and
 nothing else of the kiosk's.
 """
 

@@ -59,7 +59,7 @@ from receiver.store import (
 from receiver.store import DigestMismatch as _DigestMismatch
 from receiver.store import OffsetMismatch as _OffsetMismatch
 from receiver.store import UploadOverrun as _UploadOverrun
-from sync import protocol
+from wire import paths, schemas, sealing, signing
 
 log = logging.getLogger("receiver")
 access_log = logging.getLogger("receiver.access")
@@ -68,7 +68,7 @@ MiB = 1024 * 1024
 # A sealed attachment is its plaintext plus 52 bytes (marker, HPKE key, tag); the
 # terminal allows 20 MiB of plaintext, so the sealed limit leaves room for that.
 SEALING_ALLOWANCE = 1024
-LIMITS = protocol.Limits(
+LIMITS = schemas.Limits(
     max_attachment_bytes=20 * MiB + SEALING_ALLOWANCE,
     max_attachments=50,
     max_envelope_bytes=4 * MiB,
@@ -94,7 +94,7 @@ class ApiError(Exception):
                  missing: list[str] | None = None, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
-        self.body = protocol.ErrorBody(error=error, message=message, missing=missing or [])
+        self.body = schemas.ErrorBody(error=error, message=message, missing=missing or [])
         self.headers = headers or {}
 
     def response(self) -> JSONResponse:
@@ -115,7 +115,7 @@ class Refusal(ApiError):
 
 
 def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": protocol.ErrorBody} for code in codes}
+    return {code: {"model": schemas.ErrorBody} for code in codes}
 
 
 _SIGNED = (400, 401, 403, 413, 503)
@@ -197,7 +197,7 @@ class _Gate:
             await send(message)
 
         path: str = scope["path"]
-        maintenance = self.switches.maintenance() if path.startswith(protocol.API) else None
+        maintenance = self.switches.maintenance() if path.startswith(paths.API) else None
         try:
             if maintenance is not None:
                 await ApiError(503, "maintenance", "the platform is down for planned maintenance",
@@ -211,7 +211,7 @@ class _Gate:
 
 
 def _loggable(path: str) -> str:
-    prefix = protocol.case_path("")
+    prefix = paths.case_path("")
     if path.startswith(prefix) and len(path) > len(prefix) + 2:
         return path[:len(prefix) + 2] + "***"
     return path
@@ -267,8 +267,8 @@ def _header_params(*names: str) -> dict[str, Any]:
 
 _OCTETS = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
-_REQUEST_MODELS = (protocol.EnrollmentRequest, protocol.SubmissionRequest,
-                   protocol.SubmissionBatch, protocol.Heartbeat)
+_REQUEST_MODELS = (schemas.EnrollmentRequest, schemas.SubmissionRequest,
+                   schemas.SubmissionBatch, schemas.Heartbeat)
 
 DESCRIPTION = """\
 Reference receiving platform for the online-petition kiosk (网上信访自助服务区).
@@ -306,7 +306,7 @@ def create_app(data_dir: Path, *,
     claims = _Claims()
     in_flight = _NoncesInFlight()
 
-    app = FastAPI(title=f"kiosk-receiver (wire protocol v{protocol.VERSION})", version=__version__,
+    app = FastAPI(title=f"kiosk-receiver (wire protocol v{paths.VERSION})", version=__version__,
                   description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.switches = switches
@@ -347,7 +347,7 @@ def create_app(data_dir: Path, *,
         if key is None:
             if len(keys_by_text) > 10_000:
                 keys_by_text.clear()
-            key = keys_by_text[text] = protocol.decode_signing_public_key(text)
+            key = keys_by_text[text] = signing.decode_signing_public_key(text)
         return text, key
 
     def authenticate(request: Request, body: bytes) -> Signer:
@@ -360,9 +360,9 @@ def create_app(data_dir: Path, *,
             return entry[1] if entry else None
 
         try:
-            verified = protocol.verify_request(request.method, _signed_url(request),
+            verified = signing.verify_request(request.method, _signed_url(request),
                                                request.headers, body, lookup)
-        except protocol.SignatureRefused as exc:
+        except signing.SignatureRefused as exc:
             raise ApiError(exc.status, exc.code, str(exc) or exc.code) from None
         entry = found.get(verified.terminal_id)
         if entry is None:  # cannot happen: the signature was checked with this key
@@ -423,13 +423,13 @@ def create_app(data_dir: Path, *,
 
     # --- enrollment ----------------------------------------------------------------------
 
-    @app.post(protocol.ENROLLMENTS, status_code=201, response_model=protocol.EnrollmentResponse,
+    @app.post(paths.ENROLLMENTS, status_code=201, response_model=schemas.EnrollmentResponse,
               responses=_error_responses(403, 413, 422, 503), openapi_extra=_json_body(
                   "EnrollmentRequest"), summary="Bind a terminal's signing key (unsigned)")
-    def enroll(body: bytes = Depends(_read_body)) -> protocol.EnrollmentResponse:
-        req = _parse(protocol.EnrollmentRequest, body)
+    def enroll(body: bytes = Depends(_read_body)) -> schemas.EnrollmentResponse:
+        req = _parse(schemas.EnrollmentRequest, body)
         try:
-            protocol.decode_signing_public_key(req.signing_public_key)
+            signing.decode_signing_public_key(req.signing_public_key)
         except ValueError as exc:
             raise ApiError(422, "invalid_body", str(exc)) from None
         try:
@@ -439,15 +439,15 @@ def create_app(data_dir: Path, *,
                            "the enrollment code is wrong, already used or expired; "
                            "ask the platform operator for a new one") from None
         log.info("terminal %s enrolled", req.terminal_id)
-        return protocol.EnrollmentResponse(terminal_id=req.terminal_id,
+        return schemas.EnrollmentResponse(terminal_id=req.terminal_id,
                                            platform_public_key=platform_public,
                                            enrolled_at=enrolled_at)
 
     # --- limits --------------------------------------------------------------------------
 
-    @app.get(protocol.LIMITS, response_model=protocol.Limits,
+    @app.get(paths.LIMITS, response_model=schemas.Limits,
              responses=_error_responses(*_SIGNED), summary="The platform's size limits")
-    def limits(request: Request, body: bytes = Depends(_read_body)) -> protocol.Limits:
+    def limits(request: Request, body: bytes = Depends(_read_body)) -> schemas.Limits:
         with signed(request, body):
             return LIMITS
 
@@ -458,20 +458,20 @@ def create_app(data_dir: Path, *,
             raise ApiError(400, "bad_request", "an attachment is named by the lower-case hex "
                                                "sha256 of its sealed bytes")
 
-    def upload_status(upload: Any) -> protocol.UploadStatus:
-        return protocol.UploadStatus(sealed_digest=upload.sealed_digest, received=upload.received,
+    def upload_status(upload: Any) -> schemas.UploadStatus:
+        return schemas.UploadStatus(sealed_digest=upload.sealed_digest, received=upload.received,
                                      complete=upload.complete,
                                      size_limit=LIMITS.max_attachment_bytes)
 
-    @app.get(protocol.attachment_path("{sealed_digest}"), response_model=protocol.UploadStatus,
+    @app.get(paths.attachment_path("{sealed_digest}"), response_model=schemas.UploadStatus,
              responses=_error_responses(*_SIGNED), summary="How much of an attachment is here")
     def attachment_status(sealed_digest: str, request: Request,
-                          body: bytes = Depends(_read_body)) -> protocol.UploadStatus:
+                          body: bytes = Depends(_read_body)) -> schemas.UploadStatus:
         with signed(request, body):
             check_digest(sealed_digest)
             return upload_status(store.upload_status(sealed_digest))
 
-    @app.put(protocol.attachment_path("{sealed_digest}"), response_model=protocol.UploadStatus,
+    @app.put(paths.attachment_path("{sealed_digest}"), response_model=schemas.UploadStatus,
              responses=_error_responses(*_SIGNED, 409, 422),
              openapi_extra={**_OCTETS, **_header_params("Upload-Offset", "Upload-Length")},
              summary="Append a chunk of an attachment at Upload-Offset")
@@ -526,7 +526,7 @@ def create_app(data_dir: Path, *,
     # another key than the one loaded today), its limits, what has been uploaded so
     # far — is answered but not kept, so the same request may succeed later.
 
-    def decode_envelope(req: protocol.SubmissionRequest) -> tuple[bytes, Refusal | None]:
+    def decode_envelope(req: schemas.SubmissionRequest) -> tuple[bytes, Refusal | None]:
         """The sealed envelope, or a reason (form, limits) to refuse the request."""
         try:
             sealed = base64.b64decode(req.envelope, validate=True)
@@ -541,7 +541,7 @@ def create_app(data_dir: Path, *,
                                                                 f"most {LIMITS.max_attachments}")
         return sealed, None
 
-    def decode_inline(req: protocol.SubmissionRequest) -> tuple[dict[str, bytes], Refusal | None]:
+    def decode_inline(req: schemas.SubmissionRequest) -> tuple[dict[str, bytes], Refusal | None]:
         """The inline attachments' sealed bytes by digest, or a reason to refuse them.
 
         `inline` is not part of the request's identity, so its faults are never kept as
@@ -567,7 +567,7 @@ def create_app(data_dir: Path, *,
             found[item.sealed_digest] = data
         return found, None
 
-    def check_content(req: protocol.SubmissionRequest, sealed: bytes, sizes: dict[str, int],
+    def check_content(req: schemas.SubmissionRequest, sealed: bytes, sizes: dict[str, int],
                       inline: dict[str, bytes]) -> Refusal | None:
         """A reason to refuse what the envelope and the attachments hold, or None.
 
@@ -577,8 +577,8 @@ def create_app(data_dir: Path, *,
         document names. Any disagreement is in the request's own bytes: kept. `sizes` are
         the sizes of the attachments the platform holds or received inline."""
         try:
-            plain = protocol.unseal(sealed, platform_private_key, req.submission_id, "envelope")
-        except protocol.SealingError:
+            plain = sealing.unseal(sealed, platform_private_key, req.submission_id, "envelope")
+        except sealing.SealingError:
             return Refusal(422, "envelope_invalid", "the envelope cannot be opened with this "
                                                     "platform's key for this submission id")
         try:
@@ -616,7 +616,7 @@ def create_app(data_dir: Path, *,
                 return refusal
         return None
 
-    def check_attachment(submission_id: str, number: int, ref: protocol.AttachmentRef,
+    def check_attachment(submission_id: str, number: int, ref: schemas.AttachmentRef,
                          entry: Any, sealed: bytes) -> Refusal | None:
         if not isinstance(entry, dict) or entry.get("role") != ref.role \
                 or entry.get("media_type") != ref.media_type:
@@ -629,9 +629,9 @@ def create_app(data_dir: Path, *,
                                                         "document names no digest and size",
                            lasting=True)
         try:
-            plain = protocol.unseal(sealed, platform_private_key, submission_id,
-                                    protocol.attachment_part(digest))
-        except protocol.SealingError:
+            plain = sealing.unseal(sealed, platform_private_key, submission_id,
+                                    sealing.attachment_part(digest))
+        except sealing.SealingError:
             # Sealed for another digest than the document names, or to another key than
             # the one loaded here: the two cannot be told apart, so it is not kept.
             return Refusal(422, "attachments_mismatch", f"attachment {number} cannot be opened "
@@ -649,7 +649,7 @@ def create_app(data_dir: Path, *,
                             "this Idempotency-Key was used for a different request")
         return stored
 
-    def judge(req: protocol.SubmissionRequest, request_sha256: str
+    def judge(req: schemas.SubmissionRequest, request_sha256: str
               ) -> tuple[StoredAnswer | ApiError | Accept | Refuse, dict[str, bytes]]:
         """What to answer a submission whose key this process holds: an answer already
         decided (kept before, or not to be kept), or an outcome to record, with the
@@ -679,7 +679,7 @@ def create_app(data_dir: Path, *,
         return Refuse(req.submission_id, req.terminal_id, request_sha256, refusal.status,
                       refusal.json_text()), {}
 
-    def deliver_all(reqs: list[protocol.SubmissionRequest], signer: Signer,
+    def deliver_all(reqs: list[schemas.SubmissionRequest], signer: Signer,
                     fault: Fault | None) -> list[StoredAnswer | ApiError]:
         """Each submission's answer, in order; what is to be kept is recorded in one
         transaction, which also spends the request's nonce."""
@@ -716,7 +716,7 @@ def create_app(data_dir: Path, *,
                                  json.loads(stored.body).get("case_no"))
         return [a for a in answers if a is not None]
 
-    @app.post(protocol.SUBMISSIONS, status_code=201, response_model=protocol.SubmissionAccepted,
+    @app.post(paths.SUBMISSIONS, status_code=201, response_model=schemas.SubmissionAccepted,
               responses=_error_responses(*_SIGNED, 409, 422),
               openapi_extra={**_header_params("Idempotency-Key"),
                              **_json_body("SubmissionRequest")},
@@ -729,7 +729,7 @@ def create_app(data_dir: Path, *,
     def deliver(request: Request, idempotency_key: str | None, body: bytes,
                 fault: Fault | None = None) -> Response:
         with signed(request, body) as signer:
-            req = _parse(protocol.SubmissionRequest, body)
+            req = _parse(schemas.SubmissionRequest, body)
             same_terminal(signer, req.terminal_id)
             if not idempotency_key:
                 raise ApiError(400, "idempotency_key_missing",
@@ -742,7 +742,7 @@ def create_app(data_dir: Path, *,
                 raise answer
             return Response(answer.body, status_code=answer.status, media_type="application/json")
 
-    @app.post(protocol.SUBMISSION_BATCHES, response_model=protocol.SubmissionBatchResults,
+    @app.post(paths.SUBMISSION_BATCHES, response_model=schemas.SubmissionBatchResults,
               responses=_error_responses(*_SIGNED, 422), openapi_extra=_json_body("SubmissionBatch"),
               summary="Deliver several sealed submissions in one request, each exactly once")
     async def submit_batch(request: Request) -> Response:
@@ -757,7 +757,7 @@ def create_app(data_dir: Path, *,
             if len(body) > LIMITS.max_batch_bytes:
                 raise ApiError(413, "too_large", f"a batch may have at most "
                                                  f"{LIMITS.max_batch_bytes} bytes")
-            batch = _parse(protocol.SubmissionBatch, body)
+            batch = _parse(schemas.SubmissionBatch, body)
             if len(batch.submissions) > LIMITS.max_batch_submissions:
                 raise ApiError(413, "too_many_submissions", f"a batch may hold at most "
                                                             f"{LIMITS.max_batch_submissions} "
@@ -779,10 +779,10 @@ def create_app(data_dir: Path, *,
 
     # --- cases ---------------------------------------------------------------------------
 
-    @app.get(protocol.case_path("{query_code}"), response_model=protocol.CaseProgress,
+    @app.get(paths.case_path("{query_code}"), response_model=schemas.CaseProgress,
              responses=_error_responses(*_SIGNED, 404), summary="A case's progress")
     def case(query_code: str, request: Request,
-             body: bytes = Depends(_read_body)) -> protocol.CaseProgress:
+             body: bytes = Depends(_read_body)) -> schemas.CaseProgress:
         with signed(request, body):
             progress = store.case_progress(query_code)
             if progress is None:
@@ -791,18 +791,18 @@ def create_app(data_dir: Path, *,
 
     # --- terminals -----------------------------------------------------------------------
 
-    @app.post(protocol.heartbeat_path("{terminal_id}"), response_model=protocol.HeartbeatAck,
+    @app.post(paths.heartbeat_path("{terminal_id}"), response_model=schemas.HeartbeatAck,
               responses=_error_responses(*_SIGNED, 422), openapi_extra=_json_body("Heartbeat"),
               summary="A terminal's health: version, queue depth, oldest age")
     def heartbeat(terminal_id: str, request: Request,
-                  body: bytes = Depends(_read_body)) -> protocol.HeartbeatAck:
+                  body: bytes = Depends(_read_body)) -> schemas.HeartbeatAck:
         with signed(request, body) as signer:
             same_terminal(signer, terminal_id)
-            beat = _parse(protocol.Heartbeat, body)
+            beat = _parse(schemas.Heartbeat, body)
             received_at = store.record_heartbeat(terminal_id, beat, signer=signer)
-            return protocol.HeartbeatAck(received_at=received_at)
+            return schemas.HeartbeatAck(received_at=received_at)
 
-    @app.get(protocol.content_path("{terminal_id}"), response_model=protocol.TerminalContent,
+    @app.get(paths.content_path("{terminal_id}"), response_model=schemas.TerminalContent,
              responses={**_error_responses(*_SIGNED), 304: {"description": "Not modified"}},
              summary="Notices, QR targets, categories, purposes (ETag)")
     def terminal_content(terminal_id: str, request: Request,

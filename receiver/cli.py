@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from receiver import __version__, faults, keys
-from sync import protocol
+from wire import schemas, sealing
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 DEFAULT_DATA = Path("receiver-data")
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     set_status = csub.add_parser("set-status", parents=[common], help="set a case's status")
     set_status.add_argument("case_no", metavar="CASE", help="the case number (XF…)")
     set_status.add_argument("status", metavar="STATUS",
-                            help="one of: " + ", ".join(protocol.CASE_STATUSES))
+                            help="one of: " + ", ".join(schemas.CASE_STATUSES))
     set_status.add_argument("--note", help="a note kept in the case's history")
 
     content = sub.add_parser("content", parents=[common], help="content published to terminals")
@@ -294,14 +294,14 @@ def cmd_cases(args: argparse.Namespace) -> int:
 def cmd_case(args: argparse.Namespace) -> int:
     from receiver.store import NotFound
 
-    if args.status not in protocol.CASE_STATUSES:
-        known = ", ".join(f"{k} ({v})" for k, v in protocol.CASE_STATUSES.items())
+    if args.status not in schemas.CASE_STATUSES:
+        known = ", ".join(f"{k} ({v})" for k, v in schemas.CASE_STATUSES.items())
         raise Refused(f"unknown status {args.status!r}; one of: {known}")
     try:
         _store(args, must_exist=True).set_case_status(args.case_no, args.status, args.note)
     except NotFound:
         raise Refused(f"no case {args.case_no!r} (see `kiosk-receiver cases`)") from None
-    print(f"{args.case_no}: {args.status} ({protocol.CASE_STATUSES[args.status]})")
+    print(f"{args.case_no}: {args.status} ({schemas.CASE_STATUSES[args.status]})")
     return EXIT_OK
 
 
@@ -365,7 +365,7 @@ def openapi_json() -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         # A throwaway directory and key: the document depends on neither.
-        app = create_app(Path(tmp), platform_private_key=protocol.generate_private_key())
+        app = create_app(Path(tmp), platform_private_key=sealing.generate_private_key())
         doc = app.openapi()
         app.state.store.close()
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -1,7 +1,7 @@
 """The platform's X25519 key pair: terminals seal envelopes to the public half.
 
 Kept in the data directory as base64 of the 32 raw bytes (`platform.key`, 0600;
-`platform.pub`), the same text format as `protocol.encode_private_key`.
+`platform.pub`), the same text format as `sealing.encode_private_key`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from receiver.files import atomic_write
-from sync import protocol
+from wire import sealing
 
 PRIVATE_KEY_FILE = "platform.key"
 PUBLIC_KEY_FILE = "platform.pub"
@@ -31,8 +31,8 @@ def read_private_key(path: Path) -> X25519PrivateKey:
     except (OSError, UnicodeDecodeError) as exc:
         raise PlatformKeyError(f"cannot read the platform key {path}: {exc}") from None
     try:
-        return protocol.decode_private_key(text)
-    except protocol.SealingError as exc:
+        return sealing.decode_private_key(text)
+    except sealing.SealingError as exc:
         raise PlatformKeyError(f"{path} is not a platform private key: {exc}") from None
 
 
@@ -47,8 +47,8 @@ def create(data_dir: Path, *, force: bool = False) -> X25519PrivateKey:
     if path.exists() and not force:
         raise FileExistsError(path)
     Path(data_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = protocol.generate_private_key()
-    atomic_write(path, protocol.encode_private_key(key) + "\n", mode=0o600)
+    key = sealing.generate_private_key()
+    atomic_write(path, sealing.encode_private_key(key) + "\n", mode=0o600)
     atomic_write(Path(data_dir) / PUBLIC_KEY_FILE, public_text(key) + "\n")
     return key
 
@@ -65,4 +65,4 @@ def load_or_create(data_dir: Path) -> tuple[X25519PrivateKey, bool]:
 
 
 def public_text(key: X25519PrivateKey) -> str:
-    return protocol.encode_public_key(key.public_key())
+    return sealing.encode_public_key(key.public_key())

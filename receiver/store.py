@@ -63,7 +63,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from receiver.files import fsync_dir
-from sync import protocol
+from wire import schemas
 
 DB_FILE = "receiver.db"
 ATTACHMENTS_DIR = "attachments"
@@ -201,7 +201,7 @@ content = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-DEFAULT_NOTICE = protocol.Notice(
+DEFAULT_NOTICE = schemas.Notice(
     title="网上信访须知",
     body=(
         "一、信访人应当如实反映情况，对所提供材料内容的真实性负责，不得捏造、歪曲事实，"
@@ -217,7 +217,7 @@ DEFAULT_NOTICE = protocol.Notice(
     ),
 )
 # Empty categories / purposes: the terminal keeps its own taxonomy.
-DEFAULT_CONTENT = protocol.TerminalContent(version=1, notices=[DEFAULT_NOTICE])
+DEFAULT_CONTENT = schemas.TerminalContent(version=1, notices=[DEFAULT_NOTICE])
 
 
 # --- results ----------------------------------------------------------------------------
@@ -234,7 +234,7 @@ class StoredAnswer:
 class Accept:
     """A submission to record as a new case (`Store.record`)."""
 
-    req: protocol.SubmissionRequest
+    req: schemas.SubmissionRequest
     envelope: bytes  # sealed
     request_sha256: str
 
@@ -735,7 +735,7 @@ class Store:
             return StoredAnswer(outcome.status, outcome.body, outcome.request_sha256)
         return self._accept(conn, outcome.req, outcome.envelope, outcome.request_sha256, now)
 
-    def _accept(self, conn: sqlite3.Connection, req: protocol.SubmissionRequest, envelope: bytes,
+    def _accept(self, conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: bytes,
                 request_sha256: str, now: datetime) -> StoredAnswer:
         """Creates the case and its idempotency record."""
         at = _stamp(now)
@@ -758,7 +758,7 @@ class Store:
             conn.execute("INSERT INTO case_attachments (case_no, sealed_digest, role, "
                          "media_type, size) VALUES (?, ?, ?, ?, ?)",
                          (case_no, ref.sealed_digest, ref.role, ref.media_type, ref.size))
-        body = protocol.SubmissionAccepted(
+        body = schemas.SubmissionAccepted(
             submission_id=req.submission_id, case_no=case_no, query_code=query_code,
             received_at=now).model_dump_json()
         conn.execute("INSERT INTO idempotency (key, terminal_id, request_sha256, status, "
@@ -783,7 +783,7 @@ class Store:
 
     # --- cases ----------------------------------------------------------------------------
 
-    def case_progress(self, query_code: str) -> protocol.CaseProgress | None:
+    def case_progress(self, query_code: str) -> schemas.CaseProgress | None:
         code = normalize_code(query_code)
         with self.read() as conn:
             row = conn.execute(select(cases.c.case_no, cases.c.query_code, cases.c.kind,
@@ -793,17 +793,17 @@ class Store:
                 return None
             events = conn.execute(select(case_events).where(case_events.c.case_no == row.case_no)
                                   .order_by(case_events.c.id)).all()
-        return protocol.CaseProgress(
+        return schemas.CaseProgress(
             case_no=row.case_no, query_code=row.query_code, kind=row.kind, status=row.status,
-            status_label=protocol.CASE_STATUSES[row.status], received_at=row.received_at,
+            status_label=schemas.CASE_STATUSES[row.status], received_at=row.received_at,
             updated_at=row.updated_at,
-            history=[protocol.CaseEvent(at=e.at, status=e.status,
-                                        status_label=protocol.CASE_STATUSES[e.status],
+            history=[schemas.CaseEvent(at=e.at, status=e.status,
+                                        status_label=schemas.CASE_STATUSES[e.status],
                                         note=e.note) for e in events])
 
     def set_case_status(self, case_no: str, status: str, note: str | None = None,
                         now: datetime | None = None) -> None:
-        if status not in protocol.CASE_STATUSES:
+        if status not in schemas.CASE_STATUSES:
             raise ValueError(status)
         now = now or _now()
         with self.write() as conn:
@@ -943,7 +943,7 @@ class Store:
 
     # --- heartbeats -----------------------------------------------------------------------
 
-    def record_heartbeat(self, terminal_id: str, beat: protocol.Heartbeat,
+    def record_heartbeat(self, terminal_id: str, beat: schemas.Heartbeat,
                          now: datetime | None = None, signer: Signer | None = None) -> datetime:
         now = now or _now()
         with self._writing(signer, now) as conn:
@@ -969,7 +969,7 @@ class Store:
     def _insert_content(conn: Connection, data: dict[str, Any],
                         now: datetime) -> tuple[int, str]:
         last = conn.execute(select(func.max(content.c.version))).scalar_one_or_none() or 0
-        doc = protocol.TerminalContent.model_validate({**data, "version": last + 1})
+        doc = schemas.TerminalContent.model_validate({**data, "version": last + 1})
         body = doc.model_dump_json()
         etag = content_etag(doc.version, body)
         conn.execute(insert(content).values(version=doc.version, body=body, etag=etag,

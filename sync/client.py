@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from requests.utils import get_environ_proxies
 
 from kiosk import __version__
-from sync import protocol
+from wire import errors, paths, schemas, signing
 
 log = logging.getLogger("kiosk.sync")
 
@@ -102,7 +102,7 @@ class Answer:
 def root_of(api_url: str) -> str:
     """`https://host/prefix/api/v1` → `https://host/prefix` (protocol paths carry /api/v1)."""
     url = api_url.rstrip("/")
-    return url[: -len(protocol.API)] if url.endswith(protocol.API) else url
+    return url[: -len(paths.API)] if url.endswith(paths.API) else url
 
 
 class PlatformClient:
@@ -147,7 +147,7 @@ class PlatformClient:
             offset_used = self.clock.offset
             if sign:
                 assert self._key is not None
-                prepared.headers.update(protocol.signature_headers(
+                prepared.headers.update(signing.signature_headers(
                     method, prepared.url, prepared.headers, body, self.terminal_id, self._key,
                     self.clock.now()))
             sent = self.clock.local()
@@ -165,45 +165,45 @@ class PlatformClient:
                 parsed = None
             answer = Answer(response.status_code, parsed, response.headers)
             if not (sign and learned and answer.status == 401 and isinstance(parsed, dict)
-                    and parsed.get("error") == "signature_stale"):
+                    and parsed.get("error") == errors.SIGNATURE_STALE.code):
                 return answer
         return answer
 
     # --- the calls of wire protocol v1 ---------------------------------------------------
 
     def enroll(self, code: str, signing_public_key: str) -> Answer:
-        req = protocol.EnrollmentRequest(terminal_id=self.terminal_id, code=code,
+        req = schemas.EnrollmentRequest(terminal_id=self.terminal_id, code=code,
                                          signing_public_key=signing_public_key)
-        return self.request("POST", protocol.ENROLLMENTS, json_body=req.model_dump_json(),
+        return self.request("POST", paths.ENROLLMENTS, json_body=req.model_dump_json(),
                             signed=False)
 
     def limits(self) -> Answer:
-        return self.request("GET", protocol.LIMITS)
+        return self.request("GET", paths.LIMITS)
 
     def upload_status(self, sealed_digest: str) -> Answer:
-        return self.request("GET", protocol.attachment_path(sealed_digest))
+        return self.request("GET", paths.attachment_path(sealed_digest))
 
     def upload_chunk(self, sealed_digest: str, offset: int, total: int, chunk: bytes) -> Answer:
-        return self.request("PUT", protocol.attachment_path(sealed_digest), data=chunk,
+        return self.request("PUT", paths.attachment_path(sealed_digest), data=chunk,
                             headers={"Upload-Offset": str(offset), "Upload-Length": str(total),
                                      "Content-Type": "application/octet-stream"})
 
-    def submit(self, body: protocol.SubmissionRequest) -> Answer:
-        return self.request("POST", protocol.SUBMISSIONS, json_body=body.model_dump_json(),
+    def submit(self, body: schemas.SubmissionRequest) -> Answer:
+        return self.request("POST", paths.SUBMISSIONS, json_body=body.model_dump_json(),
                             headers={"Idempotency-Key": body.submission_id})
 
-    def submit_batch(self, bodies: list[protocol.SubmissionRequest]) -> Answer:
+    def submit_batch(self, bodies: list[schemas.SubmissionRequest]) -> Answer:
         # Joined as text: the same bytes as SubmissionBatch(...).model_dump_json().
         body = '{"submissions":[' + ",".join(b.model_dump_json() for b in bodies) + "]}"
-        return self.request("POST", protocol.SUBMISSION_BATCHES, json_body=body)
+        return self.request("POST", paths.SUBMISSION_BATCHES, json_body=body)
 
-    def heartbeat(self, beat: protocol.Heartbeat) -> Answer:
-        return self.request("POST", protocol.heartbeat_path(self.terminal_id),
+    def heartbeat(self, beat: schemas.Heartbeat) -> Answer:
+        return self.request("POST", paths.heartbeat_path(self.terminal_id),
                             json_body=beat.model_dump_json())
 
     def content(self, etag: str | None) -> Answer:
         headers = {"If-None-Match": etag} if etag else None
-        return self.request("GET", protocol.content_path(self.terminal_id), headers=headers)
+        return self.request("GET", paths.content_path(self.terminal_id), headers=headers)
 
     def case(self, query_code: str) -> Answer:
-        return self.request("GET", protocol.case_path(query_code))
+        return self.request("GET", paths.case_path(query_code))

@@ -17,8 +17,9 @@ import sys
 import time
 
 from kiosk import config
-from sync import enrollment, protocol
+from sync import enrollment
 from sync.client import PlatformClient, Unreachable
+from wire import schemas, signing
 
 DEMO_PORT = 8700
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -90,11 +91,11 @@ class DemoChain:
         match = re.search(r"enrollment code for \S+: ([0-9A-Z-]+)", added.stdout)
         if added.returncode != 0 or match is None:
             raise DemoError(f"could not add the demo terminal: {added.stderr.strip()}")
-        key = protocol.generate_signing_key()
+        key = signing.generate_signing_key()
         client = PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id, None)
         try:
             answer = client.enroll(match.group(1),
-                                   protocol.encode_signing_public_key(key.public_key()))
+                                   signing.encode_signing_public_key(key.public_key()))
         except Unreachable as exc:
             raise DemoError(f"could not reach the demo platform: {exc}") from None
         finally:
@@ -102,7 +103,7 @@ class DemoChain:
         if answer.status != 201:
             raise DemoError(f"the demo platform refused enrollment: {answer.error}")
         enrollment.save_key(self.loaded.data_dir, key)
-        enrollment.save(self.loaded.data_dir, protocol.EnrollmentResponse.model_validate(
+        enrollment.save(self.loaded.data_dir, schemas.EnrollmentResponse.model_validate(
             answer.body), str(cfg.delivery_platform.api_url))
 
     def stop(self) -> None:

@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 import requests
 
 from kiosk.doctor import FAIL, PASS, SKIP, WARN, Check, Context, Result
-from sync import enrollment, protocol
+from sync import enrollment
 from sync.client import PlatformClient, Unreachable, local_time, root_of
+from wire import errors, paths, signing
 
 DNS_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 3.0
@@ -230,23 +231,24 @@ def check_platform_api(ctx: Context) -> Result:
     try:
         answer = client.limits()
     except Unreachable as exc:
-        return Result(FAIL, f"signed GET {protocol.LIMITS}: no answer: {exc}",
+        return Result(FAIL, f"signed GET {paths.LIMITS}: no answer: {exc}",
                       "check the network to the platform (the reach checks)")
     finally:
         client.close()
     code = answer.body.get("error") if isinstance(answer.body, dict) else None
-    found = f"signed GET {protocol.LIMITS}: {answer.error if answer.status != 200 else 200}"
+    found = f"signed GET {paths.LIMITS}: {answer.error if answer.status != 200 else 200}"
     if answer.status == 200:
-        corrected = abs(client.clock.offset) > protocol.MAX_CLOCK_SKEW.total_seconds()
+        corrected = abs(client.clock.offset) > signing.MAX_CLOCK_SKEW.total_seconds()
         return Result(PASS, found + " (the platform accepts this terminal's key" +
                       (", signed with the platform's time: see the clock check)" if corrected
                        else ")"))
     if answer.status == 503:
         return Result(WARN, found + f" (Retry-After {answer.headers.get('Retry-After', '?')})",
                       "the platform is down for maintenance: try again later")
-    if code == "signature_stale":
+    if code == errors.SIGNATURE_STALE.code:
         return Result(FAIL, found, f"set the clock: {SET_CLOCK}")
-    if code in ("terminal_unknown", "signature_invalid", "terminal_mismatch"):
+    if code in (errors.TERMINAL_UNKNOWN.code, errors.SIGNATURE_INVALID.code,
+                errors.TERMINAL_MISMATCH.code):
         return Result(FAIL, found + " (the platform does not accept this terminal's key)",
                       _enroll_fix(ctx))
     return Result(FAIL, found, "ask the platform's operator; the answer is shown above")
@@ -254,7 +256,7 @@ def check_platform_api(ctx: Context) -> Result:
 
 def check_clock(ctx: Context) -> Result:
     assert ctx.loaded is not None
-    url = root_of(str(ctx.loaded.config.delivery_platform.api_url)) + protocol.LIMITS
+    url = root_of(str(ctx.loaded.config.delivery_platform.api_url)) + paths.LIMITS
     try:
         # Unsigned on purpose: any answer carries the platform's Date header.
         t0 = local_time()
@@ -272,7 +274,7 @@ def check_clock(ctx: Context) -> Result:
     skew = (t0 + t1) / 2 - platform_time
     found = f"this terminal's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} " \
             f"the platform's"
-    window = int(protocol.MAX_CLOCK_SKEW.total_seconds())
+    window = int(signing.MAX_CLOCK_SKEW.total_seconds())
     if abs(skew) > window:
         found += (f"; beyond the platform's {window // 60}-minute signature window, so delivery "
                   "signs with the platform's time instead")

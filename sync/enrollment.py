@@ -4,13 +4,13 @@ enrollment and never leaving the terminal, and what the platform answered."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync import protocol
+from durable import make_dir, write_file
+from wire import schemas, signing
 
 KEY_FILE = "terminal-signing.key"
 STATE_FILE = "enrollment.json"
@@ -31,27 +31,16 @@ class Enrollment:
 
 def _write_private(path: Path, text: str) -> None:
     """Writes a secret file atomically with mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    make_dir(path.parent)
+    write_file(path, text, mode=0o600)
 
 
 def save_key(data_dir: Path, key: Ed25519PrivateKey) -> None:
     """The terminal's signing key, kept only in its data directory (0600)."""
-    _write_private(data_dir / KEY_FILE, protocol.encode_signing_private_key(key) + "\n")
+    _write_private(data_dir / KEY_FILE, signing.encode_signing_private_key(key) + "\n")
 
 
-def save(data_dir: Path, response: protocol.EnrollmentResponse, api_url: str) -> None:
+def save(data_dir: Path, response: schemas.EnrollmentResponse, api_url: str) -> None:
     state = {
         "terminal_id": response.terminal_id,
         "api_url": api_url,
@@ -64,7 +53,7 @@ def save(data_dir: Path, response: protocol.EnrollmentResponse, api_url: str) ->
 def load(data_dir: Path) -> Enrollment:
     try:
         state = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
-        key = protocol.decode_signing_private_key((data_dir / KEY_FILE).read_text())
+        key = signing.decode_signing_private_key((data_dir / KEY_FILE).read_text())
     except FileNotFoundError:
         raise NotEnrolled(
             "this terminal is not enrolled: run `kiosk enroll --platform URL --code CODE`"

@@ -31,11 +31,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from durable import write_file
 from kiosk import __version__, content, wake
 from kiosk.config import LoadedConfig
 from kiosk.store import Claimed, DamagedAttachment, Outbox, Settlement, StoreError
-from sync import protocol
+from sync import answers
 from sync.client import Answer, PlatformClient, Unreachable
+from wire import errors, schemas
 
 log = logging.getLogger("kiosk.sync")
 
@@ -101,9 +103,9 @@ class WorkerLock:
         os.close(self._fd)
 
 
-def _wire_body(item: Claimed, inline: list[protocol.InlineAttachment] | None = None
-               ) -> protocol.SubmissionRequest:
-    return protocol.SubmissionRequest(
+def _wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = None
+               ) -> schemas.SubmissionRequest:
+    return schemas.SubmissionRequest(
         submission_id=item.submission_id,
         terminal_id=item.terminal_id,
         jurisdiction=item.jurisdiction,
@@ -114,7 +116,7 @@ def _wire_body(item: Claimed, inline: list[protocol.InlineAttachment] | None = N
         receipt_no=item.receipt_no,
         envelope=base64.b64encode(item.envelope).decode(),
         attachments=[
-            protocol.AttachmentRef(sealed_digest=a.sealed_digest, size=a.size, role=a.role,
+            schemas.AttachmentRef(sealed_digest=a.sealed_digest, size=a.size, role=a.role,
                                    media_type=a.media_type)
             for a in item.attachments
         ],
@@ -138,16 +140,16 @@ class _Refused(Exception):
 
 
 # A send's result: the platform's acceptance, or what went wrong (judged by _outcome).
-_Result = protocol.SubmissionAccepted | BaseException
+_Result = schemas.SubmissionAccepted | BaseException
 
 
-def _within(bodies: list[protocol.SubmissionRequest], max_bytes: int
-            ) -> list[list[protocol.SubmissionRequest]]:
+def _within(bodies: list[schemas.SubmissionRequest], max_bytes: int
+            ) -> list[list[schemas.SubmissionRequest]]:
     """The bodies in order, cut into batches of at least two whose JSON stays under the
     platform's `max_batch_bytes`; a body that shares no batch is left out (sent alone)."""
     budget = max_bytes - 4096  # the wrapper and the metadata around the large fields
-    parts: list[list[protocol.SubmissionRequest]] = []
-    current: list[protocol.SubmissionRequest] = []
+    parts: list[list[schemas.SubmissionRequest]] = []
+    current: list[schemas.SubmissionRequest] = []
     used = 0
     for body in bodies:
         size = len(body.envelope) + sum(len(i.data) for i in body.inline) + 1024
@@ -160,7 +162,7 @@ def _within(bodies: list[protocol.SubmissionRequest], max_bytes: int
     return [part for part in parts if len(part) > 1]  # a part of one may be over budget
 
 
-def _attempt(send: Callable[[Claimed], protocol.SubmissionAccepted], item: Claimed) -> _Result:
+def _attempt(send: Callable[[Claimed], schemas.SubmissionAccepted], item: Claimed) -> _Result:
     try:
         return send(item)
     except BaseException as exc:  # noqa: BLE001 — judged by _outcome, re-raised if unknown
@@ -189,7 +191,7 @@ class SyncWorker:
         self.clock = clock
         self.stop_event = threading.Event()
         self.blocked_until = 0.0  # monotonic: the queue waits for the platform until then
-        self._platform_limits: protocol.Limits | None = None
+        self._platform_limits: schemas.Limits | None = None
         # Submissions per request: the platform's limit, halved after a request of several
         # timed out, then grown back one at a time; 1 for a platform that takes no batches.
         self._most_per_request = max(1, per_request or self.PER_REQUEST)
@@ -246,26 +248,26 @@ class SyncWorker:
             else:
                 raise _Transient(f"upload of an attachment did not complete ({offset} bytes)")
 
-    def _status_of(self, answer: Answer) -> protocol.UploadStatus:
+    def _status_of(self, answer: Answer) -> schemas.UploadStatus:
         self._judge(answer, what="attachment upload")
-        return protocol.UploadStatus.model_validate(answer.body)
+        return schemas.UploadStatus.model_validate(answer.body)
 
-    def _limits(self, client: PlatformClient) -> protocol.Limits:
+    def _limits(self, client: PlatformClient) -> schemas.Limits:
         """The platform's limits, asked once per worker."""
         if self._platform_limits is None:
             answer = client.limits()
             self._judge(answer, what="limits", about_item=False)
-            self._platform_limits = protocol.Limits.model_validate(answer.body)
+            self._platform_limits = schemas.Limits.model_validate(answer.body)
             self._most_per_request = max(1, min(self._most_per_request,
                                                 self._platform_limits.max_batch_submissions))
             self.per_request = min(self.per_request, self._most_per_request)
         return self._platform_limits
 
     def _judge(self, answer: Answer, *, what: str, about_item: bool = True) -> None:
-        verdict = protocol.outcome(answer.status)
+        verdict = answers.outcome(answer.status)
         if verdict == "retry":
             raise _Transient(f"{what}: {answer.error}",
-                             protocol.retry_after_seconds(answer.headers.get("Retry-After")))
+                             answers.retry_after_seconds(answer.headers.get("Retry-After")))
         if verdict == "refused":
             # Only the platform's own word about this item sets it aside. A bare 4xx
             # (a proxy, a wrong api_url, a redeploy) says nothing about the item: hold
@@ -277,11 +279,11 @@ class SyncWorker:
             raise _Transient(f"{what}: {answer.error} (not the platform's refusal of this "
                              "item; check [platforms] api_url)")
 
-    def _prepare(self, client: PlatformClient, item: Claimed) -> protocol.SubmissionRequest:
+    def _prepare(self, client: PlatformClient, item: Claimed) -> schemas.SubmissionRequest:
         """The item's wire body, its small attachments inline (one request instead of
         one per attachment), once the others are uploaded."""
         limit = self._limits(client).max_inline_bytes
-        inline: dict[str, protocol.InlineAttachment] = {}
+        inline: dict[str, schemas.InlineAttachment] = {}
         upload: set[str] = set()
         room = self.INLINE_TOTAL_BYTES
         for att in item.attachments:
@@ -289,7 +291,7 @@ class SyncWorker:
                 continue
             if att.size <= min(limit, room):
                 data = base64.b64encode(self.outbox.read_claimed(att)).decode()
-                inline[att.sealed_digest] = protocol.InlineAttachment(
+                inline[att.sealed_digest] = schemas.InlineAttachment(
                     sealed_digest=att.sealed_digest, data=data)
                 room -= att.size
             else:
@@ -298,17 +300,17 @@ class SyncWorker:
             self._upload(client, item, only=upload)
         return _wire_body(item, list(inline.values()))
 
-    def deliver(self, item: Claimed) -> protocol.SubmissionAccepted:
+    def deliver(self, item: Claimed) -> schemas.SubmissionAccepted:
         """The network part of sending one item; runs on a sending thread."""
         client = self._thread_client()
         body = self._prepare(client, item)
         answer = client.submit(body)
         if answer.status == 409 and isinstance(answer.body, dict) and \
-                answer.body.get("error") == "attachments_missing":
+                answer.body.get("error") == errors.ATTACHMENTS_MISSING.code:
             self._upload(client, item, only=set(answer.body.get("missing") or []))
             answer = client.submit(body)
         self._judge(answer, what="submission")
-        return protocol.SubmissionAccepted.model_validate(answer.body)
+        return schemas.SubmissionAccepted.model_validate(answer.body)
 
     def deliver_group(self, items: list[Claimed]) -> list[_Result]:
         """Sends several items in one request (POST /submissions/batch); each gets the
@@ -322,7 +324,7 @@ class SyncWorker:
             if limits.max_batch_submissions < 2:
                 return [_attempt(self.deliver, item) for item in items]
             results: dict[str, _Result] = {}
-            bodies: list[protocol.SubmissionRequest] = []
+            bodies: list[schemas.SubmissionRequest] = []
             for item in items:
                 try:
                     bodies.append(self._prepare(client, item))
@@ -337,7 +339,7 @@ class SyncWorker:
         return [results[item.submission_id] if item.submission_id in results
                 else _attempt(self.deliver, item) for item in items]
 
-    def _send_batch(self, client: PlatformClient, bodies: list[protocol.SubmissionRequest]
+    def _send_batch(self, client: PlatformClient, bodies: list[schemas.SubmissionRequest]
                     ) -> list[tuple[str, _Result]]:
         try:
             answer = client.submit_batch(bodies)
@@ -351,18 +353,18 @@ class SyncWorker:
             self.per_request += 1  # grows back one at a time after halving
         return judged
 
-    def _batch_results(self, answer: Answer, bodies: list[protocol.SubmissionRequest]
+    def _batch_results(self, answer: Answer, bodies: list[schemas.SubmissionRequest]
                        ) -> list[tuple[str, _Result]]:
         """Each batched submission's result; none where it is to be sent on its own."""
         if answer.status in (404, 405):  # a platform without batches: one by one from now on
             self.per_request = self._most_per_request = 1
             return []
-        if protocol.outcome(answer.status) == "refused" and isinstance(answer.body, dict) \
-                and answer.body.get("error") in ("invalid_body", "too_large",
-                                                 "too_many_submissions"):
+        if answers.outcome(answer.status) == "refused" and isinstance(answer.body, dict) \
+                and answer.body.get("error") in (errors.INVALID_BODY.code, errors.TOO_LARGE.code,
+                                                 errors.TOO_MANY_SUBMISSIONS.code):
             return []  # the batch as a whole: each submission is judged on its own
         self._judge(answer, what="submission batch", about_item=False)
-        parsed = protocol.SubmissionBatchResults.model_validate(answer.body)
+        parsed = schemas.SubmissionBatchResults.model_validate(answer.body)
         sent = [b.submission_id for b in bodies]
         if [r.submission_id for r in parsed.results] != sent:
             raise ValueError("the batch's results do not match its submissions")
@@ -372,7 +374,7 @@ class SyncWorker:
                 out.append((result.submission_id, result.accepted))
                 continue
             error = result.error.model_dump() if result.error else None
-            if result.status == 409 and error and error["error"] == "attachments_missing":
+            if result.status == 409 and error and error["error"] == errors.ATTACHMENTS_MISSING.code:
                 continue  # sent on its own, after uploading what is missing
             try:
                 self._judge(Answer(result.status, error, {}), what="submission")
@@ -515,7 +517,7 @@ class SyncWorker:
     def heartbeat(self) -> None:
         st = self.outbox.status()
         age = st.oldest_queued_age
-        beat = protocol.Heartbeat(
+        beat = schemas.Heartbeat(
             version=__version__,
             queue_depth=st.counts.get("queued", 0) + st.counts.get("sending", 0),
             oldest_queued_age_seconds=None if age is None else int(age.total_seconds()),
@@ -534,7 +536,7 @@ class SyncWorker:
             log.info("heartbeat refused: %s", answer.error)
         else:
             try:  # the platform's clock, to the microsecond: a finer offset than Date gives
-                ack = protocol.HeartbeatAck.model_validate(answer.body)
+                ack = schemas.HeartbeatAck.model_validate(answer.body)
                 clock.observe(ack.received_at.timestamp(), sent, received)
             except ValueError:
                 pass
@@ -557,18 +559,13 @@ class SyncWorker:
         if answer.status == 304 or answer.status >= 300:
             return
         try:
-            content = protocol.TerminalContent.model_validate(answer.body)
+            content = schemas.TerminalContent.model_validate(answer.body)
         except ValueError as exc:
             log.warning("content from the platform refused: %s", exc)
             return
         record = {"etag": answer.headers.get("ETag"), "fetched_at": datetime.now(UTC).isoformat(),
                   "content": content.model_dump(mode="json")}
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(record, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_file(path, json.dumps(record, ensure_ascii=False), mode=0o644)
         log.info("terminal content updated to version %s", content.version)
 
     def housekeeping(self) -> None:

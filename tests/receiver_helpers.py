@@ -4,13 +4,13 @@
 
     with running_receiver(tmp_path / "platform") as rx:          # `serve` on a free port
         key, platform_public_key = enroll_test_terminal(rx, "T-0001")
-        answer = signed_request(rx, "GET", protocol.LIMITS, "T-0001", key)
+        answer = signed_request(rx, "GET", paths.LIMITS, "T-0001", key)
         rx.cli("maintenance", "on", "--retry-after", "5")        # any CLI command, same data
         rx.kill()                                                # SIGKILL, like a power cut
         rx.restart()                                             # same port, same data
 
 Nothing here is mocked: `serve` runs as `python -m receiver` with its own SQLite
-database, requests are signed with `sync.protocol.sign_request` and sent with
+database, requests are signed with `wire.signing.sign_request` and sent with
 `requests`. The platform's key pair is made by `serve` on first start (or by
 `rx.cli("keygen")` before it); `rx.platform_public_key` reads it back.
 """
@@ -39,7 +39,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel
 
-from sync import protocol
+from wire import paths, schemas, sealing, signing
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
@@ -74,7 +74,7 @@ class ReceiverProcess:
 
     @property
     def api_url(self) -> str:
-        return self.url + protocol.API
+        return self.url + paths.API
 
     @property
     def running(self) -> bool:
@@ -201,12 +201,12 @@ def enroll_test_terminal(receiver: ReceiverProcess,
                          terminal_id: str) -> tuple[Ed25519PrivateKey, str]:
     """`terminal add` + POST /enrollments: returns (signing key, platform public key base64)."""
     code = issue_code(receiver, terminal_id)
-    key = protocol.generate_signing_key()
-    answer = requests.post(receiver.url + protocol.ENROLLMENTS, timeout=10, json={
+    key = signing.generate_signing_key()
+    answer = requests.post(receiver.url + paths.ENROLLMENTS, timeout=10, json={
         "terminal_id": terminal_id, "code": code,
-        "signing_public_key": protocol.encode_signing_public_key(key.public_key())})
+        "signing_public_key": signing.encode_signing_public_key(key.public_key())})
     assert answer.status_code == 201, answer.text
-    enrolled = protocol.EnrollmentResponse.model_validate(answer.json())
+    enrolled = schemas.EnrollmentResponse.model_validate(answer.json())
     return key, enrolled.platform_public_key
 
 
@@ -226,7 +226,7 @@ def prepare_signed(target: ReceiverProcess | str, method: str, path: str, termin
                    key: Ed25519PrivateKey | None, *, json_body: Any = None,
                    data: bytes | None = None, headers: dict[str, str] | None = None,
                    now: datetime | None = None) -> requests.PreparedRequest:
-    """A request to `path` (e.g. `protocol.LIMITS`), signed unless `key` is None.
+    """A request to `path` (e.g. `paths.LIMITS`), signed unless `key` is None.
 
     `json_body` may be a pydantic model, a dict or JSON bytes; `now` backdates the
     signature's `created`. Tamper with the result, then send it with `send`."""
@@ -243,7 +243,7 @@ def prepare_signed(target: ReceiverProcess | str, method: str, path: str, termin
     prepared = requests.Request(method, _root(target) + path, data=body or b"",
                                 headers=hdrs).prepare()
     if key is not None:
-        protocol.sign_request(prepared, terminal_id, key, now=now)
+        signing.sign_request(prepared, terminal_id, key, now=now)
     return prepared
 
 
@@ -273,18 +273,18 @@ _PLAINTEXT_OF: dict[str, tuple[str, int]] = {}
 
 def seal_attachment(platform_public_key: str, submission_id: str, plaintext: bytes, *,
                     role: str = "evidence",
-                    media_type: str = "image/jpeg") -> tuple[bytes, protocol.AttachmentRef]:
+                    media_type: str = "image/jpeg") -> tuple[bytes, schemas.AttachmentRef]:
     """Seals `plaintext` as the kiosk does; returns the sealed bytes and their reference."""
     digest = hashlib.sha256(plaintext).hexdigest()
-    sealed = protocol.seal(plaintext, protocol.decode_public_key(platform_public_key),
-                           submission_id, protocol.attachment_part(digest))
-    ref = protocol.AttachmentRef(sealed_digest=hashlib.sha256(sealed).hexdigest(),
+    sealed = sealing.seal(plaintext, sealing.decode_public_key(platform_public_key),
+                           submission_id, sealing.attachment_part(digest))
+    ref = schemas.AttachmentRef(sealed_digest=hashlib.sha256(sealed).hexdigest(),
                                  size=len(sealed), role=role, media_type=media_type)
     _PLAINTEXT_OF[ref.sealed_digest] = (digest, len(plaintext))
     return sealed, ref
 
 
-def document_attachment(ref: protocol.AttachmentRef) -> dict[str, Any]:
+def document_attachment(ref: schemas.AttachmentRef) -> dict[str, Any]:
     """How the sealed document lists an attachment sealed by `seal_attachment`."""
     digest, size = _PLAINTEXT_OF.get(ref.sealed_digest, ("0" * 64, ref.size))
     return {"role": ref.role, "media_type": ref.media_type, "digest": digest, "size": size}
@@ -292,11 +292,11 @@ def document_attachment(ref: protocol.AttachmentRef) -> dict[str, Any]:
 
 def sealed_submission(platform_public_key: str, terminal_id: str, *,
                       submission_id: str | None = None,
-                      attachments: Sequence[protocol.AttachmentRef] = (),
+                      attachments: Sequence[schemas.AttachmentRef] = (),
                       envelope: dict[str, Any] | None = None, seal_as: str | None = None,
                       receipt_no: str = "2026112601",
-                      kind: protocol.Kind = "petition",
-                      document: dict[str, Any] | None = None) -> protocol.SubmissionRequest:
+                      kind: schemas.Kind = "petition",
+                      document: dict[str, Any] | None = None) -> schemas.SubmissionRequest:
     """A submission whose envelope `{"submission_id", "terminal_id", "document", …}` is sealed
     to the key, its document agreeing with the routing metadata as the kiosk's does (kind,
     category, purpose, and the attachments as `seal_attachment` sealed them).
@@ -311,10 +311,10 @@ def sealed_submission(platform_public_key: str, terminal_id: str, *,
     inner = envelope if envelope is not None else {
         "submission_id": submission_id, "terminal_id": terminal_id, "jurisdiction": "测试县",
         "document": doc}
-    sealed = protocol.seal(json.dumps(inner, ensure_ascii=False).encode(),
-                           protocol.decode_public_key(platform_public_key),
+    sealed = sealing.seal(json.dumps(inner, ensure_ascii=False).encode(),
+                           sealing.decode_public_key(platform_public_key),
                            seal_as or submission_id, "envelope")
-    return protocol.SubmissionRequest(
+    return schemas.SubmissionRequest(
         submission_id=submission_id, terminal_id=terminal_id, jurisdiction="测试县",
         kind=kind, category="labour", purpose="demand", created_at=datetime.now(UTC),
         receipt_no=receipt_no, envelope=base64.b64encode(sealed).decode(),
@@ -322,17 +322,17 @@ def sealed_submission(platform_public_key: str, terminal_id: str, *,
 
 
 def submit(target: ReceiverProcess | str, terminal_id: str, key: Ed25519PrivateKey,
-           request: protocol.SubmissionRequest, *, timeout: float = 10.0,
+           request: schemas.SubmissionRequest, *, timeout: float = 10.0,
            idempotency_key: str | None = None) -> requests.Response:
     """POST /submissions with `Idempotency-Key` = the submission id (unless given)."""
-    return signed_request(target, "POST", protocol.SUBMISSIONS, terminal_id, key,
+    return signed_request(target, "POST", paths.SUBMISSIONS, terminal_id, key,
                           json_body=request, timeout=timeout,
                           headers={"Idempotency-Key": idempotency_key or request.submission_id})
 
 
 def put_chunk(target: ReceiverProcess | str, terminal_id: str, key: Ed25519PrivateKey,
               sealed_digest: str, offset: int, total: int, chunk: bytes) -> requests.Response:
-    return signed_request(target, "PUT", protocol.attachment_path(sealed_digest), terminal_id,
+    return signed_request(target, "PUT", paths.attachment_path(sealed_digest), terminal_id,
                           key, data=chunk, headers={
                               "Upload-Offset": str(offset), "Upload-Length": str(total),
                               "Content-Type": "application/octet-stream"})

@@ -44,7 +44,7 @@ class Terminal:
     def queue_unopenable(self, platform_public_key: str, count: int = 1) -> list[str]:
         """Confirms `count` petitions sealed to a key the platform does not hold: it can
         never open them (422), whatever the terminal does."""
-        from kiosk import sealing
+        from wire import sealing
 
         text = self.config_path.read_text(encoding="utf-8")
         wrong = sealing.encode_public_key(sealing.generate_private_key().public_key())

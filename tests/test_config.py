@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from kiosk import config, sealing
+from kiosk import config
 from tests.conftest import ROOT, run_kiosk
+from wire import sealing
 
 EXAMPLE = ROOT / "docs" / "examples" / "kiosk.toml"
 

@@ -15,10 +15,11 @@ import tomli_w
 
 from kiosk import doctor
 from kiosk.doctor import FAIL, PASS, SKIP, WARN, Check, Result
-from sync import enrollment, protocol
+from sync import enrollment
 from tests.conftest import ROOT
 from tests.receiver_helpers import issue_code, running_receiver
 from tests.sync_helpers import Terminal, make_terminal
+from wire import paths
 
 TIME_BOUND = 15.0
 CORE = ("config", "data-dir", "database", "outbox", "enrollment", "signing-key", "reach:county",
@@ -105,7 +106,7 @@ def test_platform_that_accepts_but_never_answers_stays_within_the_time_bound(tmp
         with running_receiver(tmp_path / "platform") as rx:
             terminal = enrolled_terminal(tmp_path, rx)
         port = silent.getsockname()[1]
-        set_config(terminal, api_url=f"http://127.0.0.1:{port}{protocol.API}",
+        set_config(terminal, api_url=f"http://127.0.0.1:{port}{paths.API}",
                    web_url=f"http://127.0.0.1:{port}/county")
         code, checks, seconds = doctor_json(terminal)
     finally:
@@ -208,7 +209,7 @@ def test_a_check_past_its_timeout_fails_and_its_dependents_are_skipped():
 
 
 def _any_public_key() -> str:
-    from kiosk import sealing
+    from wire import sealing
 
     return sealing.encode_public_key(sealing.generate_private_key().public_key())
 
@@ -268,7 +269,7 @@ def test_tls_certificate_not_trusted_fails_and_one_near_expiry_warns(tmp_path, m
         terminal = make_terminal(tmp_path, "http://127.0.0.1:9/api/v1", _any_public_key())
         port = listener.getsockname()[1]
         set_config(terminal, web_url=f"https://127.0.0.1:{port}/county",
-                   api_url=f"https://127.0.0.1:{port}{protocol.API}")
+                   api_url=f"https://127.0.0.1:{port}{paths.API}")
         code, checks, _ = doctor_json(terminal)
         assert code == 1
         assert checks["reach:county"]["status"] == PASS

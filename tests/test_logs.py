@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import logs, sealing
+from kiosk import logs
 from tests.conftest import ROOT
 from tests.sync_helpers import make_terminal
+from wire import sealing
 
 ID_NUMBER = "11010519491231002X"
 MOBILE = "13812345678"

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from receiver.cli import openapi_json
-from sync import protocol
+from sync import answers
 from tests.receiver_helpers import (
     ROOT,
     ReceiverProcess,
@@ -36,6 +36,7 @@ from tests.receiver_helpers import (
     submit,
     upload,
 )
+from wire import paths, schemas, sealing, signing
 
 T = "T-0001"
 OTHER = "T-0002"
@@ -67,7 +68,7 @@ def state(rx: ReceiverProcess) -> dict[str, int]:
 
 
 def error_of(answer: requests.Response) -> str:
-    body = protocol.ErrorBody.model_validate(answer.json())  # every refusal is an ErrorBody
+    body = schemas.ErrorBody.model_validate(answer.json())  # every refusal is an ErrorBody
     return body.error
 
 
@@ -77,46 +78,46 @@ def error_of(answer: requests.Response) -> str:
 def test_enrollment_binds_a_key_once(rx):
     code = issue_code(rx, "T-ENROLL", "--label", "城关镇便民服务中心")
     assert len(code.replace("-", "")) == 12 and code.count("-") == 2  # read aloud in groups
-    key = protocol.generate_signing_key()
+    key = signing.generate_signing_key()
     body = {"terminal_id": "T-ENROLL", "code": code.lower().replace("-", " "),
-            "signing_public_key": protocol.encode_signing_public_key(key.public_key())}
-    answer = requests.post(rx.url + protocol.ENROLLMENTS, json=body, timeout=10)
+            "signing_public_key": signing.encode_signing_public_key(key.public_key())}
+    answer = requests.post(rx.url + paths.ENROLLMENTS, json=body, timeout=10)
     assert answer.status_code == 201, answer.text
-    enrolled = protocol.EnrollmentResponse.model_validate(answer.json())
+    enrolled = schemas.EnrollmentResponse.model_validate(answer.json())
     assert enrolled.platform_public_key == rx.platform_public_key
-    assert signed_request(rx, "GET", protocol.LIMITS, "T-ENROLL", key).status_code == 200
+    assert signed_request(rx, "GET", paths.LIMITS, "T-ENROLL", key).status_code == 200
 
     # the code is spent: nobody can bind another key with it
-    thief = protocol.generate_signing_key()
-    body["signing_public_key"] = protocol.encode_signing_public_key(thief.public_key())
-    again = requests.post(rx.url + protocol.ENROLLMENTS, json=body, timeout=10)
+    thief = signing.generate_signing_key()
+    body["signing_public_key"] = signing.encode_signing_public_key(thief.public_key())
+    again = requests.post(rx.url + paths.ENROLLMENTS, json=body, timeout=10)
     assert again.status_code == 403 and error_of(again) == "enrollment_refused"
-    assert signed_request(rx, "GET", protocol.LIMITS, "T-ENROLL", thief).status_code == 401
+    assert signed_request(rx, "GET", paths.LIMITS, "T-ENROLL", thief).status_code == 401
     listed = json.loads(rx.cli("terminal", "list", "--json").stdout)
     row = next(t for t in listed if t["terminal_id"] == "T-ENROLL")
     assert row["state"] == "enrolled" and row["name"] == "城关镇便民服务中心"
 
 
 def test_wrong_and_expired_codes_are_refused(rx):
-    key = protocol.generate_signing_key()
-    public = protocol.encode_signing_public_key(key.public_key())
+    key = signing.generate_signing_key()
+    public = signing.encode_signing_public_key(key.public_key())
     code = issue_code(rx, "T-WRONG")
     for terminal_id, attempt in (("T-WRONG", "ABCD-EFGH-JKMN"), ("T-NOBODY", code)):
-        answer = requests.post(rx.url + protocol.ENROLLMENTS, timeout=10, json={
+        answer = requests.post(rx.url + paths.ENROLLMENTS, timeout=10, json={
             "terminal_id": terminal_id, "code": attempt, "signing_public_key": public})
         assert answer.status_code == 403 and error_of(answer) == "enrollment_refused"
 
     expiring = issue_code(rx, "T-EXPIRED", "--expires-in", "1s")
     time.sleep(1.2)
-    answer = requests.post(rx.url + protocol.ENROLLMENTS, timeout=10, json={
+    answer = requests.post(rx.url + paths.ENROLLMENTS, timeout=10, json={
         "terminal_id": "T-EXPIRED", "code": expiring, "signing_public_key": public})
     assert answer.status_code == 403 and error_of(answer) == "enrollment_refused"
 
-    bad_key = requests.post(rx.url + protocol.ENROLLMENTS, timeout=10, json={
+    bad_key = requests.post(rx.url + paths.ENROLLMENTS, timeout=10, json={
         "terminal_id": "T-WRONG", "code": code, "signing_public_key": "AAAA"})
     assert bad_key.status_code == 422 and error_of(bad_key) == "invalid_body"
     # the right code still works after all that
-    answer = requests.post(rx.url + protocol.ENROLLMENTS, timeout=10, json={
+    answer = requests.post(rx.url + paths.ENROLLMENTS, timeout=10, json={
         "terminal_id": "T-WRONG", "code": code, "signing_public_key": public})
     assert answer.status_code == 201
 
@@ -126,18 +127,18 @@ def test_wrong_and_expired_codes_are_refused(rx):
 
 def test_signed_requests_are_answered(rx, term):
     key, _ = term
-    limits = signed_request(rx, "GET", protocol.LIMITS, T, key)
+    limits = signed_request(rx, "GET", paths.LIMITS, T, key)
     assert limits.status_code == 200
-    got = protocol.Limits.model_validate(limits.json())
+    got = schemas.Limits.model_validate(limits.json())
     assert got.chunk_bytes == 1024 * 1024 and got.max_attachment_bytes >= 20 * 1024 * 1024
-    status = signed_request(rx, "GET", protocol.attachment_path("ab" * 32), T, key)
+    status = signed_request(rx, "GET", paths.attachment_path("ab" * 32), T, key)
     assert status.json() == {"sealed_digest": "ab" * 32, "received": 0, "complete": False,
                              "size_limit": got.max_attachment_bytes}
 
 
 def _forged_body(rx, key, pub):
     req = sealed_submission(pub, T)
-    prepared = prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req,
+    prepared = prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
                               headers={"Idempotency-Key": req.submission_id})
     prepared.body = prepared.body.replace(b'"receipt_no":"2026112601"',
                                           b'"receipt_no":"2026112699"')
@@ -153,59 +154,59 @@ def _forged_digest(rx, key, pub):
 
 def _stale(rx, key, pub):
     req = sealed_submission(pub, T)
-    return prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req,
+    return prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
                           headers={"Idempotency-Key": req.submission_id},
                           now=datetime.now(UTC) - timedelta(minutes=10))
 
 
 def _unsigned(rx, key, pub):
     req = sealed_submission(pub, T)
-    return prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, None, json_body=req,
+    return prepare_signed(rx, "POST", paths.SUBMISSIONS, T, None, json_body=req,
                           headers={"Idempotency-Key": req.submission_id})
 
 
 def _unknown_terminal(rx, key, pub):
     req = sealed_submission(pub, "T-GHOST")
-    return prepare_signed(rx, "POST", protocol.SUBMISSIONS, "T-GHOST",
-                          protocol.generate_signing_key(), json_body=req,
+    return prepare_signed(rx, "POST", paths.SUBMISSIONS, "T-GHOST",
+                          signing.generate_signing_key(), json_body=req,
                           headers={"Idempotency-Key": req.submission_id})
 
 
 def _other_key(rx, key, pub):  # claims to be T, signed with a key T never enrolled
     req = sealed_submission(pub, T)
-    return prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, protocol.generate_signing_key(),
+    return prepare_signed(rx, "POST", paths.SUBMISSIONS, T, signing.generate_signing_key(),
                           json_body=req, headers={"Idempotency-Key": req.submission_id})
 
 
 def _swapped_idempotency_key(rx, key, pub):
     req = sealed_submission(pub, T)
-    prepared = prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req,
+    prepared = prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
                               headers={"Idempotency-Key": req.submission_id})
     prepared.headers["Idempotency-Key"] = str(uuid.uuid4())
     return prepared
 
 
 def _heartbeat_for_another(rx, key, pub):
-    beat = protocol.Heartbeat(version="0.1.0", queue_depth=0, oldest_queued_age_seconds=None,
+    beat = schemas.Heartbeat(version="0.1.0", queue_depth=0, oldest_queued_age_seconds=None,
                               needs_attention=0, at=datetime.now(UTC))
-    return prepare_signed(rx, "POST", protocol.heartbeat_path(OTHER), T, key, json_body=beat)
+    return prepare_signed(rx, "POST", paths.heartbeat_path(OTHER), T, key, json_body=beat)
 
 
 def _submission_for_another(rx, key, pub):
     req = sealed_submission(pub, OTHER)
-    return prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req,
+    return prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
                           headers={"Idempotency-Key": req.submission_id})
 
 
 def _upload_unsigned(rx, key, pub):
-    return prepare_signed(rx, "PUT", protocol.attachment_path(hashlib.sha256(b"x").hexdigest()),
+    return prepare_signed(rx, "PUT", paths.attachment_path(hashlib.sha256(b"x").hexdigest()),
                           T, None, data=b"x", headers={"Upload-Offset": "0",
                                                        "Upload-Length": "1"})
 
 
 def _upload_forged(rx, key, pub):
     digest = hashlib.sha256(b"y").hexdigest()
-    prepared = prepare_signed(rx, "PUT", protocol.attachment_path(digest), T, key, data=b"x",
+    prepared = prepare_signed(rx, "PUT", paths.attachment_path(digest), T, key, data=b"x",
                               headers={"Upload-Offset": "0", "Upload-Length": "1"})
     prepared.body = b"y"
     return prepared
@@ -243,29 +244,29 @@ def test_the_terminals_signature_is_what_the_rfc_9421_library_makes(rx, term):
     digest = hashlib.sha256(b"x").hexdigest()
 
     def chunk() -> requests.PreparedRequest:
-        return requests.Request("PUT", rx.url + protocol.attachment_path(digest), data=b"x",
+        return requests.Request("PUT", rx.url + paths.attachment_path(digest), data=b"x",
                                 headers={"Upload-Offset": "0", "Upload-Length": "1"}).prepare()
 
     ours, theirs = chunk(), chunk()
-    protocol.sign_request(ours, T, key, now)
+    signing.sign_request(ours, T, key, now)
     nonce = ours.headers["Signature-Input"].rsplit('nonce="', 1)[1].rstrip('"')
-    protocol.sign_request_with_library(theirs, T, key, now, nonce)
+    signing.sign_request_with_library(theirs, T, key, now, nonce)
     for name in ("Content-Digest", "Signature-Input", "Signature"):
         assert ours.headers[name] == theirs.headers[name], name
     assert send(ours).status_code == 200
 
-    other = requests.Request("GET", rx.url + protocol.LIMITS, data=b"").prepare()
+    other = requests.Request("GET", rx.url + paths.LIMITS, data=b"").prepare()
     hms.HTTPMessageSigner(signature_algorithm=hms.algorithms.ED25519,
-                          key_resolver=protocol._KeyResolver(private=key)).sign(
+                          key_resolver=signing._KeyResolver(private=key)).sign(
         other, key_id=T, created=datetime.now(UTC), nonce=os.urandom(16).hex(), tag="test",
-        include_alg=False, label=protocol.SIGNATURE_LABEL, body=b"",
+        include_alg=False, label=signing.SIGNATURE_LABEL, body=b"",
         covered_component_ids=("@query", "@path", "@method", "content-digest"))
     assert send(other).status_code == 200
-    missing = requests.Request("GET", rx.url + protocol.LIMITS, data=b"").prepare()
+    missing = requests.Request("GET", rx.url + paths.LIMITS, data=b"").prepare()
     hms.HTTPMessageSigner(signature_algorithm=hms.algorithms.ED25519,
-                          key_resolver=protocol._KeyResolver(private=key)).sign(
+                          key_resolver=signing._KeyResolver(private=key)).sign(
         missing, key_id=T, created=datetime.now(UTC), nonce=os.urandom(16).hex(),
-        label=protocol.SIGNATURE_LABEL, body=b"",
+        label=signing.SIGNATURE_LABEL, body=b"",
         covered_component_ids=("@method", "content-digest"))  # not @path: refused
     answer = send(missing)
     assert (answer.status_code, error_of(answer)) == (401, "signature_invalid")
@@ -273,12 +274,12 @@ def test_the_terminals_signature_is_what_the_rfc_9421_library_makes(rx, term):
 
 def test_a_replayed_request_is_refused(rx, term):
     key, pub = term
-    beat = protocol.Heartbeat(version="0.1.0", queue_depth=1, oldest_queued_age_seconds=5,
+    beat = schemas.Heartbeat(version="0.1.0", queue_depth=1, oldest_queued_age_seconds=5,
                               needs_attention=0, at=datetime.now(UTC))
-    prepared = prepare_signed(rx, "POST", protocol.heartbeat_path(T), T, key, json_body=beat)
+    prepared = prepare_signed(rx, "POST", paths.heartbeat_path(T), T, key, json_body=beat)
     assert send(prepared).status_code == 200
     req = sealed_submission(pub, T)
-    post = prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req,
+    post = prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
                           headers={"Idempotency-Key": req.submission_id})
     assert send(post).status_code == 201
     before = state(rx)
@@ -291,7 +292,7 @@ def test_a_replayed_request_is_refused(rx, term):
 def test_a_revoked_terminal_is_refused(rx, term):
     _, pub = term
     key, _ = enroll_test_terminal(rx, "T-REVOKE")
-    assert signed_request(rx, "GET", protocol.LIMITS, "T-REVOKE", key).status_code == 200
+    assert signed_request(rx, "GET", paths.LIMITS, "T-REVOKE", key).status_code == 200
     rx.cli("terminal", "revoke", "T-REVOKE")
     before = state(rx)
     req = sealed_submission(pub, "T-REVOKE")
@@ -312,7 +313,7 @@ def test_the_same_submission_twice_is_one_case(rx, term):
     req = sealed_submission(pub, T)
     first = submit(rx, T, key, req)
     assert first.status_code == 201, first.text
-    accepted = protocol.SubmissionAccepted.model_validate(first.json())
+    accepted = schemas.SubmissionAccepted.model_validate(first.json())
     assert accepted.submission_id == req.submission_id
     assert accepted.case_no.startswith("XF") and len(accepted.case_no) == 15
     assert len(accepted.query_code) == 8
@@ -324,7 +325,7 @@ def test_the_same_submission_twice_is_one_case(rx, term):
     # the same submission serialised differently is still the same request
     reordered = json.dumps(dict(reversed(list(req.model_dump(mode="json").items()))),
                            ensure_ascii=False, indent=1).encode()
-    third = signed_request(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=reordered,
+    third = signed_request(rx, "POST", paths.SUBMISSIONS, T, key, json_body=reordered,
                            headers={"Idempotency-Key": req.submission_id})
     assert third.status_code == 201 and third.json() == first.json()
     assert state(rx) == before
@@ -339,11 +340,11 @@ def test_idempotency_key_must_name_the_submission(rx, term):
     key, pub = term
     req = sealed_submission(pub, T)
     before = state(rx)
-    missing = signed_request(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req)
+    missing = signed_request(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req)
     assert (missing.status_code, error_of(missing)) == (400, "idempotency_key_missing")
     wrong = submit(rx, T, key, req, idempotency_key=str(uuid.uuid4()))
     assert (wrong.status_code, error_of(wrong)) == (400, "idempotency_key_mismatch")
-    garbage = signed_request(rx, "POST", protocol.SUBMISSIONS, T, key,
+    garbage = signed_request(rx, "POST", paths.SUBMISSIONS, T, key,
                              json_body={"submission_id": req.submission_id},
                              headers={"Idempotency-Key": req.submission_id})
     assert (garbage.status_code, error_of(garbage)) == (422, "invalid_body")
@@ -362,7 +363,7 @@ def test_a_submission_waits_for_its_attachments(rx, term):
     answer = submit(rx, T, key, req)
     assert (answer.status_code, error_of(answer)) == (409, "attachments_missing")
     assert answer.json()["missing"] == [ref2.sealed_digest]
-    assert protocol.outcome(answer.status_code) == "retry"
+    assert answers.outcome(answer.status_code) == "retry"
     assert state(rx) == before  # not kept as the answer: the retry below is judged afresh
 
     upload(rx, T, key, second, chunk_bytes=4096)
@@ -385,7 +386,7 @@ def test_a_wrong_attachment_size_is_refused_but_not_kept(rx, term):
     before = state(rx)
     answer = submit(rx, T, key, req)
     assert (answer.status_code, error_of(answer)) == (422, "attachment_size_mismatch")
-    assert protocol.outcome(answer.status_code) == "refused"
+    assert answers.outcome(answer.status_code) == "refused"
     assert state(rx) == before  # no case, and no stored answer
 
 
@@ -398,7 +399,7 @@ def test_an_envelope_the_platform_cannot_open_is_refused(rx, term, how, kept):
     key, pub = term
     sid = str(uuid.uuid4())
     if how == "other key":
-        stranger = protocol.encode_public_key(protocol.generate_private_key().public_key())
+        stranger = sealing.encode_public_key(sealing.generate_private_key().public_key())
         req = sealed_submission(stranger, T, submission_id=sid)
     elif how == "other submission":
         req = sealed_submission(pub, T, submission_id=sid, seal_as=str(uuid.uuid4()))
@@ -406,7 +407,7 @@ def test_an_envelope_the_platform_cannot_open_is_refused(rx, term, how, kept):
         req = sealed_submission(pub, T, submission_id=sid,
                                 envelope={"submission_id": sid, "terminal_id": OTHER})
     elif how == "not json":
-        sealed = protocol.seal(b"\x00not json", protocol.decode_public_key(pub), sid, "envelope")
+        sealed = sealing.seal(b"\x00not json", sealing.decode_public_key(pub), sid, "envelope")
         req = sealed_submission(pub, T, submission_id=sid).model_copy(
             update={"envelope": base64.b64encode(sealed).decode()})
     else:
@@ -415,7 +416,7 @@ def test_an_envelope_the_platform_cannot_open_is_refused(rx, term, how, kept):
     before = state(rx)
     answer = submit(rx, T, key, req)
     assert (answer.status_code, error_of(answer)) == (422, "envelope_invalid")
-    assert protocol.outcome(answer.status_code) == "refused"
+    assert answers.outcome(answer.status_code) == "refused"
     again = submit(rx, T, key, req)
     assert again.status_code == 422 and again.content == answer.content
     after = state(rx)
@@ -429,7 +430,7 @@ def test_a_refusal_caused_by_the_platforms_key_is_not_kept(tmp_path):
     rx = ReceiverProcess(tmp_path / "rx")
     right = rx.cli("keygen").stdout.strip()
     wrong_file = tmp_path / "wrong.key"
-    wrong_file.write_text(protocol.encode_private_key(protocol.generate_private_key()) + "\n")
+    wrong_file.write_text(sealing.encode_private_key(sealing.generate_private_key()) + "\n")
     rx.extra_args = ["--platform-key", str(wrong_file)]
     rx.start()
     try:
@@ -449,7 +450,7 @@ def test_a_refusal_caused_by_the_platforms_key_is_not_kept(tmp_path):
 
 
 def _cross_check_request(pub: str, how: str, sid: str,
-                         ref: protocol.AttachmentRef) -> protocol.SubmissionRequest:
+                         ref: schemas.AttachmentRef) -> schemas.SubmissionRequest:
     listed = document_attachment(ref)
     if how == "kind":
         return sealed_submission(pub, T, submission_id=sid, attachments=[ref],
@@ -493,7 +494,7 @@ def test_the_sealed_document_must_agree_with_the_routing_metadata(rx, term, how,
     before = state(rx)
     answer = submit(rx, T, key, req)
     assert (answer.status_code, error_of(answer)) == (422, code), answer.text
-    assert protocol.outcome(answer.status_code) == "refused"
+    assert answers.outcome(answer.status_code) == "refused"
     after = state(rx)
     assert after["cases"] == before["cases"] and after["case_attachments"] == before[
         "case_attachments"]
@@ -507,7 +508,7 @@ def test_a_resumable_upload(rx, term):
     key, pub = term
     sealed, ref = seal_attachment(pub, str(uuid.uuid4()), os.urandom(2_500_000))
     digest, total, half = ref.sealed_digest, len(sealed), len(sealed) // 2
-    path = protocol.attachment_path(digest)
+    path = paths.attachment_path(digest)
 
     answer = put_chunk(rx, T, key, digest, 0, total, sealed[:half])
     assert answer.status_code == 200
@@ -540,24 +541,24 @@ def test_an_upload_with_the_wrong_digest_is_discarded(rx, term):
     assert put_chunk(rx, T, key, claimed, 0, len(data), data[:60_000]).status_code == 200
     answer = put_chunk(rx, T, key, claimed, 60_000, len(data), data[60_000:])
     assert (answer.status_code, error_of(answer)) == (422, "digest_mismatch")
-    status = signed_request(rx, "GET", protocol.attachment_path(claimed), T, key).json()
+    status = signed_request(rx, "GET", paths.attachment_path(claimed), T, key).json()
     assert status["received"] == 0 and status["complete"] is False
     assert not (rx.data_dir / "attachments" / claimed).exists()
 
 
 def test_upload_limits(rx, term):
     key, _ = term
-    limits = protocol.Limits.model_validate(
-        signed_request(rx, "GET", protocol.LIMITS, T, key).json())
+    limits = schemas.Limits.model_validate(
+        signed_request(rx, "GET", paths.LIMITS, T, key).json())
     digest = hashlib.sha256(b"big").hexdigest()
     before = state(rx)
     too_big = put_chunk(rx, T, key, digest, 0, limits.max_attachment_bytes + 1, b"x")
     assert (too_big.status_code, error_of(too_big)) == (413, "too_large")
     overrun = put_chunk(rx, T, key, digest, 0, 2, b"xyz")
     assert (overrun.status_code, error_of(overrun)) == (400, "bad_request")
-    no_headers = signed_request(rx, "PUT", protocol.attachment_path(digest), T, key, data=b"x")
+    no_headers = signed_request(rx, "PUT", paths.attachment_path(digest), T, key, data=b"x")
     assert (no_headers.status_code, error_of(no_headers)) == (400, "bad_request")
-    bad_digest = signed_request(rx, "GET", protocol.attachment_path("XYZ"), T, key)
+    bad_digest = signed_request(rx, "GET", paths.attachment_path("XYZ"), T, key)
     assert (bad_digest.status_code, error_of(bad_digest)) == (400, "bad_request")
     assert state(rx) == before
 
@@ -568,10 +569,10 @@ def test_upload_limits(rx, term):
 def test_case_progress_follows_the_operator(rx, term):
     key, pub = term
     req = sealed_submission(pub, T, kind="review")
-    accepted = protocol.SubmissionAccepted.model_validate(submit(rx, T, key, req).json())
-    answer = signed_request(rx, "GET", protocol.case_path(accepted.query_code), T, key)
+    accepted = schemas.SubmissionAccepted.model_validate(submit(rx, T, key, req).json())
+    answer = signed_request(rx, "GET", paths.case_path(accepted.query_code), T, key)
     assert answer.status_code == 200
-    progress = protocol.CaseProgress.model_validate(answer.json())
+    progress = schemas.CaseProgress.model_validate(answer.json())
     assert (progress.case_no, progress.kind, progress.status) == (accepted.case_no, "review",
                                                                   "received")
     assert [e.status for e in progress.history] == ["received"]
@@ -580,15 +581,15 @@ def test_case_progress_follows_the_operator(rx, term):
     assert "已受理" in out.stdout
     # any terminal may answer a citizen's query; typed in lower case it is still found
     other_key, _ = enroll_test_terminal(rx, "T-QUERY")
-    answer = signed_request(rx, "GET", protocol.case_path(accepted.query_code.lower()),
+    answer = signed_request(rx, "GET", paths.case_path(accepted.query_code.lower()),
                             "T-QUERY", other_key)
-    progress = protocol.CaseProgress.model_validate(answer.json())
+    progress = schemas.CaseProgress.model_validate(answer.json())
     assert (progress.status, progress.status_label) == ("accepted", "已受理")
     assert [(e.status, e.note) for e in progress.history] == [("received", None),
                                                               ("accepted", "转县人社局办理")]
     assert progress.updated_at > progress.received_at
 
-    unknown = signed_request(rx, "GET", protocol.case_path("ZZZZ2222"), T, key)
+    unknown = signed_request(rx, "GET", paths.case_path("ZZZZ2222"), T, key)
     assert (unknown.status_code, error_of(unknown)) == (404, "case_unknown")
     bad = rx.cli("case", "set-status", accepted.case_no, "finished", check=False)
     assert bad.returncode == 2 and "closed (已办结)" in bad.stderr and "Traceback" not in bad.stderr
@@ -614,11 +615,11 @@ def test_cases_json(rx, term):
 def test_a_heartbeat_is_recorded(rx, term):
     key, _ = term
     before = state(rx)
-    beat = protocol.Heartbeat(version="0.1.0", queue_depth=3, oldest_queued_age_seconds=120,
+    beat = schemas.Heartbeat(version="0.1.0", queue_depth=3, oldest_queued_age_seconds=120,
                               needs_attention=1, at=datetime.now(UTC))
-    answer = signed_request(rx, "POST", protocol.heartbeat_path(T), T, key, json_body=beat)
+    answer = signed_request(rx, "POST", paths.heartbeat_path(T), T, key, json_body=beat)
     assert answer.status_code == 200
-    ack = protocol.HeartbeatAck.model_validate(answer.json())
+    ack = schemas.HeartbeatAck.model_validate(answer.json())
     assert abs((ack.received_at - datetime.now(UTC)).total_seconds()) < 5
     assert state(rx)["heartbeats"] == before["heartbeats"] + 1
     listed = json.loads(rx.cli("terminal", "list", "--json").stdout)
@@ -628,11 +629,11 @@ def test_a_heartbeat_is_recorded(rx, term):
 
 def test_content_with_etag(rx, term, tmp_path):
     key, _ = term
-    path = protocol.content_path(T)
+    path = paths.content_path(T)
     first = signed_request(rx, "GET", path, T, key)
     assert first.status_code == 200
     etag = first.headers["ETag"]
-    content = protocol.TerminalContent.model_validate(first.json())
+    content = schemas.TerminalContent.model_validate(first.json())
     assert content.notices[0].title == "网上信访须知" and "查询码" in content.notices[0].body
     assert content.categories == [] and content.purposes == []
 
@@ -649,11 +650,11 @@ def test_content_with_etag(rx, term, tmp_path):
     assert "published" in rx.cli("content", "set", str(file)).stdout
     changed = signed_request(rx, "GET", path, T, key, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    published = protocol.TerminalContent.model_validate(changed.json())
+    published = schemas.TerminalContent.model_validate(changed.json())
     assert published.version == content.version + 1
     assert published.qr_targets[0].url == "https://xf.example.gov.cn/"
 
-    wrong = signed_request(rx, "GET", protocol.content_path(OTHER), T, key)
+    wrong = signed_request(rx, "GET", paths.content_path(OTHER), T, key)
     assert (wrong.status_code, error_of(wrong)) == (403, "terminal_mismatch")
     file.write_text('{"notices": [{"title": 1}]}', encoding="utf-8")
     bad = rx.cli("content", "set", str(file), check=False)
@@ -667,15 +668,15 @@ def test_maintenance_answers_503_with_retry_after(rx, term):
     key, _ = term
     rx.cli("maintenance", "on", "--retry-after", "7")
     try:
-        answer = signed_request(rx, "GET", protocol.LIMITS, T, key)
+        answer = signed_request(rx, "GET", paths.LIMITS, T, key)
         assert (answer.status_code, error_of(answer)) == (503, "maintenance")
         assert answer.headers["Retry-After"] == "7"
-        assert protocol.retry_after_seconds(answer.headers["Retry-After"]) == 7
-        enroll = requests.post(rx.url + protocol.ENROLLMENTS, json={}, timeout=10)
+        assert answers.retry_after_seconds(answer.headers["Retry-After"]) == 7
+        enroll = requests.post(rx.url + paths.ENROLLMENTS, json={}, timeout=10)
         assert enroll.status_code == 503
     finally:
         rx.cli("maintenance", "off")
-    assert signed_request(rx, "GET", protocol.LIMITS, T, key).status_code == 200
+    assert signed_request(rx, "GET", paths.LIMITS, T, key).status_code == 200
 
 
 def test_a_hanging_platform_times_out_and_the_retry_finds_the_case(rx, term):
@@ -687,7 +688,7 @@ def test_a_hanging_platform_times_out_and_the_retry_finds_the_case(rx, term):
         with pytest.raises(requests.ReadTimeout):
             submit(rx, T, key, req, timeout=0.5)
         # the hang holds no worker: other requests are answered meanwhile
-        assert signed_request(rx, "GET", protocol.LIMITS, T, key, timeout=1).status_code == 200
+        assert signed_request(rx, "GET", paths.LIMITS, T, key, timeout=1).status_code == 200
     finally:
         rx.cli("fault", "clear")
     time.sleep(max(0.0, 2.2 - (time.monotonic() - started)))  # the hung request completes
@@ -713,7 +714,7 @@ def test_a_retry_while_the_first_is_processed_gets_409_in_progress(rx, term):
         busy = submit(rx, T, key, req)
         assert (busy.status_code, error_of(busy)) == (409, "in_progress")
         assert busy.headers["Retry-After"] == "1"
-        assert protocol.outcome(busy.status_code) == "retry"
+        assert answers.outcome(busy.status_code) == "retry"
         worker.join(10)
     finally:
         rx.cli("fault", "clear")
@@ -729,7 +730,7 @@ def test_keep_alive_requests_are_not_held_back(rx, term):
         times = []
         for _ in range(8):
             started = time.perf_counter()
-            signed_request(rx, "GET", protocol.LIMITS, T, key, session=session)
+            signed_request(rx, "GET", paths.LIMITS, T, key, session=session)
             times.append(time.perf_counter() - started)
     assert min(times[1:]) < 0.035, times
 
@@ -738,7 +739,7 @@ def test_logs_hold_no_bodies_or_query_codes(rx, term):
     key, pub = term
     req = sealed_submission(pub, T)
     accepted = submit(rx, T, key, req).json()
-    signed_request(rx, "GET", protocol.case_path(accepted["query_code"]), T, key)
+    signed_request(rx, "GET", paths.case_path(accepted["query_code"]), T, key)
     time.sleep(0.2)
     log = "\n".join(rx.output)
     assert "GET /api/v1/cases/" in log
@@ -776,7 +777,7 @@ def test_sigkill_right_after_a_post_then_a_retry_gives_exactly_one_case(tmp_path
         submissions = []
         for delay in (0.0, 0.005, 0.02, 0.2):
             req = sealed_submission(pub, T)
-            prepared = prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key, json_body=req,
+            prepared = prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
                                       headers={"Idempotency-Key": req.submission_id})
             sock = _raw_post(rx, prepared)
             time.sleep(delay)
@@ -792,7 +793,7 @@ def test_sigkill_right_after_a_post_then_a_retry_gives_exactly_one_case(tmp_path
         # killed while processing (the key held, nothing committed yet)
         rx.cli("fault", "slow", "--seconds", "5")
         req = sealed_submission(pub, T)
-        sock = _raw_post(rx, prepare_signed(rx, "POST", protocol.SUBMISSIONS, T, key,
+        sock = _raw_post(rx, prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key,
                                             json_body=req,
                                             headers={"Idempotency-Key": req.submission_id}))
         time.sleep(0.5)
@@ -830,19 +831,19 @@ def test_sigkill_right_after_a_post_then_a_retry_gives_exactly_one_case(tmp_path
 
 
 def test_serve_with_a_given_platform_key(tmp_path):
-    key = protocol.generate_private_key()
+    key = sealing.generate_private_key()
     key_file = tmp_path / "platform-key.txt"
-    key_file.write_text(protocol.encode_private_key(key) + "\n")
+    key_file.write_text(sealing.encode_private_key(key) + "\n")
     with running_receiver(tmp_path / "rx", extra_args=["--platform-key", str(key_file)]) as rx:
         _, public = enroll_test_terminal(rx, T)
-        assert public == protocol.encode_public_key(key.public_key())
+        assert public == sealing.encode_public_key(key.public_key())
         assert not (rx.data_dir / "platform.key").exists()
 
 
 def test_keygen_makes_the_key_once(tmp_path):
     rx = ReceiverProcess(tmp_path / "rx")
     made = rx.cli("keygen").stdout.strip()
-    assert protocol.decode_public_key(made)
+    assert sealing.decode_public_key(made)
     assert (rx.data_dir / "platform.key").stat().st_mode & 0o777 == 0o600
     assert rx.platform_public_key == made
     again = rx.cli("keygen", check=False)
@@ -897,7 +898,7 @@ def test_openapi_document_is_up_to_date():
     committed = (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
     assert committed == openapi_json(), "run: python -m receiver openapi > docs/openapi.json"
     doc = json.loads(committed)
-    assert {protocol.SUBMISSIONS, protocol.ENROLLMENTS, protocol.LIMITS} <= set(doc["paths"])
+    assert {paths.SUBMISSIONS, paths.ENROLLMENTS, paths.LIMITS} <= set(doc["paths"])
     assert "SubmissionRequest" in doc["components"]["schemas"]
 
 

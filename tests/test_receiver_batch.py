@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from sync import protocol
 from tests.receiver_helpers import (
     ReceiverProcess,
     enroll_test_terminal,
@@ -25,6 +24,7 @@ from tests.receiver_helpers import (
     submit,
     upload,
 )
+from wire import paths, schemas
 
 T = "T-0101"
 OTHER = "T-0102"
@@ -54,22 +54,22 @@ def state(rx: ReceiverProcess, *names: str) -> dict[str, int]:
 
 
 def post_batch(rx, key, reqs, terminal_id: str = T, **kwargs):
-    body = protocol.SubmissionBatch(submissions=reqs)
-    return signed_request(rx, "POST", protocol.SUBMISSION_BATCHES, terminal_id, key,
+    body = schemas.SubmissionBatch(submissions=reqs)
+    return signed_request(rx, "POST", paths.SUBMISSION_BATCHES, terminal_id, key,
                           json_body=body, **kwargs)
 
 
-def results(answer) -> list[protocol.BatchItemResult]:
+def results(answer) -> list[schemas.BatchItemResult]:
     assert answer.status_code == 200, answer.text
-    return protocol.SubmissionBatchResults.model_validate(answer.json()).results
+    return schemas.SubmissionBatchResults.model_validate(answer.json()).results
 
 
-def inline(sealed: bytes) -> protocol.InlineAttachment:
-    return protocol.InlineAttachment(sealed_digest=hashlib.sha256(sealed).hexdigest(),
+def inline(sealed: bytes) -> schemas.InlineAttachment:
+    return schemas.InlineAttachment(sealed_digest=hashlib.sha256(sealed).hexdigest(),
                                      data=base64.b64encode(sealed).decode())
 
 
-def with_inline_evidence(pub: str) -> protocol.SubmissionRequest:
+def with_inline_evidence(pub: str) -> schemas.SubmissionRequest:
     sid = str(uuid.uuid4())
     sealed, ref = seal_attachment(pub, sid, b"\x89PNG" + os.urandom(3000),
                                   role="signature", media_type="image/png")
@@ -101,7 +101,7 @@ def test_each_submission_of_a_batch_gets_its_own_answer_once(rx, term):
     # Each one alone through POST /submissions: the same answer as in the batch.
     alone = submit(rx, T, key, fine)
     assert alone.status_code == 201
-    assert protocol.SubmissionAccepted.model_validate(alone.json()) == first[0].accepted
+    assert schemas.SubmissionAccepted.model_validate(alone.json()) == first[0].accepted
     refused = submit(rx, T, key, mismatched)
     assert (refused.status_code, refused.json()["error"]) == (422, "envelope_mismatch")
     assert state(rx, "cases", "idempotency", "case_attachments") == after
@@ -123,7 +123,7 @@ def test_an_inline_attachment_is_stored_as_a_complete_upload(rx, term):
     assert state(rx, "attachments", "attachment_files") == {
         "attachments": before["attachments"] + 1,
         "attachment_files": before["attachment_files"] + 1}
-    status = signed_request(rx, "GET", protocol.attachment_path(digest), T, key)
+    status = signed_request(rx, "GET", paths.attachment_path(digest), T, key)
     assert status.json()["complete"] is True
     assert status.json()["received"] == req.attachments[0].size
 
@@ -177,10 +177,10 @@ def test_a_batch_refused_as_a_whole_changes_nothing(rx, term, other):
     assert (as_other.status_code, as_other.json()["error"]) == (403, "terminal_mismatch")
     too_many = post_batch(rx, key, [sealed_submission(pub, T) for _ in range(33)])
     assert (too_many.status_code, too_many.json()["error"]) == (413, "too_many_submissions")
-    empty = signed_request(rx, "POST", protocol.SUBMISSION_BATCHES, T, key,
+    empty = signed_request(rx, "POST", paths.SUBMISSION_BATCHES, T, key,
                            json_body={"submissions": []})
     assert (empty.status_code, empty.json()["error"]) == (422, "invalid_body")
-    broken = signed_request(rx, "POST", protocol.SUBMISSION_BATCHES, T, key, json_body={
+    broken = signed_request(rx, "POST", paths.SUBMISSION_BATCHES, T, key, json_body={
         "submissions": [reqs[0].model_dump(mode="json"), {"submission_id": "x"}]})
     assert (broken.status_code, broken.json()["error"]) == (422, "invalid_body")
     counts = state(rx)
@@ -188,8 +188,8 @@ def test_a_batch_refused_as_a_whole_changes_nothing(rx, term, other):
         {k: v for k, v in before.items() if k != "nonces"}
 
     # A replayed batch (the same signed request again) is refused and stores nothing.
-    prepared = prepare_signed(rx, "POST", protocol.SUBMISSION_BATCHES, T, key,
-                              json_body=protocol.SubmissionBatch(submissions=reqs))
+    prepared = prepare_signed(rx, "POST", paths.SUBMISSION_BATCHES, T, key,
+                              json_body=schemas.SubmissionBatch(submissions=reqs))
     assert send(prepared).status_code == 200
     taken = state(rx)
     replayed = send(prepared)

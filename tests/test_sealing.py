@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk import sealing
+from wire import sealing
 
 
 def test_round_trip_and_binding():

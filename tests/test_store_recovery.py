@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import sealing
 from kiosk.store import Outbox, StoreError, open_engine, recovery
 from kiosk.store.errors import MESSAGE_FAULT
 from tests.receiver_helpers import issue_code, running_receiver
 from tests.store_helpers import new_submission
 from tests.sync_helpers import make_terminal
+from wire import sealing
 
 
 def _page_size(db: Path) -> int:

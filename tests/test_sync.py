@@ -10,10 +10,11 @@ import pytest
 
 from kiosk import wake
 from kiosk.store import Outbox
-from sync import enrollment, protocol
+from sync import enrollment
 from sync.client import TEST_CLOCK_SHIFT_ENV
 from tests.receiver_helpers import issue_code, running_receiver, signed_request
 from tests.sync_helpers import make_terminal, stop, wait_for
+from wire import paths
 
 
 @pytest.fixture
@@ -206,7 +207,7 @@ def test_a_terminal_whose_clock_is_two_hours_off_still_delivers(tmp_path, platfo
     term = enrolled_terminal(tmp_path, platform)
     key = enrollment.load(term.data_dir).signing_key
     two_hours_ahead = datetime.now(UTC) + timedelta(hours=2)
-    stale = signed_request(platform, "GET", protocol.LIMITS, term.terminal_id, key,
+    stale = signed_request(platform, "GET", paths.LIMITS, term.terminal_id, key,
                            now=two_hours_ahead)
     assert (stale.status_code, stale.json()["error"]) == (401, "signature_stale")
 

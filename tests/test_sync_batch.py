@@ -17,12 +17,13 @@ import uvicorn
 
 from kiosk.store import Outbox
 from receiver import app as receiver_app
-from sync import enrollment, protocol
+from sync import enrollment
 from sync.client import PlatformClient
 from sync.worker import Backoff, SyncWorker
 from tests.receiver_helpers import ReceiverProcess, issue_code, running_receiver
 from tests.sync_helpers import make_terminal
 from tests.test_sync import enrolled_terminal, receiver_cases
+from wire import paths, schemas
 
 
 @pytest.fixture
@@ -47,10 +48,10 @@ def test_a_backlog_goes_in_batches_with_small_attachments_inline(tmp_path, platf
     cases = receiver_cases(platform)
     assert sorted(c["receipt_no"] for c in cases) == sorted(receipts)
     assert len({c["case_no"] for c in cases}) == 40
-    batches = requests_seen(platform, "POST", protocol.SUBMISSION_BATCHES)
-    singles = requests_seen(platform, "POST", protocol.SUBMISSIONS + " ")
+    batches = requests_seen(platform, "POST", paths.SUBMISSION_BATCHES)
+    singles = requests_seen(platform, "POST", paths.SUBMISSIONS + " ")
     assert batches >= math.ceil(40 / SyncWorker.PER_REQUEST) and batches + singles <= 8
-    assert requests_seen(platform, "PUT", protocol.API + "/attachments/") == 4  # the PDFs
+    assert requests_seen(platform, "PUT", paths.API + "/attachments/") == 4  # the PDFs
     with Outbox.open(term.data_dir) as outbox:
         for case in cases:
             assert outbox.find_by_receipt(case["receipt_no"]).case_no == case["case_no"]
@@ -62,7 +63,7 @@ def test_a_refusal_inside_a_batch_sets_only_that_item_aside(tmp_path, platform):
     good = term.queue(5)
     result = term.kiosk("sync", "--once")
     assert result.returncode == 0, result.stderr
-    assert requests_seen(platform, "POST", protocol.SUBMISSION_BATCHES) >= 1
+    assert requests_seen(platform, "POST", paths.SUBMISSION_BATCHES) >= 1
     status = term.status()
     assert status["counts"]["needs_attention"] == 1 and status["counts"]["delivered"] == 5
     assert sorted(c["receipt_no"] for c in receiver_cases(platform)) == sorted(good)
@@ -72,7 +73,7 @@ def test_a_refusal_inside_a_batch_sets_only_that_item_aside(tmp_path, platform):
 
 
 @contextmanager
-def platform_in_thread(data_dir: Path, monkeypatch, *, limits: protocol.Limits | None = None,
+def platform_in_thread(data_dir: Path, monkeypatch, *, limits: schemas.Limits | None = None,
                        without_batch_route: bool = False) -> Iterator[str]:
     """The reference platform served by uvicorn in this process (a real HTTP server on
     127.0.0.1), with other limits or without the batch route; yields its root URL."""
@@ -81,7 +82,7 @@ def platform_in_thread(data_dir: Path, monkeypatch, *, limits: protocol.Limits |
     app = receiver_app.create_app(data_dir)
     if without_batch_route:
         app.router.routes = [r for r in app.router.routes
-                             if getattr(r, "path", None) != protocol.SUBMISSION_BATCHES]
+                             if getattr(r, "path", None) != paths.SUBMISSION_BATCHES]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -160,10 +161,10 @@ def test_a_batch_that_times_out_is_halved_and_each_submission_is_one_case(tmp_pa
 def test_batches_stay_under_the_platforms_byte_limit():
     from sync.worker import _within
 
-    def body(envelope_chars: int, inline_chars: int = 0) -> protocol.SubmissionRequest:
-        return protocol.SubmissionRequest.model_construct(
+    def body(envelope_chars: int, inline_chars: int = 0) -> schemas.SubmissionRequest:
+        return schemas.SubmissionRequest.model_construct(
             envelope="A" * envelope_chars,
-            inline=[protocol.InlineAttachment.model_construct(data="B" * inline_chars)]
+            inline=[schemas.InlineAttachment.model_construct(data="B" * inline_chars)]
             if inline_chars else [])
 
     small = [body(10_000) for _ in range(5)]

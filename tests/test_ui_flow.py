@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import config, sealing  # noqa: E402
+from kiosk import config  # noqa: E402
 from kiosk.store import Outbox  # noqa: E402
 from tests.ui_helpers import TODAY, kiosk_window, qapp  # noqa: F401 - fixtures
 from ui.driver import (  # noqa: E402
@@ -16,6 +16,7 @@ from ui.driver import (  # noqa: E402
     type_pinyin,
     wait_until,
 )
+from wire import sealing  # noqa: E402
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13912345678"

@@ -111,8 +111,8 @@ def test_pings_stop_while_the_gui_thread_is_blocked(qapp, listener, monkeypatch)
 
 
 def test_kiosk_ui_says_ready_once_the_home_screen_is_painted(tmp_path, listener):
-    from kiosk import sealing
     from tests.sync_helpers import make_terminal
+    from wire import sealing
 
     key = sealing.encode_public_key(sealing.generate_private_key().public_key())
     term = make_terminal(tmp_path, "http://127.0.0.1:9/api", key)

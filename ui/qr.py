@@ -17,6 +17,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickImageProvider
 
+from durable import write_file
 from kiosk import paths
 
 BOX = 12  # px per module; the screen scales the image to at least 400 px
@@ -57,9 +58,9 @@ def cached_file(content: str) -> Path:
     path = cache_dir() / f"{digest}.png"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(_png(content))
-        tmp.replace(path)
+        # A cache: atomic so two kiosk processes never read half a picture, no fsync of
+        # the directory needed (a lost file is drawn again).
+        write_file(path, _png(content), mode=0o644, sync_directory=False)
     return path
 
 

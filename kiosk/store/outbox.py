@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import shutil
 import uuid
 from collections import Counter
@@ -37,6 +36,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
+
+from durable import fsync_dir, make_dir, write_file
 
 from . import recovery
 from .db import migrate, open_engine, write_transaction
@@ -208,37 +209,6 @@ def _aware(value: datetime | None, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _ensure_dir(path: Path) -> None:
-    """Create a directory and make its entry durable in its parent."""
-    if path.is_dir():
-        return
-    _ensure_dir(path.parent)
-    try:
-        path.mkdir(mode=0o700)
-    except FileExistsError:
-        return
-    _fsync_dir(path.parent)
-
-
 def _store_errors(method: Callable[..., T]) -> Callable[..., T]:
     """Disk and database failures outside confirm surface as StoreError (generic message)."""
 
@@ -369,7 +339,7 @@ class Outbox:
         """Create the directories, migrate the database to head, sweep orphans."""
         data_dir = Path(data_dir).absolute()
         try:
-            _ensure_dir(data_dir)
+            make_dir(data_dir)
             with recovery.open_lock(data_dir):
                 # A damaged database is moved aside whole, so the kiosk keeps serving.
                 recovery.open_checked(data_dir)
@@ -377,7 +347,7 @@ class Outbox:
                 # shared-memory files take the database's mode.
                 os.close(os.open(data_dir / DB_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
                                  0o600))
-                _ensure_dir(data_dir / ATTACHMENTS_DIR / TMP_DIR)
+                make_dir(data_dir / ATTACHMENTS_DIR / TMP_DIR)
                 migrate(data_dir / DB_NAME)
         except (OSError, DBAPIError) as exc:
             raise StoreError.from_exception(exc, "open", confirming=False) from exc
@@ -464,11 +434,9 @@ class Outbox:
         for att in new.attachments:
             sealed = bytes(att.sealed)
             sealed_digest = hashlib.sha256(sealed).hexdigest()
-            tmp = self.tmp_dir / f"{new.submission_id}.{secrets.token_hex(8)}"
-            written.append(tmp)
-            _write_durably(tmp, sealed)
             final = sub_dir / sealed_digest
-            os.replace(tmp, final)
+            # The temporary file lives in tmp/, which the orphan sweep cleans after a crash.
+            write_file(final, sealed, temp_dir=self.tmp_dir, sync_directory=False)
             written.append(final)
             rows.append(
                 {
@@ -481,9 +449,9 @@ class Outbox:
                 }
             )
         # The renames are durable only once the directory itself is synced.
-        _fsync_dir(sub_dir)
+        fsync_dir(sub_dir)
         if created:
-            _fsync_dir(self.attachments_dir)
+            fsync_dir(self.attachments_dir)
         return rows
 
     def _insert(
@@ -629,8 +597,8 @@ class Outbox:
                     else:
                         removed += _remove_entry(entry)
             if removed:
-                _fsync_dir(self.tmp_dir)
-                _fsync_dir(self.attachments_dir)
+                fsync_dir(self.tmp_dir)
+                fsync_dir(self.attachments_dir)
             return removed
 
     # --- the sync worker's state machine --------------------------------------------------
@@ -1036,7 +1004,7 @@ def _sweep_submission_dir(path: Path, referenced: set[str]) -> int:
         return dropped
     if kept:
         if dropped:
-            _fsync_dir(path)
+            fsync_dir(path)
         return dropped
     try:
         path.rmdir()

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
+from durable import fsync_dir, write_file
+
 from .db import BUSY_TIMEOUT_MS, write_transaction
 from .errors import StoreError
 from .models import STATES, attachments, submissions
@@ -105,11 +107,9 @@ def move_aside(data_dir: Path, reason: str) -> Path:
         src = data_dir / name
         if src.exists():
             os.replace(src, dest / name)
-    from .outbox import _fsync_dir, _write_durably
-
-    _write_durably(dest / REASON_FILE, (reason + "\n").encode())
+    write_file(dest / REASON_FILE, reason + "\n", sync_directory=False)
     for directory in (dest, parent, data_dir):
-        _fsync_dir(directory)
+        fsync_dir(directory)
     log.warning("damaged database moved aside to %s/%s: %s", DAMAGED_DIR, dest.name, reason)
     return dest
 
@@ -193,10 +193,8 @@ def _recover(outbox: Outbox, folder: Path) -> RecoveryReport:
             _add_counts(outbox, counts)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    (folder / RECOVERED_FILE).write_text(
-        json.dumps({"at": datetime.now(UTC).isoformat(), **report.as_dict()}, indent=2),
-        encoding="utf-8",
-    )
+    write_file(folder / RECOVERED_FILE,
+               json.dumps({"at": datetime.now(UTC).isoformat(), **report.as_dict()}, indent=2))
     log.info("recovered from %s/%s: %d restored, %d already present, %d read errors",
              DAMAGED_DIR, folder.name, report.restored, report.already_present,
              report.read_errors)
@@ -237,8 +235,6 @@ def _readable_rows(
 
 def _restore_one(outbox: Outbox, folder: Path, row: dict[str, Any],
                  atts: list[dict[str, Any]], report: RecoveryReport) -> None:
-    from .outbox import _fsync_dir as fsync_dir
-    from .outbox import _write_durably
 
     sid, state = row.get("id"), row.get("state")
     if not isinstance(sid, str) or state not in STATES:
@@ -282,9 +278,8 @@ def _restore_one(outbox: Outbox, folder: Path, row: dict[str, Any],
             written = False
             for att, data in files:
                 sub_dir.mkdir(mode=0o700, exist_ok=True)
-                tmp = outbox.tmp_dir / f"{sid}.{secrets.token_hex(8)}"
-                _write_durably(tmp, data)
-                os.replace(tmp, sub_dir / att["sealed_digest"])
+                write_file(sub_dir / att["sealed_digest"], data, temp_dir=outbox.tmp_dir,
+                           sync_directory=False)
                 written = True
             if written:
                 fsync_dir(sub_dir)

@@ -1,0 +1,26 @@
+"""The endpoints of wire protocol v1."""
+
+from __future__ import annotations
+
+VERSION = 1
+API = "/api/v1"
+SUBMISSIONS = f"{API}/submissions"
+SUBMISSION_BATCHES = f"{API}/submissions/batch"
+ENROLLMENTS = f"{API}/enrollments"
+LIMITS = f"{API}/limits"
+
+
+def attachment_path(sealed_digest: str) -> str:
+    return f"{API}/attachments/{sealed_digest}"
+
+
+def case_path(query_code: str) -> str:
+    return f"{API}/cases/{query_code}"
+
+
+def heartbeat_path(terminal_id: str) -> str:
+    return f"{API}/terminals/{terminal_id}/heartbeat"
+
+
+def content_path(terminal_id: str) -> str:
+    return f"{API}/terminals/{terminal_id}/content"

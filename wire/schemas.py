@@ -1,0 +1,199 @@
+"""The JSON bodies of wire protocol v1 (pydantic): every field, with its bounds.
+
+Unknown fields are refused (`extra="forbid"`), but for `Limits`, which a platform
+may extend and a terminal reads leniently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256, lower-case hex")]
+TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Kind = Literal["petition", "review", "re_review"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AttachmentRef(_Model):
+    sealed_digest: Digest
+    size: Annotated[int, Field(ge=1)]
+    role: Annotated[str, Field(max_length=32)]
+    media_type: Annotated[str, Field(max_length=64)]
+
+
+class InlineAttachment(_Model):
+    """A small attachment's sealed bytes carried in the submission itself, sparing it an
+    upload of its own (at most `Limits.max_inline_bytes`)."""
+
+    sealed_digest: Digest
+    data: Annotated[str, Field(description="base64 of the sealed bytes")]
+
+
+class SubmissionRequest(_Model):
+    """Body of POST /submissions. Only routing metadata is readable; the petition is
+    in `envelope`, sealed to the platform's key and bound to `submission_id`.
+
+    `inline` is transport, not identity: the same submission sent again with an
+    attachment uploaded instead of inline (or the other way round) is the same request
+    for the Idempotency-Key (`identity_sha256`)."""
+
+    submission_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
+    terminal_id: TerminalId
+    jurisdiction: Annotated[str, Field(max_length=200)]
+    kind: Kind
+    category: Annotated[str, Field(max_length=64)]
+    purpose: Annotated[str, Field(max_length=64)] | None = None
+    created_at: datetime
+    receipt_no: Annotated[str, Field(pattern=r"^\d{10}$")]
+    envelope: Annotated[str, Field(description="base64 of the sealed envelope")]
+    attachments: list[AttachmentRef] = []
+    inline: list[InlineAttachment] = []
+
+    def identity_sha256(self) -> str:
+        """What an Idempotency-Key is bound to: the parsed request without `inline`, so
+        re-serialising it differently (key order, spacing, time zone notation) or moving
+        an attachment between inline and uploaded is still the same request."""
+        return hashlib.sha256(self.model_dump_json(exclude={"inline"}).encode()).hexdigest()
+
+
+class SubmissionAccepted(_Model):
+    submission_id: str
+    case_no: str
+    query_code: str
+    received_at: datetime
+
+
+class ErrorBody(_Model):
+    """Every 4xx/5xx answer. `error` is a stable code; `message` is for people."""
+
+    error: str
+    message: str
+    missing: list[Digest] = []  # with error == "attachments_missing"
+
+
+class UploadStatus(_Model):
+    sealed_digest: Digest
+    received: int  # bytes stored so far; the next chunk starts here
+    complete: bool
+    size_limit: int
+
+
+class Limits(_Model):
+    # A terminal ignores limits it does not know, so a platform can add new ones.
+    model_config = ConfigDict(extra="ignore")
+
+    max_attachment_bytes: int
+    max_attachments: int
+    max_envelope_bytes: int
+    chunk_bytes: int  # the upload chunk size the platform prefers
+    # 0: the platform takes no inline attachments / no batches (send one by one).
+    max_inline_bytes: int = 0  # a sealed attachment up to this size may go inline
+    max_batch_submissions: int = 0  # submissions per POST /submissions/batch
+    max_batch_bytes: int = 0  # body size of a batch
+
+
+class SubmissionBatch(_Model):
+    """Body of POST /submissions/batch: several submissions in one signed request, each
+    with its own submission id as its Idempotency-Key, handled in order."""
+
+    submissions: Annotated[list[SubmissionRequest], Field(min_length=1)]
+
+
+class BatchItemResult(_Model):
+    """What POST /submissions would have answered for this one submission: its status,
+    and `accepted` (2xx) or `error`."""
+
+    submission_id: str
+    status: int
+    accepted: SubmissionAccepted | None = None
+    error: ErrorBody | None = None
+
+
+class SubmissionBatchResults(_Model):
+    results: list[BatchItemResult]  # one per submission, in the batch's order
+
+
+CASE_STATUSES: dict[str, str] = {
+    "received": "已收到",
+    "accepted": "已受理",
+    "not_accepted": "不予受理",
+    "in_progress": "正在办理",
+    "answered": "已出具处理意见",
+    "closed": "已办结",
+    "withdrawn": "已撤回",
+}
+CaseStatusCode = Literal[
+    "received", "accepted", "not_accepted", "in_progress", "answered", "closed", "withdrawn"
+]
+
+
+class CaseEvent(_Model):
+    at: datetime
+    status: CaseStatusCode
+    status_label: str
+    note: str | None = None
+
+
+class CaseProgress(_Model):
+    case_no: str
+    query_code: str
+    kind: Kind
+    status: CaseStatusCode
+    status_label: str
+    received_at: datetime
+    updated_at: datetime
+    history: list[CaseEvent]
+
+
+class Heartbeat(_Model):
+    version: str
+    queue_depth: int
+    oldest_queued_age_seconds: int | None
+    needs_attention: int
+    at: datetime
+
+
+class HeartbeatAck(_Model):
+    received_at: datetime  # the platform's clock, so the terminal can report skew
+
+
+class Notice(_Model):
+    title: str
+    body: str
+
+
+class QrTarget(_Model):
+    platform_id: str
+    name: str
+    level: Literal["city", "county"]
+    kind: Literal["web", "wechat"]
+    url: str
+
+
+class TerminalContent(_Model):
+    """Content the platform publishes to a terminal, served with an ETag."""
+
+    version: int
+    notices: list[Notice] = []
+    qr_targets: list[QrTarget] = []
+    categories: list[dict[str, str]] = []
+    purposes: list[dict[str, str]] = []
+
+
+class EnrollmentRequest(_Model):
+    terminal_id: TerminalId
+    code: Annotated[str, Field(min_length=6, max_length=64)]
+    signing_public_key: Annotated[str, Field(description="base64 of a raw Ed25519 key")]
+
+
+class EnrollmentResponse(_Model):
+    terminal_id: str
+    platform_public_key: str  # X25519, base64: envelopes are sealed to it
+    enrolled_at: datetime
