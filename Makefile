@@ -14,8 +14,10 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# ruff, and the import contracts of the layers (pyproject.toml [tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	$(BIN)/python bench/confirm.py

@@ -2,8 +2,9 @@
 
 The runner and the checks that need neither Qt nor the network live here. The Qt
 checks (`ui/doctor_checks.py`) and the network checks (`sync/doctor_checks.py`)
-are found with importlib, so a terminal without Qt gets a failed check with its
-fix instead of a crash, and the core still imports neither.
+are handed in by the `kiosk` command (`kiosk_command/doctor.py`), so the core
+imports neither, and a terminal without Qt gets a failed check with its fix
+instead of a crash.
 
 Every check has its own timeout; they run in threads at once (Qt checks on the
 main thread, where the application object lives), so the whole run stays within
@@ -12,8 +13,6 @@ about 15 s even when a platform never answers.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import json
 import os
 import shlex
@@ -28,17 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kiosk import config, paths
+from kiosk.exits import EXIT_FAILED, EXIT_OK
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 PASS, WARN, FAIL, SKIP = "PASS", "WARN", "FAIL", "SKIP"
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 DISK_WARN_BYTES = 1 * GiB
 DISK_FAIL_BYTES = 200 * MiB
-
-# Modules with more checks: (module, what to install when it cannot be imported).
-OPTIONAL_MODULES = ("sync.doctor_checks", "ui.doctor_checks")
-
 
 @dataclass(frozen=True)
 class Result:
@@ -301,33 +296,6 @@ def core_checks(ctx: Context) -> list[Check]:
     return checks
 
 
-def _module_missing(module: str, exc: ImportError) -> Check:
-    """A module of checks that cannot load is itself a failed check, with what to install."""
-    missing = getattr(exc, "name", None) or str(exc)
-    frozen = getattr(sys, "frozen", False)
-    if module.startswith("ui."):
-        name, what = "qt", "Qt (PySide6)"
-        fix = ("reinstall the kiosk package: the bundle lacks Qt" if frozen
-               else "pip install 'petition-kiosk[ui]' (or `make run`, which sets it up)")
-    else:
-        name, what = "network", "the network client"
-        fix = ("reinstall the kiosk package" if frozen else "pip install petition-kiosk")
-    found = f"{what} cannot be loaded ({type(exc).__name__}: {missing}); its checks did not run"
-    return Check(name, lambda: Result(FAIL, found, fix), timeout=1)
-
-
-def all_checks(ctx: Context) -> list[Check]:
-    checks = core_checks(ctx)
-    for module in OPTIONAL_MODULES:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError as exc:
-            checks.append(_module_missing(module, exc))
-            continue
-        checks += mod.checks(ctx)
-    return checks
-
-
 # Not configurable yet: reported so a technician sees they were not forgotten.
 NOT_CONFIGURED = ("printer", "camera")
 
@@ -429,38 +397,3 @@ def report(outcomes: Sequence[Outcome], seconds: float, *, as_json: bool, out=No
             print(_line(o, width), file=out)
         print(f"{failed} failed, {warned} warning(s), {passed} passed in {seconds:.1f} s", file=out)
     return EXIT_FAILED if failed else EXIT_OK
-
-
-# --- the command --------------------------------------------------------------------------
-
-
-def add_command(subparsers, common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Registers `doctor` on the `kiosk` command's subparsers."""
-    parser = subparsers.add_parser(
-        "doctor", parents=[common_parent],
-        help="check this terminal (configuration, storage, platforms, Qt) and say how to fix it")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    return parser
-
-
-def run(args: argparse.Namespace,
-        loaded_config: config.LoadedConfig | config.ConfigError | None = None) -> int:
-    """Runs every check and prints one line each; exit 1 when any check failed.
-
-    `loaded_config` may be the configuration, the ConfigError its loading raised (so
-    a broken file is a failed check, not an early exit), or None to resolve it here
-    from `args.config` / `args.demo`."""
-    config_arg = getattr(args, "config", None)
-    demo_flag = bool(getattr(args, "demo", False))
-    if loaded_config is None:
-        try:
-            loaded_config = config.resolve(config_arg, force_demo=demo_flag)
-        except config.ConfigError as exc:
-            loaded_config = exc
-    if isinstance(loaded_config, config.ConfigError):
-        ctx = Context(None, loaded_config, config_arg, demo_flag)
-    else:
-        ctx = Context(loaded_config, None, config_arg, demo_flag)
-    start = time.monotonic()
-    outcomes = run_checks(all_checks(ctx))
-    return report(outcomes, time.monotonic() - start, as_json=getattr(args, "json", False))

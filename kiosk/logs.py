@@ -10,11 +10,9 @@ number, a mobile number or a long run of Chinese text, in case it ever does.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import logging.handlers
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -23,9 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk import config
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 LOG_DIR = "logs"
 SUFFIX = ".jsonl"
 MAX_BYTES = 5 * 1024 * 1024
@@ -275,48 +270,3 @@ def format_entry(entry: Entry) -> str:
     if d.get("exc_type"):
         text += f"  [{d['exc_type']}{' at ' + d['exc_where'] if d.get('exc_where') else ''}]"
     return text
-
-
-# --- the command --------------------------------------------------------------------------
-
-
-def add_command(subparsers, common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Registers `logs` on the `kiosk` command's subparsers."""
-    parser = subparsers.add_parser(
-        "logs", parents=[common_parent],
-        help="print the logs of every component, merged by time")
-    parser.add_argument("--since", metavar="WHEN",
-                        help="only lines newer than this: 30m, 1h, 2d, or 2026-11-26T08:00 (local)")
-    parser.add_argument("--component", action="append", metavar="NAME",
-                        help="only this component (ui, sync, …); may be given more than once")
-    parser.add_argument("--json", action="store_true", help="print the lines as JSON lines")
-    return parser
-
-
-def run(args: argparse.Namespace, loaded_config: config.LoadedConfig) -> int:
-    try:
-        since = parse_since(args.since) if args.since else None
-    except ValueError as exc:
-        print(f"kiosk logs: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    data_dir = loaded_config.data_dir
-    known = components(data_dir)
-    if args.component:
-        unknown = [c for c in args.component if c not in known]
-        if unknown:
-            print(f"kiosk logs: no logs of {', '.join(unknown)} in {log_dir(data_dir)} "
-                  f"(found: {', '.join(known) or 'none'})", file=sys.stderr)
-            return EXIT_INVALID
-    entries, unreadable = read_entries(data_dir, since=since, only=args.component)
-    try:
-        for entry in entries:
-            print(json.dumps(entry.data, ensure_ascii=False) if args.json else format_entry(entry))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `kiosk logs | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    if not known:
-        print(f"kiosk logs: no logs yet in {log_dir(data_dir)}", file=sys.stderr)
-    if unreadable:
-        print(f"kiosk logs: {unreadable} unreadable line(s) skipped", file=sys.stderr)
-    return EXIT_OK

@@ -13,24 +13,20 @@ Files in the terminal's data directory (each 0600):
 
 from __future__ import annotations
 
-import argparse
 import base64
-import getpass
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from durable import make_dir, write_file
-from kiosk import config, logs
+from kiosk import logs
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 PIN_FILE = "technician-pin.json"
 LOCK_FILE = "technician-lock.json"
 AUDIT_FILE = "audit.jsonl"
@@ -253,117 +249,14 @@ def reason_text(code: str, typed: str = "") -> str:
     return logs.redact(" ".join(typed.split()))[:MAX_REASON_CHARS]
 
 
-# --- connectivity ---------------------------------------------------------------------------
+# --- the technician screen's network test (made by the kiosk command) ------------------
 
 
 @dataclass(frozen=True)
 class Reach:
+    """One platform's reachability, as the technician screen shows it."""
+
     name: str  # the doctor's check name, e.g. reach:city
     platform: str  # the configured platform's name
     ok: bool
     found: str
-
-
-def connectivity(loaded: config.LoadedConfig) -> list[Reach]:
-    """The doctor's reachability check (DNS + TCP) to every configured platform, with its
-    own timeouts. Slow: call it off the GUI thread. The network checks are found the way
-    the doctor finds them, so the core imports no network code."""
-    import importlib
-
-    from kiosk import doctor
-
-    try:
-        mod = importlib.import_module("sync.doctor_checks")
-    except ImportError as exc:
-        return [Reach("reach", "", False, f"network checks unavailable: {type(exc).__name__}")]
-    ctx = doctor.Context(loaded)
-    checks = [c for c in mod.checks(ctx) if c.name.startswith("reach:")]
-    names = {p.id: p.name for p in loaded.config.platforms}
-    out = []
-    for outcome in doctor.run_checks(checks):
-        if not outcome.name.startswith("reach:"):
-            continue
-        pid = outcome.name.split(":")[1]
-        out.append(Reach(outcome.name, names.get(pid, pid), outcome.result.status == doctor.PASS,
-                         outcome.result.found))
-    return out
-
-
-# --- the commands ---------------------------------------------------------------------------
-
-
-def add_commands(subparsers, common_parent: argparse.ArgumentParser) -> None:
-    """Registers `set-pin` and `audit` on the `kiosk` command's subparsers."""
-    sp = subparsers.add_parser("set-pin", parents=[common_parent],
-                               help="set the technician PIN of this terminal (6-12 digits)")
-    sp.add_argument("--stdin", action="store_true",
-                    help="read the PIN from the first line of standard input (no prompt)")
-    au = subparsers.add_parser("audit", parents=[common_parent],
-                               help="print the technician audit log")
-    au.add_argument("--since", metavar="WHEN",
-                    help="only lines newer than this: 30m, 1h, 2d, or 2026-11-26T08:00 (local)")
-    au.add_argument("--json", action="store_true", help="print the lines as JSON lines")
-
-
-def _read_new_pin(from_stdin: bool) -> tuple[str | None, str | None]:
-    """(pin, None) or (None, why not)."""
-    if from_stdin:
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n").strip(), None
-    try:
-        first = getpass.getpass("new technician PIN (6-12 digits): ")
-        problem = pin_problem(first)
-        if problem:
-            return None, problem
-        second = getpass.getpass("the same PIN again: ")
-    except (EOFError, KeyboardInterrupt):
-        return None, "no PIN given"
-    if not hmac.compare_digest(first.encode(), second.encode()):
-        return None, "the two PINs differ; nothing changed"
-    return first, None
-
-
-def run(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
-    name = f"kiosk {args.command}"
-    if args.command == "audit":
-        try:
-            since = logs.parse_since(args.since) if args.since else None
-        except ValueError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-        lines, unreadable = read_audit(loaded.data_dir, since)
-        try:
-            for line in lines:
-                if args.json:
-                    print(json.dumps(line, ensure_ascii=False))
-                    continue
-                when = datetime.fromisoformat(line["when"].replace("Z", "+00:00")).astimezone()
-                extra = "  ".join(f"{k}={v}" for k, v in line.items()
-                                  if k not in ("when", "who", "what", "terminal"))
-                print(f"{when:%Y-%m-%d %H:%M:%S}  {line.get('terminal', '?')}  "
-                      f"{line.get('who', '?')}  {line.get('what', '?')}  {extra}".rstrip())
-            sys.stdout.flush()
-        except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return EXIT_OK
-        if not (Path(loaded.data_dir) / AUDIT_FILE).exists():
-            print(f"{name}: no audit log yet in {loaded.data_dir}", file=sys.stderr)
-        if unreadable:
-            print(f"{name}: {unreadable} unreadable line(s) skipped", file=sys.stderr)
-        return EXIT_OK
-    pin, why = _read_new_pin(args.stdin)
-    if pin is not None:
-        why = pin_problem(pin)
-    if why:
-        print(f"{name}: {why}", file=sys.stderr)
-        return EXIT_INVALID
-    assert pin is not None
-    try:
-        set_pin(loaded.data_dir, pin)
-        audit(loaded.data_dir, loaded.config.terminal.id, "set_pin")
-    except OSError as exc:
-        print(f"{name}: cannot write to {loaded.data_dir}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"technician PIN set for terminal {loaded.config.terminal.id} "
-          f"(stored as a salted scrypt hash in {Path(loaded.data_dir) / PIN_FILE})")
-    return EXIT_OK

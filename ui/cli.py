@@ -1,36 +1,21 @@
-"""The `kiosk ui` and `kiosk tour` commands (wired into kiosk/cli.py by `add_commands`)."""
+"""What `kiosk ui` and `kiosk tour` run (their options are parsed by `kiosk_command/screens.py`)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from pathlib import Path
+from collections.abc import Callable
 
 from kiosk.config import LoadedConfig
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-EXIT_LEAVE = 10  # the technician left the kiosk: the unit must not start it again
-
-
-def add_commands(subparsers, common_parent: argparse.ArgumentParser) -> None:
-    """Registers `ui` and `tour` on the `kiosk` command's subparsers."""
-    ui = subparsers.add_parser("ui", parents=[common_parent], help="start the touch UI (the default)")
-    ui.add_argument("--windowed", action="store_true",
-                    help="an ordinary window instead of full-screen and frameless (for a desktop)")
-    ui.add_argument("--size", default="1080x1920", metavar="WxH",
-                    help="window size in pixels (default 1080x1920; full-screen uses the screen)")
-    ui.add_argument("--bench-first-frame", action="store_true", help=argparse.SUPPRESS)
-
-    tour = subparsers.add_parser("tour", parents=[common_parent],
-                                 help="drive the UI through every screen, save PNGs and audit.json")
-    tour.add_argument("--out", type=Path, required=True, metavar="DIR")
-    tour.add_argument("--size", default="1080x1920", choices=["1080x1920", "1920x1080"])
-    tour.add_argument("--elderly", action="store_true", help="in 大字 mode")
+from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_LEAVE, EXIT_OK
+from kiosk.technician import Reach
 
 
-def run(args: argparse.Namespace, loaded_config: LoadedConfig) -> int:
-    """Runs `ui` or `tour` (by `args.command`); returns the exit status."""
+def run(args: argparse.Namespace, loaded_config: LoadedConfig, *,
+        network_test: Callable[[], list[Reach]] | None = None) -> int:
+    """Runs `ui` or `tour` (by `args.command`); returns the exit status. `network_test`
+    is what the technician screen's 网络测试 runs (none: the screen says it is missing)."""
     from kiosk import logs
 
     if args.command == "ui":
@@ -50,11 +35,12 @@ def run(args: argparse.Namespace, loaded_config: LoadedConfig) -> int:
 
         return tour.main(loaded_config, args.out, size, elderly=args.elderly)
     return _run_ui(loaded_config, size, windowed=args.windowed,
-                   bench_first_frame=getattr(args, "bench_first_frame", False))
+                   bench_first_frame=getattr(args, "bench_first_frame", False),
+                   network_test=network_test)
 
 
 def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
-            bench_first_frame: bool) -> int:
+            bench_first_frame: bool, network_test: Callable[[], list[Reach]] | None) -> int:
     import time
 
     from ui import app as app_mod
@@ -64,7 +50,8 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
 
         lockdown.prepare_environment()
     qapp = app_mod.application()
-    kiosk = app_mod.build(loaded, size=size, windowed=windowed)
+    kiosk = app_mod.build(loaded, size=size, windowed=windowed,
+                          technician_options={"network_test": network_test})
     if bench_first_frame:
         def first_frame() -> None:
             print(f"FIRST_FRAME {time.time():.6f}", flush=True)

@@ -1,0 +1,5 @@
+import sys
+
+from kiosk_command.main import main
+
+sys.exit(main())

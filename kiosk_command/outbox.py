@@ -1,0 +1,191 @@
+"""The local outbox from the command line: `status`, `outbox list|retry`, `migrate`,
+`recover`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kiosk import config, doctor, wake
+from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+from kiosk_command.registry import Command, with_config
+
+STATES = ("queued", "sending", "delivered", "needs_attention", "set_aside", "purged")
+
+
+def status_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+
+
+def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
+    oldest = st.oldest_queued_age
+    return {
+        "counts": dict(st.counts),
+        "total": st.total,
+        "oldest_queued_age_seconds": None if oldest is None else round(oldest.total_seconds()),
+        "last_error": st.last_error,
+        "at": now.isoformat(),
+    }
+
+
+@with_config
+def status(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    from kiosk.store import Outbox, StoreError
+
+    try:
+        outbox = Outbox.open(loaded.data_dir)
+        now = datetime.now(UTC)
+        data = _status_dict(outbox.status(now=now), now)
+    except StoreError as exc:
+        print(f"kiosk status: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"outbox: {loaded.data_dir}")
+    for state, count in data["counts"].items():
+        print(f"  {state:16} {count}")
+    age = data["oldest_queued_age_seconds"]
+    print(f"oldest queued: {'none' if age is None else doctor.format_age(timedelta(seconds=age))}")
+    print(f"last error: {data['last_error'] or 'none'}")
+    return EXIT_OK
+
+
+def outbox_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[common], help="items, newest first")
+    listing.add_argument("--state", choices=STATES)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    retry = actions.add_parser("retry", parents=[common],
+                               help="send needs-attention items back to the queue")
+    retry.add_argument("receipts", nargs="*", metavar="RECEIPT",
+                       help="receipt numbers (spaces allowed inside one when quoted)")
+    retry.add_argument("--all", action="store_true", help="every item that needs attention")
+
+
+@with_config
+def outbox(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    from kiosk.store import Outbox, StoreError
+
+    try:
+        box = Outbox.open(loaded.data_dir)
+    except StoreError as exc:
+        print(f"kiosk outbox: {loaded.data_dir}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    with box:
+        if args.outbox_command == "list":
+            return _list(box, args)
+        return _retry(box, args, loaded)
+
+
+def _list(box: Any, args: argparse.Namespace) -> int:
+    from kiosk.store import format_receipt_no
+
+    items = box.items(args.state, limit=max(1, args.limit))
+    rows = [{"receipt_no": i.receipt_no, "state": i.state, "kind": i.kind,
+             "created_at": i.created_at.isoformat(), "attempts": i.attempts,
+             "case_no": i.case_no, "last_error": i.last_error} for i in items]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for r in rows:
+        print(f"{format_receipt_no(r['receipt_no'])}  {r['state']:15} {r['kind']:9} "
+              f"{r['created_at'][:19]}  attempts {r['attempts']}  "
+              f"{r['case_no'] or ''}  {r['last_error'] or ''}".rstrip())
+    return EXIT_OK
+
+
+def _retry(box: Any, args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    from kiosk.store import TransitionError, parse_receipt_no
+
+    if args.all == bool(args.receipts):
+        print("kiosk outbox retry: give receipt numbers or --all", file=sys.stderr)
+        return EXIT_INVALID
+    targets = [i.submission_id for i in box.items("needs_attention", limit=100000)] \
+        if args.all else []
+    for text in args.receipts:
+        number = parse_receipt_no(text)
+        info = box.find_by_receipt(number) if number else None
+        if info is None:
+            print(f"kiosk outbox retry: no item with receipt number {text!r}", file=sys.stderr)
+            return EXIT_INVALID
+        targets.append(info.submission_id)
+    for submission_id in targets:
+        try:
+            box.retry_needs_attention(submission_id)
+        except TransitionError as exc:
+            print(f"kiosk outbox retry: not set aside, left as it is: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    print(f"{len(targets)} item(s) back in the queue")
+    wake.notify(loaded.data_dir)
+    return EXIT_OK
+
+
+@with_config
+def migrate(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    from kiosk.store import Outbox, StoreError, current_revision
+
+    try:
+        with Outbox.open(loaded.data_dir) as box:  # migrates to the newest revision
+            print(f"database {box.db_path}: at revision {current_revision(box.db_path)}")
+    except StoreError as exc:
+        print(f"kiosk migrate: {loaded.data_dir}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def recover_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    parser.add_argument("--again", action="store_true",
+                        help="also read folders already recovered (nothing is added twice)")
+    parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+
+
+@with_config
+def recover(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    """Reads every damaged database the store moved aside and re-queues its submissions."""
+    from kiosk.store import Outbox, StoreError, recovery
+
+    try:
+        box = Outbox.open(loaded.data_dir)  # moves aside a database damaged right now
+    except StoreError as exc:
+        print(f"kiosk recover: cannot open the store: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    with box:
+        folders = [f for f in recovery.damaged_folders(loaded.data_dir)
+                   if args.again or not (f / recovery.RECOVERED_FILE).exists()]
+        reports = []
+        for folder in folders:
+            try:
+                reports.append(recovery.recover(box, folder))
+            except StoreError as exc:
+                print(f"kiosk recover: {folder.name}: stopped: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+    if args.json:
+        print(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    elif not reports:
+        print("nothing to recover: no damaged database is waiting")
+    for r in reports if not args.json else []:
+        if not r.readable:
+            print(f"{r.folder}: nothing could be read ({r.problem}); the folder is kept")
+            continue
+        print(f"{r.folder}: {r.restored} submission(s) put back — {r.queued} to send, "
+              f"{r.kept_delivered} delivered before, {r.needs_attention} need attention; "
+              f"{r.already_present} already present; {r.read_errors} unreadable row(s)")
+        for old, new in r.new_receipt_numbers.items():
+            print(f"  receipt {old} was taken and is now {new}")
+    return EXIT_OK if all(r.readable for r in reports) else EXIT_FAILED
+
+
+COMMANDS = (
+    Command("outbox", "list outbox items; send items set aside back to the queue", outbox,
+            outbox_arguments),
+    Command("status", "the outbox: counts per state", status, status_arguments),
+    Command("migrate", "create or upgrade the local database (the package runs it on install)",
+            migrate),
+    Command("recover", "put back what can be read from damaged databases moved aside", recover,
+            recover_arguments),
+)
