@@ -4,8 +4,10 @@ the whole status table, each error code the terminal acts on, codes it does not 
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from requests.structures import CaseInsensitiveDict
@@ -14,6 +16,7 @@ from sync import answers
 from sync.answers import Answer
 from wire import errors
 
+SYNC_DIR = Path(__file__).resolve().parents[2] / "sync"
 DIGEST_A, DIGEST_B = "a" * 64, "b" * 64
 SID_1, SID_2, SID_3 = (f"{n:08d}-0000-4000-8000-000000000000" for n in (1, 2, 3))
 
@@ -314,3 +317,24 @@ def test_the_platforms_time_from_its_date_header():
     for junk in ("", "yesterday", "Thu, 32 Nov 2026 08:00:05 GMT"):
         assert answers.platform_time(Answer(200, None, {"Date": junk})) is None
     assert answers.platform_time(Answer(200, None, {})) is None
+
+
+# --- one place ---------------------------------------------------------------------------
+
+def test_no_module_of_sync_spells_an_error_code():
+    """Codes are named from wire.errors: a literal would drift from the catalogue."""
+    codes = set(errors.CATALOGUE)
+    for path in sorted(SYNC_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        literals = {node.value for node in ast.walk(tree)
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+        assert not literals & codes, f"{path.name} spells {sorted(literals & codes)}"
+
+
+def test_only_answers_reads_an_answers_body():
+    """Outside sync/answers.py no module of sync/ looks into an answer's body."""
+    for path in sorted(SYNC_DIR.glob("*.py")):
+        if path.name == "answers.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert "answer.body" not in source and ".body.get(" not in source, path.name
