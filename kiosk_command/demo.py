@@ -17,9 +17,9 @@ import sys
 import time
 
 from kiosk import config
-from sync import enrollment
+from sync import answers, enrollment
 from sync.client import PlatformClient, Unreachable
-from wire import schemas, signing
+from wire import signing
 
 DEMO_PORT = 8700
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -100,11 +100,15 @@ class DemoChain:
             raise DemoError(f"could not reach the demo platform: {exc}") from None
         finally:
             client.close()
-        if answer.status != 201:
+        if answers.outcome(answer.status) != "delivered":
             raise DemoError(f"the demo platform refused enrollment: {answer.error}")
+        try:
+            enrolled = answers.enrollment(answer)
+        except ValueError:
+            raise DemoError(f"the demo platform answered {answer.status} without an "
+                            "enrollment") from None
         enrollment.save_key(self.loaded.data_dir, key)
-        enrollment.save(self.loaded.data_dir, schemas.EnrollmentResponse.model_validate(
-            answer.body), str(cfg.delivery_platform.api_url))
+        enrollment.save(self.loaded.data_dir, enrolled, str(cfg.delivery_platform.api_url))
 
     def stop(self) -> None:
         for process in reversed(self.processes):

@@ -2,7 +2,8 @@
 
 One `requests.Session` (connection reuse), explicit connect / read timeouts,
 and every request signed with the terminal's key. Network failures surface as
-`Unreachable`; HTTP answers come back as they are for the worker to judge.
+`Unreachable`; HTTP answers come back as they are (`sync.answers.Answer`), read
+by `sync/answers.py` alone.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -20,7 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from requests.utils import get_environ_proxies
 
 from kiosk import __version__
-from wire import errors, paths, schemas, signing
+from sync import answers
+from sync.answers import Answer
+from wire import paths, schemas, signing
 
 log = logging.getLogger("kiosk.sync")
 
@@ -68,15 +69,6 @@ class PlatformClock:
                     abs(estimate), "behind" if estimate > 0 else "ahead of")
         return True
 
-    def observe_date(self, date: str | None, sent: float, received: float) -> bool:
-        if not date:
-            return False
-        try:
-            platform_time = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return False
-        return self.observe(platform_time, sent, received, resolution=1.0)
-
 
 class Unreachable(Exception):
     """The platform could not be reached or did not answer in time."""
@@ -84,19 +76,6 @@ class Unreachable(Exception):
     def __init__(self, message: str, *, read_timeout: bool = False):
         super().__init__(message)
         self.read_timeout = read_timeout  # connected and sent, but no answer in time
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: Any  # parsed JSON, or None
-    headers: Mapping[str, str]  # case-insensitive
-
-    @property
-    def error(self) -> str:
-        if isinstance(self.body, dict) and "error" in self.body:
-            return f"{self.status} {self.body['error']}: {self.body.get('message', '')}".strip()
-        return f"HTTP {self.status}"
 
 
 def root_of(api_url: str) -> str:
@@ -156,16 +135,14 @@ class PlatformClient:
             except requests.RequestException as exc:
                 raise Unreachable(f"{type(exc).__name__}: {exc}",
                                   read_timeout=isinstance(exc, requests.ReadTimeout)) from None
-            self.clock.observe_date(response.headers.get("Date"), sent, self.clock.local())
+            received = self.clock.local()
+            answer = Answer.parse(response.status_code, response.content, response.headers)
+            date = answers.platform_time(answer)
+            if date is not None:
+                self.clock.observe(date, sent, received, resolution=1.0)
             # Learned from this answer or, meanwhile, from another thread's.
             learned = self.clock.offset != offset_used
-            try:
-                parsed = response.json() if response.content else None
-            except ValueError:
-                parsed = None
-            answer = Answer(response.status_code, parsed, response.headers)
-            if not (sign and learned and answer.status == 401 and isinstance(parsed, dict)
-                    and parsed.get("error") == errors.SIGNATURE_STALE.code):
+            if not (sign and learned and answers.is_stale_signature(answer)):
                 return answer
         return answer
 

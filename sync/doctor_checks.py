@@ -17,15 +17,15 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
 
 from kiosk.doctor import FAIL, PASS, SKIP, WARN, Check, Context, Result
-from sync import enrollment
+from sync import answers, enrollment
+from sync.answers import Answer
 from sync.client import PlatformClient, Unreachable, local_time, root_of
-from wire import errors, paths, signing
+from wire import paths, signing
 
 DNS_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 3.0
@@ -235,20 +235,18 @@ def check_platform_api(ctx: Context) -> Result:
                       "check the network to the platform (the reach checks)")
     finally:
         client.close()
-    code = answer.body.get("error") if isinstance(answer.body, dict) else None
     found = f"signed GET {paths.LIMITS}: {answer.error if answer.status != 200 else 200}"
     if answer.status == 200:
         corrected = abs(client.clock.offset) > signing.MAX_CLOCK_SKEW.total_seconds()
         return Result(PASS, found + " (the platform accepts this terminal's key" +
                       (", signed with the platform's time: see the clock check)" if corrected
                        else ")"))
-    if answer.status == 503:
+    if answers.is_maintenance(answer):
         return Result(WARN, found + f" (Retry-After {answer.headers.get('Retry-After', '?')})",
                       "the platform is down for maintenance: try again later")
-    if code == errors.SIGNATURE_STALE.code:
+    if answers.is_stale_signature(answer):
         return Result(FAIL, found, f"set the clock: {SET_CLOCK}")
-    if code in (errors.TERMINAL_UNKNOWN.code, errors.SIGNATURE_INVALID.code,
-                errors.TERMINAL_MISMATCH.code):
+    if answers.key_refused(answer):
         return Result(FAIL, found + " (the platform does not accept this terminal's key)",
                       _enroll_fix(ctx))
     return Result(FAIL, found, "ask the platform's operator; the answer is shown above")
@@ -265,12 +263,12 @@ def check_clock(ctx: Context) -> Result:
     except requests.RequestException as exc:
         return Result(FAIL, f"no answer from {url}: {type(exc).__name__}",
                       "check the network to the platform (the reach checks)")
-    date = response.headers.get("Date")
-    if not date:
-        return Result(WARN, f"{url} sends no Date header: the clock cannot be compared",
+    date = answers.platform_time(Answer(response.status_code, None, response.headers))
+    if date is None:
+        return Result(WARN, f"{url} sends no readable Date header: the clock cannot be compared",
                       "ask the platform's operator to send a Date header")
     # Date has whole seconds: its mid-second against the middle of the round trip.
-    platform_time = parsedate_to_datetime(date).timestamp() + 0.5
+    platform_time = date + 0.5
     skew = (t0 + t1) / 2 - platform_time
     found = f"this terminal's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} " \
             f"the platform's"

@@ -1,0 +1,126 @@
+"""The worker's housekeeping besides delivery, each on its own timer: heartbeats
+(queue depth, oldest age; the ack carries the platform's clock), terminal content
+pulled with its ETag into `content.json`, and the purge of delivered items after the
+retention period. None of them ever holds the queue: a failure is logged and tried
+again at the next turn."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from durable import write_file
+from kiosk import __version__, content
+from kiosk.config import LoadedConfig
+from kiosk.store import Outbox
+from sync import answers
+from sync.client import PlatformClient, Unreachable
+from wire import schemas
+
+log = logging.getLogger("kiosk.sync")
+
+CONTENT_FILE = content.CONTENT_FILE
+
+
+@dataclass
+class Timers:
+    heartbeat_seconds: float = 60.0
+    content_seconds: float = 300.0
+    sweep_seconds: float = 30.0  # a lost wake-up costs at most this long
+    purge_seconds: float = 3600.0
+
+
+class Housekeeping:
+    """Runs each task when its timer is due; `client` is the worker's own (its thread)."""
+
+    def __init__(self, loaded: LoadedConfig, outbox: Outbox, client: PlatformClient,
+                 timers: Timers, clock: Callable[[], float]):
+        self.loaded = loaded
+        self.outbox = outbox
+        self.client = client
+        self.timers = timers
+        self.clock = clock
+        self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
+
+    def _due(self, name: str, every: float) -> bool:
+        if self.clock() - self._last[name] >= every:
+            self._last[name] = self.clock()
+            return True
+        return False
+
+    def run_due(self) -> None:
+        if self._due("heartbeat", self.timers.heartbeat_seconds):
+            self.heartbeat()
+        if self._due("content", self.timers.content_seconds):
+            self.pull_content()
+        if self._due("purge", self.timers.purge_seconds):
+            self.purge()
+
+    def seconds_to_next(self) -> float:
+        """Until the next heartbeat or content pull is due (negative: overdue)."""
+        now = self.clock()
+        return min(self._last["heartbeat"] + self.timers.heartbeat_seconds - now,
+                   self._last["content"] + self.timers.content_seconds - now)
+
+    def heartbeat(self) -> None:
+        st = self.outbox.status()
+        age = st.oldest_queued_age
+        clock = self.client.clock
+        beat = schemas.Heartbeat(
+            version=__version__,
+            queue_depth=st.counts.get("queued", 0) + st.counts.get("sending", 0),
+            oldest_queued_age_seconds=None if age is None else int(age.total_seconds()),
+            needs_attention=st.counts.get("needs_attention", 0),
+            at=datetime.fromtimestamp(clock.now(), UTC),
+        )
+        try:
+            sent = clock.local()
+            answer = self.client.heartbeat(beat)
+            received = clock.local()
+        except Unreachable as exc:
+            log.info("heartbeat not sent: %s", exc)
+            return
+        if answers.outcome(answer.status) != "delivered":
+            log.info("heartbeat refused: %s", answer.error)
+        else:
+            ack = answers.heartbeat_ack(answer)
+            if ack is not None:  # the platform's clock, to the microsecond: finer than Date
+                clock.observe(ack.received_at.timestamp(), sent, received)
+        alert_after = timedelta(minutes=self.loaded.config.sync.alert_oldest_after_minutes)
+        if age is not None and age > alert_after:
+            log.warning("the oldest queued submission has waited %s (alert after %s)",
+                        age, alert_after)
+
+    def pull_content(self) -> None:
+        path = self.loaded.data_dir / CONTENT_FILE
+        try:
+            current = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            current = {}
+        if not isinstance(current, dict):
+            current = {}
+        try:
+            answer = self.client.content(current.get("etag"))
+        except Unreachable as exc:
+            log.info("content not refreshed: %s", exc)
+            return
+        try:
+            fresh = answers.fresh_content(answer)
+        except ValueError as exc:
+            log.warning("content from the platform refused: %s", exc)
+            return
+        if fresh is None:
+            return
+        record = {"etag": fresh.etag, "fetched_at": datetime.now(UTC).isoformat(),
+                  "content": fresh.content.model_dump(mode="json")}
+        write_file(path, json.dumps(record, ensure_ascii=False), mode=0o644)
+        log.info("terminal content updated to version %s", fresh.content.version)
+
+    def purge(self) -> None:
+        days = self.loaded.config.sync.retention_days
+        purged = self.outbox.purge_delivered(timedelta(days=days))
+        if purged:
+            log.info("purged %d delivered submissions older than %d days", purged, days)

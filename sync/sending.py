@@ -1,0 +1,245 @@
+"""The network part of delivery, on the sending threads: a claimed item's wire body
+(small attachments inline, the others uploaded, resumably), one submission per
+request or several (POST /submissions/batch), and each item's result.
+
+A result is the platform's acceptance or the exception that says what went wrong;
+`sync/delivery.py` turns it into what the outbox records. Answers are read by
+`sync/answers.py` alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable
+
+from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
+from sync import answers, batches
+from sync.answers import Answer
+from sync.client import PlatformClient, Unreachable
+from wire import schemas
+
+PER_REQUEST = 16  # submissions sent in one request at most
+# Inline attachments per submission at most (sealed bytes); the rest is uploaded, so
+# a request never nears the platform's body limit.
+INLINE_TOTAL_BYTES = 1024 * 1024
+
+
+class Transient(Exception):
+    """The same request may succeed later: the queue is held, the item retried."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Refused(Exception):
+    """The platform's own refusal of this item: resending it cannot help."""
+
+
+# A send's result: the platform's acceptance, or what went wrong.
+Result = schemas.SubmissionAccepted | BaseException
+
+
+def judge(answer: Answer, *, what: str, about_item: bool = True) -> None:
+    """Raises what the answer means unless it is a success."""
+    reading = answers.read(answer, about_item=about_item)
+    if reading.outcome == "retry":
+        raise Transient(f"{what}: {reading.error}", reading.retry_after)
+    if reading.outcome == "refused":
+        raise Refused(f"{what}: {reading.error}")
+
+
+def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = None
+              ) -> schemas.SubmissionRequest:
+    return schemas.SubmissionRequest(
+        submission_id=item.submission_id,
+        terminal_id=item.terminal_id,
+        jurisdiction=item.jurisdiction,
+        kind=item.kind,  # type: ignore[arg-type]
+        category=item.category,
+        purpose=item.purpose,
+        created_at=item.created_at,
+        receipt_no=item.receipt_no,
+        envelope=base64.b64encode(item.envelope).decode(),
+        attachments=[
+            schemas.AttachmentRef(sealed_digest=a.sealed_digest, size=a.size, role=a.role,
+                                   media_type=a.media_type)
+            for a in item.attachments
+        ],
+        inline=inline or [],
+    )
+
+
+def upload(client: PlatformClient, data: bytes, sealed_digest: str, chunk_bytes: int) -> None:
+    """Uploads one sealed attachment, resuming where the platform's copy ends.
+
+    Most uploads are new: it sends from 0 and lets the platform say if it has more
+    (409: ask where to resume), saving a round trip per attachment. Bounded: a
+    mismatch re-reads the offset, at most a few times more than there are chunks."""
+    offset = 0
+    for _ in range(len(data) // chunk_bytes + 8):
+        if offset >= len(data):
+            return
+        answer = client.upload_chunk(sealed_digest, offset, len(data),
+                                     data[offset:offset + chunk_bytes])
+        if answers.upload_must_resume(answer):
+            answer = client.upload_status(sealed_digest)
+        judge(answer, what="attachment upload")
+        status = answers.upload_status(answer)
+        if status.complete:
+            return
+        offset = status.received
+    raise Transient(f"upload of an attachment did not complete ({offset} bytes)")
+
+
+def _attempt(send: Callable[[Claimed], schemas.SubmissionAccepted], item: Claimed) -> Result:
+    try:
+        return send(item)
+    except BaseException as exc:  # noqa: BLE001 — judged by the caller, re-raised if unknown
+        return exc
+
+
+class Sender:
+    """Sends claimed items; safe to call from several sending threads at once.
+
+    Invariant: each item of a batch gets the result POST /submissions would have given
+    it, judged as such; an item without its own result from a batch is sent alone."""
+
+    def __init__(self, outbox: Outbox, client_factory: Callable[[], PlatformClient],
+                 main_client: PlatformClient, per_request: int | None = None):
+        self.outbox = outbox
+        self.client_factory = client_factory
+        self.main_client = main_client
+        self.batch_size = batches.BatchSize(per_request or PER_REQUEST)
+        self._platform_limits: schemas.Limits | None = None
+        self._local = threading.local()
+        self._clients: list[PlatformClient] = [main_client]
+        self._clients_lock = threading.Lock()
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+    def _thread_client(self) -> PlatformClient:
+        """Each sending thread keeps its own session: requests.Session is not thread-safe."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self.client_factory()
+            client.clock = self.main_client.clock  # what one client learns of the time, all use
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
+    def limits(self, client: PlatformClient) -> schemas.Limits:
+        """The platform's limits, asked once per worker."""
+        if self._platform_limits is None:
+            answer = client.limits()
+            judge(answer, what="limits", about_item=False)
+            self._platform_limits = answers.limits(answer)
+            self.batch_size.limit_to(self._platform_limits.max_batch_submissions)
+        return self._platform_limits
+
+    # --- one item ------------------------------------------------------------------------
+
+    def _upload(self, client: PlatformClient, item: Claimed, only: frozenset[str] | set[str]
+                ) -> None:
+        chunk = self.limits(client).chunk_bytes
+        for att in item.attachments:
+            if att.sealed_digest in only:
+                upload(client, self.outbox.read_claimed(att), att.sealed_digest, chunk)
+
+    def prepare(self, client: PlatformClient, item: Claimed) -> schemas.SubmissionRequest:
+        """The item's wire body, its small attachments inline (one request instead of
+        one per attachment), once the others are uploaded."""
+        limit = self.limits(client).max_inline_bytes
+        inline: dict[str, schemas.InlineAttachment] = {}
+        to_upload: set[str] = set()
+        room = INLINE_TOTAL_BYTES
+        for att in item.attachments:
+            if att.sealed_digest in inline:
+                continue
+            if att.size <= min(limit, room):
+                data = base64.b64encode(self.outbox.read_claimed(att)).decode()
+                inline[att.sealed_digest] = schemas.InlineAttachment(
+                    sealed_digest=att.sealed_digest, data=data)
+                room -= att.size
+            else:
+                to_upload.add(att.sealed_digest)
+        if to_upload:
+            self._upload(client, item, to_upload)
+        return wire_body(item, list(inline.values()))
+
+    def deliver(self, item: Claimed) -> schemas.SubmissionAccepted:
+        """Sends one item alone (POST /submissions); runs on a sending thread."""
+        client = self._thread_client()
+        body = self.prepare(client, item)
+        answer = client.submit(body)
+        missing = answers.missing_attachments(answer)
+        if missing is not None:
+            self._upload(client, item, missing)
+            answer = client.submit(body)
+        judge(answer, what="submission")
+        return answers.accepted(answer)
+
+    # --- several items -------------------------------------------------------------------
+
+    def deliver_group(self, items: list[Claimed]) -> list[Result]:
+        """Sends several items in one request where the platform takes batches. Runs on
+        a sending thread; a failure of the request as a whole is every item's result."""
+        if len(items) == 1:
+            return [_attempt(self.deliver, items[0])]
+        client = self._thread_client()
+        try:
+            limits = self.limits(client)
+            if limits.max_batch_submissions < 2:
+                return [_attempt(self.deliver, item) for item in items]
+            results: dict[str, Result] = {}
+            bodies: list[schemas.SubmissionRequest] = []
+            for item in items:
+                try:
+                    bodies.append(self.prepare(client, item))
+                except (Refused, DamagedAttachment, StoreError, ValueError) as exc:
+                    results[item.submission_id] = exc  # this item's own trouble
+            for part in batches.cut(bodies, limits.max_batch_bytes):
+                results.update(self._send_batch(client, part))
+        except BaseException as exc:  # noqa: BLE001 — every item's result, judged by the caller
+            return [exc] * len(items)
+        # An item without a result is sent on its own: too large to share a request, the
+        # platform refused the batch as a whole, or its attachments were not all there.
+        return [results[item.submission_id] if item.submission_id in results
+                else _attempt(self.deliver, item) for item in items]
+
+    def _send_batch(self, client: PlatformClient, bodies: list[schemas.SubmissionRequest]
+                    ) -> list[tuple[str, Result]]:
+        try:
+            answer = client.submit_batch(bodies)
+        except Unreachable as exc:
+            if exc.read_timeout:  # perhaps too much for the platform in one go
+                self.batch_size.timed_out(len(bodies))
+            raise
+        judged = self._batch_results(answer, bodies)
+        if len(judged) == len(bodies) and not any(isinstance(r, Transient) for _, r in judged):
+            self.batch_size.answered()
+        return judged
+
+    def _batch_results(self, answer: Answer, bodies: list[schemas.SubmissionRequest]
+                       ) -> list[tuple[str, Result]]:
+        """Each batched submission's result; none where it is to be sent on its own."""
+        if answers.batches_unsupported(answer):
+            self.batch_size.one_by_one()
+            return []
+        if answers.batch_refused_as_whole(answer):
+            return []
+        judge(answer, what="submission batch", about_item=False)
+        sent = [b.submission_id for b in bodies]
+        out: list[tuple[str, Result]] = []
+        for sid, item_answer in zip(sent, answers.batch_item_answers(answer, sent), strict=True):
+            if answers.missing_attachments(item_answer) is not None:
+                continue  # sent on its own, after uploading what is missing
+            try:
+                judge(item_answer, what="submission")
+                out.append((sid, answers.accepted(item_answer)))
+            except (Transient, Refused, ValueError) as exc:
+                out.append((sid, exc))
+        return out
