@@ -86,9 +86,9 @@ def enroll_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentP
 
 @with_config
 def enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
-    from sync import enrollment
+    from sync import answers, enrollment
     from sync.client import PlatformClient, Unreachable
-    from wire import schemas, signing
+    from wire import signing
 
     cfg = loaded.config
     api_url = args.platform or str(cfg.delivery_platform.api_url)
@@ -108,11 +108,11 @@ def enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         return EXIT_FAILED
     finally:
         client.close()
-    if answer.status not in (200, 201):
-        print(f"kiosk enroll: refused by {api_url}: {answer.error}", file=sys.stderr)
+    if answers.outcome(answer.status) != "delivered":
+        print(f"kiosk enroll: refused by {api_url}: {answers.error_text(answer)}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        response = schemas.EnrollmentResponse.model_validate(answer.body)
+        response = answers.enrollment(answer)
     except ValueError:
         print(f"kiosk enroll: {api_url} answered {answer.status} but not with an enrollment",
               file=sys.stderr)
