@@ -9,7 +9,15 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.store import NewSubmission, SealedAttachment
+from kiosk.store import (
+    Claimed,
+    NewSubmission,
+    NotFoundError,
+    Outbox,
+    SealedAttachment,
+    Settlement,
+    TransitionError,
+)
 
 
 def sealed_attachment(size: int = 1000, role: str = "evidence") -> SealedAttachment:
@@ -56,3 +64,19 @@ def count_rows(db_path: Path, table: str) -> int:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
         conn.close()
+
+
+def claim_one(box: Outbox, now: datetime | None = None) -> Claimed | None:
+    """The oldest due queued item, claimed through the worker's one path (`claim_batch`)."""
+    batch = box.claim_batch(1, now)
+    return batch[0] if batch else None
+
+
+def settle_one(box: Outbox, settlement: Settlement) -> None:
+    """Records one outcome through the worker's one path (`settle`), and says so when
+    `settle` left it unrecorded: NotFoundError for an id the outbox does not have,
+    TransitionError for one whose state the transition table does not allow it from."""
+    if box.settle([settlement]) == [settlement.submission_id]:
+        if box.get(settlement.submission_id) is None:
+            raise NotFoundError(settlement.submission_id)
+        raise TransitionError(f"{settlement.submission_id} was not settled")

@@ -25,6 +25,7 @@ from kiosk.store import (
     STATES,
     NotFoundError,
     Outbox,
+    Settlement,
     StoreError,
     TransitionError,
     damm_check_digit,
@@ -36,7 +37,14 @@ from kiosk.store import (
 )
 from kiosk.store.errors import MESSAGE_FAULT, MESSAGE_FULL
 from kiosk.store.models import submissions
-from tests.store_helpers import count_rows, files_under, new_submission, sealed_attachment
+from tests.store_helpers import (
+    claim_one,
+    count_rows,
+    files_under,
+    new_submission,
+    sealed_attachment,
+    settle_one,
+)
 
 HERE = Path(__file__).resolve().parent
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -175,7 +183,7 @@ def test_confirm_stores_row_and_attachment_files(outbox):
     assert info.created_at.tzinfo is not None
     assert envelope_of(outbox, new.submission_id) == new.envelope
 
-    claimed = outbox.claim_next()
+    claimed = claim_one(outbox)
     assert [a.digest for a in claimed.attachments] == [a.digest for a in new.attachments]
     for sent, stored in zip(new.attachments, claimed.attachments, strict=True):
         assert stored.role == sent.role and stored.media_type == sent.media_type
@@ -435,7 +443,7 @@ def test_sweeping_alongside_confirms_never_removes_a_referenced_file(tmp_path):
         sweeper.join()
     assert any(s is not None for s in sweeps)
     for _ in confirmed:
-        for a in ui.claim_next().attachments:
+        for a in claim_one(ui).attachments:
             assert hashlib.sha256(a.path.read_bytes()).hexdigest() == a.sealed_digest
     assert len(confirmed) == 60
     ui.close()
@@ -450,24 +458,24 @@ def test_claim_order_attempts_and_retry(outbox):
     early = outbox.confirm(new_submission(created_at=T0))
     now = datetime.now(UTC) + timedelta(seconds=1)
 
-    first = outbox.claim_next(now)
+    first = claim_one(outbox, now)
     assert first.submission_id == early.submission_id
     assert first.attempts == 1 and first.envelope
     assert first.receipt_no == early.receipt_no
     assert outbox.get(early.submission_id).state == "sending"
 
     retry_at = now + timedelta(minutes=10)
-    outbox.mark_retry(first.submission_id, "timeout", retry_at)
+    settle_one(outbox, Settlement.retry(first.submission_id, "timeout", retry_at))
     info = outbox.get(early.submission_id)
     assert info.state == "queued" and info.last_error == "timeout"
     assert info.next_attempt_at == retry_at
 
-    second = outbox.claim_next(now)
+    second = claim_one(outbox, now)
     assert second.submission_id == late.submission_id
-    assert outbox.claim_next(now) is None  # early is not due yet
+    assert claim_one(outbox, now) is None  # early is not due yet
     assert outbox.next_due_at() == retry_at
 
-    again = outbox.claim_next(retry_at)
+    again = claim_one(outbox, retry_at)
     assert again.submission_id == early.submission_id and again.attempts == 2
     assert outbox.next_due_at() is None
 
@@ -477,8 +485,8 @@ def test_deliver_and_needs_attention(outbox):
     b = outbox.confirm(new_submission(created_at=T0 + timedelta(seconds=1)))
     at = datetime(2026, 11, 27, 1, 2, 3, tzinfo=UTC)
 
-    outbox.claim_next()
-    outbox.mark_delivered(a.submission_id, "XF-2026-0001", "Q7K3", at=at)
+    claim_one(outbox)
+    settle_one(outbox, Settlement.delivered(a.submission_id, "XF-2026-0001", "Q7K3", at=at))
     info = outbox.get(a.submission_id)
     assert (info.state, info.case_no, info.query_code, info.delivered_at) == (
         "delivered",
@@ -487,34 +495,34 @@ def test_deliver_and_needs_attention(outbox):
         at,
     )
     # Same answer again (a retried worker): nothing changes; another case number: refused.
-    outbox.mark_delivered(a.submission_id, "XF-2026-0001", "Q7K3")
+    settle_one(outbox, Settlement.delivered(a.submission_id, "XF-2026-0001", "Q7K3"))
     assert outbox.get(a.submission_id).delivered_at == at
     with pytest.raises(TransitionError):
-        outbox.mark_delivered(a.submission_id, "XF-OTHER", "Q")
+        settle_one(outbox, Settlement.delivered(a.submission_id, "XF-OTHER", "Q"))
     with pytest.raises(TransitionError):
-        outbox.mark_retry(a.submission_id, "late", at)
+        settle_one(outbox, Settlement.retry(a.submission_id, "late", at))
 
-    outbox.claim_next()
-    outbox.mark_needs_attention(b.submission_id, "422 body differs")
+    claim_one(outbox)
+    settle_one(outbox, Settlement.needs_attention(b.submission_id, "422 body differs"))
     assert outbox.get(b.submission_id).state == "needs_attention"
-    assert outbox.claim_next(datetime.now(UTC) + timedelta(days=1)) is None  # never blocks
+    assert claim_one(outbox, datetime.now(UTC) + timedelta(days=1)) is None  # never blocks
     with pytest.raises(TransitionError):
-        outbox.mark_retry(b.submission_id, "x", at)
+        settle_one(outbox, Settlement.retry(b.submission_id, "x", at))
     outbox.retry_needs_attention(b.submission_id)
     assert outbox.get(b.submission_id).state == "queued"
-    assert outbox.claim_next().submission_id == b.submission_id
+    assert claim_one(outbox).submission_id == b.submission_id
     with pytest.raises(TransitionError):
         outbox.retry_needs_attention(b.submission_id)
 
     with pytest.raises(NotFoundError):
-        outbox.mark_delivered(str(uuid.uuid4()), "C", "Q")
+        settle_one(outbox, Settlement.delivered(str(uuid.uuid4()), "C", "Q"))
 
 
 def test_requeue_stale_sending(outbox):
     for _ in range(3):
         outbox.confirm(new_submission())
-    outbox.claim_next()
-    outbox.claim_next()
+    claim_one(outbox)
+    claim_one(outbox)
     assert outbox.status().counts["sending"] == 2
     assert outbox.requeue_stale_sending() == 2
     st_ = outbox.status()
@@ -524,7 +532,7 @@ def test_requeue_stale_sending(outbox):
 def _claim_all(data_dir: str) -> list[str]:
     box = Outbox.open(Path(data_dir))
     got = []
-    while (item := box.claim_next()) is not None:
+    while (item := claim_one(box)) is not None:
         got.append(item.submission_id)
     box.close()
     return got
@@ -550,14 +558,14 @@ def test_status_counts_oldest_age_and_last_error(outbox):
     for i in range(4):
         outbox.confirm(new_submission(created_at=T0 + timedelta(minutes=i)))
     now = T0 + timedelta(hours=2)
-    c1 = outbox.claim_next(datetime.now(UTC))
-    outbox.mark_delivered(c1.submission_id, "C1", "Q1")
-    c2 = outbox.claim_next(datetime.now(UTC))
-    outbox.mark_retry(c2.submission_id, "connect timeout", datetime.now(UTC))
-    c3 = outbox.claim_next(datetime.now(UTC))
+    c1 = claim_one(outbox, datetime.now(UTC))
+    settle_one(outbox, Settlement.delivered(c1.submission_id, "C1", "Q1"))
+    c2 = claim_one(outbox, datetime.now(UTC))
+    settle_one(outbox, Settlement.retry(c2.submission_id, "connect timeout", datetime.now(UTC)))
+    c3 = claim_one(outbox, datetime.now(UTC))
     assert c3.submission_id == c2.submission_id
-    outbox.mark_needs_attention(c3.submission_id, "refused: bad category")
-    outbox.claim_next(datetime.now(UTC))
+    settle_one(outbox, Settlement.needs_attention(c3.submission_id, "refused: bad category"))
+    claim_one(outbox, datetime.now(UTC))
 
     st_ = outbox.status(now)
     assert st_.counts == {
@@ -582,14 +590,14 @@ def test_purge_keeps_rows_queries_and_counts(outbox):
     recent = outbox.confirm(new_submission(attachments=1))
     waiting = outbox.confirm(new_submission(attachments=1))
     for r in [*old, old_review, recent]:
-        claimed = outbox.claim_next()
+        claimed = claim_one(outbox)
         day = old_day if r is not recent else new_day
-        outbox.mark_delivered(
+        settle_one(outbox, Settlement.delivered(
             claimed.submission_id,
             f"C-{r.receipt_no}",
             f"Q-{r.receipt_no}",
             at=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=3),
-        )
+        ))
     counts_before = outbox.delivery_counts()
     assert counts_before == {(old_day, "petition"): 3, (old_day, "review"): 1,
                              (new_day, "petition"): 1}
@@ -646,7 +654,7 @@ def test_find_by_receipt(outbox):
 def test_read_attachment_detects_a_damaged_file(outbox):
     new = new_submission(attachments=1)
     outbox.confirm(new)
-    path = outbox.claim_next().attachments[0].path
+    path = claim_one(outbox).attachments[0].path
     path.write_bytes(b"damaged")
     with pytest.raises(StoreError):
         outbox.read_attachment(new.submission_id, new.attachments[0].digest)
@@ -656,11 +664,11 @@ def test_read_attachment_detects_a_damaged_file(outbox):
 
 def test_times_must_be_timezone_aware(outbox):
     with pytest.raises(ValueError):
-        outbox.claim_next(datetime(2026, 1, 1))
+        claim_one(outbox, datetime(2026, 1, 1))
     receipt = outbox.confirm(new_submission())
-    outbox.claim_next()
+    claim_one(outbox)
     with pytest.raises(ValueError):
-        outbox.mark_retry(receipt.submission_id, "x", datetime(2026, 1, 1))
+        settle_one(outbox, Settlement.retry(receipt.submission_id, "x", datetime(2026, 1, 1)))
 
 
 def test_a_taken_receipt_number_is_drawn_again(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from kiosk.store import Outbox, StoreError, open_engine, recovery
 from kiosk.store.errors import MESSAGE_FAULT
 from tests.receiver_helpers import issue_code, running_receiver
-from tests.store_helpers import new_submission
+from tests.store_helpers import claim_one, new_submission
 from tests.sync_helpers import make_terminal
 from wire import sealing
 
@@ -109,7 +109,7 @@ def test_a_damaged_index_is_found_and_every_row_comes_back(tmp_path):
             n_att = conn.exec_driver_sql("SELECT count(*) FROM attachments").scalar()
         assert n_att == 15
         for _ in range(30):  # the attachments are back and whole
-            item = box.claim_next()
+            item = claim_one(box)
             for att in item.attachments:
                 assert box.read_attachment(item.submission_id, att.digest)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from kiosk import technician as tech
-from kiosk.store import Outbox, TransitionError, current_revision, migrate
+from kiosk.store import Outbox, Settlement, TransitionError, current_revision, migrate
 from tests.conftest import ROOT, run_kiosk
-from tests.store_helpers import new_submission
+from tests.store_helpers import claim_one, new_submission, settle_one
 
 PIN = "480215"
 
@@ -149,8 +149,8 @@ def test_set_aside_moves_a_needs_attention_item_and_keeps_its_envelope(tmp_path)
         queued = box.confirm(new_submission())
         with pytest.raises(TransitionError):
             box.set_aside(queued.submission_id, "重复提交")  # only needs-attention items
-        claimed = box.claim_next()
-        box.mark_needs_attention(claimed.submission_id, "refused: duplicate")
+        claimed = claim_one(box)
+        settle_one(box, Settlement.needs_attention(claimed.submission_id, "refused: duplicate"))
         box.set_aside(receipt.submission_id, "重复提交")
         info = box.get(receipt.submission_id)
         assert info.state == "set_aside" and info.last_error == "refused: duplicate"
@@ -178,7 +178,7 @@ def test_set_aside_moves_a_needs_attention_item_and_keeps_its_envelope(tmp_path)
 def test_migration_0003_down_puts_set_aside_items_back_to_needing_attention(tmp_path):
     with Outbox.open(tmp_path) as box:
         receipt = box.confirm(new_submission())
-        box.mark_needs_attention(box.claim_next().submission_id, "refused")
+        settle_one(box, Settlement.needs_attention(claim_one(box).submission_id, "refused"))
         box.set_aside(receipt.submission_id, "重复提交")
     migrate(tmp_path / "kiosk.db", "0002")
     assert current_revision(tmp_path / "kiosk.db") == "0002"

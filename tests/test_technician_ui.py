@@ -12,9 +12,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from kiosk import technician as tech
-from kiosk.store import Outbox
+from kiosk.store import Outbox, Settlement
 from tests.conftest import ROOT
-from tests.store_helpers import new_submission
+from tests.store_helpers import claim_one, new_submission, settle_one
 from tests.ui_helpers import kiosk_window, qapp  # noqa: F401 - fixtures
 from ui.driver import all_items, find, pump, tap, wait_until
 
@@ -143,8 +143,9 @@ def _store_with_items(data_dir):
         box.confirm(new_submission())
         refused = [box.confirm(new_submission()) for _ in range(2)]
         for _ in refused:
-            claimed = box.claim_next()
-            box.mark_needs_attention(claimed.submission_id, "refused: category_unknown")
+            claimed = claim_one(box)
+            settle_one(box, Settlement.needs_attention(claimed.submission_id,
+                                                       "refused: category_unknown"))
         # The two refused are the oldest two confirmed first? Find them by state.
         attention = {i.submission_id: i for i in box.items("needs_attention")}
     return attention

@@ -6,6 +6,7 @@ import pytest
 
 from kiosk import config  # noqa: E402
 from kiosk.store import Outbox  # noqa: E402
+from tests.store_helpers import claim_one
 from tests.ui_helpers import TODAY, kiosk_window, qapp  # noqa: F401 - fixtures
 from ui.driver import (  # noqa: E402
     choose_candidate,
@@ -107,7 +108,7 @@ def test_petition_by_touch_is_queued_once_with_the_typed_values(kiosk_window):  
         assert item.state == "queued" and item.display_no == s.receiptNo
         assert item.receipt_fields["applicant_id"] == "110105********002X"
         assert item.receipt_fields["category_label"] == "劳动社保"
-        claimed = outbox.claim_next()
+        claimed = claim_one(outbox)
     key = sealing.decode_private_key(config.demo_platform_private_key_path(loaded.data_dir).read_text())
     import json
 

@@ -27,9 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# set_aside: a needs-attention item a technician put aside with a reason (never sent,
-# never purged; `kiosk outbox retry` does not take it back).
-STATES = ("queued", "sending", "delivered", "needs_attention", "set_aside", "purged")
+from .states import STATES
 
 # Named constraints, so later batch migrations can find and change them.
 NAMING_CONVENTION = {

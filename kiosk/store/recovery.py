@@ -1,128 +1,67 @@
-"""Damaged databases: found when the store opens, moved aside whole, read back by `kiosk recover`.
+"""`kiosk recover`: reading back a database that was moved aside as damaged.
 
-A kiosk must keep serving when its database is damaged (a failing disk, a power
-cut on cheap flash). `Outbox.open` runs SQLite's `integrity_check`; a damaged
-database is moved aside, with its WAL and the attachment files it refers to, into
-`damaged/<time>-<id>/` and a fresh one is started. Nothing in there is readable
-without the platform's key: envelopes and attachments are sealed, receipt fields
-masked.
-
-`recover` later reads whatever rows SQLite can still return from a moved-aside
-copy and puts them back into the live outbox under their original submission
-ids and receipt numbers. Re-sending an item the platform already has is safe:
-the submission id is its idempotency key, so the platform answers with the case
-it made the first time.
+`Outbox.open` moves a damaged database aside (`damage.py`, whose names this module
+also offers). `recover` later reads whatever rows SQLite can still return from a
+copy of it and puts them back into the live outbox through `Outbox.restore`, under
+their original submission ids and receipt numbers. Re-sending an item the platform
+already has is safe: the submission id is its idempotency key, so the platform
+answers with the case it made the first time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import secrets
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from durable import fsync_dir, write_file
+from durable import write_file
 
-from .db import BUSY_TIMEOUT_MS, write_transaction
+from . import states
+from .damage import (
+    REASON_FILE,
+    damaged_folders,
+    find_damage,
+    is_damage,
+    move_aside,
+    open_checked,
+    open_lock,
+)
 from .errors import StoreError
-from .models import STATES, attachments, submissions
-from .receipt import new_receipt_no
+from .files import ATTACHMENTS_DIR, DAMAGED_DIR, DB_NAME, AttachmentFiles
+from .outbox import Outbox
+from .records import RecoveredFile, RecoveredSubmission
 
-if TYPE_CHECKING:
-    from .outbox import Outbox
+__all__ = [
+    "DAMAGED_DIR",
+    "REASON_FILE",
+    "RECOVERED_FILE",
+    "RecoveryReport",
+    "damaged_folders",
+    "find_damage",
+    "is_damage",
+    "move_aside",
+    "open_checked",
+    "open_lock",
+    "recover",
+]
 
 log = logging.getLogger(__name__)
 
-DB_NAME = "kiosk.db"
-ATTACHMENTS_DIR = "attachments"
-DAMAGED_DIR = "damaged"
-REASON_FILE = "reason.txt"
 RECOVERED_FILE = "recovered.json"
-_OPEN_LOCK = ".store.lock"
 
-# SQLite's primary result codes for "this file is damaged" (not busy, full, or unreadable).
-_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 # How far a row-by-row scan goes when even max(rowid) cannot be read.
 _ROWID_SCAN_LIMIT = 200_000
-
-
-def is_damage(exc: BaseException) -> bool:
-    """Whether a database error says the file itself is damaged."""
-    orig = getattr(exc, "orig", exc)
-    code = getattr(orig, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
-
-
-def find_damage(db_path: Path) -> str | None:
-    """What `integrity_check` finds wrong with the database, or None when it is sound
-    (or does not exist yet). Errors that are not damage (locked, full, unreadable
-    file) are raised: setting a sound database aside would only hide it."""
-    if not db_path.exists():
-        return None
-    with closing(sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
-        try:
-            found = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
-        except sqlite3.DatabaseError as exc:
-            if is_damage(exc):
-                return f"{type(exc).__name__}: {exc}"
-            raise
-    return None if found == ["ok"] else "; ".join(map(str, found))[:2000]
-
-
-@contextmanager
-def open_lock(data_dir: Path) -> Iterator[None]:
-    """Held while a process checks, sets aside or migrates the database, so two
-    processes starting together never both move the same files."""
-    import fcntl
-
-    fd = os.open(data_dir / _OPEN_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def move_aside(data_dir: Path, reason: str) -> Path:
-    """Move the database, its WAL and the attachment files into a new folder under
-    `damaged/`; returns that folder. Call with `open_lock` held."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    parent = data_dir / DAMAGED_DIR
-    parent.mkdir(mode=0o700, exist_ok=True)
-    dest = parent / f"{stamp}-{secrets.token_hex(3)}"
-    dest.mkdir(mode=0o700)
-    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", ATTACHMENTS_DIR):
-        src = data_dir / name
-        if src.exists():
-            os.replace(src, dest / name)
-    write_file(dest / REASON_FILE, reason + "\n", sync_directory=False)
-    for directory in (dest, parent, data_dir):
-        fsync_dir(directory)
-    log.warning("damaged database moved aside to %s/%s: %s", DAMAGED_DIR, dest.name, reason)
-    return dest
-
-
-def damaged_folders(data_dir: Path) -> list[Path]:
-    """Every folder a damaged database was moved aside to, oldest first."""
-    parent = Path(data_dir) / DAMAGED_DIR
-    if not parent.is_dir():
-        return []
-    return sorted(p for p in parent.iterdir() if p.is_dir() and (p / REASON_FILE).exists())
-
-
-# --- reading back -------------------------------------------------------------------------
+# How a restored row's updated_at is stored (the live schema's UTC text).
+_STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 @dataclass
@@ -187,10 +126,15 @@ def _recover(outbox: Outbox, folder: Path) -> RecoveryReport:
         by_submission: dict[str, list[dict[str, Any]]] = {}
         for att in atts:
             by_submission.setdefault(att.get("submission_id"), []).append(att)
+        sealed_files = AttachmentFiles(folder / ATTACHMENTS_DIR)
         for row in subs:
-            _restore_one(outbox, folder, row, by_submission.get(row.get("id"), []), report)
+            item = _recovered(sealed_files, row, by_submission.get(row.get("id"), []))
+            if item is None:
+                report.read_errors += 1
+            else:
+                _restore_one(outbox, item, report)
         if counts:
-            _add_counts(outbox, counts)
+            outbox.add_delivery_counts(_per_day(counts, report))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     write_file(folder / RECOVERED_FILE,
@@ -233,109 +177,73 @@ def _readable_rows(
     return rows, failed
 
 
-def _restore_one(outbox: Outbox, folder: Path, row: dict[str, Any],
-                 atts: list[dict[str, Any]], report: RecoveryReport) -> None:
-
+def _recovered(sealed_files: AttachmentFiles, row: dict[str, Any],
+               atts: list[dict[str, Any]]) -> RecoveredSubmission | None:
+    """What one row read back becomes in the live outbox, or None when it is unusable."""
     sid, state = row.get("id"), row.get("state")
-    if not isinstance(sid, str) or state not in STATES:
-        report.read_errors += 1
-        return
-    live_cols = set(submissions.c.keys())
-    values = {k: v for k, v in row.items() if k in live_cols}
-    files: list[tuple[dict[str, Any], bytes]] = []
-    if state in ("delivered", "purged"):
+    if not isinstance(sid, str) or not isinstance(row.get("receipt_no"), str) \
+            or state not in states.STATES:
+        return None
+    columns = dict(row)
+    files: list[RecoveredFile] = []
+    damaged: list[str] = []
+    if state in (states.DELIVERED, states.PURGED):
         pass  # the platform has it; kept for progress queries by receipt number
-    elif values.get("envelope") is None:
-        report.read_errors += 1
-        return
+    elif columns.get("envelope") is None:
+        return None
     else:
-        damaged = []
         for att in atts:
-            data = _read_sealed(folder, att)
+            data = _read_sealed(sealed_files, att)
             if data is None:
                 damaged.append(str(att.get("role")))
             else:
-                files.append((att, data))
-        if damaged:
-            values["state"] = "needs_attention"
-            values["last_error"] = ("recovered from a damaged database; attachment missing or "
-                                    "damaged: " + ", ".join(sorted(damaged)))
-        elif state == "sending":
-            values["state"] = "queued"
-    values["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                files.append(RecoveredFile(att, data))
+    columns["state"] = states.restored_state(state, attachments_whole=not damaged)
+    if damaged:
+        columns["last_error"] = ("recovered from a damaged database; attachment missing or "
+                                 "damaged: " + ", ".join(sorted(damaged)))
+    columns["updated_at"] = datetime.now(UTC).strftime(_STORED_TIME)
+    return RecoveredSubmission(columns, files)
 
-    with outbox._attachment_lock(exclusive=False, blocking=True):
-        with write_transaction(outbox.engine) as conn:
-            if conn.execute(submissions.select().where(submissions.c.id == sid)).first():
-                report.already_present += 1
-                return
-            old_no = values.get("receipt_no")
-            if conn.execute(submissions.select()
-                            .where(submissions.c.receipt_no == old_no)).first() is not None:
-                values["receipt_no"] = new_receipt_no()
-                report.new_receipt_numbers[str(old_no)] = values["receipt_no"]
-            sub_dir = outbox.attachments_dir / sid
-            written = False
-            for att, data in files:
-                sub_dir.mkdir(mode=0o700, exist_ok=True)
-                write_file(sub_dir / att["sealed_digest"], data, temp_dir=outbox.tmp_dir,
-                           sync_directory=False)
-                written = True
-            if written:
-                fsync_dir(sub_dir)
-                fsync_dir(outbox.attachments_dir)
-            # Raw values: the damaged file has the same storage formats as the live one.
-            conn.exec_driver_sql(
-                f"INSERT INTO submissions ({', '.join(values)}) "
-                f"VALUES ({', '.join('?' for _ in values)})",
-                tuple(values.values()),
-            )
-            att_cols = set(attachments.c.keys()) - {"id"}
-            for att, _data in files:
-                picked = {k: v for k, v in att.items() if k in att_cols}
-                conn.exec_driver_sql(
-                    f"INSERT INTO attachments ({', '.join(picked)}) "
-                    f"VALUES ({', '.join('?' for _ in picked)})",
-                    tuple(picked.values()),
-                )
-    final = values["state"]
-    if final in ("delivered", "purged"):
+
+def _restore_one(outbox: Outbox, item: RecoveredSubmission, report: RecoveryReport) -> None:
+    old_no = item.columns.get("receipt_no")
+    number = outbox.restore(item)
+    if number is None:
+        report.already_present += 1
+        return
+    if number != old_no:
+        report.new_receipt_numbers[str(old_no)] = number
+    final = item.columns["state"]
+    if final in (states.DELIVERED, states.PURGED):
         report.kept_delivered += 1
-    elif final == "needs_attention":
+    elif final == states.NEEDS_ATTENTION:
         report.needs_attention += 1
     else:
         report.queued += 1
 
 
-def _read_sealed(folder: Path, att: dict[str, Any]) -> bytes | None:
+def _read_sealed(sealed_files: AttachmentFiles, att: dict[str, Any]) -> bytes | None:
     """The sealed attachment file, if it is there and still matches its digest."""
     name, sealed_digest = att.get("file_name"), att.get("sealed_digest")
     if not isinstance(name, str) or not isinstance(sealed_digest, str) or ".." in name:
         return None
     try:
-        data = (folder / ATTACHMENTS_DIR / name).read_bytes()
-    except OSError:
+        return sealed_files.read_verified(sealed_files.path(name), sealed_digest)
+    except StoreError:  # missing, damaged or unreadable: all the same here
         return None
-    return data if hashlib.sha256(data).hexdigest() == sealed_digest else None
 
 
-def _add_counts(outbox: Outbox, counts: list[dict[str, Any]]) -> None:
-    with write_transaction(outbox.engine) as conn:
-        for c in counts:
-            conn.exec_driver_sql(
-                "INSERT INTO delivery_counts (day, kind, delivered) VALUES (?, ?, ?) "
-                "ON CONFLICT (day, kind) DO UPDATE SET delivered = delivered + excluded.delivered",
-                (c["day"], c["kind"], c["delivered"]),
-            )
-
-
-def open_checked(data_dir: Path) -> None:
-    """At open: set a damaged database aside so a fresh one can start. Call with
-    `open_lock` held. A database error that is not damage surfaces as StoreError."""
-    db_path = data_dir / DB_NAME
-    try:
-        reason = find_damage(db_path)
-    except sqlite3.Error as exc:
-        raise StoreError.from_exception(exc, "open: check", confirming=False) from exc
-    if reason is not None:
-        move_aside(data_dir, reason)
+def _per_day(counts: list[dict[str, Any]], report: RecoveryReport) -> dict[tuple[date, str], int]:
+    per_day: dict[tuple[date, str], int] = {}
+    for c in counts:
+        try:
+            if not isinstance(c["kind"], str):
+                raise TypeError("kind")
+            key = (date.fromisoformat(str(c["day"])), c["kind"])
+            n = int(c["delivered"])
+        except (TypeError, ValueError):
+            report.read_errors += 1
+            continue
+        per_day[key] = per_day.get(key, 0) + n
+    return per_day
