@@ -55,7 +55,9 @@ def is_current(db_path: Path) -> bool:
 
 def migrate(db_path: Path, revision: str = "head") -> tuple[str | None, str]:
     """Upgrades (or downgrades, to an older `revision`) the database; returns the
-    revisions (before, after). Raises SchemaError for a database it cannot take."""
+    revisions (before, after): before is None for a new database or one made by release
+    0.1.0, after is "base" when no revision is left. Raises SchemaError for a database
+    it cannot take."""
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -83,12 +85,12 @@ def migrate(db_path: Path, revision: str = "head") -> tuple[str | None, str]:
         with engine.connect() as conn, conn.begin():
             raw = conn.connection.driver_connection
             cfg.attributes["connection"] = conn
-            before = current_revision(raw)
+            before = start = current_revision(raw)
             if before is None:
                 found = _tables(raw) & UNVERSIONED_TABLES
-                if found == UNVERSIONED_TABLES:
+                if found == UNVERSIONED_TABLES:  # made by release 0.1.0
                     command.stamp(cfg, UNVERSIONED_REVISION)
-                    before = UNVERSIONED_REVISION
+                    start = UNVERSIONED_REVISION
                 elif found:
                     raise SchemaError(f"{db_path} has some of the platform's tables but not all "
                                       f"({', '.join(sorted(found))}): not a platform database "
@@ -96,13 +98,13 @@ def migrate(db_path: Path, revision: str = "head") -> tuple[str | None, str]:
             script = ScriptDirectory.from_config(cfg)
             try:
                 if revision == "base":
-                    if before is not None:
+                    if start is not None:
                         command.downgrade(cfg, "base")
                 else:
                     target = script.get_revision(revision)
-                    if before is None or _is_ancestor(script, before, target.revision):
+                    if start is None or _is_ancestor(script, start, target.revision):
                         command.upgrade(cfg, revision)
-                    elif target.revision != before:
+                    elif target.revision != start:
                         command.downgrade(cfg, revision)
             except CommandError as exc:  # typically written by a newer release than this
                 raise SchemaError(f"cannot migrate {db_path} from {before!r} to {revision!r}: "
