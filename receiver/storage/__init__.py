@@ -46,8 +46,9 @@ class Store:
         self.db = Database(self.db_path)
         self.uploads = Uploads(self.data_dir)
         self._nonces = Nonces()
-        with self.db.writing() as conn:
-            content.publish_default_if_empty(conn, _now())
+        if content.current(self.db.reader()) is None:  # checked again inside the write
+            with self.db.writing() as conn:
+                content.publish_default_if_empty(conn, _now())
 
     def close(self) -> None:
         self.db.close()
