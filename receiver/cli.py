@@ -1,8 +1,9 @@
 """The `kiosk-receiver` command (also `python -m receiver`).
 
 Exit status: 0 done; 1 could not be done (a key already exists, the port is
-taken, storage); 2 bad arguments (unknown case, status, terminal, a bad file) —
-with a message saying which, never a traceback.
+taken, storage, a database this release cannot take); 2 bad arguments (unknown
+case, status, terminal, a bad file) — with a message saying which, never a
+traceback.
 """
 
 from __future__ import annotations

@@ -155,8 +155,6 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
         "signing_public_key": signing.encode_signing_public_key(
             signing.generate_signing_key().public_key())}))),
     (("post", paths.ENROLLMENTS), "invalid_body", lambda rx, t: _enroll(rx, b"{")),
-    (("post", paths.ENROLLMENTS), "too_large",
-     lambda rx, t: _enroll(rx, b" " * (30 * 1024 * 1024))),
     (("get", paths.attachment_path("{sealed_digest}")), "bad_request", lambda rx, t:
      signed_request(rx, "GET", paths.attachment_path("XYZ"), T, t.key)),
     (("put", paths.attachment_path("{sealed_digest}")), "too_large", lambda rx, t:
