@@ -51,6 +51,7 @@ class Store:
                 content.publish_default_if_empty(conn, _now())
 
     def close(self) -> None:
+        self.uploads.close()
         self.db.close()
 
     @contextmanager
