@@ -276,3 +276,25 @@ def test_a_refusal_that_depends_on_the_platform_is_not_kept(pub, store, intake):
     [answer] = intake.deliver([req], None)
     assert isinstance(answer, ApiError) and answer.error is errors.ENVELOPE_INVALID
     assert store.stored_answer(req.submission_id) is None
+
+
+def test_the_inline_attachments_of_a_request_are_all_kept_whole(pub, store, intake):
+    """Several inline files in one request are written side by side, one directory fsync."""
+    reqs, kept = [], {}
+    for number in range(3):
+        sid = str(uuid.uuid4())
+        sealed = [seal_attachment(pub, sid, os.urandom(1000 + n)) for n in range(2)]
+        refs = [ref for _, ref in sealed]
+        inline = [schemas.InlineAttachment(sealed_digest=ref.sealed_digest,
+                                           data=base64.b64encode(data).decode())
+                  for data, ref in sealed]
+        reqs.append(sealed_submission(pub, T, submission_id=sid, attachments=refs,
+                                      receipt_no=f"202611260{number}").model_copy(
+            update={"inline": inline}))
+        kept.update((ref.sealed_digest, data) for data, ref in sealed)
+    assert [a.status for a in intake.deliver(reqs, None)] == [201, 201, 201]
+    for digest, data in kept.items():
+        assert store.upload_status(digest).complete
+        assert store.attachment_bytes(digest) == data
+    files = sorted(p.name for p in store.uploads.directory.iterdir())
+    assert files == sorted(kept)  # no temporary file left behind
