@@ -1,8 +1,9 @@
 """The `kiosk-receiver` command (also `python -m receiver`).
 
 Exit status: 0 done; 1 could not be done (a key already exists, the port is
-taken, storage); 2 bad arguments (unknown case, status, terminal, a bad file) —
-with a message saying which, never a traceback.
+taken, storage, a database this release cannot take); 2 bad arguments (unknown
+case, status, terminal, a bad file) — with a message saying which, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import json
 import logging
 import re
 import socket
+import sqlite3
 import sys
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from receiver import __version__, faults, keys
+from receiver.storage.schema import SchemaError
 from wire import schemas, sealing
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -150,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     slow.add_argument("--seconds", type=_seconds, required=True)
     fsub.add_parser("clear", parents=[common], help="no fault")
 
+    migrate = sub.add_parser("migrate", parents=[common],
+                             help="bring the database to the newest schema (serve and every "
+                                  "command do it too)")
+    migrate.add_argument("--to", default="head", metavar="REVISION",
+                         help="another revision than the newest (older: a downgrade)")
+
     sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
     return parser
 
@@ -158,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _store(args: argparse.Namespace, *, must_exist: bool = False):
-    from receiver.store import DB_FILE, Store
+    from receiver.storage import DB_FILE, Store
 
     if must_exist and not (args.data / DB_FILE).exists():
         raise Refused(f"no receiver data in {args.data} (start with `kiosk-receiver serve` or "
@@ -258,7 +265,7 @@ def cmd_terminal(args: argparse.Namespace) -> int:
     if args.action == "add":
         code, expires, existed = _store(args).add_terminal(args.name, args.label,
                                                            args.expires_in)
-        from receiver.store import group_code
+        from receiver.storage import group_code
 
         if existed:  # on stderr: stdout stays two lines, each ending with the code
             print(f"{args.name} is known: its current key works until this code is used",
@@ -292,7 +299,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_case(args: argparse.Namespace) -> int:
-    from receiver.store import NotFound
+    from receiver.storage import NotFound
 
     if args.status not in schemas.CASE_STATUSES:
         known = ", ".join(f"{k} ({v})" for k, v in schemas.CASE_STATUSES.items())
@@ -359,6 +366,18 @@ def cmd_fault(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from receiver.storage import DB_FILE, schema
+
+    args.data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    before, after = schema.migrate(args.data / DB_FILE, args.to)
+    if before == after:
+        print(f"{args.data / DB_FILE} is at revision {after}")
+    else:
+        print(f"{args.data / DB_FILE} migrated from revision {before or 'none'} to {after}")
+    return EXIT_OK
+
+
 def openapi_json() -> str:
     """The OpenAPI document as `docs/openapi.json` holds it."""
     from receiver.app import create_app
@@ -410,7 +429,8 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 _COMMANDS = {"serve": cmd_serve, "keygen": cmd_keygen, "terminal": cmd_terminal,
              "cases": cmd_cases, "case": cmd_case, "content": cmd_content,
-             "maintenance": cmd_maintenance, "fault": cmd_fault, "openapi": cmd_openapi}
+             "maintenance": cmd_maintenance, "fault": cmd_fault, "migrate": cmd_migrate,
+             "openapi": cmd_openapi}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -422,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as exc:
         print(f"kiosk-receiver {args.command}: {exc}", file=sys.stderr)
         return exc.status
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, sqlite3.Error, SchemaError) as exc:
         print(f"kiosk-receiver {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -1,12 +1,14 @@
-"""The platform's durable files: the one helper the whole project uses (`durable`)."""
+"""The platform's small files (keys, operator switches) through the one durable-file
+helper the whole project uses (`durable`); attachments go through it in
+`receiver/storage/uploads.py`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from durable import fsync_dir, make_dir, write_file
+from durable import make_dir, write_file
 
-__all__ = ["atomic_write", "fsync_dir"]
+__all__ = ["atomic_write"]
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:

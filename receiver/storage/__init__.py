@@ -1,0 +1,199 @@
+"""The platform's storage: one SQLite database (`receiver.db`) and the attachment files.
+
+`Store` is the one way in for the HTTP layer, the intake and the operator's commands;
+each table has its module (`terminals`, `nonces`, `idempotency`, `cases`, `uploads`,
+`heartbeats`, `content`) and every statement runs on the connections of
+`database.Database`. Opening a store brings the schema to the newest migration.
+
+Invariants: a case and its idempotency record are written in one transaction, so a
+crash leaves both or neither; a signed request's nonce is spent in the transaction of
+the request's own write (or in one of its own), durable before the answer; the
+database is the truth about how much of an attachment arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from receiver.storage import cases, content, heartbeats, idempotency, schema, terminals
+from receiver.storage.cases import NotFound
+from receiver.storage.codes import group_code
+from receiver.storage.database import DB_FILE, Database, stamp
+from receiver.storage.database import now as _now
+from receiver.storage.idempotency import Accept, Refuse, StoredAnswer
+from receiver.storage.nonces import NonceReused, Nonces, Signer, SignerRefused
+from receiver.storage.schema import SchemaError
+from receiver.storage.terminals import CODE_VALIDITY, EnrollmentRefused
+from receiver.storage.uploads import DigestMismatch, OffsetMismatch, Upload, UploadOverrun, Uploads
+from wire import schemas
+
+__all__ = ["DB_FILE", "Accept", "DigestMismatch", "EnrollmentRefused", "NonceReused", "NotFound",
+           "OffsetMismatch", "Refuse", "SchemaError", "Signer", "SignerRefused", "Store",
+           "StoredAnswer", "Upload", "UploadOverrun", "group_code"]
+
+
+class Store:
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.db_path = self.data_dir / DB_FILE
+        if not schema.is_current(self.db_path):
+            schema.migrate(self.db_path)
+        self.db = Database(self.db_path)
+        self.uploads = Uploads(self.data_dir)
+        self._nonces = Nonces()
+        if content.current(self.db.reader()) is None:  # checked again inside the write
+            with self.db.writing() as conn:
+                content.publish_default_if_empty(conn, _now())
+
+    def close(self) -> None:
+        self.uploads.close()
+        self.db.close()
+
+    @contextmanager
+    def _writing(self, signer: Signer | None, now: datetime) -> Iterator[Any]:
+        """A write that, with a `signer` not spent yet, first checks the terminal still
+        has the signature's key and spends the nonce (NonceReused / SignerRefused roll
+        the block's writes back)."""
+        if signer is None or signer.spent:
+            with self.db.writing() as conn:
+                yield conn
+            return
+        with self.db.writing(lambda conn: self._nonces.spend(conn, signer, now)) as conn:
+            yield conn
+        signer.spent = True
+
+    # --- terminals and nonces ---------------------------------------------------------------
+
+    def add_terminal(self, terminal_id: str, name: str | None = None,
+                     valid_for: timedelta = CODE_VALIDITY,
+                     now: datetime | None = None) -> tuple[str, datetime, bool]:
+        with self.db.writing() as conn:
+            return terminals.add(conn, terminal_id, name, valid_for, now or _now())
+
+    def enroll(self, terminal_id: str, code: str, signing_public_key: str,
+               now: datetime | None = None) -> datetime:
+        now = now or _now()
+        with self.db.writing() as conn:
+            terminals.enroll(conn, terminal_id, code, signing_public_key, now)
+        return now
+
+    def signing_key(self, terminal_id: str) -> str | None:
+        return terminals.signing_key(self.db.reader(), terminal_id)
+
+    def revoke_terminal(self, terminal_id: str) -> bool:
+        with self.db.writing() as conn:
+            return terminals.revoke(conn, terminal_id)
+
+    def list_terminals(self) -> list[dict[str, Any]]:
+        with self.db.reading() as conn:
+            return terminals.list_all(conn)
+
+    def nonce_used(self, terminal_id: str, nonce: str) -> bool:
+        return self._nonces.used(self.db.reader(), terminal_id, nonce)
+
+    def spend(self, signer: Signer, now: datetime | None = None) -> None:
+        """Spends the nonce of a request that writes nothing else (NonceReused, SignerRefused)."""
+        if not signer.spent:
+            with self._writing(signer, now or _now()):
+                pass
+
+    # --- submissions ------------------------------------------------------------------------
+
+    def stored_answer(self, key: str) -> StoredAnswer | None:
+        return idempotency.stored_answer(self.db.reader(), key)
+
+    def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
+               now: datetime | None = None, signer: Signer | None = None) -> list[StoredAnswer]:
+        """Records the outcomes of one request in one transaction (one fsync for all), each
+        as its Idempotency-Key's answer, and returns the answers in the same order.
+
+        An accepted submission gets its case; a lasting refusal is kept. A key answered
+        meanwhile (by another request, another process) keeps that answer. `inline`
+        attachments (sealed digest -> bytes) are stored as complete uploads in the same
+        transaction: their files are written first, under their upload locks, so an
+        upload of the same digest running meanwhile cannot interleave."""
+        now = now or _now()
+        inline = inline or {}
+        at = stamp(now)
+        with ExitStack() as held:
+            self.uploads.hold(list(inline), held)
+            written = self.uploads.write_whole(self.db.reader(), inline)
+            with self._writing(signer, now) as conn:
+                for digest in written:
+                    self.uploads.record_whole(conn, digest, len(inline[digest]), at)
+                return [self._record_one(conn, outcome, now, at) for outcome in outcomes]
+
+    @staticmethod
+    def _record_one(conn: Any, outcome: Accept | Refuse, now: datetime, at: str) -> StoredAnswer:
+        stored = idempotency.stored_answer(conn, outcome.key)
+        if stored is not None:
+            return stored
+        if isinstance(outcome, Refuse):
+            answer = StoredAnswer(outcome.status, outcome.body, outcome.request_sha256)
+            idempotency.keep(conn, outcome.key, outcome.terminal_id, answer, at)
+            return answer
+        req = outcome.req
+        case_no, query_code = cases.create(conn, req, outcome.envelope, now)
+        body = schemas.SubmissionAccepted(submission_id=req.submission_id, case_no=case_no,
+                                          query_code=query_code, received_at=now).model_dump_json()
+        answer = StoredAnswer(201, body, outcome.request_sha256)
+        idempotency.keep(conn, req.submission_id, req.terminal_id, answer, at)
+        return answer
+
+    # --- attachments ------------------------------------------------------------------------
+
+    def upload_status(self, digest: str) -> Upload:
+        return self.uploads.status(self.db.reader(), digest)
+
+    def attachment_states(self, digests: Sequence[str]) -> dict[str, tuple[int, bool]]:
+        """(declared size, complete) of each of the digests the platform has a record of."""
+        return self.uploads.states(self.db.reader(), digests)
+
+    def attachment_bytes(self, digest: str) -> bytes:
+        return self.uploads.read(digest)
+
+    def put_chunk(self, digest: str, offset: int, total: int, chunk: bytes,
+                  now: datetime | None = None, signer: Signer | None = None) -> Upload:
+        """Appends a chunk at `offset` of an upload of `total` bytes (`uploads`). With a
+        `signer`, its nonce is spent in the transaction that records the chunk."""
+        now = now or _now()
+        return self.uploads.put_chunk(self.db.reader(), lambda: self._writing(signer, now),
+                                      digest, offset, total, chunk, stamp(now))
+
+    # --- cases, heartbeats, content ---------------------------------------------------------
+
+    def case_progress(self, query_code: str) -> schemas.CaseProgress | None:
+        with self.db.reading() as conn:
+            return cases.progress(conn, query_code)
+
+    def set_case_status(self, case_no: str, status: str, note: str | None = None,
+                        now: datetime | None = None) -> None:
+        with self.db.writing() as conn:
+            cases.set_status(conn, case_no, status, note, now or _now())
+
+    def list_cases(self) -> list[dict[str, Any]]:
+        with self.db.reading() as conn:
+            return cases.list_all(conn)
+
+    def record_heartbeat(self, terminal_id: str, beat: schemas.Heartbeat,
+                         now: datetime | None = None, signer: Signer | None = None) -> datetime:
+        now = now or _now()
+        with self._writing(signer, now) as conn:
+            heartbeats.record(conn, terminal_id, beat, stamp(now))
+        return now
+
+    def current_content(self) -> tuple[str, str]:
+        """(TerminalContent JSON, ETag) of the newest version."""
+        found = content.current(self.db.reader())
+        assert found is not None, "a store always has content (published when opened)"
+        return found
+
+    def set_content(self, data: dict[str, Any], now: datetime | None = None) -> tuple[int, str]:
+        """Publishes new content (its `version` is assigned here); returns (version, ETag)."""
+        with self.db.writing() as conn:
+            return content.publish(conn, data, now or _now())

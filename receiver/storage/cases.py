@@ -1,0 +1,108 @@
+"""Cases, their history and their attachments (tables `cases`, `case_events`,
+`case_attachments`, `case_counters`).
+
+A case number is `XF` + the day in China + a 5-digit per-day sequence; a query code is
+8 characters of the code alphabet, unique among cases. The envelope is kept sealed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from receiver.storage.codes import QUERY_CODE_LENGTH, normalize_code, random_code
+from receiver.storage.database import parse_stamp, stamp
+from wire import schemas
+
+# Case numbers count per calendar day in China (UTC+8 all year, no daylight saving).
+CASE_DAY_TZ = timezone(timedelta(hours=8), "CST")
+
+
+class NotFound(Exception):
+    pass
+
+
+def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: bytes,
+           now: datetime) -> tuple[str, str]:
+    """Makes the case of an accepted submission, status `received`; (case_no, query_code)."""
+    at = stamp(now)
+    case_no = _next_case_no(conn, now)
+    query_code = _new_query_code(conn)
+    conn.execute(
+        "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
+        "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
+        (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
+         req.category, req.purpose, req.jurisdiction, stamp(req.created_at), at, envelope, at))
+    conn.execute("INSERT INTO case_events (case_no, at, status, note) "
+                 "VALUES (?, ?, 'received', NULL)", (case_no, at))
+    seen: set[str] = set()
+    for ref in req.attachments:
+        if ref.sealed_digest in seen:
+            continue
+        seen.add(ref.sealed_digest)
+        conn.execute("INSERT INTO case_attachments (case_no, sealed_digest, role, media_type, "
+                     "size) VALUES (?, ?, ?, ?, ?)",
+                     (case_no, ref.sealed_digest, ref.role, ref.media_type, ref.size))
+    return case_no, query_code
+
+
+def _next_case_no(conn: sqlite3.Connection, now: datetime) -> str:
+    day = now.astimezone(CASE_DAY_TZ).strftime("%Y%m%d")
+    last = conn.execute("INSERT INTO case_counters (day, last) VALUES (?, 1) ON CONFLICT (day) "
+                        "DO UPDATE SET last = last + 1 RETURNING last", (day,)).fetchall()[0][0]
+    return f"XF{day}{last:05d}"
+
+
+def _new_query_code(conn: sqlite3.Connection) -> str:
+    while True:  # 31^8 codes: a collision is rare, two in a row rarer still
+        code = random_code(QUERY_CODE_LENGTH)
+        taken = conn.execute("SELECT 1 FROM cases WHERE query_code = ?", (code,)).fetchone()
+        if taken is None:
+            return code
+
+
+def progress(conn: sqlite3.Connection, query_code: str) -> schemas.CaseProgress | None:
+    """A case's progress and history by its query code (as typed), or None."""
+    row = conn.execute("SELECT case_no, query_code, kind, status, received_at, updated_at "
+                       "FROM cases WHERE query_code = ?", (normalize_code(query_code),)).fetchone()
+    if row is None:
+        return None
+    case_no, code, kind, status, received_at, updated_at = row
+    events = conn.execute("SELECT at, status, note FROM case_events WHERE case_no = ? "
+                          "ORDER BY id", (case_no,)).fetchall()
+    return schemas.CaseProgress(
+        case_no=case_no, query_code=code, kind=kind, status=status,
+        status_label=schemas.CASE_STATUSES[status], received_at=parse_stamp(received_at),
+        updated_at=parse_stamp(updated_at),
+        history=[schemas.CaseEvent(at=parse_stamp(at), status=event_status,
+                                    status_label=schemas.CASE_STATUSES[event_status], note=note)
+                 for at, event_status, note in events])
+
+
+def set_status(conn: sqlite3.Connection, case_no: str, status: str, note: str | None,
+               now: datetime) -> None:
+    if status not in schemas.CASE_STATUSES:
+        raise ValueError(status)
+    at = stamp(now)
+    cur = conn.execute("UPDATE cases SET status = ?, updated_at = ? WHERE case_no = ?",
+                       (status, at, case_no))
+    if cur.rowcount != 1:
+        raise NotFound(case_no)
+    conn.execute("INSERT INTO case_events (case_no, at, status, note) VALUES (?, ?, ?, ?)",
+                 (case_no, at, status, note))
+
+
+def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every case in the order received, for the operator."""
+    names = ("case_no", "receipt_no", "submission_id", "terminal_id", "kind", "status",
+             "received_at", "query_code")
+    rows = conn.execute(f"SELECT {', '.join(names)} FROM cases "
+                        "ORDER BY received_at, case_no").fetchall()
+    out = []
+    for row in rows:
+        item = dict(zip(names, row, strict=True))
+        item["received_at"] = parse_stamp(item["received_at"])
+        out.append(item)
+    return out

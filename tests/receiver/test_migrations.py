@@ -1,0 +1,168 @@
+"""The platform's schema is made by its Alembic migrations only: from an empty file, and
+from a database release 0.1.0 made without them. Real SQLite files, no server."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from receiver.cli import main
+from receiver.storage import Accept, SchemaError, Store, schema
+from tests.receiver import legacy
+from wire import schemas, signing
+
+
+def objects(db_path: Path) -> dict[tuple[str, str], str]:
+    """Every table and index with its SQL, whitespace-normalised; Alembic's own left out."""
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                            "AND name != 'alembic_version'").fetchall()
+    finally:
+        conn.close()
+    return {(kind, name): " ".join(sql.split()) for kind, name, sql in rows}
+
+
+def revision(db_path: Path) -> str | None:
+    conn = sqlite3.connect(db_path)
+    try:
+        return schema.current_revision(conn)
+    finally:
+        conn.close()
+
+
+def test_head_revision_is_the_newest_migration():
+    cfg = Config()
+    cfg.set_main_option("script_location", str(schema.MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == schema.HEAD_REVISION
+
+
+def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
+    fresh = tmp_path / "fresh.db"
+    assert schema.migrate(fresh) == (None, schema.HEAD_REVISION)
+    old = legacy.make(tmp_path / "old") / "receiver.db"
+    assert objects(fresh) == objects(old)
+    assert len(objects(fresh)) == 13  # 10 tables, 3 indexes
+
+
+def test_a_downgrade_to_base_removes_every_table(tmp_path):
+    db = tmp_path / "receiver.db"
+    schema.migrate(db)
+    assert schema.migrate(db, "base") == (schema.HEAD_REVISION, "base")
+    assert objects(db) == {}
+    assert schema.migrate(db) == (None, schema.HEAD_REVISION)  # and back up again
+
+
+def test_a_database_of_release_0_1_0_is_stamped_and_keeps_everything(tmp_path):
+    data = legacy.make(tmp_path / "platform")
+    assert revision(data / "receiver.db") is None
+    store = Store(data)
+    try:
+        assert revision(data / "receiver.db") == schema.HEAD_REVISION
+        terminals = {t["terminal_id"]: t for t in store.list_terminals()}
+        assert terminals["T-LEGACY"]["state"] == "enrolled"
+        assert terminals["T-LEGACY"]["queue_depth"] == 3
+        assert terminals["T-PENDING"]["state"] == "code issued"
+        assert store.signing_key("T-LEGACY") == signing.encode_signing_public_key(
+            legacy.TERMINAL_KEY.public_key())
+        progress = store.case_progress(legacy.QUERY_CODE.lower())
+        assert progress is not None and progress.case_no == legacy.CASE_NO
+        assert [e.status for e in progress.history] == ["received", "accepted"]
+        assert progress.history[1].note == "转县人社局办理"
+        body, etag = store.current_content()
+        assert schemas.TerminalContent.model_validate_json(body).version == 2
+        assert etag.startswith('"2-')
+        req = legacy.kept_request()
+        kept = store.stored_answer(req.submission_id)
+        assert kept is not None and kept.status == 201
+        assert kept.request_sha256 == req.identity_sha256()
+        assert store.upload_status(legacy.ATTACHMENT_DIGEST).complete
+        assert store.attachment_bytes(legacy.ATTACHMENT_DIGEST) == legacy.ATTACHMENT
+        # the day's case numbers go on from where the old release stopped
+        new = req.model_copy(update={"submission_id": "00000000-0000-0000-0000-000000000002",
+                                     "receipt_no": "0000000002"})
+        [answer] = store.record([Accept(new, b"sealed", new.identity_sha256())], now=legacy.AT)
+        assert schemas.SubmissionAccepted.model_validate_json(answer.body).case_no == \
+            "XF2026010500002"
+    finally:
+        store.close()
+    again = Store(data)  # opened again: at head, nothing to do, nothing changed
+    try:
+        assert len(again.list_cases()) == 2
+    finally:
+        again.close()
+
+
+def test_the_migrate_command(tmp_path, capsys):
+    data = legacy.make(tmp_path / "platform")
+    assert main(["migrate", "--data", str(data)]) == 0
+    assert f"from revision none to {schema.HEAD_REVISION}" in capsys.readouterr().out
+    assert main(["migrate", "--data", str(data)]) == 0
+    assert f"is at revision {schema.HEAD_REVISION}" in capsys.readouterr().out
+    assert main(["terminal", "list", "--json", "--data", str(data)]) == 0
+    assert "T-LEGACY" in capsys.readouterr().out
+
+
+def test_a_database_that_is_only_partly_the_platforms_is_refused(tmp_path, capsys):
+    data = tmp_path / "platform"
+    data.mkdir()
+    conn = sqlite3.connect(data / "receiver.db")
+    conn.execute("CREATE TABLE terminals (id TEXT PRIMARY KEY)")
+    conn.execute("INSERT INTO terminals VALUES ('T-1')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaError, match="some of the platform's tables"):
+        Store(data)
+    assert main(["terminal", "list", "--data", str(data)]) == 1
+    assert "some of the platform's tables" in capsys.readouterr().err
+    conn = sqlite3.connect(data / "receiver.db")
+    assert conn.execute("SELECT id FROM terminals").fetchall() == [("T-1",)]  # untouched
+    conn.close()
+
+
+def test_a_database_of_a_newer_release_is_refused_untouched(tmp_path, capsys):
+    data = tmp_path / "platform"
+    data.mkdir()
+    schema.migrate(data / "receiver.db")
+    conn = sqlite3.connect(data / "receiver.db")
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaError, match="9999"):
+        Store(data)
+    assert main(["cases", "--data", str(data)]) == 1
+    assert "cannot migrate" in capsys.readouterr().err
+    assert revision(data / "receiver.db") == "9999"
+
+
+def test_two_openers_of_a_new_database_migrate_it_once(tmp_path):
+    """Two connections racing on one new file (as a server and an operator's command
+    starting together): BEGIN IMMEDIATE makes them take turns; the second finds it done."""
+    db = tmp_path / "receiver.db"
+    results: list[tuple[str | None, str]] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        try:
+            results.append(schema.migrate(db))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    assert sorted(results, key=str) == sorted(
+        [(None, schema.HEAD_REVISION), (schema.HEAD_REVISION, schema.HEAD_REVISION)], key=str)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+    conn.close()
