@@ -11,7 +11,11 @@ the revision with one plain query and runs Alembic only when there is work to do
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from receiver.storage.database import BUSY_TIMEOUT_MS, connect
@@ -53,11 +57,30 @@ def is_current(db_path: Path) -> bool:
         conn.close()
 
 
+@contextmanager
+def _migration_lock(db_path: Path) -> Iterator[None]:
+    """One opener at a time, across threads and processes (an flock on a file beside
+    the database). BEGIN IMMEDIATE alone is not enough on a new file: switching it to
+    WAL needs a lock SQLite's busy handler does not wait for, so a second opener racing
+    the first would get "database is locked" at once."""
+    fd = os.open(f"{db_path}.migrate-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def migrate(db_path: Path, revision: str = "head") -> tuple[str | None, str]:
     """Upgrades (or downgrades, to an older `revision`) the database; returns the
     revisions (before, after): before is None for a new database or one made by release
     0.1.0, after is "base" when no revision is left. Raises SchemaError for a database
     it cannot take."""
+    with _migration_lock(db_path):
+        return _migrate(db_path, revision)
+
+
+def _migrate(db_path: Path, revision: str) -> tuple[str | None, str]:
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
