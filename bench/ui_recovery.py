@@ -38,7 +38,7 @@ class Supervisor:
     def start(self) -> None:
         env = dict(os.environ, NOTIFY_SOCKET=self.name, WATCHDOG_USEC=str(int(WATCHDOG_SEC * 1e6)),
                    QT_QPA_PLATFORM="offscreen", QT_QUICK_BACKEND="software", KIOSK_TTS_ENGINE="off")
-        self.proc = subprocess.Popen([sys.executable, "-m", "kiosk_command", "ui",
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "ui",
                                       "--config", str(self.config)],
                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)

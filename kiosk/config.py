@@ -25,9 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from durable import make_dir, write_file
 from kiosk import paths
 from wire import sealing
+from wire.durable import make_dir, write_file
 
 ENV_VAR = "KIOSK_CONFIG"
 

@@ -2,7 +2,7 @@
 
 The runner and the checks that need neither Qt nor the network live here. The Qt
 checks (`ui/doctor_checks.py`) and the network checks (`sync/doctor_checks.py`)
-are handed in by the `kiosk` command (`kiosk_command/doctor.py`), so the core
+are handed in by the `kiosk` command (`app/doctor.py`), so the core
 imports neither, and a terminal without Qt gets a failed check with its fix
 instead of a crash.
 
@@ -70,7 +70,7 @@ class Context:
     def data_dir(self) -> Path | None:
         return self.loaded.data_dir if self.loaded else None
 
-    def kiosk_command(self, rest: str) -> str:
+    def app(self, rest: str) -> str:
         """`kiosk REST` as the technician must type it to act on the same configuration."""
         if self.demo_flag:
             return f"kiosk --demo {rest}"
@@ -105,7 +105,7 @@ def check_config(ctx: Context) -> Result:
         where = str(exc.source) if exc.source else "demo configuration"
         return Result(FAIL, f"{where}: " + "; ".join(exc.problems),
                       f"correct the key(s) named in {where} (example: docs/examples/kiosk.toml); "
-                      f"`{ctx.kiosk_command('config check')}` lists them")
+                      f"`{ctx.app('config check')}` lists them")
     assert ctx.loaded is not None
     cfg = ctx.loaded.config
     summary = (f"terminal {cfg.terminal.id}, delivers to {cfg.delivery_platform.id} "
@@ -132,7 +132,7 @@ def check_data_dir(ctx: Context) -> Result:
         ancestor = _existing_ancestor(data_dir)
         if os.access(ancestor, os.W_OK):
             return Result(WARN, f"{data_dir} does not exist yet (made at first start)",
-                          f"{ctx.kiosk_command('status')} (creates it)")
+                          f"{ctx.app('status')} (creates it)")
         return Result(FAIL, f"{data_dir} does not exist and {ancestor} is not writable by {user}",
                       f"sudo install -d -o {user} -m 0700 {_qualified(data_dir)}")
     if not data_dir.is_dir():
@@ -187,8 +187,8 @@ def check_database(ctx: Context) -> Result:
     db = ctx.loaded.db_path
     if not db.exists():
         return Result(WARN, f"{db} does not exist yet (made at first start)",
-                      f"{ctx.kiosk_command('status')} (creates and migrates it)")
-    recover = (f"{ctx.kiosk_command('recover')} (moves the damaged file aside, starts a fresh "
+                      f"{ctx.app('status')} (creates and migrates it)")
+    recover = (f"{ctx.app('recover')} (moves the damaged file aside, starts a fresh "
                "database and puts back every submission still readable; docs/doctor.md#database)")
     from kiosk.store import recovery
 
@@ -216,11 +216,11 @@ def check_database(ctx: Context) -> Result:
         return Result(PASS, f"{db}: integrity ok; schema at head ({head})")
     if current is None:
         return Result(WARN, f"{db}: integrity ok; never migrated",
-                      f"{ctx.kiosk_command('status')} (migrates it)")
+                      f"{ctx.app('status')} (migrates it)")
     if _is_known_revision(current):
         return Result(WARN, f"{db}: integrity ok; schema at {current}, this software's head is "
                             f"{head} (migrated at the next start)",
-                      f"{ctx.kiosk_command('status')} (migrates it now)")
+                      f"{ctx.app('status')} (migrates it now)")
     return Result(FAIL, f"{db}: schema at {current}, unknown to this software (head {head}): "
                         "written by a newer version",
                   "install the kiosk version that wrote this database (or a newer one)")
@@ -259,11 +259,11 @@ def check_outbox(ctx: Context) -> Result:
     if st.counts.get("needs_attention"):
         problems.append(f"{st.counts['needs_attention']} refused by the platform "
                         f"(last error: {st.last_error or 'none'})")
-        fixes.append(f"`{ctx.kiosk_command('status')}` shows the error; ask the platform operator")
+        fixes.append(f"`{ctx.app('status')}` shows the error; ask the platform operator")
     if oldest is not None and oldest > alert:
         problems.append(f"oldest waiting longer than [sync] alert_oldest_after_minutes "
                         f"({ctx.loaded.config.sync.alert_oldest_after_minutes})")
-        fixes.append(f"check that `{ctx.kiosk_command('sync')}` runs and the platform checks pass")
+        fixes.append(f"check that `{ctx.app('sync')}` runs and the platform checks pass")
     if problems:
         return Result(WARN, found + "; " + "; ".join(problems), "; ".join(fixes))
     return Result(PASS, found)

@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from durable import make_dir, write_file
 from kiosk import logs
+from wire.durable import make_dir, write_file
 
 PIN_FILE = "technician-pin.json"
 LOCK_FILE = "technician-lock.json"

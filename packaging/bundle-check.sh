@@ -2,7 +2,7 @@
 # Smoke check of a built bundle, offscreen: it starts and shows its first frame
 # (home screen) and exits cleanly, renders a tour screen, runs `kiosk doctor` to
 # the end, validates the example petition, migrates a database, starts the
-# demo chain (`kiosk -m receiver`, `kiosk -m kiosk_command sync`) from the bundle, and
+# demo chain (`kiosk -m receiver`, `kiosk -m app sync`) from the bundle, and
 # checks the bundle's cut-down ICU data (`kiosk -m ui.icu_check`).
 # The tour and the doctor run with no system fonts at all (fontconfig pointed at
 # an empty folder), so their screens show the bundle's own CJK font.

@@ -11,7 +11,7 @@ import runpy
 import sys
 
 # Only the kiosk's own modules may be run this way.
-RUNNABLE = ("kiosk_command", "receiver", "kiosk_command.demo", "ui.icu_check")
+RUNNABLE = ("app", "receiver", "app.demo", "ui.icu_check")
 
 
 def main() -> int:
@@ -23,7 +23,7 @@ def main() -> int:
         sys.argv = [sys.argv[0], *sys.argv[3:]]
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         return 0
-    from kiosk_command.main import main as kiosk_main
+    from app.main import main as kiosk_main
 
     return kiosk_main()
 

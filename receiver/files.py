@@ -1,12 +1,12 @@
 """The platform's small files (keys, operator switches) through the one durable-file
-helper the whole project uses (`durable`); attachments go through it in
+helper the whole project uses (`wire.durable`); attachments go through it in
 `receiver/storage/uploads.py`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from durable import make_dir, write_file
+from wire.durable import make_dir, write_file
 
 __all__ = ["atomic_write"]
 

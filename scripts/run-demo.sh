@@ -21,7 +21,7 @@ echo
 "$kiosk" --demo config check
 echo
 log=$(mktemp)
-"$py" -m kiosk_command.demo > "$log" 2>&1 &
+"$py" -m app.demo > "$log" 2>&1 &
 chain=$!
 trap 'kill "$chain" 2>/dev/null; wait "$chain" 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 1 150); do

@@ -177,7 +177,7 @@ def _index(ctx: Context, platform) -> int:
 
 
 def _enroll_fix(ctx: Context) -> str:
-    return (f"{ctx.kiosk_command('enroll --code CODE')}  (a new code from the platform's "
+    return (f"{ctx.app('enroll --code CODE')}  (a new code from the platform's "
             "operator: `kiosk-receiver terminal add TERMINAL_ID` on the reference platform)")
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from durable import make_dir, write_file
 from wire import schemas, signing
+from wire.durable import make_dir, write_file
 
 KEY_FILE = "terminal-signing.key"
 STATE_FILE = "enrollment.json"

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from durable import write_file
 from kiosk import __version__, content
 from kiosk.config import LoadedConfig
 from kiosk.store import Outbox
 from sync import answers
 from sync.client import PlatformClient, Unreachable
 from wire import schemas
+from wire.durable import write_file
 
 log = logging.getLogger("kiosk.sync")
 

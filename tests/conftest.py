@@ -47,7 +47,7 @@ def run_kiosk(*args: str, env: dict | None = None, cwd: Path | None = None,
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "kiosk_command", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True,
         env=full_env, cwd=cwd or ROOT, input=input, timeout=120,
     )
 

@@ -79,7 +79,7 @@ class Terminal:
         # stderr to a file: a pipe nobody reads fills up and blocks the worker's logging.
         with open(self.config_path.parent / "sync-stderr.log", "ab") as stderr:
             return subprocess.Popen(
-                [sys.executable, "-m", "kiosk_command", "sync", "--config", str(self.config_path)],
+                [sys.executable, "-m", "app", "sync", "--config", str(self.config_path)],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 

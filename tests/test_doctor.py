@@ -31,7 +31,7 @@ def run_doctor(terminal: Terminal, *extra: str) -> tuple[subprocess.CompletedPro
     env = dict(os.environ)
     env.pop("QT_QPA_PLATFORM", None)  # the doctor must not need one to run
     t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "kiosk_command", "doctor", "--config",
+    done = subprocess.run([sys.executable, "-m", "app", "doctor", "--config",
                            str(terminal.config_path), *extra],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     return done, time.monotonic() - t0

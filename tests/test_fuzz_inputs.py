@@ -18,9 +18,9 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import main as cli
 from kiosk import content, taxonomy
 from kiosk.calendar import WorkCalendar
-from kiosk_command import main as cli
 from tests.conftest import EXAMPLE, ROOT
 
 EXAMPLES = 300  # per property; the note reports the total

@@ -17,7 +17,7 @@ import kiosk
 from tests.conftest import ROOT
 
 FORBIDDEN = ("PySide6", "shiboken6", "requests", "urllib3", "httpx", "fastapi", "starlette",
-             "uvicorn", "http_message_signatures", "ui", "sync", "receiver", "kiosk_command")
+             "uvicorn", "http_message_signatures", "ui", "sync", "receiver", "app")
 
 
 def _core_modules() -> list[str]:

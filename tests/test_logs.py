@@ -111,7 +111,7 @@ def _write(path: Path, *lines: tuple[datetime, str, str]) -> None:
 
 
 def run_logs(config_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk_command", "logs", "--config", str(config_path),
+    return subprocess.run([sys.executable, "-m", "app", "logs", "--config", str(config_path),
                            *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 

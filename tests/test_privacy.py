@@ -86,7 +86,7 @@ def test_no_marker_survives_in_any_file_the_kiosk_wrote(tmp_path):
         # Before delivery, what is on disk is sealed or masked already.
         _assert_clean(tmp_path, markers, exclude=[tmp_path / "platform"])
 
-        sync = subprocess.run([sys.executable, "-m", "kiosk_command", "sync", "--once", "--config",
+        sync = subprocess.run([sys.executable, "-m", "app", "sync", "--once", "--config",
                                str(term.config_path)], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=120)
         assert sync.returncode == 0, sync.stderr

@@ -163,7 +163,7 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     logs.setup_logging(data, "ui", stderr=False)
     logging.getLogger("ui.session").error("confirm failed: %s", "StoreFull")
     # The network test as `kiosk ui` hands it to the screen: the delivery side's checks.
-    from kiosk_command.doctor import network_test_for
+    from app.doctor import network_test_for
 
     k = make(technician_options={"network_test": network_test_for(loaded)})
     w, t, s = k.window, k.technician, k.session

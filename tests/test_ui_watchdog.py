@@ -119,7 +119,7 @@ def test_kiosk_ui_says_ready_once_the_home_screen_is_painted(tmp_path, listener)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_QUICK_BACKEND="software",
                WATCHDOG_USEC="1000000", KIOSK_TTS_ENGINE="off")
     env.pop("WATCHDOG_PID", None)
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk_command", "ui", "--config",
+    proc = subprocess.Popen([sys.executable, "-m", "app", "ui", "--config",
                              str(term.config_path)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

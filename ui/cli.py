@@ -1,4 +1,4 @@
-"""What `kiosk ui` and `kiosk tour` run (their options are parsed by `kiosk_command/screens.py`)."""
+"""What `kiosk ui` and `kiosk tour` run (their options are parsed by `app/screens.py`)."""
 
 from __future__ import annotations
 

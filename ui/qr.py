@@ -17,8 +17,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickImageProvider
 
-from durable import write_file
 from kiosk import paths
+from wire.durable import write_file
 
 BOX = 12  # px per module; the screen scales the image to at least 400 px
 

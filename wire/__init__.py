@@ -7,8 +7,11 @@ terminal (`sync/`) and the reference platform (`receiver/`) cannot disagree:
 - `schemas` — the JSON bodies (pydantic);
 - `errors` — the one catalogue of error codes: code, HTTP status, meaning;
 - `signing` — RFC 9421 request signatures with the terminal's Ed25519 key;
-- `sealing` — HPKE sealing of what a citizen confirmed to the platform's key.
+- `sealing` — HPKE sealing of what a citizen confirmed to the platform's key;
+- `durable` — the one durable-file helper (atomic replace, fsync of file and
+  directory), for every file either side keeps.
 
-Nothing here opens a connection. The core (`kiosk/`) uses `wire.sealing` alone;
-the platform imports this package and nothing else of the project's but `durable`.
+Nothing here opens a connection. The core (`kiosk/`) uses `wire.sealing` and
+`wire.durable` alone; the platform imports this package and nothing else of the
+project's. It imports nothing of either side.
 """

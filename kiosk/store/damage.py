@@ -23,7 +23,7 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from durable import fsync_dir, make_dir, write_file
+from wire.durable import fsync_dir, make_dir, write_file
 
 from .db import BUSY_TIMEOUT_MS
 from .errors import StoreError

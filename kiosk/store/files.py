@@ -11,7 +11,7 @@ Layout of a data directory::
 
 Invariants:
 
-- Every attachment file is written through `durable.write_file`: the temporary file
+- Every attachment file is written through `wire.durable.write_file`: the temporary file
   in `.tmp/`, fsync'd, renamed into place; the submission's directory (and, for a
   new one, `attachments/`) is fsync'd before `write` returns. Only then may a
   transaction commit a row referring to it.
@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from durable import fsync_dir, make_dir, write_file
+from wire.durable import fsync_dir, make_dir, write_file
 
 from .errors import DamagedAttachment, StoreError
 

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
-from durable import make_dir
+from wire.durable import make_dir
 
 from . import damage, intake, queries, states
 from .db import migrate, open_engine, write_transaction

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from durable import write_file
+from wire.durable import write_file
 
 from . import states
 from .damage import (

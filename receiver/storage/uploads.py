@@ -4,7 +4,7 @@ A chunk is appended to its file and fsynced before the database records how many
 bytes arrived: the database is the truth, and a longer file (a crash between the two)
 is cut back on the next chunk. An appended chunk is not an atomic replace, so it is
 written in place; a whole attachment (one chunk, or inline in a submission) goes
-through `durable.write_file`. Appends to one attachment are serialised by a lock
+through `wire.durable.write_file`. Appends to one attachment are serialised by a lock
 stripe of its digest; the files are kept still sealed, 0600.
 """
 
@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from durable import fsync_dir, write_file
+from wire.durable import fsync_dir, write_file
 
 ATTACHMENTS_DIR = "attachments"
 TEMPORARY_MAX_AGE_S = 3600  # no write of one attachment takes this long
@@ -67,7 +67,7 @@ class Uploads:
         self._sweep_temporaries()
 
     def _sweep_temporaries(self) -> None:
-        """Removes what a write killed between `durable.write_file`'s create and rename
+        """Removes what a write killed between `wire.durable.write_file`'s create and rename
         left behind; only old ones, as another process may be writing right now."""
         horizon = time.time() - TEMPORARY_MAX_AGE_S
         with os.scandir(self.directory) as entries:
@@ -184,7 +184,7 @@ class Uploads:
 
     def write_whole(self, reader: sqlite3.Connection, files: dict[str, bytes]) -> list[str]:
         """Writes whole attachments (inline ones) that are not complete here yet: each
-        through `durable.write_file`, one directory fsync for the lot. Returns the digests
+        through `wire.durable.write_file`, one directory fsync for the lot. Returns the digests
         written, to be recorded by `record_whole` in the caller's transaction; the caller
         holds their locks (`hold`).
 

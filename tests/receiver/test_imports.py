@@ -1,5 +1,5 @@
-"""The platform imports the wire package and the durable-file helper, nothing else of
-the project; its HTTP framework stays in its HTTP layer."""
+"""The platform imports the wire package, nothing else of the project; its HTTP
+framework stays in its HTTP layer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 RECEIVER = Path(__file__).resolve().parents[2] / "receiver"
-OURS = {"kiosk", "ui", "sync", "app", "wire", "durable", "receiver", "tests"}
+OURS = {"kiosk", "ui", "sync", "app", "wire", "receiver", "tests"}
 
 
 def imported(path: Path) -> set[str]:
@@ -20,9 +20,9 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def test_the_receiver_imports_only_wire_and_durable_of_the_project():
+def test_the_receiver_imports_only_wire_of_the_project():
     for path in RECEIVER.rglob("*.py"):
-        assert imported(path) & OURS <= {"wire", "durable", "receiver"}, path
+        assert imported(path) & OURS <= {"wire", "receiver"}, path
 
 
 def test_intake_auth_and_storage_need_no_http_framework():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app import delivery, doctor, logs, outbox, petitions, screens, technician
+from app.registry import Command, common_options
 from kiosk import __version__
-from kiosk_command import delivery, doctor, logs, outbox, petitions, screens, technician
-from kiosk_command.registry import Command, common_options
 
 # In the order `kiosk --help` lists them.
 COMMANDS: tuple[Command, ...] = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from durable import fsync_dir, make_dir, write_file
+from wire.durable import fsync_dir, make_dir, write_file
 
 
 def _mode(path: Path) -> int:

@@ -7,10 +7,10 @@ import json
 import os
 import sys
 
+from app.registry import Command, with_config
 from kiosk import config
 from kiosk.exits import EXIT_INVALID, EXIT_OK
 from kiosk.logs import components, format_entry, log_dir, parse_since, read_entries
-from kiosk_command.registry import Command, with_config
 
 
 def logs_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:

@@ -7,9 +7,9 @@ import logging
 import signal
 import sys
 
+from app.registry import Command, with_config
 from kiosk import config, logs, wake
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
-from kiosk_command.registry import Command, with_config
 
 
 def sync_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:

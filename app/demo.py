@@ -76,7 +76,7 @@ class DemoChain:
                 time.sleep(0.1)
         self._enroll()
         self.processes.append(subprocess.Popen(
-            [sys.executable, "-m", "kiosk_command", "--demo", "sync"], stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "app", "--demo", "sync"], stdin=subprocess.DEVNULL,
             env=dict(os.environ), preexec_fn=_die_with_parent))
         return self
 
@@ -129,7 +129,7 @@ class DemoChain:
 
 
 def main() -> int:
-    """`python -m kiosk_command.demo`: run the chain until interrupted (Ctrl-C or SIGTERM)."""
+    """`python -m app.demo`: run the chain until interrupted (Ctrl-C or SIGTERM)."""
     loaded = config.demo()
     chain = DemoChain(loaded)
     stopping = []

@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from app.registry import Command, with_config
 from kiosk import config
 from kiosk.exits import EXIT_FAILED
-from kiosk_command.registry import Command, with_config
 
 
 def ui_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     if missing:
         print(f"kiosk ui: {missing}", file=sys.stderr)
         return EXIT_FAILED
-    from kiosk_command.doctor import network_test_for
+    from app.doctor import network_test_for
     from ui import cli as ui_cli
 
     network_test = network_test_for(loaded)
@@ -61,7 +61,7 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         return ui_cli.run(args, loaded, network_test=network_test)
     # --demo: the whole chain on this machine — a local reference platform, this
     # terminal enrolled with it, and the sync worker — for as long as the UI runs.
-    from kiosk_command.demo import DemoChain, DemoError
+    from app.demo import DemoChain, DemoError
 
     chain = DemoChain(loaded)
     try:

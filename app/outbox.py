@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.registry import Command, with_config
 from kiosk import config, doctor, wake
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
-from kiosk_command.registry import Command, with_config
 
 STATES = ("queued", "sending", "delivered", "needs_attention", "set_aside", "purged")
 

@@ -14,10 +14,10 @@ import sys
 import time
 from collections.abc import Callable
 
+from app.registry import Command, load_config
 from kiosk import config, doctor
 from kiosk.doctor import FAIL, PASS, Check, Context, Result
 from kiosk.technician import Reach
-from kiosk_command.registry import Command, load_config
 
 # The modules with more checks, each with a `checks(ctx) -> list[Check]`.
 SIDES = ("sync.doctor_checks", "ui.doctor_checks")

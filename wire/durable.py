@@ -2,8 +2,9 @@
 what was written survives a power cut once the call returns.
 
 The one way this project writes a key, a PIN hash, an enrollment, a configuration,
-pulled content, a platform file or a sealed attachment. Standard library only, so
-the core, the delivery side and the platform all use it.
+pulled content, a platform file or a sealed attachment. Standard library only; it
+lives in the wire package because that is the one package the core, the delivery
+side and the platform all may import.
 
 How a write goes (`write_file`):
 

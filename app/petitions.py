@@ -9,10 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from app.registry import Command, load_config, print_problems
 from kiosk import config, petition, submission, taxonomy, timelimits
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from kiosk.problems import errors
-from kiosk_command.registry import Command, load_config, print_problems
 
 
 def config_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:

@@ -11,10 +11,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from app.registry import Command, with_config
 from kiosk import config, logs
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from kiosk.technician import AUDIT_FILE, PIN_FILE, audit, pin_problem, read_audit, set_pin
-from kiosk_command.registry import Command, with_config
 
 
 def set_pin_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:

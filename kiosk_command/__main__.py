@@ -1,5 +1,0 @@
-import sys
-
-from kiosk_command.main import main
-
-sys.exit(main())
