@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-core-only lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -13,6 +13,11 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The core's tests and `kiosk status` in a fresh environment without the UI and
+# platform extras (no PySide6, no FastAPI).
+test-core-only:
+	@bash scripts/check-core-only.sh
 
 # ruff, and the import contracts of the layers (pyproject.toml [tool.importlinter]).
 lint: setup

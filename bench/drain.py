@@ -30,8 +30,8 @@ from kiosk.store import Outbox  # noqa: E402
 from sync import enrollment  # noqa: E402
 from sync.client import PlatformClient  # noqa: E402
 from sync.worker import SyncWorker  # noqa: E402
-from tests.receiver_helpers import issue_code, running_receiver  # noqa: E402
-from tests.sync_helpers import make_terminal  # noqa: E402
+from tests.support.platform_server import issue_code, running_receiver  # noqa: E402
+from tests.support.terminal import make_terminal  # noqa: E402
 from wire import paths  # noqa: E402
 
 

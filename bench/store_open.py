@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.store import Outbox, recovery  # noqa: E402
-from tests.store_helpers import new_submission  # noqa: E402
+from tests.support.store import new_submission  # noqa: E402
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ def freeze_round(sup: Supervisor) -> float:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     sys.path.insert(0, str(ROOT))
-    from tests.sync_helpers import make_terminal
+    from tests.support.terminal import make_terminal
     from wire import sealing
 
     with tempfile.TemporaryDirectory() as tmp:

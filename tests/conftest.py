@@ -1,65 +1,31 @@
-import copy
-import json
-import logging
-import os
-import subprocess
-import sys
-from datetime import date
+"""The test suite mirrors the layers (docs/architecture.md):
+
+- `tests/core` — the Qt-free core (`kiosk/`, `wire/`) and the `kiosk` command's core
+  subcommands; runs with only the core's dependencies installed;
+- `tests/ui` — real Qt windows, offscreen;
+- `tests/sync`, `tests/receiver` — delivery and the platform without a server;
+- `tests/e2e` — whatever starts a platform server, a worker or the UI as processes,
+  or kills processes with signals.
+
+Each test is marked with its layer (`pytest -m core`, `-m "not e2e"`). Shared helpers
+are modules of `tests/support/`; shared fixtures are its plugins, loaded here.
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest
 
-from kiosk import config, taxonomy
+pytest_plugins = ["tests.support.fixtures", "tests.support.qt"]
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "docs" / "examples" / "petition.json"
-# A fixed "today" so time-limit rules give the same answer whenever the tests run.
-TODAY = date(2026, 11, 26)
+LAYERS = ("core", "ui", "sync", "receiver", "e2e")
+_HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="session")
-def tax() -> taxonomy.Taxonomy:
-    return taxonomy.load()
-
-
-@pytest.fixture
-def example_doc() -> dict:
-    return copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
-
-
-@pytest.fixture
-def demo_config(tmp_path) -> config.LoadedConfig:
-    return config.demo(tmp_path / "data")
-
-
-@pytest.fixture
-def isolated_env(tmp_path, monkeypatch):
-    """An environment where no configuration exists and data goes under tmp_path."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.delenv(config.ENV_VAR, raising=False)
-    return tmp_path
-
-
-def run_kiosk(*args: str, env: dict | None = None, cwd: Path | None = None,
-              input: str | None = None) -> subprocess.CompletedProcess:
-    """Runs the real `kiosk` command in a child process."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True,
-        env=full_env, cwd=cwd or ROOT, input=input, timeout=120,
-    )
-
-
-@pytest.fixture
-def root_logger():
-    """Puts the root logger back as it was: setup_logging changes process-wide state."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield root
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = Path(item.fspath).resolve().relative_to(_HERE).parts[0]
+        if layer not in LAYERS:
+            raise pytest.UsageError(f"{item.nodeid}: every test lives in one of {LAYERS}")
+        item.add_marker(getattr(pytest.mark, layer))

@@ -26,7 +26,7 @@ from kiosk.store import (
     write_transaction,
 )
 from kiosk.store.models import submissions
-from tests.store_helpers import new_submission
+from tests.support.store import new_submission
 
 # (event, from, to): the outbox's whole state machine.
 EXPECTED = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from kiosk.store import Outbox, RecoveredSubmission, Settlement, recovery
-from tests.store_helpers import new_submission
+from tests.support.store import new_submission
 
 T0 = datetime.now(UTC) - timedelta(days=10)  # created and delivered in the past
 

@@ -9,9 +9,9 @@ import sqlite3
 import time
 
 from kiosk.store import Outbox
-from tests import factories
-from tests.receiver_helpers import ReceiverProcess, issue_code
-from tests.sync_helpers import make_terminal, stop, wait_for
+from tests.support import factories
+from tests.support.platform_server import ReceiverProcess, issue_code
+from tests.support.terminal import make_terminal, stop, wait_for
 
 COUNT = 300
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from receiver.cli import openapi_json
-from tests.receiver_helpers import (
+from tests.support.platform_server import (
     ReceiverProcess,
     enroll_test_terminal,
     prepare_signed,

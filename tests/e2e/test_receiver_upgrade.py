@@ -6,7 +6,7 @@ the same case."""
 from __future__ import annotations
 
 from tests.receiver import legacy
-from tests.receiver_helpers import running_receiver, sealed_submission, signed_request, submit
+from tests.support.platform_server import running_receiver, sealed_submission, signed_request, submit
 from wire import paths, schemas
 
 

@@ -17,7 +17,7 @@ from receiver.errors import ApiError, Refusal
 from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
 from receiver.limits import LIMITS
 from receiver.storage import Accept, Refuse, Store, StoredAnswer
-from tests.receiver_helpers import seal_attachment, sealed_submission
+from tests.support.platform_server import seal_attachment, sealed_submission
 from wire import errors, schemas, sealing
 
 T = "T-0001"

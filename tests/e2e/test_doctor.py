@@ -1,0 +1,284 @@
+"""`kiosk doctor` against real files, a real SQLite database and a real platform process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import tomli_w
+
+from kiosk import doctor
+from kiosk.doctor import FAIL, PASS, SKIP, WARN, Check, Result
+from sync import enrollment
+from tests.support.common import ROOT
+from tests.support.platform_server import issue_code, running_receiver
+from tests.support.terminal import Terminal, make_terminal
+from wire import paths
+
+TIME_BOUND = 15.0
+CORE = ("config", "data-dir", "database", "outbox", "enrollment", "signing-key", "reach:county",
+        "platform-api", "clock")
+
+
+def run_doctor(terminal: Terminal, *extra: str) -> tuple[subprocess.CompletedProcess, float]:
+    """The doctor in a child process, as a technician runs it; returns it and its duration."""
+    env = dict(os.environ)
+    env.pop("QT_QPA_PLATFORM", None)  # the doctor must not need one to run
+    t0 = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "app", "doctor", "--config",
+                           str(terminal.config_path), *extra],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return done, time.monotonic() - t0
+
+
+def doctor_json(terminal: Terminal) -> tuple[int, dict[str, dict], float]:
+    done, seconds = run_doctor(terminal, "--json")
+    report = json.loads(done.stdout)
+    return done.returncode, {c["name"]: c for c in report["checks"]}, seconds
+
+
+def set_config(terminal: Terminal, **platform_keys: str) -> None:
+    data = tomllib.loads(terminal.config_path.read_text(encoding="utf-8"))
+    data["platforms"][0].update(platform_keys)
+    terminal.config_path.write_text(tomli_w.dumps(data), encoding="utf-8")
+
+
+def enrolled_terminal(tmp_path: Path, rx) -> Terminal:
+    """A terminal enrolled with `rx` through `kiosk enroll`, its web address on `rx` too."""
+    terminal = make_terminal(tmp_path, rx.api_url, rx.platform_public_key)
+    set_config(terminal, web_url=rx.url + "/county")
+    done = terminal.kiosk("enroll", "--code", issue_code(rx, terminal.terminal_id))
+    assert done.returncode == 0, done.stderr
+    return terminal
+
+
+def assert_exit_matches(code: int, checks: dict[str, dict]) -> None:
+    failed = [n for n, c in checks.items() if c["status"] == FAIL and c["counted"]]
+    assert code == (1 if failed else 0), failed
+
+
+def test_healthy_enrolled_terminal_passes_the_core_checks(tmp_path):
+    with running_receiver(tmp_path / "platform") as rx:
+        terminal = enrolled_terminal(tmp_path, rx)
+        terminal.queue(1)  # a database at head with one item waiting
+        code, checks, seconds = doctor_json(terminal)
+    for name in CORE:
+        assert checks[name]["status"] == PASS, checks[name]
+    assert checks["disk"]["status"] in (PASS, WARN)  # depends on the machine, never FAIL here
+    assert "queued 1" in checks["outbox"]["found"]
+    assert "mode 0600" in checks["signing-key"]["found"]
+    for name in ("printer", "camera"):
+        assert checks[name]["status"] == SKIP and not checks[name]["counted"]
+    for name in ("qt-platform", "cjk-font", "virtual-keyboard", "speech"):
+        assert name in checks  # Qt is installed for the tests: its checks ran
+    assert_exit_matches(code, checks)
+    assert seconds < TIME_BOUND
+
+
+def test_stopped_platform_fails_with_a_fix_within_the_time_bound(tmp_path):
+    with running_receiver(tmp_path / "platform") as rx:
+        terminal = enrolled_terminal(tmp_path, rx)
+        rx.stop()
+        done, seconds = run_doctor(terminal)
+    assert done.returncode == 1, done.stdout
+    assert seconds < TIME_BOUND
+    line = next(x for x in done.stdout.splitlines() if x.startswith("FAIL  reach:county "))
+    assert "Connection refused" in line
+    assert "-- fix:" in line and "platforms[0].web_url / platforms[0].api_url" in line
+    # One cause, one FAIL: what depends on reaching the platform is skipped, not failed.
+    assert any(x.startswith("SKIP  platform-api ") for x in done.stdout.splitlines())
+    assert any(x.startswith("SKIP  clock ") for x in done.stdout.splitlines())
+    assert any(x.startswith("PASS  enrollment ") for x in done.stdout.splitlines())
+
+
+def test_platform_that_accepts_but_never_answers_stays_within_the_time_bound(tmp_path):
+    # A socket that listens and never answers: TCP connects, HTTP hangs until the timeout.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    try:
+        with running_receiver(tmp_path / "platform") as rx:
+            terminal = enrolled_terminal(tmp_path, rx)
+        port = silent.getsockname()[1]
+        set_config(terminal, api_url=f"http://127.0.0.1:{port}{paths.API}",
+                   web_url=f"http://127.0.0.1:{port}/county")
+        code, checks, seconds = doctor_json(terminal)
+    finally:
+        silent.close()
+    assert seconds < TIME_BOUND
+    assert code == 1
+    assert checks["reach:county"]["status"] == PASS
+    assert checks["platform-api"]["status"] == FAIL
+    assert "no answer" in checks["platform-api"]["found"]
+    assert checks["clock"]["status"] == FAIL
+    assert checks["enrollment"]["status"] == WARN  # enrolled elsewhere than it delivers to
+
+
+def test_garbage_in_the_database_fails_the_integrity_check(tmp_path):
+    terminal = make_terminal(tmp_path, "http://127.0.0.1:9/api/v1", _any_public_key())
+    terminal.queue(3)
+    db = terminal.data_dir / "kiosk.db"
+    with db.open("r+b") as fh:  # the header and the first pages
+        fh.write(os.urandom(8192))
+    code, checks, _ = doctor_json(terminal)
+    assert code == 1
+    assert checks["database"]["status"] == FAIL
+    assert "damaged" in checks["database"]["found"]
+    assert "recover" in checks["database"]["fix"]
+    assert checks["outbox"]["status"] == SKIP  # the database line already says why
+
+
+def test_a_damaged_page_fails_the_integrity_check(tmp_path):
+    terminal = make_terminal(tmp_path, "http://127.0.0.1:9/api/v1", _any_public_key())
+    terminal.queue(20)
+    db = terminal.data_dir / "kiosk.db"
+    size = db.stat().st_size
+    with db.open("r+b") as fh:  # keep the header, break a page in the middle
+        fh.seek(size // 2 // 4096 * 4096)
+        fh.write(b"\xff" * 4096)
+    code, checks, _ = doctor_json(terminal)
+    assert code == 1
+    assert checks["database"]["status"] == FAIL, checks["database"]
+
+    # The next kiosk command moves it aside; the doctor then points at `kiosk recover`.
+    assert terminal.kiosk("status").returncode == 0
+    code, checks, _ = doctor_json(terminal)
+    assert checks["database"]["status"] == WARN, checks["database"]
+    assert "not read back yet" in checks["database"]["found"]
+    assert terminal.kiosk("recover").returncode == 0
+    code, checks, _ = doctor_json(terminal)
+    assert checks["database"]["status"] == PASS, checks["database"]
+
+
+def test_signing_key_readable_by_others_fails(tmp_path):
+    with running_receiver(tmp_path / "platform") as rx:
+        terminal = enrolled_terminal(tmp_path, rx)
+        key = terminal.data_dir / enrollment.KEY_FILE
+        key.chmod(0o644)
+        code, checks, _ = doctor_json(terminal)
+    assert code == 1
+    check = checks["signing-key"]
+    assert check["status"] == FAIL
+    assert "0644" in check["found"]
+    assert check["fix"] == f"chmod 600 {key}"
+    assert checks["platform-api"]["status"] == PASS  # the key works; only its mode is wrong
+
+
+def test_invalid_configuration_is_a_failed_check_not_a_crash(tmp_path):
+    terminal = make_terminal(tmp_path, "http://127.0.0.1:9/api/v1", _any_public_key())
+    data = tomllib.loads(terminal.config_path.read_text(encoding="utf-8"))
+    data["sync"]["concurency"] = 2  # misspelt
+    terminal.config_path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    code, checks, _ = doctor_json(terminal)
+    assert code == 1
+    assert checks["config"]["status"] == FAIL
+    assert "sync.concurency" in checks["config"]["found"]
+    assert "config check" in checks["config"]["fix"]
+    assert "cjk-font" in checks  # what does not need the configuration still ran
+
+
+def test_a_check_past_its_timeout_fails_and_its_dependents_are_skipped():
+    def slow() -> Result:
+        time.sleep(5)
+        return Result(PASS, "too late")
+
+    t0 = time.monotonic()
+    outcomes = doctor.run_checks([
+        Check("slow", slow, timeout=0.3, timeout_fix="wait less"),
+        Check("after-slow", lambda: Result(PASS, "ran"), timeout=1, needs=("slow",)),
+        Check("quick", lambda: Result(WARN, "fine", "nothing"), timeout=1),
+        Check("after-warn", lambda: Result(PASS, "ran"), timeout=1, needs=("quick",)),
+        Check("after-warn-strict", lambda: Result(PASS, "ran"), timeout=1, needs=("quick",),
+              needs_pass=True),
+    ])
+    assert time.monotonic() - t0 < 2
+    by_name = {o.name: o for o in outcomes}
+    assert by_name["slow"].result.status == FAIL
+    assert by_name["slow"].result.fix == "wait less"
+    assert by_name["after-slow"].result.status == SKIP
+    assert by_name["quick"].result.status == WARN
+    assert by_name["after-warn"].result.status == PASS
+    assert by_name["after-warn-strict"].result.status == SKIP
+    assert not by_name["after-warn-strict"].counted
+
+
+def _any_public_key() -> str:
+    from wire import sealing
+
+    return sealing.encode_public_key(sealing.generate_private_key().public_key())
+
+
+def _tls_server(tmp_path: Path, days: int) -> tuple[socket.socket, Path]:
+    """A real TLS listener on 127.0.0.1 with a self-signed certificate valid for `days`."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(
+                "127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "tls.crt", tmp_path / "tls.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed at the end of the test
+            try:
+                with context.wrap_socket(conn, server_side=True):
+                    pass
+            except (OSError, ssl.SSLError):
+                pass  # a client that refused the certificate
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, cert_file
+
+
+def test_tls_certificate_not_trusted_fails_and_one_near_expiry_warns(tmp_path, monkeypatch):
+    listener, cert_file = _tls_server(tmp_path, days=5)
+    try:
+        terminal = make_terminal(tmp_path, "http://127.0.0.1:9/api/v1", _any_public_key())
+        port = listener.getsockname()[1]
+        set_config(terminal, web_url=f"https://127.0.0.1:{port}/county",
+                   api_url=f"https://127.0.0.1:{port}{paths.API}")
+        code, checks, _ = doctor_json(terminal)
+        assert code == 1
+        assert checks["reach:county"]["status"] == PASS
+        assert checks["tls:county"]["status"] == FAIL
+        assert "self-signed certificate" in checks["tls:county"]["found"]
+
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))  # now the terminal trusts it
+        _, checks, _ = doctor_json(terminal)
+        assert checks["tls:county"]["status"] == WARN, checks["tls:county"]
+        assert "less than 14 days left" in checks["tls:county"]["found"]
+    finally:
+        listener.close()

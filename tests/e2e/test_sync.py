@@ -1,0 +1,222 @@
+"""The sync worker against the real reference platform, as real processes."""
+
+import json
+import re
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kiosk import wake
+from kiosk.store import Outbox
+from sync import enrollment
+from sync.client import TEST_CLOCK_SHIFT_ENV
+from tests.support.platform_server import running_receiver, signed_request
+from tests.support.terminal import (
+    enrolled_terminal,
+    make_terminal,
+    receiver_cases,
+    stop,
+    wait_for,
+)
+from wire import paths
+
+
+@pytest.fixture
+def platform(tmp_path):
+    with running_receiver(tmp_path / "platform") as rx:
+        yield rx
+
+
+def make_due(term) -> None:
+    """Moves every queued item's next attempt into the past, as if the wait were over."""
+    conn = sqlite3.connect(term.data_dir / "kiosk.db")
+    conn.execute("UPDATE submissions SET next_attempt_at = '2000-01-01 00:00:00.000000'"
+                 " WHERE state = 'queued'")
+    conn.commit()
+    conn.close()
+
+
+def test_enroll_then_deliver_exactly_once(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform)
+    receipts = term.queue(3, with_attachment_every=2)
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 0, result.stderr
+    status = term.status()
+    assert status["counts"]["delivered"] == 3 and status["counts"]["queued"] == 0
+    cases = receiver_cases(platform)
+    assert sorted(c["receipt_no"] for c in cases) == sorted(receipts)
+    # the case number and query code come back to the terminal
+    with Outbox.open(term.data_dir) as outbox:
+        for case in cases:
+            info = outbox.find_by_receipt(case["receipt_no"])
+            assert info.case_no == case["case_no"] and info.query_code
+    # running again sends nothing twice
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert len(receiver_cases(platform)) == 3
+
+
+def test_enrollment_code_is_one_time_and_a_failed_enroll_keeps_the_old_key(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform)
+    key_before = (term.data_dir / "terminal-signing.key").read_text()
+    again = term.kiosk("enroll", "--code", "WRONG-CODE-123")
+    assert again.returncode == 1 and "refused" in again.stderr
+    assert (term.data_dir / "terminal-signing.key").read_text() == key_before
+    term.queue(1)
+    assert term.kiosk("sync", "--once").returncode == 0
+
+
+def test_not_enrolled_says_so(tmp_path, platform):
+    term = make_terminal(tmp_path, platform.api_url, platform.platform_public_key)
+    term.queue(1)
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1 and "not enrolled" in result.stderr
+
+
+def test_permanent_refusal_is_set_aside_and_the_queue_goes_on(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform)
+    bad = term.queue_unopenable(platform.platform_public_key)
+    good = term.queue(2)
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 0, result.stderr  # nothing left queued
+    status = term.status()
+    assert status["counts"]["needs_attention"] == 1 and status["counts"]["delivered"] == 2
+    assert "422" in status["last_error"]
+    assert sorted(c["receipt_no"] for c in receiver_cases(platform)) == sorted(good)
+    with Outbox.open(term.data_dir) as outbox:
+        assert outbox.find_by_receipt(bad[0]).state == "needs_attention"
+    # a technician sends it back to the queue
+    listed = json.loads(term.kiosk("outbox", "list", "--state", "needs_attention",
+                                   "--json").stdout)
+    assert [r["receipt_no"] for r in listed] == bad
+    retried = term.kiosk("outbox", "retry", bad[0])
+    assert retried.returncode == 0 and "1 item(s) back in the queue" in retried.stdout
+    assert term.status()["counts"]["queued"] == 1
+    assert term.kiosk("outbox", "retry", good[0]).returncode == 2  # delivered: left alone
+
+
+def test_a_bare_4xx_holds_the_queue_instead_of_setting_items_aside(tmp_path, platform):
+    """A wrong api_url (404 from the server, not the platform's word on an item) must
+    not empty the queue into needs-attention."""
+    term = enrolled_terminal(tmp_path, platform)
+    term.queue(3)
+    text = term.config_path.read_text(encoding="utf-8")
+    term.config_path.write_text(text.replace(platform.api_url, platform.url + "/wrong/api/v1"),
+                                encoding="utf-8")
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1
+    status = term.status()
+    assert status["counts"]["queued"] == 3 and status["counts"]["needs_attention"] == 0
+    assert "404" in status["last_error"]
+    term.config_path.write_text(text, encoding="utf-8")
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert term.status()["counts"]["delivered"] == 3
+
+
+def test_maintenance_holds_the_queue_and_retry_after_is_honoured(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform)
+    term.queue(2)
+    platform.cli("maintenance", "on", "--retry-after", "30")
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1  # still queued
+    status = term.status()
+    assert status["counts"]["queued"] == 2 and "503" in status["last_error"]
+    with Outbox.open(term.data_dir) as outbox:
+        waiting = [i for i in outbox.items("queued") if i.attempts]
+        assert waiting and all(
+            (i.next_attempt_at - i.updated_at).total_seconds() >= 29 for i in waiting)
+    platform.cli("maintenance", "off")
+    # a new worker respects next_attempt_at; pretend the wait is over
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert len(receiver_cases(platform)) == 2
+
+
+def test_read_timeout_then_exactly_one_case(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform, read_timeout=1.0)
+    term.queue(1)
+    platform.cli("fault", "hang", "--seconds", "3")
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1
+    assert "Timeout" in term.status()["last_error"]
+    platform.cli("fault", "clear")
+    time.sleep(3)  # the hung request completes on the platform: it made the case
+    cases = receiver_cases(platform)
+    assert len(cases) == 1, "the request the terminal gave up on was still processed"
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    # the retry got the stored answer: still that one case, now known to the terminal
+    assert receiver_cases(platform) == cases
+    with Outbox.open(term.data_dir) as outbox:
+        assert outbox.items("delivered")[0].case_no == cases[0]["case_no"]
+
+
+def test_worker_wakes_on_confirm_and_a_second_worker_refuses(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform)
+    worker = term.start_sync()
+    try:
+        wait_for(lambda: (term.data_dir / "content.json").exists(), 15, what="content pull")
+        second = term.kiosk("sync", "--once")
+        assert second.returncode == 1 and "already running" in second.stderr
+        started = time.monotonic()
+        receipts = term.queue(1)
+        wait_for(lambda: term.status()["counts"]["delivered"] == 1, 10, what="delivery")
+        latency = time.monotonic() - started
+        print(f"confirm to delivered: {latency:.2f} s")
+        assert latency < 5  # the sweep timer is 30 s: only the wake-up explains this
+        assert [c["receipt_no"] for c in receiver_cases(platform)] == receipts
+    finally:
+        assert stop(worker) == 0
+
+
+def test_content_is_pulled_with_etag(tmp_path, platform):
+    term = enrolled_terminal(tmp_path, platform)
+    assert term.kiosk("sync", "--once").returncode == 0
+    record = json.loads((term.data_dir / "content.json").read_text(encoding="utf-8"))
+    assert record["etag"] and record["content"]["notices"]
+    first_fetch = record["fetched_at"]
+    assert term.kiosk("sync", "--once").returncode == 0  # 304: nothing rewritten
+    again = json.loads((term.data_dir / "content.json").read_text(encoding="utf-8"))
+    assert again["fetched_at"] == first_fetch
+
+
+def test_wake_notify_reaches_only_its_own_data_dir(tmp_path):
+    listener = wake.WakeListener(tmp_path / "a")
+    try:
+        assert wake.notify(tmp_path / "b") is False
+        assert listener.wait(0.05) is False
+        assert wake.notify(tmp_path / "a") is True
+        assert listener.wait(1.0) is True
+    finally:
+        listener.close()
+
+
+def test_a_terminal_whose_clock_is_two_hours_off_still_delivers(tmp_path, platform):
+    """The terminal's clock runs 2 h ahead (shifted for its processes only): the platform
+    refuses what it signs with that time, so the worker learns the platform's time from
+    the answer's Date header, signs again and delivers; the doctor reports the skew."""
+    term = enrolled_terminal(tmp_path, platform)
+    key = enrollment.load(term.data_dir).signing_key
+    two_hours_ahead = datetime.now(UTC) + timedelta(hours=2)
+    stale = signed_request(platform, "GET", paths.LIMITS, term.terminal_id, key,
+                           now=two_hours_ahead)
+    assert (stale.status_code, stale.json()["error"]) == (401, "signature_stale")
+
+    receipts = term.queue(3, with_attachment_every=2)
+    shifted = {TEST_CLOCK_SHIFT_ENV: str(2 * 3600)}
+    result = term.kiosk("sync", "--once", env=shifted)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"clock is 720[01] s ahead of the platform's|clock is 7199 s ahead",
+                     result.stderr), result.stderr
+    status = term.status()
+    assert status["counts"]["delivered"] == 3 and status["counts"]["needs_attention"] == 0
+    assert sorted(c["receipt_no"] for c in receiver_cases(platform)) == sorted(receipts)
+
+    done = term.kiosk("doctor", "--json", env=shifted)
+    checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    assert checks["platform-api"]["status"] == "PASS", checks["platform-api"]
+    assert checks["clock"]["status"] == "FAIL"
+    assert re.search(r"clock is 720[01] s ahead|clock is 7199 s ahead", checks["clock"]["found"])
+    assert "signs with the platform's time" in checks["clock"]["found"]

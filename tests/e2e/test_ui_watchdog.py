@@ -1,0 +1,136 @@
+"""`kiosk ui` speaks systemd's notify protocol: READY=1 once the home screen is
+painted, WATCHDOG=1 from the GUI thread — so a blocked event loop goes quiet."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from kiosk import sdnotify
+from tests.support.common import ROOT
+
+
+class NotifyListener:
+    """A service manager's end of $NOTIFY_SOCKET: records each datagram with its time."""
+
+    def __init__(self) -> None:
+        self.name = f"@kiosk-test-{secrets.token_hex(6)}"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind("\0" + self.name[1:])
+        self.sock.settimeout(0.1)
+        self.received: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            self.received.append((time.monotonic(), data.decode()))
+
+    def messages(self, since: float = 0.0, until: float = float("inf")) -> list[str]:
+        return [m for t, m in list(self.received) if since <= t < until]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener(monkeypatch):
+    lst = NotifyListener()
+    monkeypatch.setenv("NOTIFY_SOCKET", lst.name)
+    yield lst
+    lst.close()
+
+
+def test_notify_does_nothing_outside_systemd(monkeypatch):
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    monkeypatch.delenv("WATCHDOG_USEC", raising=False)
+    assert sdnotify.notify("READY=1") is False
+    assert sdnotify.watchdog_interval() is None
+
+
+def test_watchdog_interval_is_half_the_units_for_it_or_its_compositor(monkeypatch):
+    monkeypatch.setenv("WATCHDOG_USEC", "10000000")
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    assert sdnotify.watchdog_interval() == 5.0
+    others = {os.getpid(), os.getppid()}
+    monkeypatch.setenv("WATCHDOG_PID", str(max(others) + 1))
+    assert sdnotify.watchdog_interval() is None
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+    assert sdnotify.watchdog_interval() == 5.0
+    # the unit's main process is a kiosk compositor whose child we are
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getppid()))
+    assert sdnotify.watchdog_interval() == 5.0
+
+
+def test_pings_stop_while_the_gui_thread_is_blocked(qapp, listener, monkeypatch):
+    from PySide6.QtQuick import QQuickWindow
+
+    from ui import watchdog
+    from ui.driver import pump
+
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")  # a ping every 0.1 s
+    window = QQuickWindow()
+    window.resize(200, 200)
+    watchdog.start(window)
+    window.show()
+    try:
+        start = time.monotonic()
+        while time.monotonic() - start < 1.0:
+            pump(20)
+        running = listener.messages(start)
+        assert running[0].startswith("READY=1")
+        assert running.count("WATCHDOG=1") >= 5
+
+        blocked_from = time.monotonic()
+        time.sleep(1.0)  # the event loop is blocked, as by a frozen screen
+        blocked_until = time.monotonic()
+        assert listener.messages(blocked_from, blocked_until).count("WATCHDOG=1") == 0
+
+        while time.monotonic() - blocked_until < 0.6:
+            pump(20)
+        assert listener.messages(blocked_until).count("WATCHDOG=1") >= 2
+    finally:
+        window.close()
+        pump(5)
+
+
+def test_kiosk_ui_says_ready_once_the_home_screen_is_painted(tmp_path, listener):
+    from tests.support.terminal import make_terminal
+    from wire import sealing
+
+    key = sealing.encode_public_key(sealing.generate_private_key().public_key())
+    term = make_terminal(tmp_path, "http://127.0.0.1:9/api", key)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_QUICK_BACKEND="software",
+               WATCHDOG_USEC="1000000", KIOSK_TTS_ENGINE="off")
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen([sys.executable, "-m", "app", "ui", "--config",
+                             str(term.config_path)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+                m.startswith("READY=1") for m in listener.messages()):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        ready_at = next(t for t, m in listener.received if m.startswith("READY=1"))
+        time.sleep(1.6)
+        assert listener.messages(ready_at).count("WATCHDOG=1") >= 3
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err

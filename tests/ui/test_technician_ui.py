@@ -1,0 +1,242 @@
+"""Technician mode on the real window: the hidden gesture, the PIN pad and its lock-out,
+the screen over a real store, its actions on that store, and the audit lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from kiosk import technician as tech
+from kiosk.store import Outbox, Settlement
+from tests.support.common import ROOT
+from tests.support.store import claim_one, new_submission, settle_one
+from ui.driver import all_items, find, pump, tap, wait_until
+
+PIN = "480215"
+
+
+class Clock:
+    """The gesture's clock, moved by the test instead of waiting."""
+
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def corner_tap(window, clock: Clock | None = None, step: float = 0.2) -> None:
+    if clock is not None:
+        clock.t += step
+    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(window.width() - 15, 15))
+    pump()
+
+
+def enter_pin(window, k, pin: str) -> None:
+    for ch in pin:
+        tap(window, f"pin:{ch}")
+    tap(window, "pin:ok")
+    assert wait_until(lambda: not k.technician.busy, 10_000)
+    pump(20)
+
+
+def audit_whats(data_dir) -> list[str]:
+    return [line["what"] for line in tech.read_audit(data_dir)[0]]
+
+
+def texts(window) -> str:
+    return "\n".join(str(i.property("text") or "") for i in all_items(window)
+                     if i.inherits("QQuickText") and i.isVisible())
+
+
+def test_only_five_quick_taps_in_the_corner_open_the_pin_pad(kiosk_window):
+    make, loaded = kiosk_window
+    clock = Clock()
+    k = make(technician_options={"clock": clock})
+    w, t = k.window, k.technician
+
+    for _ in range(4):
+        corner_tap(w, clock)
+    assert t.mode == ""
+    # Five taps spread over more than 3 s do not open it.
+    clock.t += 10
+    for _ in range(5):
+        corner_tap(w, clock, step=0.9)
+    assert t.mode == ""
+    # A tap elsewhere breaks the sequence.
+    QTest.mouseClick(w, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(w.width() // 2, w.height() // 2))
+    for _ in range(4):
+        corner_tap(w, clock)
+    assert t.mode == ""
+    # Five taps just inside 120 x 120 but one outside: no.
+    clock.t += 10
+    for x, y in [(w.width() - 119, 119)] * 4 + [(w.width() - 125, 10)]:
+        clock.t += 0.1
+        QTest.mouseClick(w, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
+    pump()
+    assert t.mode == ""
+    assert find(w, "techPinPad", required=False) is None
+
+    # From a screen in the middle of a petition: five quick taps open the pad over it.
+    tap(w, "btn:petition")
+    k.session.setValue("applicants[0].name", "张三丰")
+    assert k.session.screen == "applying_as"
+    clock.t += 10
+    for _ in range(5):
+        corner_tap(w, clock)
+    assert t.mode == "pin"
+    pad = find(w, "techPinPad")
+    assert pad.width() == w.width() and pad.height() == w.height()
+    assert "技术人员" in texts(w) and "请输入维护密码" in texts(w)
+    assert "未设置维护密码，请用 kiosk set-pin 设置" in texts(w)
+    assert not find(w, "pin:1").isEnabled()  # no PIN set: nothing to type
+    # 返回 on the pad: the visitor's session is still there, untouched.
+    tap(w, "pin:cancel")
+    assert t.mode == "" and k.session.screen == "applying_as"
+    assert k.session.value("applicants[0].name") == "张三丰"
+
+
+def test_wrong_pins_lock_out_with_a_countdown_that_a_new_process_keeps(kiosk_window):
+    make, loaded = kiosk_window
+    tech.set_pin(loaded.data_dir, PIN)
+    k = make()
+    w, t = k.window, k.technician
+    t.openPad()
+    pump(20)
+    for n in range(1, 5):
+        enter_pin(w, k, "111111")
+        assert t.mode == "pin"
+        assert f"密码不正确，还可以再试 {5 - n} 次" in texts(w)
+    enter_pin(w, k, "222222")
+    assert t.lockSeconds > 0
+    assert f"输入错误次数过多，请 {t.lockSeconds} 秒后再试" in texts(w)
+    assert not find(w, "pin:4").isEnabled() and not find(w, "pin:ok").isEnabled()
+    t.pressDigit("4")
+    assert t.pinLength == 0
+    assert audit_whats(loaded.data_dir) == ["wrong_pin"] * 5 + ["lock_out"]
+
+    # A fresh process refuses even the right PIN: the lock-out lives on disk.
+    child = subprocess.run(
+        [sys.executable, "-c", "import sys; from kiosk import technician as t; "
+         "a = t.verify(sys.argv[1], sys.argv[2], terminal_id='T'); print(a.outcome)",
+         str(loaded.data_dir), PIN], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert child.stdout.strip() == "locked", child.stderr
+    # And so does a kiosk window made afresh.
+    t.back()
+    k2 = make()
+    k2.technician.openPad()
+    pump(20)
+    assert k2.technician.lockSeconds > 0 and "秒后再试" in texts(k2.window)
+
+
+def _store_with_items(data_dir):
+    with Outbox.open(data_dir) as box:
+        box.confirm(new_submission())
+        box.confirm(new_submission())
+        refused = [box.confirm(new_submission()) for _ in range(2)]
+        for _ in refused:
+            claimed = claim_one(box)
+            settle_one(box, Settlement.needs_attention(claimed.submission_id,
+                                                       "refused: category_unknown"))
+        # The two refused are the oldest two confirmed first? Find them by state.
+        attention = {i.submission_id: i for i in box.items("needs_attention")}
+    return attention
+
+
+def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
+        kiosk_window, root_logger):
+    from kiosk import logs
+
+    make, loaded = kiosk_window
+    data = loaded.data_dir
+    tech.set_pin(data, PIN)
+    attention = _store_with_items(data)
+    # What the UI logs when the disk is full at confirm (see Session._confirm_in_worker).
+    logs.setup_logging(data, "ui", stderr=False)
+    logging.getLogger("ui.session").error("confirm failed: %s", "StoreFull")
+    # The network test as `kiosk ui` hands it to the screen: the delivery side's checks.
+    from app.doctor import network_test_for
+
+    k = make(technician_options={"network_test": network_test_for(loaded)})
+    w, t, s = k.window, k.technician, k.session
+
+    tap(w, "btn:petition")
+    s.setValue("applicants[0].name", "张三丰")
+    s.setValue("applicants[0].phone", "13912345678")
+    t.openPad()
+    pump(20)
+    enter_pin(w, k, PIN)
+    assert t.mode == "screen"
+    # Entering wiped the visitor's session; nothing of it is on the screen.
+    assert s.screen == "home" and s.answers == {}
+    assert wait_until(lambda: t.info.get("counts"), 10_000)
+    pump(50)
+    assert find(w, "count:queued").property("count") == 2
+    assert find(w, "count:needs_attention").property("count") == 2
+    assert find(w, "count:delivered").property("count") == 0
+    shown = texts(w)
+    assert "张三丰" not in shown and "13912345678" not in shown and "王*兰" not in shown
+    assert "DEMO-0001" in shown and "0.1.0" in shown
+    assert "confirm failed: StoreFull" in shown  # the cause of the failed confirm
+    assert "可用" in find(w, "tech:disk").property("v")
+    for info in attention.values():
+        assert f"回执号 {info.display_no}" in shown
+
+    first, second = list(attention.values())
+    tap(w, f"retry:{first.display_no}")
+    assert wait_until(lambda: "已重新排队发送" in t.notice, 10_000)
+    assert wait_until(lambda: find(w, "count:needs_attention").property("count") == 1, 10_000)
+    tap(w, f"aside:{second.display_no}")
+    assert not find(w, "aside:confirm").isEnabled()  # a reason first
+    tap(w, "reason:duplicate")
+    tap(w, "aside:confirm")
+    assert wait_until(lambda: "已搁置" in t.notice, 10_000)
+    with Outbox.open(data) as box:
+        assert box.get(first.submission_id).state == "queued"
+        assert box.get(second.submission_id).state == "set_aside"
+    assert wait_until(lambda: find(w, "count:set_aside").property("count") == 1, 10_000)
+
+    from kiosk.wake import WakeListener
+
+    listener = WakeListener(data)
+    try:
+        tap(w, "tech:sync")
+        assert listener.wait(10)  # the worker's socket was nudged
+        assert wait_until(lambda: "已通知发送程序" in t.notice, 10_000)
+    finally:
+        listener.close()
+    tap(w, "tech:reach")
+    assert wait_until(lambda: t.reach and not t.reachBusy, 30_000)
+    assert {r["name"] for r in t.reach} >= {p.name for p in loaded.config.platforms}
+
+    tap(w, "tech:back")
+    assert t.mode == "" and s.screen == "home"
+    lines = tech.read_audit(data)[0]
+    assert [x["what"] for x in lines] == ["open", "retry", "set_aside", "sync_now",
+                                          "connectivity_test", "close"]
+    assert lines[1]["receipt"] == first.receipt_no and lines[2]["reason"] == "duplicate"
+    assert all(x["who"] == "technician" and x["terminal"] == "DEMO-0001" for x in lines)
+    raw = (data / tech.AUDIT_FILE).read_text(encoding="utf-8")
+    assert "王*兰" not in raw and "张三丰" not in raw and PIN not in raw
+    assert json.loads(raw.splitlines()[0])["when"].endswith("Z")
+
+
+def test_the_screen_closes_itself_when_idle(kiosk_window):
+    make, loaded = kiosk_window
+    tech.set_pin(loaded.data_dir, PIN)
+    k = make(technician_options={"screen_idle_ms": 300})
+    k.technician.openPad()
+    pump(20)
+    enter_pin(k.window, k, PIN)
+    assert k.technician.mode == "screen"
+    assert wait_until(lambda: k.technician.mode == "", 10_000)
+    assert find(k.window, "techScreen", required=False) is None
+    assert audit_whats(loaded.data_dir) == ["open", "close"]
+    assert tech.read_audit(loaded.data_dir)[0][-1]["by"] == "idle"

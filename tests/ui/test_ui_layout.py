@@ -1,0 +1,115 @@
+"""Layout promises the tour's numbers do not catch: the attract screen fits, typing in landscape."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.driver import find, pump, tap, wait_until
+from ui.tour import sample_petition
+
+
+def _scene_rect(item):
+    p = item.mapToScene(item.boundingRect().topLeft())
+    return p.x(), p.y(), item.width(), item.height()
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+def test_home_fits_without_scrolling_with_four_large_codes(kiosk_window, size):
+    make, _ = kiosk_window
+    k = make(size=size)
+    w = k.window
+    page = find(w, "homePage")
+    assert page.property("contentHeight") <= page.height()
+    codes = [i for i in _all(w) if i.objectName().startswith("qr:")]
+    assert len(codes) == 4
+    for code in codes:
+        x, y, cw, ch = _scene_rect(code)
+        assert cw >= 400 and ch >= 400
+        assert y + ch + 40 <= size[1] and x + cw <= size[0]
+
+
+def test_elderly_home_keeps_the_entries_on_top(kiosk_window):
+    make, _ = kiosk_window
+    k = make(size=(1080, 1920))
+    tap(k.window, "btn:elderly")
+    pump(50)
+    page = find(k.window, "homePage")
+    assert page.property("contentHeight") > page.height()  # 大字 may scroll ...
+    _, page_top, _, _ = _scene_rect(page)
+    _, first, _, _ = _scene_rect(find(k.window, "btn:petition"))
+    assert first - page_top < 60  # ... but the entries come first
+    for name in ("btn:petition", "btn:review"):
+        _, y, _, h = _scene_rect(find(k.window, name))
+        assert y + h <= 1920 * 0.6  # and are on the first screen, well above the fold
+
+
+@pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
+def test_landscape_typing_shows_the_field_and_a_way_on(kiosk_window, elderly):
+    make, _ = kiosk_window
+    k = make(size=(1920, 1080), elderly=elderly)
+    w, s = k.window, k.session
+    tap(w, "btn:petition")
+    s.load(sample_petition())
+    s.goTo("matter")
+    pump(50)
+    tap(w, "area:matter.facts_and_reasons")
+    assert wait_until(lambda: find(w, "btn:doneTyping", required=False) is not None, 2000)
+    pump(150)
+    assert find(w, "btn:next", required=False) is None  # the footer gave way to the keyboard
+    panel = find(w, "inputPanel")
+    _, panel_top, _, _ = _scene_rect(panel)
+    body = 51 if elderly else 34
+    area = find(w, "area:matter.facts_and_reasons")
+    box = area.parentItem().parentItem()  # the area's flickable, in the field's box
+    _, top, _, height = _scene_rect(box)
+    assert top >= 100 and top + height <= panel_top  # fully in view above the keyboard
+    assert height >= 3 * body * 1.35
+    tap(w, "btn:doneTyping")
+    assert wait_until(lambda: find(w, "btn:next", required=False) is not None, 2000)
+
+
+def test_landscape_digit_pad_stands_beside_the_field(kiosk_window):
+    make, _ = kiosk_window
+    k = make(size=(1920, 1080), elderly=True)
+    w, s = k.window, k.session
+    tap(w, "btn:petition")
+    s.load(sample_petition())
+    s.goTo("applicant")
+    pump(50)
+    tap(w, "digits:applicants[0].phone")
+    pump(150)
+    field = find(w, "digits:applicants[0].phone")
+    x, y, fw, fh = _scene_rect(field)
+    kx, _, _, _ = _scene_rect(find(w, "key:完成"))
+    assert x + fw <= kx and y + fh <= 1080
+    back, nxt = find(w, "btn:back"), find(w, "btn:next")
+    bx, _, bw, _ = _scene_rect(back)
+    nx, _, _, _ = _scene_rect(nxt)
+    assert bx + bw < nx  # the footer's two buttons never overlap
+
+
+def _all(window):
+    from ui.driver import all_items
+
+    return all_items(window)
+
+
+def test_qr_targets_published_by_the_platform_replace_the_configured_ones(kiosk_window):
+    """What `kiosk sync` pulled (content.json) is what the attract screen shows."""
+    import json
+
+    make, loaded = kiosk_window
+    loaded.data_dir.mkdir(parents=True, exist_ok=True)
+    (loaded.data_dir / "content.json").write_text(json.dumps({"etag": "\"2\"", "content": {
+        "version": 2, "notices": [], "qr_targets": [
+            {"platform_id": "city", "name": "新市级平台", "level": "city", "kind": "web",
+             "url": "https://xf.example.cn/new"},
+            {"platform_id": "city", "name": "新市信访", "level": "city", "kind": "wechat",
+             "url": "https://mp.example.cn/new"}]}}), encoding="utf-8")
+    k = make(size=(1080, 1920))
+    names = sorted(i.objectName() for i in _all(k.window) if i.objectName().startswith("qr:"))
+    assert names == ["qr:新市信访", "qr:新市级平台"]
+    (loaded.data_dir / "content.json").write_text("{damaged", encoding="utf-8")
+    k2 = make(size=(1080, 1920))
+    names = [i.objectName() for i in _all(k2.window) if i.objectName().startswith("qr:")]
+    assert len(names) == 4  # back to the configuration's four codes

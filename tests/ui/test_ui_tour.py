@@ -1,0 +1,33 @@
+"""`kiosk tour` at both canvases, normal and 大字: audit.json meets shared/UX.md."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk import config  # noqa: E402
+from ui.tour import run_tour  # noqa: E402
+
+SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
+           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "15-agent",
+           "16-group", "17-representatives", "18-idle-countdown"}
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+@pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
+def test_tour_meets_the_ux_numbers(qapp, tmp_path, size, elderly):
+    loaded = config.demo(tmp_path / "data")
+    report = run_tour(loaded, tmp_path / "out", size, elderly=elderly)
+    saved = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert saved["minima"] == report["minima"]
+    assert SCREENS <= set(report["screens"])
+    for name in report["order"]:
+        assert (tmp_path / "out" / f"{name}.png").stat().st_size > 10_000
+
+    target, text = (120, 48) if elderly else (88, 32)
+    for name, screen in report["screens"].items():
+        assert screen["smallest_target_px"] >= target, (name, screen)
+        assert screen["smallest_text_px"] >= text, (name, screen)
+        assert screen["lowest_contrast"] >= 4.5, (name, screen)
+        assert screen["lowest_body_contrast"] >= 7.0, (name, screen)
