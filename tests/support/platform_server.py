@@ -40,7 +40,7 @@ from pydantic import BaseModel
 
 from wire import paths, schemas, sealing, signing
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 _LISTENING = re.compile(r"^listening on (http://\S+)$")
 _CODE = re.compile(r"enrollment code for \S+: ([0-9A-Z-]+)")
