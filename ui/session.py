@@ -29,11 +29,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPath, QPen
 
-from kiosk import content, flow, identity, petition, timelimits
+from kiosk import content, docpath, flow, identity, petition, timelimits
 from kiosk.config import LoadedConfig
 from kiosk.problems import Problem, errors
 from kiosk.taxonomy import Taxonomy
-from ui import docpath, qr
+from ui import qr
 
 if TYPE_CHECKING:  # imported when first needed: the store pulls in SQLAlchemy (≈ 0.4 s)
     from kiosk import submission
