@@ -16,8 +16,8 @@ Column {
     spacing: Math.round(Theme.gap / 2)
 
     function load() {
-        var v = Session.value(f.path)
-        var s = (v === undefined || v === null) ? "" : String(v)
+        let v = Session.value(f.path)
+        let s = (v === undefined || v === null) ? "" : String(v)
         f.value = f.kind === "date" ? s.replace(/[^0-9]/g, "") : s
     }
     function store() { Session.setValue(f.path, f.value) }
@@ -25,14 +25,14 @@ Column {
     function backspace() { f.value = f.value.slice(0, -1); store() }
     function grouped(s) {
         if (f.kind === "date") {
-            var y = (s.slice(0, 4) + "____").slice(0, 4)
-            var m = (s.slice(4, 6) + "__").slice(0, 2)
-            var d = (s.slice(6, 8) + "__").slice(0, 2)
+            let y = (s.slice(0, 4) + "____").slice(0, 4)
+            let m = (s.slice(4, 6) + "__").slice(0, 2)
+            let d = (s.slice(6, 8) + "__").slice(0, 2)
             return y + " 年 " + m + " 月 " + d + " 日"
         }
-        var groups = f.kind === "phone" ? [3, 4, 4] : [6, 8, 4]
-        var out = [], i = 0
-        for (var g = 0; g < groups.length && i < s.length; g++) { out.push(s.substr(i, groups[g])); i += groups[g] }
+        let groups = f.kind === "phone" ? [3, 4, 4] : [6, 8, 4]
+        let out = [], i = 0
+        for (let g = 0; g < groups.length && i < s.length; g++) { out.push(s.substr(i, groups[g])); i += groups[g] }
         if (i < s.length) out.push(s.substr(i))
         return out.join(" ")
     }

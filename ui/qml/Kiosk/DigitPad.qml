@@ -1,11 +1,11 @@
+pragma ComponentBehavior: Bound
 import QtQuick
-import QtQuick.Controls.Basic
 import Kiosk.ViewModels
 
 // The large digit pad, docked where the keyboard appears.
 Rectangle {
     id: pad
-    property Item target: null
+    property DigitField target: null  // the field it types into
     property bool side: false  // docked at the right of a landscape screen
     color: "#DCE3EE"
     readonly property int keyH: Math.round(Theme.target * 1.1)

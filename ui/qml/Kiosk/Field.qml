@@ -23,8 +23,11 @@ Column {
     function load() {
         var v = Session.value(f.path)
         var s = (v === undefined || v === null) ? "" : String(v)
-        if (f.input.text !== s)
-            f.input.text = s
+        if (f.multiline) {
+            if (area.text !== s) area.text = s
+        } else if (line.text !== s) {
+            line.text = s
+        }
     }
     Component.onCompleted: load()
     Connections {

@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Window
-import QtQuick.Controls.Basic
 import QtQuick.VirtualKeyboard
 import QtQuick.VirtualKeyboard.Settings
 import Kiosk.ViewModels
@@ -22,7 +21,7 @@ Window {
 
     readonly property bool landscape: width > height
     readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, Theme.scale * 0.9)) : width
-    readonly property Item digitTarget: Shell.digitTarget
+    readonly property DigitField digitTarget: Shell.digitTarget
     // The key labels scale with panel width / design width: landscape keys are shorter,
     // so their labels are set a little smaller than in portrait.
     readonly property int kbDesignWidth: landscape ? (Session.elderly ? 1700 : 2000) : (Session.elderly ? 1250 : 1200)
@@ -40,24 +39,27 @@ Window {
     // What a field being typed in may take: the screen area above the keyboard.
     readonly property int typingRoom: loader.height - 2 * Theme.gap
     property Item revealTarget: null
+    // Qt.inputMethod is a QInputMethod, which the QML tooling knows only as a QObject.
+    readonly property var inputMethod: Qt.inputMethod
 
     // What the screens and components inside learn about the window, and ask of it.
     Binding { target: Shell; property: "landscape"; value: win.landscape }
     Binding { target: Shell; property: "contentMax"; value: win.contentMax }
     Binding { target: Shell; property: "windowHeight"; value: win.height }
     Binding { target: Shell; property: "keyboardOpen"; value: win.keyboardOpen }
+    Binding { target: Shell; property: "keyboardHeight"; value: inputPanel.height }
     Binding { target: Shell; property: "typingRoom"; value: win.typingRoom }
     Connections {
         target: Shell
-        function onOpenPadRequested(field: Item) { win.openPad(field) }
+        function onOpenPadRequested(field: DigitField) { win.openPad(field) }
         function onClosePadRequested() { win.closePad() }
         function onRevealRequested(item: Item) { win.reveal(item) }
         function onDoneTypingRequested() { win.doneTyping() }
     }
 
-    function openPad(field: Item) {
+    function openPad(field: DigitField) {
         if (activeFocusItem) activeFocusItem.focus = false
-        Qt.inputMethod.hide()
+        win.inputMethod.hide()
         Shell.digitTarget = field
     }
     function closePad() { Shell.digitTarget = null }
@@ -77,29 +79,30 @@ Window {
         function onHeightChanged() { if (win.revealTarget) revealTimer.restart() }
     }
     function doReveal() {
-        var item = revealTarget
+        let item = revealTarget
         if (!currentFlick || !item || !item.visible) return
-        var p = item.mapToItem(currentFlick.contentItem, 0, 0)
-        var h = item.height
-        if (h + Theme.gap > currentFlick.height && item.box) {
-            p = item.box.mapToItem(currentFlick.contentItem, 0, 0)
-            h = item.box.height
+        let p = item.mapToItem(currentFlick.contentItem, 0, 0)
+        let h = item.height
+        let field = item as Field  // a text field taller than the room shows its box
+        if (h + Theme.gap > currentFlick.height && field && field.box) {
+            p = field.box.mapToItem(currentFlick.contentItem, 0, 0)
+            h = field.box.height
         }
-        var top = currentFlick.contentY, bottom = top + currentFlick.height
+        let top = currentFlick.contentY, bottom = top + currentFlick.height
         if (p.y < top || p.y + h > bottom) {
-            var y = Math.max(0, Math.min(p.y - Theme.gap, currentFlick.contentHeight - currentFlick.height))
+            let y = Math.max(0, Math.min(p.y - Theme.gap, currentFlick.contentHeight - currentFlick.height))
             currentFlick.contentY = y
         }
     }
     function doneTyping() {
-        Qt.inputMethod.commit()
-        Qt.inputMethod.hide()
+        win.inputMethod.commit()
+        win.inputMethod.hide()
         if (activeFocusItem) activeFocusItem.focus = false
     }
     function clearInput() {
         revealTarget = null
-        Qt.inputMethod.reset()
-        Qt.inputMethod.hide()
+        win.inputMethod.reset()
+        win.inputMethod.hide()
         if (activeFocusItem) activeFocusItem.focus = false
         Shell.digitTarget = null
     }
@@ -107,8 +110,8 @@ Window {
     // Test and tour hooks: the keyboard's engine, as a finger would drive it.
     function vkbClick(key, text) { InputContext.inputEngine.virtualKeyClick(key, text, Qt.NoModifier) }
     function vkbCandidates() {
-        var m = InputContext.inputEngine.wordCandidateListModel, out = []
-        for (var i = 0; i < m.count; i++) out.push(m.dataAt(i))
+        let m = InputContext.inputEngine.wordCandidateListModel, out = []
+        for (let i = 0; i < m.count; i++) out.push(m.dataAt(i))
         return out
     }
     function vkbSelect(i) { InputContext.inputEngine.wordCandidateListModel.selectItem(i) }
@@ -237,7 +240,7 @@ Window {
             width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(Theme.target * 3.2)
             enabled: !Session.busy
-            onClicked: { Qt.inputMethod.commit(); win.closePad(); Session.next() }
+            onClicked: { win.inputMethod.commit(); win.closePad(); Session.next() }
         }
     }
 

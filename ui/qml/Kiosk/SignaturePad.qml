@@ -21,19 +21,19 @@ Rectangle {
         id: canvas
         anchors.fill: parent
         onPaint: {
-            var ctx = getContext("2d")
+            let ctx = getContext("2d")
             ctx.clearRect(0, 0, width, height)
             ctx.lineWidth = 5
             ctx.lineCap = "round"
             ctx.lineJoin = "round"
             ctx.strokeStyle = "#000000"
-            var all = Session.strokes.concat(pad.current.length ? [pad.current] : [])
-            for (var i = 0; i < all.length; i++) {
-                var s = all[i]
+            let all = Session.strokes.concat(pad.current.length ? [pad.current] : [])
+            for (let i = 0; i < all.length; i++) {
+                let s = all[i]
                 if (!s.length) continue
                 ctx.beginPath()
                 ctx.moveTo(s[0].x, s[0].y)
-                for (var j = 1; j < s.length; j++) ctx.lineTo(s[j].x, s[j].y)
+                for (let j = 1; j < s.length; j++) ctx.lineTo(s[j].x, s[j].y)
                 if (s.length === 1) ctx.lineTo(s[0].x + 0.5, s[0].y)
                 ctx.stroke()
             }
@@ -45,7 +45,7 @@ Rectangle {
         preventStealing: true
         onPressed: function(m) { pad.current = [{x: m.x, y: m.y}]; canvas.requestPaint() }
         onPositionChanged: function(m) {
-            var c = pad.current
+            let c = pad.current
             c.push({x: Math.max(0, Math.min(width, m.x)), y: Math.max(0, Math.min(height, m.y))})
             pad.current = c
             canvas.requestPaint()

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls.Basic
 import Kiosk.ViewModels
@@ -35,6 +36,7 @@ Flickable {
         Repeater {
             model: Session.general
             delegate: Rectangle {
+                id: generalProblem
                 required property string modelData
                 width: col.width
                 height: gp.implicitHeight + Theme.gap
@@ -42,7 +44,7 @@ Flickable {
                 border.color: Theme.red
                 border.width: 3
                 radius: Theme.radius
-                ProblemLine { id: gp; x: Theme.gap / 2; y: Theme.gap / 2; width: parent.width - Theme.gap; text: modelData }
+                ProblemLine { id: gp; x: Theme.gap / 2; y: Theme.gap / 2; width: parent.width - Theme.gap; text: generalProblem.modelData }
             }
         }
         Column {

@@ -1,5 +1,5 @@
+pragma ComponentBehavior: Bound
 import QtQuick
-import QtQuick.Controls.Basic
 import Kiosk.ViewModels
 
 // The technician's PIN pad: opaque over the whole window, so nothing of a visitor's

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls.Basic
 import Kiosk.ViewModels
@@ -50,6 +51,7 @@ Rectangle {
     }
 
     component Card: Rectangle {
+        id: card
         default property alias content: inner.data
         property string title
         width: scr.colW
@@ -63,17 +65,18 @@ Rectangle {
             x: Theme.pad; y: Theme.pad
             width: parent.width - 2 * Theme.pad
             spacing: Theme.gap
-            BodyText { width: parent.width; text: title; font.pixelSize: Math.round(Theme.heading * 0.8); font.bold: true; color: Theme.blue }
+            BodyText { width: parent.width; text: card.title; font.pixelSize: Math.round(Theme.heading * 0.8); font.bold: true; color: Theme.blue }
         }
     }
     component Pair: Row {
+        id: pair
         property string k
         property string v
         property bool bad: false
         width: parent ? parent.width : 600
         spacing: Theme.gap
-        BodyText { id: kl; width: Math.round(Theme.body * 6); text: k; color: Theme.muted }
-        BodyText { width: parent.width - kl.width - Theme.gap; text: v; font.bold: true; color: bad ? Theme.red : Theme.text }
+        BodyText { id: kl; width: Math.round(Theme.body * 6); text: pair.k; color: Theme.muted }
+        BodyText { width: parent.width - kl.width - Theme.gap; text: pair.v; font.bold: true; color: pair.bad ? Theme.red : Theme.text }
     }
 
     Flickable {
@@ -123,6 +126,7 @@ Rectangle {
                     Repeater {
                         model: scr.info.counts || []
                         delegate: Rectangle {
+                            id: stateCount
                             required property var modelData
                             objectName: "count:" + modelData.state
                             property int count: modelData.count
@@ -133,10 +137,10 @@ Rectangle {
                             Column {
                                 id: countCol
                                 anchors.centerIn: parent
-                                Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.count
+                                Text { anchors.horizontalCenter: parent.horizontalCenter; text: stateCount.modelData.count
                                        font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true
-                                       color: modelData.state === "needs_attention" && modelData.count > 0 ? Theme.red : Theme.blue }
-                                Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.label
+                                       color: stateCount.modelData.state === "needs_attention" && stateCount.modelData.count > 0 ? Theme.red : Theme.blue }
+                                Text { anchors.horizontalCenter: parent.horizontalCenter; text: stateCount.modelData.label
                                        font.family: Theme.fontFamily; font.pixelSize: Theme.body; color: Theme.text }
                             }
                         }
@@ -173,22 +177,23 @@ Rectangle {
                 Repeater {
                     model: scr.info.attention || []
                     delegate: Column {
+                        id: attentionItem
                         required property var modelData
                         width: parent ? parent.width : 600
                         spacing: Math.round(Theme.gap / 2)
                         Rectangle { width: parent.width; height: 2; color: Theme.line }
                         BodyText { width: parent.width; font.bold: true
-                                 text: "回执号 " + modelData.receipt + "　" + modelData.kind }
+                                 text: "回执号 " + attentionItem.modelData.receipt + "　" + attentionItem.modelData.kind }
                         BodyText { width: parent.width; color: Theme.muted
-                                 text: "提交于 " + modelData.created + "　已尝试 " + modelData.attempts + " 次" }
-                        BodyText { width: parent.width; text: "平台说明：" + modelData.error }
+                                 text: "提交于 " + attentionItem.modelData.created + "　已尝试 " + attentionItem.modelData.attempts + " 次" }
+                        BodyText { width: parent.width; text: "平台说明：" + attentionItem.modelData.error }
                         Flow {
                             width: parent.width
                             spacing: Theme.gap
-                            ActionButton { objectName: "retry:" + modelData.receipt; text: "重试"; iconName: "arrow-right"
-                                  onClicked: Technician.retry(modelData.id) }
-                            ActionButton { objectName: "aside:" + modelData.receipt; text: "搁置"; iconName: "flag"
-                                  onClicked: { scr.asideId = modelData.id; scr.asideReceipt = modelData.receipt; scr.asideCode = "" } }
+                            ActionButton { objectName: "retry:" + attentionItem.modelData.receipt; text: "重试"; iconName: "arrow-right"
+                                  onClicked: Technician.retry(attentionItem.modelData.id) }
+                            ActionButton { objectName: "aside:" + attentionItem.modelData.receipt; text: "搁置"; iconName: "flag"
+                                  onClicked: { scr.asideId = attentionItem.modelData.id; scr.asideReceipt = attentionItem.modelData.receipt; scr.asideCode = "" } }
                         }
                     }
                 }
@@ -240,7 +245,7 @@ Rectangle {
         MouseArea { anchors.fill: parent }
         Rectangle {
             anchors.horizontalCenter: parent.horizontalCenter
-            y: Math.max(Theme.pad, Math.min((parent.height - height) / 2, parent.height - height - (inputPanel.active ? inputPanel.height : 0) - Theme.pad))
+            y: Math.max(Theme.pad, Math.min((parent.height - height) / 2, parent.height - height - (Shell.keyboardOpen ? Shell.keyboardHeight : 0) - Theme.pad))
             width: Math.min(parent.width - 2 * Theme.pad, 1100)
             height: asideCol.implicitHeight + 2 * Theme.pad
             radius: Theme.radius
@@ -299,7 +304,7 @@ Rectangle {
                           onClicked: { Shell.doneTyping(); reasonField.text = ""; scr.asideId = "" } }
                     ActionButton { objectName: "aside:confirm"; primary: true; text: "确认搁置"; iconName: "check"
                           enabled: scr.asideCode !== "" || reasonField.text.trim() !== ""
-                          onClicked: { Qt.inputMethod.commit(); Shell.doneTyping()
+                          onClicked: { Shell.doneTyping()  // commits what is being typed first
                                        Technician.setAside(scr.asideId, scr.asideCode, reasonField.text)
                                        reasonField.text = ""; scr.asideId = "" } }
                 }
@@ -315,7 +320,7 @@ Rectangle {
                                              : "重新启动自助服务？\n约需几秒钟，之后回到首页。"
         primaryText: scr.confirmWhat === "leave" ? "退出自助服务" : "重新启动"
         secondaryText: "取消"
-        onPrimary: { var what = scr.confirmWhat; scr.confirmWhat = ""
+        onPrimary: { let what = scr.confirmWhat; scr.confirmWhat = ""
                      if (what === "leave") Technician.leave(); else Technician.restart() }
         onSecondary: scr.confirmWhat = ""
     }

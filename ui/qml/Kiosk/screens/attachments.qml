@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import Kiosk
 import Kiosk.ViewModels
@@ -17,6 +18,7 @@ StepPage {
     Repeater {
         model: Session.material
         delegate: Rectangle {
+            id: materialItem
             required property var modelData
             width: parent.width
             height: mrow.implicitHeight + 2 * Theme.gap
@@ -27,15 +29,15 @@ StepPage {
                 id: mrow
                 x: Theme.gap; y: Theme.gap
                 spacing: Theme.gap
-                Icon { name: modelData.count > 0 ? "check" : "document"; anchors.verticalCenter: parent.verticalCenter }
+                Icon { name: materialItem.modelData.count > 0 ? "check" : "document"; anchors.verticalCenter: parent.verticalCenter }
                 Column {
                     width: parent.parent.width - 3 * Theme.gap - Theme.icon - (shoot.visible ? shoot.width + Theme.gap : 0)
                     anchors.verticalCenter: parent.verticalCenter
-                    BodyText { width: parent.width; font.bold: true; text: modelData.label }
+                    BodyText { width: parent.width; font.bold: true; text: materialItem.modelData.label }
                     BodyText {
                         width: parent.width
-                        color: modelData.required && modelData.count === 0 ? Theme.red : Theme.muted
-                        text: (modelData.required ? "必须提供" : "选填") + (modelData.count > 0 ? "，已拍 " + modelData.count + " 张" : "")
+                        color: materialItem.modelData.required && materialItem.modelData.count === 0 ? Theme.red : Theme.muted
+                        text: (materialItem.modelData.required ? "必须提供" : "选填") + (materialItem.modelData.count > 0 ? "，已拍 " + materialItem.modelData.count + " 张" : "")
                     }
                 }
                 ActionButton {
@@ -43,7 +45,7 @@ StepPage {
                     visible: s.camera
                     text: "拍照"
                     iconName: "camera"
-                    onClicked: cameraLoader.role = modelData.role
+                    onClicked: cameraLoader.role = materialItem.modelData.role
                 }
             }
         }
@@ -53,8 +55,10 @@ StepPage {
         property string role: ""
         width: parent.width
         active: s.camera && role !== ""
-        source: "../CameraShot.qml"  // by URL: QtMultimedia loads only with a camera
-        onLoaded: item.role = role
+        // By URL, so QtMultimedia loads only when there is a camera; the item's type (a
+        // CameraShot) is then unknown to the QML tooling.
+        source: "../CameraShot.qml"
+        onLoaded: item.role = role  // qmllint disable missing-property
         Connections {
             target: cameraLoader.item
             ignoreUnknownSignals: true

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import Kiosk
 import Kiosk.ViewModels
@@ -21,19 +22,20 @@ StepPage {
     Repeater {
         model: Session.consents
         delegate: Column {
+            id: consentItem
             required property var modelData
             width: parent.width
             spacing: Math.round(Theme.gap / 2)
             ActionButton {
-                readonly property bool on: Session.answer(modelData.path).value === true
-                objectName: "consent:" + modelData.path
+                readonly property bool on: Session.answer(consentItem.modelData.path).value === true
+                objectName: "consent:" + consentItem.modelData.path
                 width: parent.width
                 selected: on
                 iconName: on ? "box-checked" : "box"
-                text: modelData.label
-                onClicked: Session.setValue(modelData.path, !on)
+                text: consentItem.modelData.label
+                onClicked: Session.setValue(consentItem.modelData.path, !on)
             }
-            FieldProblem { path: modelData.path; width: parent.width }
+            FieldProblem { path: consentItem.modelData.path; width: parent.width }
         }
     }
     BodyText { width: parent.width; font.bold: true; text: "请在下面的框里签名" }

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import Kiosk
 import Kiosk.ViewModels
@@ -23,6 +24,7 @@ StepPage {
         Repeater {
             model: Session.groupMembers
             delegate: Rectangle {
+                id: member
                 required property var modelData
                 width: parent.width
                 height: memberRow.implicitHeight + 2 * Theme.gap
@@ -35,9 +37,9 @@ StepPage {
                     spacing: Theme.gap
                     BodyText { width: parent.parent.width - 2 * Theme.gap - editBtn.width - delBtn.width - 2 * Theme.gap
                              anchors.verticalCenter: parent.verticalCenter
-                             text: (modelData.index + 1) + ". " + modelData.name + "　" + modelData.id }
-                    ActionButton { id: editBtn; text: "修改"; iconName: "edit"; onClicked: Session.editPerson(modelData.index) }
-                    ActionButton { id: delBtn; text: "删除"; iconName: "trash"; onClicked: Session.removePerson(modelData.index) }
+                             text: (member.modelData.index + 1) + ". " + member.modelData.name + "　" + member.modelData.id }
+                    ActionButton { id: editBtn; text: "修改"; iconName: "edit"; onClicked: Session.editPerson(member.modelData.index) }
+                    ActionButton { id: delBtn; text: "删除"; iconName: "trash"; onClicked: Session.removePerson(member.modelData.index) }
                 }
             }
         }

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls.Basic
 import Kiosk
@@ -54,6 +55,7 @@ Flickable {
             Repeater {
                 model: [["1", "document", "选择事项"], ["2", "pen", "填写信息"], ["3", "sign", "核对签名"], ["4", "qr", "领取回执"]]
                 delegate: Grid {
+                    id: step
                     required property var modelData
                     width: stepsBox.cell
                     columns: stepsBox.beside ? 2 : 1
@@ -64,13 +66,13 @@ Flickable {
                         width: stepsBox.circle; height: width; radius: width / 2
                         color: Theme.blueLight
                         border.color: Theme.blue; border.width: 2
-                        Icon { anchors.centerIn: parent; name: modelData[1]; size: Math.round(Theme.icon * 0.8) }
+                        Icon { anchors.centerIn: parent; name: step.modelData[1]; size: Math.round(Theme.icon * 0.8) }
                     }
                     Text {
                         width: stepsBox.beside ? stepsBox.cell - stepsBox.circle - Math.round(Theme.gap / 2) : stepsBox.cell
                         horizontalAlignment: stepsBox.beside ? Text.AlignLeft : Text.AlignHCenter
                         wrapMode: Text.Wrap
-                        text: modelData[0] + " " + modelData[2]
+                        text: step.modelData[0] + " " + step.modelData[2]
                         font.family: Theme.fontFamily; font.pixelSize: Theme.small; color: Theme.text
                     }
                 }
@@ -181,14 +183,15 @@ Flickable {
             Repeater {
                 model: Session.platforms
                 delegate: Column {
+                    id: platform
                     required property var modelData
                     width: page.qrSide
                     spacing: 4
                     Image {
-                        objectName: "qr:" + modelData.name
+                        objectName: "qr:" + platform.modelData.name
                         readonly property bool loading: status === Image.Loading
                         width: page.qrSide; height: page.qrSide
-                        source: modelData.qr
+                        source: platform.modelData.qr
                         smooth: false
                         asynchronous: true
                         fillMode: Image.PreserveAspectFit
@@ -197,7 +200,7 @@ Flickable {
                         width: parent.width
                         horizontalAlignment: Text.AlignHCenter
                         wrapMode: Text.Wrap
-                        text: modelData.label
+                        text: platform.modelData.label
                         font.family: Theme.fontFamily; font.pixelSize: Theme.small; color: Theme.text
                     }
                 }

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls.Basic
 import Kiosk
@@ -70,6 +71,7 @@ Flickable {
         Repeater {
             model: Session.milestones
             delegate: Rectangle {
+                id: milestone
                 required property var modelData
                 required property int index
                 width: col.width
@@ -82,8 +84,8 @@ Flickable {
                     x: Theme.gap; y: Theme.gap
                     width: parent.width - 2 * Theme.gap
                     spacing: 4
-                    BodyText { width: parent.width; font.bold: true; text: (index + 1) + ". 最晚 " + modelData.by + "：" + modelData.label }
-                    BodyText { width: parent.width; color: Theme.muted; text: modelData.basis }
+                    BodyText { width: parent.width; font.bold: true; text: (milestone.index + 1) + ". 最晚 " + milestone.modelData.by + "：" + milestone.modelData.label }
+                    BodyText { width: parent.width; color: Theme.muted; text: milestone.modelData.basis }
                 }
             }
         }

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import Kiosk
 import Kiosk.ViewModels
@@ -7,6 +8,7 @@ StepPage {
     Repeater {
         model: Session.reviewProblems
         delegate: Rectangle {
+            id: problem
             required property var modelData
             width: s.width > 0 ? parent.width : 0
             height: prow.implicitHeight + 2 * Theme.gap
@@ -20,10 +22,10 @@ StepPage {
                 ProblemLine {
                     width: parent.parent.width - 3 * Theme.gap - fix.width
                     anchors.verticalCenter: parent.verticalCenter
-                    text: modelData.stepTitle + "：" + modelData.message
-                    warning: modelData.warning
+                    text: problem.modelData.stepTitle + "：" + problem.modelData.message
+                    warning: problem.modelData.warning
                 }
-                ActionButton { id: fix; text: "修改"; iconName: "edit"; objectName: "fix:" + modelData.step; onClicked: Session.goTo(modelData.step) }
+                ActionButton { id: fix; text: "修改"; iconName: "edit"; objectName: "fix:" + problem.modelData.step; onClicked: Session.goTo(problem.modelData.step) }
             }
         }
     }
@@ -59,12 +61,13 @@ StepPage {
                 Repeater {
                     model: sec.modelData.rows
                     delegate: Grid {
+                        id: row
                         required property var modelData
                         columns: Shell.landscape ? 2 : 1
                         columnSpacing: Theme.gap
                         width: secCol.width
-                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.25) : secCol.width; text: modelData.label; color: Theme.muted }
-                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.75) - Theme.gap : secCol.width; text: modelData.value }
+                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.25) : secCol.width; text: row.modelData.label; color: Theme.muted }
+                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.75) - Theme.gap : secCol.width; text: row.modelData.value }
                     }
                 }
             }
