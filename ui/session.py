@@ -4,7 +4,8 @@ One `Session` lives as long as the window; `wipe()` ends a visitor's session and
 drops everything it held. Everything about the visit itself (answers, what
 applies, where 下一步 leads, what is wrong) is the `Visit`'s; this adapter adds
 what needs Qt: properties with their own change signals, the signature drawn as
-a PNG, photos from the camera, the clipboard, and the confirm on a worker thread.
+a PNG, photos from the camera, the clipboard, and the confirm on a worker thread
+(ui/confirm.py), whose receipt shows only after the commit.
 QML reads and writes answers by field path (docs/petition-format.md).
 
 Every action goes through `_act`: it runs the visit's method, then emits the
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -24,29 +24,21 @@ from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQml import QmlElement, QmlSingleton, QmlUncreatable
 
-from kiosk import choices, content, petition, timelimits
+from kiosk import choices, content, timelimits
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.config import LoadedConfig
 from kiosk.taxonomy import Taxonomy
 from kiosk.visit import HOME, Outcome, Visit
 from ui import qr, signature, viewmodels
+from ui.confirm import Confirmer, submission_module
 
-if TYPE_CHECKING:  # imported when first needed: the store pulls in SQLAlchemy (≈ 0.4 s)
-    from kiosk.store import Outbox, Receipt
+if TYPE_CHECKING:
+    from kiosk.store import Receipt
 
 log = logging.getLogger(__name__)
 
 QML_IMPORT_NAME = viewmodels.URI
 QML_IMPORT_MAJOR_VERSION = 1
-
-_UNEXPECTED = "提交没有成功，您的信息还没有保存。请再按一次“确认提交”，或联系工作人员。"
-
-
-def _submission():
-    """kiosk.submission, imported off the start path (see `Session.preload`)."""
-    from kiosk import submission
-
-    return submission
 
 
 @QmlElement
@@ -148,8 +140,7 @@ class Session(QObject):
         self._loaded = loaded
         self._taxonomy = taxonomy
         self.visit = Visit(taxonomy, today=today, render_signature=signature.png)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confirm")
-        self._outbox: Outbox | None = None
+        self._confirmer = Confirmer(loaded, taxonomy, self._confirmDone.emit)
         self._confirmDone.connect(self._on_confirmed, Qt.ConnectionType.QueuedConnection)
         self._elderly = False
         self._voice = True
@@ -160,12 +151,8 @@ class Session(QObject):
         self._clear_confirm()
 
     def preload(self) -> None:
-        """Imports the submission path on the worker thread, after the first frame, so
-        neither start-up nor the first 确认提交 waits for it."""
-        try:
-            self._executor.submit(_submission)
-        except RuntimeError:  # the session was shut down first
-            pass
+        """After the first frame: the submission path is imported on the confirm thread."""
+        self._confirmer.preload()
 
     def _clear_confirm(self) -> None:
         self._busy = False
@@ -450,40 +437,12 @@ class Session(QObject):
         result = outcome.confirm
         if result is None:
             return
-        attachments = [_submission().AttachmentData(a.role, a.media_type, a.content)
+        attachments = [submission_module().AttachmentData(a.role, a.media_type, a.content)
                        for a in self.visit.attachments()]
         self._busy = True
         self._store_error = ""
         self.busyChanged.emit()
-        self._executor.submit(self._confirm_in_worker, result, attachments,
-                              result.document["kind"], self.visit.draft_id)
-
-    def _confirm_in_worker(self, result: petition.Validation, attachments: list, kind: str,
-                           draft_id: str) -> None:
-        submission = _submission()
-        from kiosk.store import Outbox, StoreError
-
-        try:
-            self._outbox = (self._outbox.current() if self._outbox
-                            else Outbox.open(self._loaded.data_dir))
-            receipt = submission.confirm(self._outbox, result, attachments, self._loaded,
-                                         self._taxonomy, submission_id=draft_id)
-        except StoreError as exc:
-            # The detail names the cause (e.g. ENOSPC, EROFS) and never what was entered;
-            # the technician screen shows it.
-            log.error("confirm failed: %s", exc)
-            # Open afresh next time: a damaged database is then moved aside and the
-            # citizen's second try lands in a sound one.
-            if self._outbox is not None:
-                self._outbox.close()
-                self._outbox = None
-            self._confirmDone.emit(None, exc.user_message)
-            return
-        except Exception as exc:  # never lose the answers on an unexpected failure
-            log.exception("confirm failed unexpectedly: %s", type(exc).__name__)
-            self._confirmDone.emit(None, _UNEXPECTED)
-            return
-        self._confirmDone.emit((receipt, result.document, kind), "")
+        self._confirmer.submit(result, attachments, result.document["kind"], self.visit.draft_id)
 
     def _on_confirmed(self, outcome: Any, message: str) -> None:
         self._busy = False
@@ -526,8 +485,5 @@ class Session(QObject):
         return "　".join(p for p in parts if p)
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=True)
-        if self._outbox is not None:
-            self._outbox.close()
-            self._outbox = None
+        self._confirmer.shutdown()
 
