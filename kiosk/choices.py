@@ -71,6 +71,16 @@ DIGIT_PAD_ID_TYPES: dict[str, bool] = {
 }
 
 
+# How the digit pad takes each kind of number: at most `length` characters, shown in
+# `groups` (an 18-character ID number: area code 6, birth date 8, sequence and check
+# character 4; a mobile number 3-4-4; a date YYYY MM DD), and whether it offers X.
+DIGIT_ENTRY: dict[str, dict] = {
+    "id": {"length": 18, "groups": [6, 8, 4], "x": True},
+    "phone": {"length": 11, "groups": [3, 4, 4], "x": False},
+    "date": {"length": 8, "groups": [4, 2, 2], "x": False},
+}
+
+
 def terms(choices: tuple[Choice, ...]) -> dict:
     """code → the name the document's readers use."""
     return {c.code: c.name for c in choices}

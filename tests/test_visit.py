@@ -284,3 +284,14 @@ def test_every_choice_is_what_validation_accepts(tax):
     assert choices.for_path("matter.request", tax) == ()
     for c in choices.categories(tax):
         assert c.icon  # every category tile has an icon ("dots" when the taxonomy gives none)
+
+
+def test_the_digit_pad_takes_numbers_as_the_rules_read_them():
+    from kiosk import identity
+
+    for kind, entry in choices.DIGIT_ENTRY.items():
+        assert sum(entry["groups"]) == entry["length"], kind
+    assert identity.check_id("resident_id", f.resident_id()).ok
+    assert len(f.resident_id()) == choices.DIGIT_ENTRY["id"]["length"]
+    assert identity.check_mobile("1" + "3" * (choices.DIGIT_ENTRY["phone"]["length"] - 1))[1] == []
+    assert set(choices.DIGIT_PAD_ID_TYPES) <= {t.value for t in identity.IdType}

@@ -307,6 +307,7 @@ class Session(QObject):
     consents = Property("QVariantList", lambda self: [{"path": p, "label": label}
                                                       for p, label in choices.CONSENTS], constant=True)
     maxRepresentatives = Property(int, lambda self: MAX_REPRESENTATIVES, constant=True)
+    digitEntry = Property("QVariantMap", lambda self: choices.DIGIT_ENTRY, constant=True)
 
     @Property("QVariantList", notify=screenChanged)
     def platforms(self) -> list:

@@ -8,8 +8,9 @@ Column {
     property string path
     property string label
     property string kind: "id"  // id | phone | date
-    property bool allowX: kind === "id"
-    property int maxLength: kind === "phone" ? 11 : (kind === "date" ? 8 : 18)
+    readonly property var entry: Session.digitEntry[kind]  // length, groups, X (kiosk/choices.py)
+    property bool allowX: entry.x
+    readonly property int maxLength: entry.length
     property string value: ""
     readonly property bool active: Shell.digitTarget === f
     width: parent ? parent.width : 600
@@ -24,14 +25,12 @@ Column {
     function press(ch) { if (f.value.length < f.maxLength) { f.value += ch; store() } }
     function backspace() { f.value = f.value.slice(0, -1); store() }
     function grouped(s) {
-        if (f.kind === "date") {
-            let y = (s.slice(0, 4) + "____").slice(0, 4)
-            let m = (s.slice(4, 6) + "__").slice(0, 2)
-            let d = (s.slice(6, 8) + "__").slice(0, 2)
-            return y + " 年 " + m + " 月 " + d + " 日"
-        }
-        let groups = f.kind === "phone" ? [3, 4, 4] : [6, 8, 4]
+        let groups = f.entry.groups
         let out = [], i = 0
+        if (f.kind === "date") {  // every part shown, what is not typed yet as _
+            for (let g = 0; g < groups.length; g++) { out.push((s.substr(i, groups[g]) + "____").slice(0, groups[g])); i += groups[g] }
+            return out[0] + " 年 " + out[1] + " 月 " + out[2] + " 日"
+        }
         for (let g = 0; g < groups.length && i < s.length; g++) { out.push(s.substr(i, groups[g])); i += groups[g] }
         if (i < s.length) out.push(s.substr(i))
         return out.join(" ")
