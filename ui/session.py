@@ -10,7 +10,8 @@ QML reads and writes answers by field path (docs/petition-format.md).
 
 Every action goes through `_act`: it runs the visit's method, then emits the
 signals of exactly what changed, in a fixed order (answers, fields to reload,
-screen, problems, …), then focuses and speaks as the visit's `Outcome` says.
+problems, …, and the screen last), then focuses and speaks as the visit's
+`Outcome` says.
 """
 
 from __future__ import annotations
@@ -185,8 +186,6 @@ class Session(QObject):
                 item.refresh()
         if resets:
             self.valuesReset.emit()
-        if screen:
-            self.screenChanged.emit()
         if problems:
             self.problemsChanged.emit()
         if group:
@@ -199,6 +198,9 @@ class Session(QObject):
             self.reviewChanged.emit()
         for signal in derived:
             signal.emit()
+        # Last: a screen that loads now reads everything above once, already up to date.
+        if screen:
+            self.screenChanged.emit()
         if outcome.focus is not None:
             self.focusField.emit(outcome.focus)
         if outcome.say:
