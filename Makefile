@@ -19,10 +19,18 @@ test: setup
 test-core-only:
 	@bash scripts/check-core-only.sh
 
-# ruff, and the import contracts of the layers (pyproject.toml [tool.importlinter]).
+# qmllint over the QML module, knowing the Python view-models from the .qmltypes that
+# scripts/qml_types.py writes; any warning fails (-W 0).
+QML_MODULE := ui/qml/Kiosk
+QML_TYPES := build/qmltypes
+
+# ruff, qmllint, and the import contracts of the layers (pyproject.toml [tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/qml_types.py $(QML_TYPES)
+	$(BIN)/pyside6-qmllint -W 0 -I ui/qml -I $(QML_TYPES) -i $(QML_MODULE)/qmldir \
+		$(QML_MODULE)/*.qml $(QML_MODULE)/screens/*.qml
 
 bench: setup
 	$(BIN)/python bench/confirm.py

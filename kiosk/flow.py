@@ -1,18 +1,25 @@
 """The guided flow: which question comes after which answer.
 
-Data and plain functions, no Qt: the touch UI renders the current step and asks
-this module where to go; tests walk every path. `answers` is the petition
-document being built (kiosk/petition.py), so a step's problems are simply the
-validation problems whose paths fall under the fields that step edits.
+Data and plain functions, no Qt: the visit model (kiosk/visit.py) asks this module
+where to go; tests walk every path. `answers` is the petition document being
+built (kiosk/petition.py), so a step's problems are simply the validation
+problems whose paths fall under the fields that step edits.
+
+Navigation is recomputed from the answers every time, never kept as a stack:
+changing an answer on the way back changes the way forward. Which steps apply is
+kiosk/applies.py's; what 下一步 does on a step is data on the step (`blocks`,
+`confirms`), not code about step ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from kiosk.petition import MAX_REPRESENTATIVES
+from kiosk import applies
+from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.problems import Problem
 
 Answers = dict[str, Any]
@@ -22,25 +29,12 @@ def _always(_: Answers) -> bool:
     return True
 
 
-def _review_like(a: Answers) -> bool:
-    return a.get("kind") in ("review", "re_review")
+class Blocks(Enum):
+    """Which errors keep the citizen on a step when they press 下一步."""
 
-
-def _single(a: Answers) -> bool:
-    return a.get("applying_as") in ("self", "for_other")
-
-
-def _group(a: Answers) -> bool:
-    return a.get("applying_as") == "group"
-
-
-def _large_group(a: Answers) -> bool:
-    applicants = a.get("applicants")
-    return _group(a) and isinstance(applicants, list) and len(applicants) > MAX_REPRESENTATIVES
-
-
-def _for_other(a: Answers) -> bool:
-    return a.get("applying_as") == "for_other"
+    OWN = "own"  # the errors this step fixes (shown next to their fields)
+    NEVER = "never"  # none: what is missing shows on the review screen
+    ALL_BUT_CONSENT = "all_but_consent"  # any error a step before consent fixes
 
 
 @dataclass(frozen=True)
@@ -50,6 +44,9 @@ class Step:
     prompt: str  # what the voice says and the line under the heading shows
     fields: tuple[str, ...]  # path prefixes this step edits
     applies: Callable[[Answers], bool] = _always
+    blocks: Blocks = Blocks.OWN  # what 下一步 waits for
+    confirms: bool = False  # 下一步 is 确认提交: the submission is confirmed from here
+    done: bool = False  # the visit is over: no step number, no 上一步 / 下一步
 
     def owns(self, path: str) -> bool:
         return any(path == f or path.startswith((f + ".", f + "[")) for f in self.fields)
@@ -60,27 +57,32 @@ STEPS: tuple[Step, ...] = (
          ("kind",)),
     Step("earlier_reply", "之前收到的答复",
          "请告诉我们您收到答复的日期和编号，我们帮您算一算还在不在申请期限内。",
-         ("matter.earlier_reply",), _review_like),
+         ("matter.earlier_reply",), applies.review),
     Step("applying_as", "谁来申请", "请选择：本人申请、替别人申请，还是几个人一起申请。",
          ("applying_as",)),
     Step("applicant", "申请人的身份", "请选择证件类型，输入证件号码、姓名、手机号码和地址。",
-         ("applicants",), _single),
-    Step("group", "共同申请的人", "请逐一添加每一位申请人。", ("applicants",), _group),
+         ("applicants",), applies.one_applicant),
+    Step("group", "共同申请的人", "请逐一添加每一位申请人。", ("applicants",), applies.group),
     Step("representatives", "推选代表",
          f"申请人超过{MAX_REPRESENTATIVES}位，请选出不超过{MAX_REPRESENTATIVES}位代表。",
-         ("representatives",), _large_group),
+         ("representatives",), applies.representatives),
     Step("agent", "代理人和授权", "请填写您自己（代理人）的身份，以及申请人授权您办理的事项、权限和期限。",
-         ("agent",), _for_other),
+         ("agent",), applies.agent),
     Step("category", "问题类别", "请选择您反映的问题属于哪一类。", ("category", "purpose")),
     Step("matter", "您的请求", "请写清楚您的具体请求，以及事实和理由。", ("matter",)),
+    # Material never blocks: without a camera the citizen must still reach the review.
     Step("attachments", "证明材料", "请把需要的材料放到拍摄区，按“拍照”。",
-         ("attachments",)),
-    Step("review", "核对信息", "请核对您填写的内容，哪里不对可以点“修改”。", ()),
+         ("attachments",), blocks=Blocks.NEVER),
+    Step("review", "核对信息", "请核对您填写的内容，哪里不对可以点“修改”。", (),
+         blocks=Blocks.ALL_BUT_CONSENT),
     Step("consent", "同意并签名", "请阅读说明，同意后在框里签名，然后按“确认提交”。",
-         ("consent",)),
-    Step("receipt", "提交成功", "已经提交成功。请记下回执编号，或用手机扫码查询进度。", ()),
+         ("consent",), confirms=True),
+    Step("receipt", "提交成功", "已经提交成功。请记下回执编号，或用手机扫码查询进度。", (),
+         done=True),
 )
 BY_ID = {s.id: s for s in STEPS}
+CONFIRMING = next(s for s in STEPS if s.confirms)  # where 下一步 is 确认提交
+DONE = next(s for s in STEPS if s.done)  # what the citizen sees once it is confirmed
 
 # Signature problems are reported on the attachment list but belong to the consent screen.
 _SIGNATURE_CODE = "attachment.missing.signature"
@@ -118,8 +120,9 @@ def _nearest_following(current: str, steps: list[Step]) -> Step | None:
 
 
 def position(current: str, answers: Answers) -> tuple[int, int]:
-    """(n, total) for the step indicator 第 n 步 / 共 total 步; the receipt is not a step."""
-    steps = [s for s in steps_for(answers) if s.id != "receipt"]
+    """(n, total) for the step indicator 第 n 步 / 共 total 步; the receipt (`done`) is not
+    counted."""
+    steps = [s for s in steps_for(answers) if not s.done]
     ids = [s.id for s in steps]
     n = ids.index(current) + 1 if current in ids else len(ids)
     return n, len(ids)

@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from kiosk import identity, timelimits
+from kiosk import applies, choices, identity, timelimits
+from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.calendar import WorkCalendar
 from kiosk.problems import Problem, errors
 from kiosk.taxonomy import Taxonomy
 
 FORMAT_VERSION = 1
 
-KINDS = {"petition": "信访事项", "review": "复查申请", "re_review": "复核申请"}
-APPLYING_AS = {"self": "本人申请", "for_other": "替他人申请（代理）", "group": "多人共同申请"}
-SEXES = {"male": "男", "female": "女"}
-MAX_REPRESENTATIVES = 5  # 信访工作条例 Art. 20; 复查复核规程 Art. 6
+# code → name, from the choices the screens offer (kiosk/choices.py)
+KINDS = choices.terms(choices.KINDS)
+APPLYING_AS = choices.terms(choices.APPLYING_AS)
+SEXES = choices.terms(choices.SEXES)
 MAX_APPLICANTS = 200
 
 ATTACHMENT_ROLES = {
@@ -236,7 +237,7 @@ def _authorisation(r: _Reader, raw: Any, path: str, today: date) -> dict | None:
 
 def _earlier_reply(r: _Reader, raw: Any, path: str, kind: str, today: date,
                    calendar: WorkCalendar | None) -> tuple[dict | None, Any]:
-    which = "答复意见书" if kind == "review" else "复查意见书"
+    which = choices.reply_document(kind)
     src = r.obj(raw, path, f"{which}的情况")
     if src is None:
         return None, None
@@ -296,17 +297,16 @@ def _attachments(r: _Reader, raw: Any) -> list[dict]:
 def _required_attachments(doc: dict) -> dict[str, str]:
     """Material required by 复查复核规程 Art. 10 (and the authorisation for an agent)."""
     needed: dict[str, str] = {}
-    if doc.get("applying_as") == "for_other":
+    if applies.agent(doc):
         needed["authorisation"] = "请提供申请人签名的授权委托书"
         needed["agent_id_proof"] = "请提供代理人的身份证明"
-    if doc.get("kind") in ("review", "re_review"):
+    if applies.review(doc):
         needed["id_proof"] = "请提供申请人的身份证明"
-        reply = (doc.get("matter") or {}).get("earlier_reply") or {}
-        if not reply.get("online"):  # online replies are identified by number (Art. 11)
-            needed["reply_opinion"] = "请提供答复意见书"
-            if doc["kind"] == "re_review":
-                needed["review_application"] = "请提供复查申请书"
-                needed["review_opinion"] = "请提供复查意见书"
+    if applies.paper_reply(doc):
+        needed["reply_opinion"] = "请提供答复意见书"
+        if applies.re_review(doc):
+            needed["review_application"] = "请提供复查申请书"
+            needed["review_opinion"] = "请提供复查意见书"
     return needed
 
 
@@ -327,11 +327,11 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
 
     doc: dict[str, Any] = {"format": FORMAT_VERSION}
     kind = doc["kind"] = r.choice(src, "kind", "kind", "办理事项", KINDS)
-    review_like = kind in ("review", "re_review")
+    review_like = applies.review(doc)
 
     category_codes = {e.code: e.label for e in taxonomy.categories}
     doc["category"] = r.choice(src, "category", "category", "问题类别", category_codes)
-    if kind == "petition":
+    if applies.purpose(doc):
         doc["purpose"] = r.choice(src, "purpose", "purpose", "信访目的",
                                   {e.code: e.label for e in taxonomy.purposes})
     elif src.get("purpose") is not None:
@@ -339,11 +339,10 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
 
     mode = doc["applying_as"] = r.choice(src, "applying_as", "applying_as", "申请方式", APPLYING_AS)
     doc["applicants"] = _applicants(r, src.get("applicants"), mode, review_like, today)
-    doc["representatives"] = _representatives(r, src.get("representatives"), mode,
-                                              len(doc["applicants"]))
-    if mode == "group" and len(doc["applicants"]) > MAX_REPRESENTATIVES:
+    doc["representatives"] = _representatives(r, src.get("representatives"), doc)
+    if applies.representatives(doc):
         _representatives_reachable(r, doc)
-    if mode == "for_other":
+    if applies.agent(doc):
         agent = _person(r, src.get("agent"), "agent", "代理人", contact=True,
                         needs_birth=review_like, today=today)
         if agent is not None:
@@ -368,7 +367,7 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
                                         "matter.facts_and_reasons", "事实和理由",
                                         limit=LIMITS["facts_and_reasons"], multiline=True),
             "place": r.text(matter_src, "place", "matter.place", "问题发生地",
-                            required=not review_like, limit=LIMITS["place"]),
+                            required=applies.place(doc), limit=LIMITS["place"]),
             "concerned_body": r.text(matter_src, "concerned_body", "matter.concerned_body",
                                      "涉及的单位", required=review_like,
                                      limit=LIMITS["concerned_body"]),
@@ -410,16 +409,17 @@ def _applicants(r: _Reader, raw: Any, mode: str | None, review_like: bool,
     if not isinstance(raw, list):
         r.add("applicants", "申请人信息的格式不对", "type")
         return []
-    if mode in ("self", "for_other") and len(raw) != 1:
+    counted = {"applying_as": mode, "applicants": raw}
+    if applies.one_applicant(counted) and len(raw) != 1:
         r.add("applicants", "本人或代理申请时只能有一位申请人；多人申请请选择“多人共同申请”",
               "applicants.count")
-    if mode == "group" and len(raw) < 2:
+    if applies.group(counted) and len(raw) < 2:
         r.add("applicants", "多人共同申请至少需要两位申请人", "applicants.count")
     if len(raw) > MAX_APPLICANTS:
         r.add("applicants", f"申请人最多{MAX_APPLICANTS}位", "applicants.count")
         raw = raw[:MAX_APPLICANTS]
     # In a large group only the representatives must give phone and address.
-    contact_all = not (mode == "group" and len(raw) > MAX_REPRESENTATIVES)
+    contact_all = applies.contact_from_everyone(counted)
     people = []
     for i, item in enumerate(raw):
         person = _person(r, item, f"applicants[{i}]", "申请人", contact=contact_all,
@@ -436,12 +436,13 @@ def _applicants(r: _Reader, raw: Any, mode: str | None, review_like: bool,
     return people
 
 
-def _representatives(r: _Reader, raw: Any, mode: str | None, count: int) -> list[int]:
-    if mode != "group":
+def _representatives(r: _Reader, raw: Any, doc: dict) -> list[int]:
+    if not applies.group(doc):
         if raw not in (None, []):
             r.add("representatives", "只有多人共同申请时才需要推选代表", "representatives.not_applicable")
         return []
-    needed = count > MAX_REPRESENTATIVES
+    count = len(doc["applicants"])
+    needed = applies.representatives(doc)
     if raw in (None, []):
         if needed:
             r.add("representatives",
@@ -477,6 +478,6 @@ def _representatives_reachable(r: _Reader, doc: dict) -> None:
 def contact_people(doc: dict) -> list[tuple[str, dict]]:
     """The people whose phone and address the office uses, with their paths."""
     applicants = doc.get("applicants") or []
-    if doc.get("applying_as") == "group" and len(applicants) > MAX_REPRESENTATIVES:
+    if applies.representatives(doc):
         return [(f"applicants[{i}]", applicants[i]) for i in doc.get("representatives") or []]
     return [(f"applicants[{i}]", a) for i, a in enumerate(applicants)]

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
-from ui import env, icons, qr
+from ui import env, icons, qr, viewmodels
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
 from ui.session import Session
@@ -25,7 +25,8 @@ from ui.technician import Technician
 from ui.theme import Theme
 
 log = logging.getLogger(__name__)
-QML_DIR = Path(__file__).resolve().parent / "qml"
+QML_DIR = Path(__file__).resolve().parent / "qml"  # the import path of the QML module
+QML_MODULE = "Kiosk"  # ui/qml/Kiosk/qmldir: the window, its components and the screens
 SIZES = {"1080x1920": (1080, 1920), "1920x1080": (1920, 1080)}
 
 
@@ -115,16 +116,13 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     engine = QQmlApplicationEngine()
     engine.addImageProvider("qr", qr.QrImageProvider())
     engine.addImageProvider("icon", icons.IconProvider())
-    ctx = engine.rootContext()
-    ctx.setContextProperty("session", session)
-    theme = Theme(session, session)
-    ctx.setContextProperty("theme", theme)
-    ctx.setContextProperty("idle", idle)
-    ctx.setContextProperty("technician", technician)
-    ctx.setContextProperty("initialWidth", size[0])
-    ctx.setContextProperty("initialHeight", size[1])
-    ctx.setContextProperty("windowed", windowed)
-    engine.load(QUrl.fromLocalFile(str(QML_DIR / "Main.qml")))
+    engine.addImportPath(str(QML_DIR))
+    # The QML singletons of Kiosk.ViewModels are this window's own objects.
+    viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
+                       Technician=technician)
+    engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
+                                 "windowed": windowed})
+    engine.loadFromModule(QML_MODULE, "Main")
     roots = engine.rootObjects()
     if not roots:
         raise RuntimeError("the kiosk's QML did not load")

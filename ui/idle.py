@@ -7,6 +7,12 @@ the window without swallowing any. Only the citizen's silence moves a screen.
 from __future__ import annotations
 
 from PySide6.QtCore import Property, QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtQml import QmlNamedElement, QmlSingleton
+
+from ui import viewmodels
+
+QML_IMPORT_NAME = viewmodels.URI
+QML_IMPORT_MAJOR_VERSION = 1
 
 _ACTIVITY = {
     QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove,
@@ -15,9 +21,15 @@ _ACTIVITY = {
 }
 
 
+@QmlNamedElement("Idle")
+@QmlSingleton
 class IdleWatcher(QObject):
     changed = Signal()
     expired = Signal()  # the countdown reached zero: wipe and go home
+
+    @staticmethod
+    def create(engine) -> IdleWatcher:
+        return viewmodels.of(engine, "Idle")
 
     def __init__(self, warn_after_ms: int, countdown_s: int, active=lambda: True,
                  tick_ms: int = 1000, parent: QObject | None = None):

@@ -24,13 +24,18 @@ from typing import Any
 
 from PySide6.QtCore import Property, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QInputDevice
+from PySide6.QtQml import QmlElement, QmlSingleton
 
 from kiosk import __version__, content, logs
 from kiosk import technician as tech
 from kiosk.config import LoadedConfig
 from kiosk.exits import EXIT_LEAVE
+from ui import viewmodels
 
 log = logging.getLogger(__name__)
+
+QML_IMPORT_NAME = viewmodels.URI
+QML_IMPORT_MAJOR_VERSION = 1
 
 CORNER_PX = 120
 TAPS = 5
@@ -72,10 +77,16 @@ def _no_network_test() -> list[tech.Reach]:
     return [tech.Reach("reach", "", False, "网络测试不可用：本机没有安装发送程序")]
 
 
+@QmlElement
+@QmlSingleton
 class Technician(QObject):
     changed = Signal()  # mode, pad state, messages
     dataChanged = Signal()  # what the screen shows
     _done = Signal(str, object)  # from the worker: (what, result)
+
+    @staticmethod
+    def create(engine) -> Technician:
+        return viewmodels.of(engine, "Technician")
 
     def __init__(self, loaded: LoadedConfig, session, *, lockdown=None,
                  clock: Callable[[], float] = time.monotonic,

@@ -7,17 +7,28 @@ multiplies everything by 1.5 (targets ≥ 150 px). Colours keep body text ≥ 7:
 from __future__ import annotations
 
 from PySide6.QtCore import Property, QObject, Signal
+from PySide6.QtQml import QmlElement, QmlSingleton
 
+from ui import viewmodels
+
+QML_IMPORT_NAME = viewmodels.URI
+QML_IMPORT_MAJOR_VERSION = 1
 ELDERLY_SCALE = 1.5
 
 
+@QmlElement
+@QmlSingleton
 class Theme(QObject):
     changed = Signal()
+
+    @staticmethod
+    def create(engine) -> Theme:
+        return viewmodels.of(engine, "Theme")
 
     def __init__(self, session, parent: QObject | None = None):
         super().__init__(parent)
         self._session = session
-        session.changed.connect(self._check)
+        session.elderlyChanged.connect(self._check)
         self._scale = self._current()
 
     def _current(self) -> float:

@@ -1,0 +1,123 @@
+"""Every choice the citizen makes on a screen, declared once: code, label, hint, icon.
+
+The screens show these lists as they are (through the view-model); validation
+accepts exactly their codes; the review screen and the receipt name an answer by
+its `term`. The configurable lists (problem categories, purposes) come from
+assets/taxonomies/ through kiosk/taxonomy.py and are offered the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kiosk import identity
+from kiosk.applies import MAX_REPRESENTATIVES
+from kiosk.taxonomy import Taxonomy
+
+Code = str | bool
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: Code  # what the document holds
+    label: str  # on the tile
+    hint: str = ""  # the smaller line under the label
+    icon: str = ""  # a line icon of assets/icons/, "" for none
+    term: str = ""  # how the review screen and the receipt name it; the label when ""
+
+    @property
+    def name(self) -> str:
+        return self.term or self.label
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "hint": self.hint, "icon": self.icon}
+
+
+KINDS: tuple[Choice, ...] = (
+    Choice("petition", "反映新的问题（信访事项）", "第一次向政府反映这件事", "pen", term="信访事项"),
+    Choice("review", "申请复查", "对收到的答复意见书不满意", "review", term="复查申请"),
+    Choice("re_review", "申请复核", "对收到的复查意见书仍不满意", "review", term="复核申请"),
+)
+APPLYING_AS: tuple[Choice, ...] = (
+    Choice("self", "本人申请", "为自己的事情申请", "person", term="本人申请"),
+    Choice("for_other", "替别人申请（代理）", "需要申请人签名的授权委托书", "hand",
+           term="替他人申请（代理）"),
+    Choice("group", "几个人一起申请", f"多人反映同一件事；超过{MAX_REPRESENTATIVES}人要推选代表", "people",
+           term="多人共同申请"),
+)
+SEXES: tuple[Choice, ...] = (Choice("male", "男"), Choice("female", "女"))
+ID_TYPES: tuple[Choice, ...] = tuple(Choice(t.value, label) for t, label in identity.ID_TYPE_LABELS.items())
+REPLY_ONLINE: tuple[Choice, ...] = (
+    Choice(True, "在网上收到", icon="phone", term="网上收到"),
+    Choice(False, "纸质文书", "邮寄或当面领取", "document"),
+)
+INFORMED_OF_LIMIT: tuple[Choice, ...] = (Choice(True, "告诉了"), Choice(False, "没有告诉"))
+
+# What the citizen agrees to on the consent screen, each a yes the document records.
+CONSENTS: tuple[tuple[str, str], ...] = (
+    ("consent.privacy", "我同意按上面的说明处理我的个人信息"),
+    ("consent.truthful", "我保证所填内容真实，愿意承担相应责任"),
+)
+
+# Document numbers typed on the large digit pad, and whether the pad offers X (the check
+# character of 18-character numbers; Taiwan travel permits are digits only). Every other
+# type is typed with the Pinyin keyboard.
+DIGIT_PAD_ID_TYPES: dict[str, bool] = {
+    identity.IdType.RESIDENT_ID.value: True,
+    identity.IdType.HMT_RESIDENCE_PERMIT.value: True,
+    identity.IdType.FOREIGNER_PERMANENT.value: True,
+    identity.IdType.TAIWAN_PERMIT.value: False,
+}
+
+
+# How the digit pad takes each kind of number: at most `length` characters, shown in
+# `groups` (an 18-character ID number: area code 6, birth date 8, sequence and check
+# character 4; a mobile number 3-4-4; a date YYYY MM DD), and whether it offers X.
+DIGIT_ENTRY: dict[str, dict] = {
+    "id": {"length": 18, "groups": [6, 8, 4], "x": True},
+    "phone": {"length": 11, "groups": [3, 4, 4], "x": False},
+    "date": {"length": 8, "groups": [4, 2, 2], "x": False},
+}
+
+
+def terms(choices: tuple[Choice, ...]) -> dict:
+    """code → the name the document's readers use."""
+    return {c.code: c.name for c in choices}
+
+
+def categories(taxonomy: Taxonomy) -> tuple[Choice, ...]:
+    return tuple(Choice(e.code, e.label, e.hint, e.icon or "dots") for e in taxonomy.categories)
+
+
+def purposes(taxonomy: Taxonomy) -> tuple[Choice, ...]:
+    return tuple(Choice(e.code, e.label, e.hint) for e in taxonomy.purposes)
+
+
+def reply_document(kind: str | None) -> str:
+    """The document a review disagrees with: the reply, or for a re-review the review opinion."""
+    return "复查意见书" if kind == "re_review" else "答复意见书"
+
+
+_FIXED: dict[str, tuple[Choice, ...]] = {
+    "kind": KINDS,
+    "applying_as": APPLYING_AS,
+    "applicants.id_type": ID_TYPES,
+    "applicants.sex": SEXES,
+    "agent.id_type": ID_TYPES,
+    "agent.sex": SEXES,
+    "matter.earlier_reply.online": REPLY_ONLINE,
+    "matter.earlier_reply.informed_of_limit": INFORMED_OF_LIMIT,
+}
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def for_path(path: str, taxonomy: Taxonomy) -> tuple[Choice, ...]:
+    """The choices offered for a field path ("applicants[2].id_type" → the ID types);
+    () for a field that is not a choice."""
+    key = _INDEX.sub("", path)
+    if key == "category":
+        return categories(taxonomy)
+    if key == "purpose":
+        return purposes(taxonomy)
+    return _FIXED.get(key, ())

@@ -1,0 +1,297 @@
+"""The visit model without Qt: a whole visit driven as the touch UI drives it, and what
+applies to which answers (kiosk/applies.py, kiosk/choices.py, kiosk/visit.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kiosk import applies, choices, flow, petition
+from kiosk.visit import HOME, Visit
+from tests.support import factories as f
+from tests.support.common import ROOT, TODAY
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def visit(tax) -> Visit:
+    return Visit(tax, today=lambda: TODAY, render_signature=lambda strokes, size: PNG)
+
+
+def fill(v: Visit, doc: dict) -> None:
+    for path, value in _leaves(doc):
+        v.set_value(path, value)
+
+
+def _leaves(node, prefix=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(node, list) and node and isinstance(node[0], dict):
+        for i, value in enumerate(node):
+            yield from _leaves(value, f"{prefix}[{i}]")
+    else:
+        yield prefix, node
+
+
+def test_the_core_imports_neither_qt_nor_http():
+    code = ("import sys, kiosk.visit, kiosk.applies, kiosk.choices, kiosk.flow, kiosk.summary; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'PySide6', 'shiboken6', 'requests', 'urllib3', 'httpx', 'http'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_petition_from_home_to_confirm(tax):
+    v = visit(tax)
+    said = v.start("petition")
+    assert v.screen == "applying_as" and said.say == flow.BY_ID["applying_as"].prompt
+    blocked = v.next()  # nothing chosen: the problem shows next to the field, the screen stays
+    assert v.screen == "applying_as" and v.errors == {"applying_as": "请选择申请方式"}
+    assert blocked.focus == "applying_as" and blocked.say.endswith("请选择申请方式")
+    v.set_value("applying_as", "self")
+    assert v.errors == {}  # changing the field clears its problem
+    v.next()
+    assert v.screen == "applicant" and v.step_text() == "第 3 步 / 共 8 步"
+    doc = f.petition()
+    fill(v, {k: doc[k] for k in ("applicants", "category", "purpose", "matter")})
+    for expected in ("category", "matter", "attachments", "review", "consent"):
+        v.next()
+        assert v.screen == expected, (v.screen, v.errors)
+    out = v.next()  # 确认提交 without consent or signature: shown on the consent screen
+    assert out.confirm is None and v.screen == "consent"
+    assert v.errors == {"signature": "请在屏幕上签名"}
+    assert v.general_messages() == ["请填写同意事项"] and out.say == "请看红字提示。请填写同意事项"
+    v.set_value("consent.privacy", True)
+    v.set_value("consent.truthful", True)
+    v.add_stroke([(1.0, 1.0), (20.0, 30.0)], 800, 400)
+    assert "signature" not in v.errors
+    ready = v.next()
+    assert ready.confirm is not None and ready.confirm.ok
+    assert [a["role"] for a in ready.confirm.document["attachments"]] == ["signature"]
+    v.confirmed()
+    assert v.screen == "receipt" and not v.in_flow and v.step_text() == ""
+
+
+def test_what_next_does_is_data_on_the_step():
+    assert flow.BY_ID["attachments"].blocks is flow.Blocks.NEVER
+    assert flow.BY_ID["review"].blocks is flow.Blocks.ALL_BUT_CONSENT
+    assert [s.id for s in flow.STEPS if s.confirms] == ["consent"] == [flow.CONFIRMING.id]
+    assert [s.id for s in flow.STEPS if s.done] == ["receipt"] == [flow.DONE.id]
+    assert all(s.blocks is flow.Blocks.OWN for s in flow.STEPS
+               if s.id not in ("attachments", "review"))
+
+
+def test_material_never_blocks_and_the_review_does(tax):
+    v = visit(tax)
+    v.start("review")
+    v.load(f.review() | {"attachments": []})
+    v.go_to("attachments")
+    assert any(m["required"] and m["count"] == 0 for m in v.material())
+    v.next()
+    assert v.screen == "review"
+    said = v.next()
+    assert v.screen == "review" and "修改" in said.say
+    problems = v.review_problems()
+    assert {"message": "请提供申请人的身份证明", "step": "attachments", "stepTitle": "证明材料",
+            "warning": False} in problems
+    v.add_photo("id_proof", "image/jpeg", b"\xff\xd8\xff" + b"\x00" * 10)
+    v.add_photo("reply_opinion", "image/jpeg", b"\xff\xd8\xff" + b"\x01" * 10)
+    v.next()
+    assert v.screen == "consent"  # only the consent screen's own problems are left
+
+
+def test_a_fix_from_the_review_comes_straight_back(tax):
+    v = visit(tax)
+    v.start("petition")
+    v.load(f.petition())
+    v.go_to("review")
+    v.go_to("matter")
+    assert v.from_review
+    v.next()
+    assert v.screen == "review" and not v.from_review
+    v.go_to("matter")
+    v.back()  # 上一步 instead: the way back follows the answers, and forgets the review
+    assert v.screen == "category" and not v.from_review
+
+
+def test_switching_back_loses_nothing_typed(tax):
+    v = visit(tax)
+    v.start("review")
+    v.load(f.review(applying_as="for_other", agent=f.agent()))
+    assert "agent" in v.document()
+    v.set_value("applying_as", "self")
+    assert "agent" not in v.document() and v.answers["agent"]["name"] == "赵代理"
+    v.set_value("applying_as", "for_other")
+    assert v.document()["agent"]["name"] == "赵代理"
+
+
+def test_a_group_and_its_representatives(tax):
+    v = visit(tax)
+    v.start("petition")
+    v.set_value("applying_as", "group")
+    v.go_to("group")
+    v.add_person()
+    assert v.group_editing == 0 and v.answers["applicants"] == [{"id_type": "resident_id"}]
+    out = v.next()  # 下一步 while a person is open saves that person first
+    assert v.group_editing == 0 and out.focus and out.focus.startswith("applicants[0].")
+    fill(v, {"applicants": [f.person(0)]})
+    v.next()
+    assert v.group_editing == -1 and v.screen == "group"
+    for i in range(1, 7):
+        v.add_person()
+        fill(v, {"applicants": [{}] * i + [f.person(i, contact=False)]})
+        v.close_person()
+    assert len(v.group_members()) == 7 and applies.representatives(v.answers)
+    assert not v.person("applicants[3]")["contact"]  # only representatives must give them
+    v.next()
+    assert v.screen == "representatives"
+    v.toggle_representative(0)
+    v.toggle_representative(2)
+    v.toggle_representative(2)
+    assert v.answers["representatives"] == [0]
+    assert [m["representative"] for m in v.group_members()] == [True] + [False] * 6
+    v.remove_person(0)
+    assert v.answers["representatives"] == [] and len(v.group_members()) == 6
+
+
+def test_the_person_form_asks_what_applies(tax):
+    v = visit(tax)
+    v.start("review")
+    v.set_value("kind", "review")
+    v.set_value("applicants[0].id_type", "passport")
+    form = v.person("applicants[0]")
+    assert form["asksSexAndBirth"] and not form["digitPad"] and form["contact"]
+    v.set_value("applicants[0].id_type", "resident_id")
+    v.set_value("applicants[0].id_number", f.resident_id())
+    form = v.person("applicants[0]")
+    assert form["digitPad"] and form["allowsX"] and not form["asksSexAndBirth"]
+    assert (form["sex"], form["birth"]) == ("女", "1949年12月31日")
+    assert v.id_info("applicants[0]") == {"sex": "女", "birth": "1949年12月31日"}
+    v.set_value("applicants[0].id_type", "taiwan_travel_permit")
+    assert not v.person("applicants[0]")["allowsX"]
+    v.set_value("kind", "petition")
+    v.set_value("applicants[0].id_type", "passport")
+    assert not v.person("applicants[0]")["asksSexAndBirth"]
+
+
+def test_the_time_limit_in_words(tax):
+    v = visit(tax)
+    v.start("review")
+    v.set_value("kind", "review")
+    assert v.deadline_text() == ""
+    v.set_value("matter.earlier_reply.received_on", "2026-11-10")
+    assert "截止到" in v.deadline_text()
+    assert not v.what_applies()["known_on"]
+    v.set_value("matter.earlier_reply.informed_of_limit", False)
+    assert v.what_applies()["known_on"]
+
+
+def test_the_review_sections_name_the_answers(tax):
+    v = visit(tax)
+    v.start("review")
+    v.load(f.review("re_review", applying_as="for_other", agent=f.agent()))
+    v.go_to("review")
+    sections = {s["step"]: s for s in v.review_sections()}
+    assert list(sections) == ["kind", "earlier_reply", "applying_as", "applicant", "agent", "category",
+                              "matter", "attachments"]
+    assert sections["kind"]["rows"] == [{"label": "办理事项", "value": "复核申请"}]
+    assert sections["applying_as"]["rows"][0]["value"] == "替他人申请（代理）"
+    assert sections["earlier_reply"]["rows"][0]["value"] == "纸质文书"
+    assert "********" in sections["applicant"]["rows"][1]["value"]
+    v.go_to("matter")
+    assert v.review_sections() == []  # only the review screen has them
+
+
+def test_leaving_asks_only_with_something_to_lose(tax):
+    v = visit(tax)
+    assert v.screen == HOME and not v.leave_asks
+    v.start("review")
+    assert not v.leave_asks  # nothing typed yet
+    v.add_stroke([(1.0, 1.0)], 100, 100)
+    assert v.leave_asks
+    v.wipe()
+    assert v.screen == HOME and v.answers == {} and v.strokes == [] and v.photos == []
+
+
+def test_one_draft_id_per_visit(tax):
+    v = visit(tax)
+    v.start("petition")
+    first = v.draft_id
+    v.load(f.petition())
+    v.next()
+    assert v.draft_id == first  # confirming again after an unclear failure: the same submission
+    v.wipe()
+    assert v.draft_id != first
+    second = v.draft_id
+    v.start("petition")
+    assert v.draft_id not in (first, second)
+
+
+def test_effective_leaves_out_what_no_longer_applies():
+    answers = {"kind": "review", "purpose": "demand", "applying_as": "self",
+               "applicants": [f.person(i) for i in range(7)], "representatives": [0, 1],
+               "agent": f.agent(), "matter": {"request": "x", "earlier_reply": {"number": "1"}}}
+    doc = applies.effective(answers)
+    assert "purpose" not in doc and "agent" not in doc and "representatives" not in doc
+    assert len(doc["applicants"]) == 1 and doc["matter"]["earlier_reply"] == {"number": "1"}
+    assert len(answers["applicants"]) == 7 and "agent" in answers  # kept in memory
+    doc = applies.effective(answers | {"kind": "petition", "applying_as": "group"})
+    assert doc["purpose"] == "demand" and "earlier_reply" not in doc["matter"]
+    assert len(doc["applicants"]) == 7 and doc["representatives"] == [0, 1]
+    small = applies.effective(answers | {"applying_as": "group", "applicants": answers["applicants"][:5]})
+    assert "representatives" not in small
+    assert applies.effective(answers | {"applying_as": "for_other"})["agent"]["name"] == "赵代理"
+
+
+@pytest.mark.parametrize("doc, expected", [
+    ({"kind": "petition"}, {"review": False, "purpose": True, "place": True}),
+    ({"kind": "review"}, {"review": True, "purpose": False, "place": False}),
+    ({"kind": "re_review"}, {"review": True, "purpose": False, "place": False}),
+])
+def test_what_applies_to_the_kind(doc, expected):
+    got = applies.for_screens(doc)
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_one_predicate_serves_the_flow_and_validation(tax):
+    """More than MAX_REPRESENTATIVES applicants: the representatives step applies exactly
+    when validation asks for representatives and lets the others leave out contact."""
+    for size in (2, applies.MAX_REPRESENTATIVES, applies.MAX_REPRESENTATIVES + 1, 9):
+        doc = f.group(size)
+        codes = {p.code for p in petition.validate(doc, taxonomy=tax, today=TODAY).problems}
+        steps = [s.id for s in flow.steps_for(doc)]
+        assert ("representatives" in steps) == applies.representatives(doc) == \
+            ("representatives.required" in codes) == (size > applies.MAX_REPRESENTATIVES)
+
+
+def test_every_choice_is_what_validation_accepts(tax):
+    assert set(petition.KINDS) == {c.code for c in choices.KINDS}
+    assert set(petition.APPLYING_AS) == {c.code for c in choices.APPLYING_AS}
+    assert set(petition.SEXES) == {c.code for c in choices.SEXES}
+    assert petition.KINDS == {"petition": "信访事项", "review": "复查申请", "re_review": "复核申请"}
+    assert petition.APPLYING_AS == {"self": "本人申请", "for_other": "替他人申请（代理）",
+                                    "group": "多人共同申请"}
+    assert str(applies.MAX_REPRESENTATIVES) in choices.APPLYING_AS[2].hint
+    for path in ("kind", "applying_as", "applicants[3].id_type", "agent.sex", "category", "purpose",
+                 "matter.earlier_reply.online", "matter.earlier_reply.informed_of_limit"):
+        offered = choices.for_path(path, tax)
+        assert offered and all(c.label for c in offered), path
+    assert [c.code for c in choices.for_path("category", tax)] == [e.code for e in tax.categories]
+    assert choices.for_path("matter.request", tax) == ()
+    for c in choices.categories(tax):
+        assert c.icon  # every category tile has an icon ("dots" when the taxonomy gives none)
+
+
+def test_the_digit_pad_takes_numbers_as_the_rules_read_them():
+    from kiosk import identity
+
+    for kind, entry in choices.DIGIT_ENTRY.items():
+        assert sum(entry["groups"]) == entry["length"], kind
+    assert identity.check_id("resident_id", f.resident_id()).ok
+    assert len(f.resident_id()) == choices.DIGIT_ENTRY["id"]["length"]
+    assert identity.check_mobile("1" + "3" * (choices.DIGIT_ENTRY["phone"]["length"] - 1))[1] == []
+    assert set(choices.DIGIT_PAD_ID_TYPES) <= {t.value for t in identity.IdType}

@@ -1,0 +1,70 @@
+import QtQuick
+import QtQuick.Controls.Basic
+import Kiosk.ViewModels
+
+// A number typed on the large digit pad (ID and phone numbers, dates), shown in groups.
+Column {
+    id: f
+    property string path
+    property string label
+    property string kind: "id"  // id | phone | date
+    readonly property var entry: Session.digitEntry[kind]  // length, groups, X (kiosk/choices.py)
+    property bool allowX: entry.x
+    readonly property int maxLength: entry.length
+    property string value: ""
+    readonly property bool active: Shell.digitTarget === f
+    width: parent ? parent.width : 600
+    spacing: Math.round(Theme.gap / 2)
+
+    function load() {
+        let v = Session.value(f.path)
+        let s = (v === undefined || v === null) ? "" : String(v)
+        f.value = f.kind === "date" ? s.replace(/[^0-9]/g, "") : s
+    }
+    function store() { Session.setValue(f.path, f.value) }
+    function press(ch) { if (f.value.length < f.maxLength) { f.value += ch; store() } }
+    function backspace() { f.value = f.value.slice(0, -1); store() }
+    function grouped(s) {
+        let groups = f.entry.groups
+        let out = [], i = 0
+        if (f.kind === "date") {  // every part shown, what is not typed yet as _
+            for (let g = 0; g < groups.length; g++) { out.push((s.substr(i, groups[g]) + "____").slice(0, groups[g])); i += groups[g] }
+            return out[0] + " 年 " + out[1] + " 月 " + out[2] + " 日"
+        }
+        for (let g = 0; g < groups.length && i < s.length; g++) { out.push(s.substr(i, groups[g])); i += groups[g] }
+        if (i < s.length) out.push(s.substr(i))
+        return out.join(" ")
+    }
+    Component.onCompleted: load()
+    Connections {
+        target: Session
+        function onValuesReset() { f.load() }
+        function onFocusField(p) { if (p === f.path) { Shell.openPad(f); Shell.reveal(f) } }
+    }
+
+    BodyText { text: f.label; font.bold: true; width: f.width }
+    Button {
+        id: box
+        objectName: "digits:" + f.path
+        width: f.width
+        height: Math.max(Theme.target, Theme.body * 2)
+        focusPolicy: Qt.NoFocus
+        onClicked: { Shell.openPad(f); Shell.reveal(f) }
+        background: Rectangle {
+            radius: Theme.radius
+            color: Theme.surface
+            border.width: f.active ? Math.round(4 * Theme.scale) : 2
+            border.color: Session.problems[f.path] ? Theme.red : (f.active ? Theme.blue : Theme.line)
+        }
+        contentItem: Text {
+            leftPadding: Theme.gap
+            verticalAlignment: Text.AlignVCenter
+            font.family: Theme.fontFamily
+            font.pixelSize: Math.round(Theme.body * 1.15)
+            font.letterSpacing: 2
+            color: f.value || f.kind === "date" ? Theme.text : Theme.muted
+            text: f.value || f.kind === "date" ? f.grouped(f.value) : "点这里，用下方数字键输入"
+        }
+    }
+    FieldProblem { path: f.path; width: f.width }
+}

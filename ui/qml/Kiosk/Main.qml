@@ -1,0 +1,353 @@
+import QtQuick
+import QtQuick.Window
+import QtQuick.VirtualKeyboard
+import QtQuick.VirtualKeyboard.Settings
+import Kiosk.ViewModels
+
+// The kiosk window: header, the current step's screen, footer, keyboard and digit pad,
+// dialogs, and the technician's screens over everything. What it measures and what the
+// screens ask of it goes through Shell; everything else is the view-models'.
+Window {
+    id: win
+    required property int initialWidth
+    required property int initialHeight
+    required property bool windowed
+    width: initialWidth
+    height: initialHeight
+    visible: false  // shown full-screen (or windowed) from Python
+    flags: windowed ? Qt.Window : (Qt.Window | Qt.FramelessWindowHint)
+    color: Theme.bg
+    title: "网上信访自助服务"
+
+    readonly property bool landscape: width > height
+    readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, Theme.scale * 0.9)) : width
+    readonly property DigitField digitTarget: Shell.digitTarget
+    // The key labels scale with panel width / design width: landscape keys are shorter,
+    // so their labels are set a little smaller than in portrait.
+    readonly property int kbDesignWidth: landscape ? (Session.elderly ? 1700 : 2000) : (Session.elderly ? 1250 : 1200)
+    // Keyboard height / width. Landscape: keys about 100 px tall (≥ 88), so the text being
+    // typed keeps several lines above it; portrait has the height for larger keys.
+    readonly property real kbAspect: landscape ? (Session.elderly ? 0.36 : 0.30) : (Session.elderly ? 0.71 : 0.62)
+    // Room at each side of the landscape keyboard, where 完成输入 stands.
+    readonly property int kbGutter: Math.round(Theme.target * 2)
+    readonly property Flickable currentFlick: Shell.currentFlick
+    readonly property bool keyboardOpen: inputPanel.active
+    // Landscape has no height to spare while typing: the footer gives way to the keyboard
+    // (完成输入 beside it brings the footer back); the digit pad docks at the right instead.
+    readonly property bool typingCompact: keyboardOpen && landscape
+    readonly property bool padBeside: landscape && digitTarget !== null
+    // What a field being typed in may take: the screen area above the keyboard.
+    readonly property int typingRoom: loader.height - 2 * Theme.gap
+    property Item revealTarget: null
+    // Qt.inputMethod is a QInputMethod, which the QML tooling knows only as a QObject.
+    readonly property var inputMethod: Qt.inputMethod
+
+    // What the screens and components inside learn about the window, and ask of it.
+    Binding { target: Shell; property: "landscape"; value: win.landscape }
+    Binding { target: Shell; property: "contentMax"; value: win.contentMax }
+    Binding { target: Shell; property: "windowHeight"; value: win.height }
+    Binding { target: Shell; property: "keyboardOpen"; value: win.keyboardOpen }
+    Binding { target: Shell; property: "keyboardHeight"; value: inputPanel.height }
+    Binding { target: Shell; property: "typingRoom"; value: win.typingRoom }
+    Connections {
+        target: Shell
+        function onOpenPadRequested(field: DigitField) { win.openPad(field) }
+        function onClosePadRequested() { win.closePad() }
+        function onRevealRequested(item: Item) { win.reveal(item) }
+        function onDoneTypingRequested() { win.doneTyping() }
+    }
+
+    function openPad(field: DigitField) {
+        if (activeFocusItem) activeFocusItem.focus = false
+        win.inputMethod.hide()
+        Shell.digitTarget = field
+    }
+    function closePad() { Shell.digitTarget = null }
+    // Scrolls the field being edited fully into view; again whenever the keyboard or pad
+    // changes the room left for the screen. A field taller than the room shows its box.
+    function reveal(item: Item) {
+        revealTarget = item
+        Qt.callLater(doReveal)
+        revealTimer.restart()  // once more after the layout has settled
+    }
+    Timer { id: revealTimer; interval: 60; onTriggered: win.doReveal() }
+    onKeyboardOpenChanged: if (!keyboardOpen && !digitTarget) revealTarget = null
+    onDigitTargetChanged: if (!digitTarget && !keyboardOpen) revealTarget = null
+    Connections {
+        target: win.currentFlick
+        function onContentHeightChanged() { if (win.revealTarget) revealTimer.restart() }
+        function onHeightChanged() { if (win.revealTarget) revealTimer.restart() }
+    }
+    function doReveal() {
+        let item = revealTarget
+        if (!currentFlick || !item || !item.visible) return
+        let p = item.mapToItem(currentFlick.contentItem, 0, 0)
+        let h = item.height
+        let field = item as Field  // a text field taller than the room shows its box
+        if (h + Theme.gap > currentFlick.height && field && field.box) {
+            p = field.box.mapToItem(currentFlick.contentItem, 0, 0)
+            h = field.box.height
+        }
+        let top = currentFlick.contentY, bottom = top + currentFlick.height
+        if (p.y < top || p.y + h > bottom) {
+            let y = Math.max(0, Math.min(p.y - Theme.gap, currentFlick.contentHeight - currentFlick.height))
+            currentFlick.contentY = y
+        }
+    }
+    function doneTyping() {
+        win.inputMethod.commit()
+        win.inputMethod.hide()
+        if (activeFocusItem) activeFocusItem.focus = false
+    }
+    function clearInput() {
+        revealTarget = null
+        win.inputMethod.reset()
+        win.inputMethod.hide()
+        if (activeFocusItem) activeFocusItem.focus = false
+        Shell.digitTarget = null
+    }
+
+    // Test and tour hooks: the keyboard's engine, as a finger would drive it.
+    function vkbClick(key, text) { InputContext.inputEngine.virtualKeyClick(key, text, Qt.NoModifier) }
+    function vkbCandidates() {
+        let m = InputContext.inputEngine.wordCandidateListModel, out = []
+        for (let i = 0; i < m.count; i++) out.push(m.dataAt(i))
+        return out
+    }
+    function vkbSelect(i) { InputContext.inputEngine.wordCandidateListModel.selectItem(i) }
+    function vkbLocale() { return InputContext.locale }
+
+    Component.onCompleted: {
+        VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"]
+        VirtualKeyboardSettings.locale = "zh_CN"
+        // Never learn: nothing one citizen picks is suggested to the next.
+        VirtualKeyboardSettings.inputMethodHints = Qt.ImhSensitiveData
+        Shell.ready = true  // the measures are in Shell: the first screen may load
+    }
+    // Technician mode: whatever was being typed goes, and no question of the visitor's stays.
+    readonly property string techMode: Technician.mode
+    onTechModeChanged: { win.clearInput(); leaveDialog.visible = false }
+    Connections {
+        target: Session
+        function onWiped() { win.clearInput(); leaveDialog.visible = false }
+        function onScreenChanged() { if (Session.screen !== loader.screen) win.clearInput() }
+    }
+
+    // ---- header: where am I, and 返回首页 / 语音 / 大字 always in the same place ----
+    Rectangle {
+        id: header
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        // The receipt says 提交成功 up here, so its number stays in view above 完成.
+        readonly property string title: Session.inFlow ? Session.stepText : Session.title
+        readonly property int titleSize: Session.inFlow ? Theme.body : Theme.heading
+        // A second row when the title does not fit beside the buttons (never an empty one).
+        readonly property bool twoRows: title !== "" && (tools.width > width - 8 * Theme.body
+                                        || titleMetrics.width > width - tools.width - 3 * Theme.pad)
+        TextMetrics { id: titleMetrics; font.family: Theme.fontFamily; font.pixelSize: header.titleSize; font.bold: true; text: header.title }
+        // Elderly portrait: the three buttons only fit without their icons (labels stay).
+        readonly property bool narrow: !win.landscape && Session.elderly
+        height: Theme.target + 2 * Theme.gap + (twoRows ? headerTitle.height + Theme.gap / 2 : 0)
+        color: Theme.surface
+        Rectangle { anchors { left: parent.left; right: parent.right; bottom: parent.bottom } height: 3; color: Theme.blue }
+        Column {
+            id: headerTitle
+            x: Theme.pad
+            y: header.twoRows ? Theme.target + Math.round(Theme.gap * 1.5) : (Theme.target + 2 * Theme.gap - height) / 2
+            width: header.twoRows ? header.width - 2 * Theme.pad : Math.max(100, tools.x - 2 * Theme.pad)
+            Text {
+                width: parent.width
+                text: header.title
+                font.family: Theme.fontFamily
+                font.pixelSize: header.titleSize
+                font.bold: true
+                color: Theme.blue
+                elide: Text.ElideRight
+            }
+        }
+        Row {
+            id: tools
+            anchors { right: parent.right; rightMargin: Theme.pad }
+            y: Theme.gap
+            spacing: Theme.gap
+            ActionButton {
+                objectName: "btn:home"
+                visible: !Session.atHome
+                text: "返回首页"
+                iconName: "home"
+                noIcon: header.narrow
+                onClicked: Session.leaveAsks ? leaveDialog.visible = true : Session.goHome()
+            }
+            ActionButton {
+                objectName: "btn:voice"
+                text: Session.voice ? "语音 开" : "语音 关"
+                iconName: Session.voice ? "speaker" : "speaker-off"
+                noIcon: header.narrow
+                onClicked: Session.voice = !Session.voice
+            }
+            ActionButton {
+                objectName: "btn:elderly"
+                text: Session.elderly ? "大字 开" : "大字"
+                iconName: "text-size"
+                noIcon: header.narrow
+                selected: Session.elderly
+                onClicked: Session.elderly = !Session.elderly
+            }
+        }
+    }
+
+    // ---- the screen: one per flow step ----
+    Loader {
+        id: loader
+        property string screen: Session.screen
+        anchors { left: parent.left; right: parent.right; top: header.bottom; bottom: footer.visible ? footer.top : keyboardArea.top }
+        anchors.rightMargin: win.padBeside ? digitPad.width : 0
+        active: Shell.ready
+        source: Qt.resolvedUrl("screens/" + screen + ".qml")
+        onLoaded: if (item && item.hasOwnProperty("contentY")) Shell.currentFlick = item as Flickable
+        onHeightChanged: if (win.revealTarget) revealTimer.restart()
+        onWidthChanged: if (win.revealTarget) revealTimer.restart()
+    }
+
+    // ---- footer: 上一步 left, 下一步 right, in the same place on every step ----
+    Rectangle {
+        id: footer
+        visible: Session.inFlow && !win.typingCompact
+        anchors { left: parent.left; right: parent.right; bottom: keyboardArea.top }
+        anchors.rightMargin: win.padBeside ? digitPad.width : 0
+        height: Theme.target + 2 * Theme.gap
+        color: Theme.surface
+        // Beside the landscape digit pad in 大字 mode: two equal halves, labels without icons.
+        readonly property bool narrow: width < Math.round(Theme.target * 6.5)
+        readonly property int half: (width - 2 * Theme.pad - Theme.gap) / 2
+        Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
+        ActionButton {
+            objectName: "btn:back"
+            anchors { left: parent.left; leftMargin: Theme.pad; verticalCenter: parent.verticalCenter }
+            text: "上一步"
+            iconName: "arrow-left"
+            noIcon: footer.narrow
+            width: footer.narrow ? footer.half : implicitWidth
+            minWidth: Math.round(Theme.target * 2.6)
+            onClicked: { win.clearInput(); Session.back() }
+        }
+        ActionButton {
+            objectName: "btn:next"
+            anchors { right: parent.right; rightMargin: Theme.pad; verticalCenter: parent.verticalCenter }
+            primary: true
+            text: Session.confirms ? "确认提交" : (Session.fromReview ? "改好了，回到核对" : "下一步")
+            iconName: Session.confirms ? "check" : "arrow-right"
+            noIcon: footer.narrow
+            width: footer.narrow ? footer.half : implicitWidth
+            minWidth: Math.round(Theme.target * 3.2)
+            enabled: !Session.busy
+            onClicked: { win.inputMethod.commit(); win.closePad(); Session.next() }
+        }
+    }
+
+    // ---- the keyboard and the digit pad share the bottom of the screen ----
+    Item {
+        id: keyboardArea
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: inputPanel.active ? inputPanel.height : (win.digitTarget && !win.landscape ? digitPad.height : 0)
+    }
+    // Portrait: under the screen, full width. Landscape: a column at the right, beside the form.
+    DigitPad {
+        id: digitPad
+        visible: win.digitTarget !== null
+        target: win.digitTarget
+        side: win.landscape
+        anchors { right: parent.right; bottom: parent.bottom }
+        width: side ? implicitWidth : win.width
+        height: side ? win.height - header.height : implicitHeight
+    }
+    InputPanel {
+        id: inputPanel
+        objectName: "inputPanel"
+        width: win.landscape ? Math.min(win.width - 2 * win.kbGutter, Math.round(win.height * 1.35)) : win.width
+        anchors.horizontalCenter: parent.horizontalCenter
+        y: active ? win.height - height : win.height
+        visible: active
+        z: win.techMode !== "" ? 1000 : 0  // above the technician's screen when typing a reason
+        // Taller keys than the default style's: a kiosk is pressed at arm's length.
+        Binding {
+            target: inputPanel.keyboard.style
+            property: "keyboardDesignHeight"
+            value: Math.round(win.kbDesignWidth * win.kbAspect)
+            when: inputPanel.keyboard.style !== null
+        }
+        // A narrower design width scales the key labels up (the default makes them ~22 px).
+        Binding {
+            target: inputPanel.keyboard.style
+            property: "keyboardDesignWidth"
+            value: win.kbDesignWidth
+            when: inputPanel.keyboard.style !== null
+        }
+    }
+
+    // ---- landscape typing: the way on, where 下一步 usually is ----
+    ActionButton {
+        objectName: "btn:doneTyping"
+        visible: win.typingCompact && Session.inFlow
+        anchors { left: inputPanel.right; right: parent.right; bottom: parent.bottom; margins: Theme.gap }
+        anchors.leftMargin: Theme.gap
+        height: Math.round(inputPanel.height * 0.6)
+        primary: true
+        vertical: true
+        iconName: "check"
+        text: "完成\n输入"
+        onClicked: win.doneTyping()
+    }
+
+    // ---- 返回首页 in the middle of a petition asks first: nothing is lost by a slip ----
+    QuestionDialog {
+        id: leaveDialog
+        objectName: "dialog:leave"
+        message: "回到首页会清除您已经填写的内容。要回到首页吗？"
+        primaryText: "继续填写"
+        secondaryText: "清除并回到首页"
+        onPrimary: leaveDialog.visible = false
+        onSecondary: { leaveDialog.visible = false; Session.goHome() }
+    }
+
+    // ---- idle: ask, count down, then wipe ----
+    QuestionDialog {
+        objectName: "dialog:idle"
+        visible: Idle.asking
+        message: "还需要更多时间吗？\n" + Idle.remaining + " 秒后将清除您填写的内容，回到首页。"
+        primaryText: "需要，继续办理"
+        onPrimary: Idle.keepGoing()
+    }
+
+    // ---- confirming: the receipt appears only after the durable write ----
+    Rectangle {
+        anchors.fill: parent
+        visible: Session.busy
+        color: "#CC000000"
+        MouseArea { anchors.fill: parent }
+        Rectangle {
+            anchors.centerIn: parent
+            width: Math.min(parent.width - 2 * Theme.pad, 900)
+            height: busyText.implicitHeight + 2 * Theme.pad
+            radius: Theme.radius
+            color: Theme.surface
+            BodyText { id: busyText; anchors.centerIn: parent; width: parent.width - 2 * Theme.pad
+                     horizontalAlignment: Text.AlignHCenter; text: "正在提交，请稍候……"; font.pixelSize: Theme.heading }
+        }
+    }
+
+    // ---- technician mode: the PIN pad, then the maintenance screen, over everything ----
+    Loader {
+        objectName: "techPinLoader"
+        anchors.fill: parent
+        z: 200
+        active: win.techMode === "pin"
+        source: Qt.resolvedUrl("TechnicianPinPad.qml")
+    }
+    Loader {
+        objectName: "techScreenLoader"
+        anchors.fill: parent
+        z: 200
+        active: win.techMode === "screen"
+        source: Qt.resolvedUrl("TechnicianScreen.qml")
+    }
+}

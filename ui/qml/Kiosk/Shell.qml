@@ -1,0 +1,31 @@
+pragma Singleton
+import QtQuick
+
+// What the window (Main.qml) tells the screens and components inside it, and what they
+// ask of it: one per window. Main keeps the measures up to date; components never
+// reach into the window itself.
+QtObject {
+    // ---- measures of the window, kept by Main ----
+    property bool landscape: false
+    property int contentMax: 0  // the widest a column of content gets
+    property int windowHeight: 0
+    property bool keyboardOpen: false
+    property int keyboardHeight: 0
+    property int typingRoom: 0  // what a field being typed in may take above the keyboard
+    property bool ready: false  // set once the measures are in, before the first screen loads
+
+    // ---- typing ----
+    property DigitField digitTarget: null  // the field the digit pad types into
+    property Flickable currentFlick: null  // the screen's scrolling page
+
+    signal openPadRequested(DigitField field)
+    signal closePadRequested()
+    signal revealRequested(Item item)
+    signal doneTypingRequested()
+
+    function openPad(field: DigitField) { openPadRequested(field) }
+    function closePad() { closePadRequested() }
+    // Scrolls the field being edited fully into view, now and as the room changes.
+    function reveal(item: Item) { revealRequested(item) }
+    function doneTyping() { doneTypingRequested() }
+}

@@ -1,0 +1,56 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls.Basic
+import Kiosk.ViewModels
+
+// A flow screen: heading, spoken prompt, general problems, then the screen's content.
+Flickable {
+    id: page
+    default property alias content: body.data
+    property bool showHeading: true
+    contentWidth: width
+    contentHeight: col.implicitHeight + 2 * Theme.pad
+    clip: true
+    boundsBehavior: Flickable.StopAtBounds
+    ScrollIndicator.vertical: ScrollIndicator { }
+    Component.onCompleted: Shell.currentFlick = page
+
+    Column {
+        id: col
+        x: Math.max(Theme.pad, (page.width - Shell.contentMax) / 2)
+        y: Theme.pad
+        width: page.width - 2 * x
+        spacing: Theme.gap
+        Text {
+            visible: page.showHeading
+            width: col.width
+            text: Session.title
+            font.family: Theme.fontFamily
+            font.pixelSize: Theme.heading
+            font.bold: true
+            color: Theme.blue
+            wrapMode: Text.Wrap
+            lineHeight: 1.3
+        }
+        BodyText { visible: page.showHeading; width: col.width; text: Session.prompt; color: Theme.muted }
+        Repeater {
+            model: Session.general
+            delegate: Rectangle {
+                id: generalProblem
+                required property string modelData
+                width: col.width
+                height: gp.implicitHeight + Theme.gap
+                color: Theme.surface
+                border.color: Theme.red
+                border.width: 3
+                radius: Theme.radius
+                ProblemLine { id: gp; x: Theme.gap / 2; y: Theme.gap / 2; width: parent.width - Theme.gap; text: generalProblem.modelData }
+            }
+        }
+        Column {
+            id: body
+            width: col.width
+            spacing: Theme.gap
+        }
+    }
+}

@@ -1,0 +1,327 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls.Basic
+import Kiosk.ViewModels
+
+// The technician's screen: health at a glance, the items that need a decision, and the
+// only ways out of the kiosk. Nothing on it is personal: receipt numbers, counts,
+// masked log lines. It closes itself after 2 minutes without a touch.
+Rectangle {
+    id: scr
+    objectName: "techScreen"
+    anchors.fill: parent
+    color: Theme.bg
+    readonly property var info: Technician.info
+    readonly property int colW: Math.min(width - 2 * Theme.pad, Shell.contentMax)
+    property string asideId: ""
+    property string asideReceipt: ""
+    property string asideCode: ""
+    property string confirmWhat: ""
+    MouseArea { anchors.fill: parent }
+    onVisibleChanged: { asideId = ""; confirmWhat = "" }
+
+    // ---- header: the title, 大字, 返回 ----
+    Rectangle {
+        id: bar
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        height: Theme.target + 2 * Theme.gap
+        color: Theme.surface
+        Rectangle { anchors { left: parent.left; right: parent.right; bottom: parent.bottom } height: 3; color: Theme.blue }
+        Text {
+            x: Theme.pad
+            anchors.verticalCenter: parent.verticalCenter
+            width: tools.x - 2 * Theme.pad
+            text: "技术人员维护"
+            elide: Text.ElideRight
+            font.family: Theme.fontFamily
+            font.pixelSize: Theme.heading
+            font.bold: true
+            color: Theme.blue
+        }
+        Row {
+            id: tools
+            anchors { right: parent.right; rightMargin: Theme.pad; verticalCenter: parent.verticalCenter }
+            spacing: Theme.gap
+            ActionButton { objectName: "tech:elderly"; text: Session.elderly ? "大字 开" : "大字"; iconName: "text-size"
+                  selected: Session.elderly; noIcon: !Shell.landscape && Session.elderly
+                  onClicked: Session.elderly = !Session.elderly }
+            ActionButton { objectName: "tech:back"; text: "返回"; iconName: "home"; noIcon: !Shell.landscape && Session.elderly
+                  onClicked: Technician.back() }
+        }
+    }
+
+    component Card: Rectangle {
+        id: card
+        default property alias content: inner.data
+        property string title
+        width: scr.colW
+        height: inner.implicitHeight + 2 * Theme.pad
+        radius: Theme.radius
+        color: Theme.surface
+        border.width: 2
+        border.color: Theme.line
+        Column {
+            id: inner
+            x: Theme.pad; y: Theme.pad
+            width: parent.width - 2 * Theme.pad
+            spacing: Theme.gap
+            BodyText { width: parent.width; text: card.title; font.pixelSize: Math.round(Theme.heading * 0.8); font.bold: true; color: Theme.blue }
+        }
+    }
+    component Pair: Row {
+        id: pair
+        property string k
+        property string v
+        property bool bad: false
+        width: parent ? parent.width : 600
+        spacing: Theme.gap
+        BodyText { id: kl; width: Math.round(Theme.body * 6); text: pair.k; color: Theme.muted }
+        BodyText { width: parent.width - kl.width - Theme.gap; text: pair.v; font.bold: true; color: pair.bad ? Theme.red : Theme.text }
+    }
+
+    Flickable {
+        id: flick
+        objectName: "techFlick"
+        anchors { left: parent.left; right: parent.right; top: bar.bottom; bottom: parent.bottom }
+        contentHeight: body.implicitHeight + 2 * Theme.pad
+        boundsBehavior: Flickable.StopAtBounds
+        clip: true
+        Column {
+            id: body
+            x: (flick.width - scr.colW) / 2
+            y: Theme.pad
+            width: scr.colW
+            spacing: Theme.pad
+
+            BodyText {
+                objectName: "tech:notice"
+                visible: Technician.notice !== ""
+                width: parent.width
+                text: Technician.notice
+                font.bold: true
+                color: Theme.blue
+            }
+            BodyText {
+                objectName: "tech:storeProblem"
+                visible: (scr.info.storeProblem || "") !== ""
+                width: parent.width
+                text: scr.info.storeProblem || ""
+                font.bold: true
+                color: Theme.red
+            }
+
+            Card {
+                title: "本机"
+                Pair { k: "终端编号"; v: Technician.terminalId; objectName: "tech:terminal" }
+                Pair { k: "软件版本"; v: Technician.version }
+                Pair { k: "内容版本"; v: scr.info.content || "……" }
+                Pair { k: "磁盘空间"; v: scr.info.disk || "……"; bad: scr.info.diskLow === true; objectName: "tech:disk" }
+            }
+
+            Card {
+                title: "发送队列"
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    Repeater {
+                        model: scr.info.counts || []
+                        delegate: Rectangle {
+                            id: stateCount
+                            required property var modelData
+                            objectName: "count:" + modelData.state
+                            property int count: modelData.count
+                            width: Math.max(Math.round(Theme.body * 5.2), countCol.implicitWidth + 2 * Theme.gap)
+                            height: countCol.implicitHeight + Theme.gap
+                            radius: Theme.radius
+                            color: modelData.state === "needs_attention" && modelData.count > 0 ? "#FBE9EA" : Theme.blueLight
+                            Column {
+                                id: countCol
+                                anchors.centerIn: parent
+                                Text { anchors.horizontalCenter: parent.horizontalCenter; text: stateCount.modelData.count
+                                       font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true
+                                       color: stateCount.modelData.state === "needs_attention" && stateCount.modelData.count > 0 ? Theme.red : Theme.blue }
+                                Text { anchors.horizontalCenter: parent.horizontalCenter; text: stateCount.modelData.label
+                                       font.family: Theme.fontFamily; font.pixelSize: Theme.body; color: Theme.text }
+                            }
+                        }
+                    }
+                }
+                Pair { k: "最早待发送"; v: scr.info.oldest || "……"; objectName: "tech:oldest" }
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    ActionButton { objectName: "tech:sync"; text: "立即发送"; iconName: "arrow-right"; onClicked: Technician.syncNow() }
+                    ActionButton { objectName: "tech:reach"; text: Technician.reachBusy ? "正在测试网络……" : "测试网络连接"
+                          iconName: "magnifier"; enabled: !Technician.reachBusy; onClicked: Technician.testConnectivity() }
+                }
+                Repeater {
+                    model: Technician.reach
+                    delegate: BodyText {
+                        required property var modelData
+                        objectName: "reach:" + modelData.name
+                        width: parent ? parent.width : 600
+                        text: (modelData.ok ? "✓ 连通　" : "✗ 不通　") + modelData.name + "\n" + modelData.found
+                        color: modelData.ok ? Theme.text : Theme.red
+                    }
+                }
+            }
+
+            Card {
+                title: "需要处理的提交（" + (scr.info.attention ? scr.info.attention.length : 0) + "）"
+                BodyText {
+                    visible: !scr.info.attention || scr.info.attention.length === 0
+                    width: parent.width
+                    text: "没有需要处理的提交"
+                    color: Theme.muted
+                }
+                Repeater {
+                    model: scr.info.attention || []
+                    delegate: Column {
+                        id: attentionItem
+                        required property var modelData
+                        width: parent ? parent.width : 600
+                        spacing: Math.round(Theme.gap / 2)
+                        Rectangle { width: parent.width; height: 2; color: Theme.line }
+                        BodyText { width: parent.width; font.bold: true
+                                 text: "回执号 " + attentionItem.modelData.receipt + "　" + attentionItem.modelData.kind }
+                        BodyText { width: parent.width; color: Theme.muted
+                                 text: "提交于 " + attentionItem.modelData.created + "　已尝试 " + attentionItem.modelData.attempts + " 次" }
+                        BodyText { width: parent.width; text: "平台说明：" + attentionItem.modelData.error }
+                        Flow {
+                            width: parent.width
+                            spacing: Theme.gap
+                            ActionButton { objectName: "retry:" + attentionItem.modelData.receipt; text: "重试"; iconName: "arrow-right"
+                                  onClicked: Technician.retry(attentionItem.modelData.id) }
+                            ActionButton { objectName: "aside:" + attentionItem.modelData.receipt; text: "搁置"; iconName: "flag"
+                                  onClicked: { scr.asideId = attentionItem.modelData.id; scr.asideReceipt = attentionItem.modelData.receipt; scr.asideCode = "" } }
+                        }
+                    }
+                }
+            }
+
+            Card {
+                title: "最近的警告和错误"
+                BodyText {
+                    visible: !scr.info.errors || scr.info.errors.length === 0
+                    width: parent.width
+                    text: "最近 7 天没有警告或错误"
+                    color: Theme.muted
+                }
+                Repeater {
+                    model: scr.info.errors || []
+                    delegate: BodyText {
+                        required property var modelData
+                        objectName: "error:" + index
+                        required property int index
+                        width: parent ? parent.width : 600
+                        text: modelData.when + "　" + modelData.level + "\n" + modelData.text
+                        color: modelData.level === "错误" ? Theme.red : Theme.text
+                        wrapMode: Text.WrapAnywhere
+                    }
+                }
+            }
+
+            Card {
+                title: "退出或重新启动"
+                BodyText { width: parent.width; color: Theme.muted
+                         text: "退出后本机不再提供自助服务，直到技术人员重新启动服务；重新启动约需几秒钟。" }
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    ActionButton { objectName: "tech:restart"; text: "重新启动"; onClicked: scr.confirmWhat = "restart" }
+                    ActionButton { objectName: "tech:leave"; text: "退出自助服务"; onClicked: scr.confirmWhat = "leave" }
+                }
+            }
+        }
+    }
+
+    // ---- 搁置: a reason from the list, or typed ----
+    Rectangle {
+        objectName: "asideDialog"
+        anchors.fill: parent
+        visible: scr.asideId !== ""
+        color: "#CC000000"
+        z: 10
+        MouseArea { anchors.fill: parent }
+        Rectangle {
+            anchors.horizontalCenter: parent.horizontalCenter
+            y: Math.max(Theme.pad, Math.min((parent.height - height) / 2, parent.height - height - (Shell.keyboardOpen ? Shell.keyboardHeight : 0) - Theme.pad))
+            width: Math.min(parent.width - 2 * Theme.pad, 1100)
+            height: asideCol.implicitHeight + 2 * Theme.pad
+            radius: Theme.radius
+            color: Theme.surface
+            Column {
+                id: asideCol
+                x: Theme.pad; y: Theme.pad
+                width: parent.width - 2 * Theme.pad
+                spacing: Theme.gap
+                BodyText { width: parent.width; font.pixelSize: Math.round(Theme.heading * 0.8); font.bold: true
+                         text: "搁置回执号 " + scr.asideReceipt + "\n请选择原因：" }
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    Repeater {
+                        model: Technician.reasons
+                        delegate: ActionButton {
+                            required property var modelData
+                            objectName: "reason:" + modelData.code
+                            text: modelData.label
+                            selected: scr.asideCode === modelData.code
+                            onClicked: { scr.asideCode = modelData.code; reasonField.text = ""; Shell.doneTyping() }
+                        }
+                    }
+                }
+                BodyText { width: parent.width; text: "或填写其他原因（不要填写个人信息）：" }
+                Rectangle {
+                    width: parent.width
+                    height: Math.max(Theme.target, reasonField.implicitHeight + Theme.gap)
+                    radius: Theme.radius
+                    color: Theme.surface
+                    border.width: reasonField.activeFocus ? Math.round(4 * Theme.scale) : 2
+                    border.color: reasonField.activeFocus ? Theme.blue : Theme.line
+                    TextField {
+                        id: reasonField
+                        objectName: "reasonField"
+                        anchors.fill: parent
+                        anchors.margins: 4
+                        font.family: Theme.fontFamily
+                        font.pixelSize: Theme.body
+                        color: Theme.text
+                        background: null
+                        leftPadding: Theme.gap
+                        maximumLength: 100
+                        selectByMouse: false
+                        persistentSelection: false
+                        ContextMenu.menu: null
+                        inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText
+                        onTextChanged: if (text !== "") scr.asideCode = ""
+                    }
+                }
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    ActionButton { objectName: "aside:cancel"; text: "取消"; iconName: "arrow-left"
+                          onClicked: { Shell.doneTyping(); reasonField.text = ""; scr.asideId = "" } }
+                    ActionButton { objectName: "aside:confirm"; primary: true; text: "确认搁置"; iconName: "check"
+                          enabled: scr.asideCode !== "" || reasonField.text.trim() !== ""
+                          onClicked: { Shell.doneTyping()  // commits what is being typed first
+                                       Technician.setAside(scr.asideId, scr.asideCode, reasonField.text)
+                                       reasonField.text = ""; scr.asideId = "" } }
+                }
+            }
+        }
+    }
+
+    QuestionDialog {
+        objectName: "techConfirm"
+        visible: scr.confirmWhat !== ""
+        z: 20
+        message: scr.confirmWhat === "leave" ? "退出自助服务？\n本机将不再提供服务，直到技术人员重新启动。"
+                                             : "重新启动自助服务？\n约需几秒钟，之后回到首页。"
+        primaryText: scr.confirmWhat === "leave" ? "退出自助服务" : "重新启动"
+        secondaryText: "取消"
+        onPrimary: { let what = scr.confirmWhat; scr.confirmWhat = ""
+                     if (what === "leave") Technician.leave(); else Technician.restart() }
+        onSecondary: scr.confirmWhat = ""
+    }
+}

@@ -1,0 +1,6 @@
+import QtQuick
+import Kiosk
+
+StepPage {
+    PersonForm { prefix: "applicants[0]" }
+}

@@ -1,0 +1,6 @@
+import QtQuick
+import Kiosk
+
+StepPage {
+    Choices { path: "applying_as" }
+}

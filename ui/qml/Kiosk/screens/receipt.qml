@@ -1,0 +1,118 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls.Basic
+import Kiosk
+import Kiosk.ViewModels
+
+// The receipt: only shown after the submission is on disk. 完成 stays in view at the
+// bottom (where 下一步 was), so the way to end is never below the fold.
+Item {
+Flickable {
+    id: page
+    anchors { left: parent.left; right: parent.right; top: parent.top; bottom: finishBar.top }
+    contentWidth: width
+    contentHeight: col.implicitHeight + 2 * Theme.pad
+    clip: true
+    boundsBehavior: Flickable.StopAtBounds
+    ScrollIndicator.vertical: ScrollIndicator { }
+    Column {
+        id: col
+        x: Math.max(Theme.pad, (page.width - Shell.contentMax) / 2)
+        y: Theme.gap
+        width: page.width - 2 * x
+        spacing: Theme.gap  // compact: the receipt number is in view above 完成 on every canvas
+        // (提交成功 stands in the header.)
+        Row {
+            spacing: Theme.gap
+            width: col.width
+            Icon { id: doneIcon; name: "check"; size: Theme.icon }
+            BodyText { width: col.width - doneIcon.width - Theme.gap; text: Session.receiptSummary + "　已经保存，将送交信访部门。" }
+        }
+        Grid {
+            columns: Shell.landscape ? 2 : 1
+            spacing: Theme.pad
+            width: col.width
+            Rectangle {
+                width: Shell.landscape ? col.width - qrCol.width - Theme.pad : col.width
+                height: noCol.implicitHeight + 2 * Theme.gap
+                color: Theme.surface
+                radius: Theme.radius
+                border.color: Theme.blue; border.width: 3
+                Column {
+                    id: noCol
+                    x: Theme.pad; y: Theme.gap
+                    width: parent.width - 2 * Theme.pad
+                    spacing: Theme.gap
+                    BodyText { width: parent.width; text: "请记下您的回执编号" }
+                    Text {
+                        objectName: "receiptNo"
+                        width: parent.width
+                        text: Session.receiptNo
+                        font.family: Theme.fontFamily
+                        font.pixelSize: Theme.big
+                        font.bold: true
+                        font.letterSpacing: Math.round(Theme.big * 0.12)
+                        color: Theme.blue
+                        fontSizeMode: Text.HorizontalFit
+                        minimumPixelSize: Theme.heading
+                    }
+                    BodyText { width: parent.width; color: Theme.muted; text: "凭回执编号可以在本机、网站或打电话查询办理进度。" }
+                }
+            }
+            Column {
+                id: qrCol
+                width: 420
+                spacing: 4
+                Image { width: 420; height: 420; source: Session.receiptQr; smooth: false; fillMode: Image.PreserveAspectFit; cache: false }
+                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: "手机扫码查询进度" }
+            }
+        }
+        Text { text: "接下来会怎样"; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue }
+        Repeater {
+            model: Session.milestones
+            delegate: Rectangle {
+                id: milestone
+                required property var modelData
+                required property int index
+                width: col.width
+                height: mcol.implicitHeight + 2 * Theme.gap
+                color: Theme.surface
+                radius: Theme.radius
+                border.color: Theme.line; border.width: 2
+                Column {
+                    id: mcol
+                    x: Theme.gap; y: Theme.gap
+                    width: parent.width - 2 * Theme.gap
+                    spacing: 4
+                    BodyText { width: parent.width; font.bold: true; text: (milestone.index + 1) + ". 最晚 " + milestone.modelData.by + "：" + milestone.modelData.label }
+                    BodyText { width: parent.width; color: Theme.muted; text: milestone.modelData.basis }
+                }
+            }
+        }
+    }
+}
+Rectangle {
+    id: finishBar
+    anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+    height: Theme.target + 2 * Theme.gap
+    color: Theme.surface
+    Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
+    BodyText {
+        anchors { left: parent.left; leftMargin: Theme.pad; right: finishBtn.left; rightMargin: Theme.gap; verticalCenter: parent.verticalCenter }
+        text: "记好回执编号后，请按“完成”。"
+        color: Theme.muted
+        wrapMode: Text.NoWrap
+        visible: implicitWidth <= width  // a hint only: left out rather than cut off
+    }
+    ActionButton {
+        id: finishBtn
+        objectName: "btn:finish"
+        anchors { right: parent.right; rightMargin: Theme.pad; verticalCenter: parent.verticalCenter }
+        primary: true
+        iconName: "check"
+        text: "完成"
+        minWidth: Math.round(Theme.target * 3.2)
+        onClicked: Session.goHome()
+    }
+}
+}

@@ -1,6 +1,0 @@
-import QtQuick
-import ".."
-
-StepPage {
-    PersonForm { prefix: "applicants[0]" }
-}
