@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the kiosk needs on a Debian-family machine:
-#   1. the Debian libraries Qt needs and a CJK font (installed when run as root,
-#      otherwise the exact apt-get line is printed and setup stops);
+#   1. the Debian libraries Qt needs, a CJK font and the tests' strace (installed
+#      when run as root, otherwise the exact apt-get line is printed and setup stops);
 #   2. a local virtual environment in .venv with the project and its extras.
 # Safe to run again: it only does what is still missing.
 set -euo pipefail
@@ -19,6 +19,9 @@ DEBIAN_PACKAGES=(
   libwayland-cursor0 libwayland-egl1
   # spoken prompts (语音播报): QtTextToSpeech's speechd engine with a Mandarin voice
   libspeechd2 speech-dispatcher speech-dispatcher-espeak-ng
+  # the tests record real fsync / rename calls with it (tests/support/syscalls.py):
+  # a crash keeps the page cache, so only the calls themselves show a missing fsync
+  strace
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
