@@ -70,7 +70,8 @@ class Confirmer:
             if self._outbox is not None:
                 self._outbox.close()
                 self._outbox = None
-            self._done(None, exc.user_message)
+            # Opening the store is part of this confirm: the message must say nothing was saved.
+            self._done(None, StoreError(str(exc), disk_full=exc.disk_full).user_message)
             return
         except Exception as exc:  # never lose the answers on an unexpected failure
             log.exception("confirm failed unexpectedly: %s", type(exc).__name__)

@@ -13,6 +13,9 @@ MESSAGE_FAULT_OTHER = "系统存储出现故障，请联系工作人员。"
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 _SQLITE_FULL = 13
+# The unix VFS grows a WAL database's -shm file by writing into it, so on a full disk
+# opening the database fails with this I/O error rather than SQLITE_FULL.
+_SQLITE_IOERR_SHMSIZE = 4874
 
 
 class StoreError(Exception):
@@ -41,7 +44,8 @@ class StoreError(Exception):
         else:
             orig = getattr(exc, "orig", exc)
             code = getattr(orig, "sqlite_errorcode", None)
-            full = code is not None and code & 0xFF == _SQLITE_FULL
+            full = code is not None and (code & 0xFF == _SQLITE_FULL
+                                         or code == _SQLITE_IOERR_SHMSIZE)
             detail = f"{action}: {type(orig).__name__}: {orig}"
         return cls(detail, disk_full=full, confirming=confirming)
 

@@ -37,6 +37,7 @@ from kiosk.store import (
 )
 from kiosk.store.errors import MESSAGE_FAULT, MESSAGE_FULL
 from kiosk.store.models import submissions
+from tests.support.common import fill_up
 from tests.support.store import (
     claim_one,
     count_rows,
@@ -372,6 +373,61 @@ def test_full_filesystem_leaves_no_row_and_no_file(tmp_path):
             box.close()
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_real_full_disk_on_the_second_attachment_leaves_no_row_and_no_file(small_tmpfs,
+                                                                             monkeypatch):
+    """ENOSPC from the kernel half-way through a confirm: the first attachment fits and
+    lands, the second does not. A recorder on os.replace (it still makes the real call)
+    shows the first file was in place when the second failed."""
+    box = Outbox.open(small_tmpfs / "data")
+    try:
+        box.confirm(new_submission(attachments=1))  # the database and its WAL have grown
+        before = files_under(box.attachments_dir)
+        free = os.statvfs(small_tmpfs).f_bavail * os.statvfs(small_tmpfs).f_frsize
+        (small_tmpfs / "filler").write_bytes(b"\0" * (free - 256 * 1024))
+        renamed = []
+        real_replace = os.replace
+
+        def recording_replace(src, dst):
+            real_replace(src, dst)
+            renamed.append(Path(dst))
+
+        monkeypatch.setattr(os, "replace", recording_replace)
+        new = new_submission(attachments=[sealed_attachment(64 * 1024),
+                                          sealed_attachment(512 * 1024)])
+        with pytest.raises(StoreError) as info:
+            box.confirm(new)
+        monkeypatch.undo()
+        assert info.value.disk_full and info.value.user_message == MESSAGE_FULL
+        assert "ENOSPC" in str(info.value)
+        assert [p.parent.name for p in renamed] == [new.submission_id]  # the first had landed
+        assert files_under(box.attachments_dir) == before
+        assert not (box.attachments_dir / new.submission_id).exists()
+        assert list(box.tmp_dir.iterdir()) == []
+        assert box.get(new.submission_id) is None
+        assert count_rows(box.db_path, "submissions") == 1
+        assert count_rows(box.db_path, "attachments") == 1
+
+        (small_tmpfs / "filler").unlink()
+        receipt = box.confirm(new)  # all or nothing: the same submission lands cleanly now
+        assert box.find_by_receipt(receipt.receipt_no).submission_id == new.submission_id
+        assert len(files_under(box.attachments_dir) - before) == 2
+    finally:
+        box.close()
+
+
+def test_opening_the_store_on_a_full_disk_says_the_disk_is_full(small_tmpfs):
+    """SQLite reports a full disk at open as an I/O error growing the -shm file
+    (SQLITE_IOERR_SHMSIZE); the citizen and the technician must still read "full"."""
+    Outbox.open(small_tmpfs / "data").close()
+    filler = fill_up(small_tmpfs)
+    with pytest.raises(StoreError) as info:
+        Outbox.open(small_tmpfs / "data")
+    assert info.value.disk_full, str(info.value)
+    filler.unlink()
+    with Outbox.open(small_tmpfs / "data") as box:
+        assert box.items() == []
 
 
 # --- the orphan sweep ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ process."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -24,3 +25,22 @@ def run_kiosk(*args: str, env: dict | None = None, cwd: Path | None = None,
         [sys.executable, "-m", "app", *args], capture_output=True, text=True,
         env=full_env, cwd=cwd or ROOT, input=input, timeout=120,
     )
+
+
+def fill_up(folder: Path) -> Path:
+    """Fills the file system holding `folder` to the last byte with a file of its own
+    (returned; remove it to free the space again): the next write there fails with ENOSPC."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    chunk = b"\0" * (1 << 20)
+    try:
+        while chunk:
+            try:
+                os.write(fd, chunk)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                chunk = chunk[: len(chunk) // 2]
+    finally:
+        os.close(fd)
+    return filler
