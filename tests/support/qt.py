@@ -27,7 +27,8 @@ def qapp():
 
 @pytest.fixture
 def kiosk_window(qapp, tmp_path):
-    """A real kiosk window on the demo configuration, with its data under tmp_path."""
+    """A real kiosk window on the demo configuration, with its data under tmp_path
+    (`make(loaded=...)`: on another configuration, e.g. a data directory elsewhere)."""
     from kiosk import config
     from ui import app as app_mod
     from ui.driver import pump
@@ -35,7 +36,7 @@ def kiosk_window(qapp, tmp_path):
     loaded = config.demo(tmp_path / "data")
     made = []
 
-    def make(size=(1080, 1920), idle_ms=(3_600_000, 20, 1000), **kw):
+    def make(size=(1080, 1920), idle_ms=(3_600_000, 20, 1000), loaded=loaded, **kw):
         k = app_mod.build(loaded, size=size, voice_engine="off", today=lambda: TODAY,
                           idle_ms=idle_ms, **kw)
         k.window.show()

@@ -6,7 +6,8 @@ import pytest
 
 from kiosk import config  # noqa: E402
 from kiosk.store import Outbox  # noqa: E402
-from tests.support.store import claim_one
+from tests.support.common import fill_up
+from tests.support.store import claim_one, files_under
 from ui.driver import (  # noqa: E402
     choose_candidate,
     drag,
@@ -119,29 +120,66 @@ def test_petition_by_touch_is_queued_once_with_the_typed_values(kiosk_window):
     assert s.screen == "home" and s.answers == {} and s.last_confirmed is None
 
 
-def test_storage_failure_keeps_every_answer(kiosk_window, monkeypatch):
-    from kiosk import submission
-    from kiosk.store import StoreError
-
-    make, _ = kiosk_window
-    k = make(size=(1920, 1080))
-    s = k.session
-
-    def broken(*args, **kwargs):
-        raise StoreError("disk", disk_full=True)
-
-    monkeypatch.setattr(submission, "confirm", broken)
+def _signed_sample_petition(k) -> None:
     from ui.tour import sample_petition
 
     tap(k.window, "btn:petition")
-    s.load(sample_petition() | {"consent": {"privacy": True, "truthful": True}})
-    s.goTo("consent")
+    k.session.load(sample_petition() | {"consent": {"privacy": True, "truthful": True}})
+    k.session.goTo("consent")
     pump(20)
     drag(k.window, find(k.window, "signaturePad"), [(30, 30), (200, 100)])
-    tap(k.window, "btn:next")
-    assert wait_until(lambda: s.storeError != "", 5000)
-    assert s.screen == "consent" and "存储空间已满" in s.storeError
-    assert s.value("applicants[0].name") == "王秀兰" and s.signed
+
+
+@pytest.mark.parametrize("earlier_visitor", [True, False], ids=["store-open", "first-confirm"])
+def test_storage_failure_keeps_every_answer(kiosk_window, small_tmpfs, earlier_visitor):
+    """The data directory on a real small file system, filled to the last byte: the
+    citizen sees the plain message whether the attachment write, the commit or the
+    opening of the store (the first confirm since the kiosk started) meets the full
+    disk; nothing entered is lost, nothing half-written stays, and once space is freed
+    确认提交 lands, once."""
+    from kiosk.store.errors import MESSAGE_FULL
+
+    make, _ = kiosk_window
+    loaded = config.demo(small_tmpfs / "data")
+    Outbox.open(loaded.data_dir).close()  # an installed terminal: its store exists
+    k = make(size=(1920, 1080), loaded=loaded)
+    s = k.session
+    landed_receipts = []
+    if earlier_visitor:  # a first visitor's petition opens the store and lands
+        _signed_sample_petition(k)
+        tap(k.window, "btn:next")
+        assert wait_until(lambda: s.screen == "receipt", 10_000), (s.storeError, s.problems)
+        landed_receipts.append(s.receiptNo)
+        tap(k.window, "btn:finish")
+    attachments = loaded.data_dir / "attachments"
+    landed = files_under(attachments)
+
+    _signed_sample_petition(k)
+    answers = s.answers
+    filler = fill_up(small_tmpfs)
+    for _ in ("the attachment write", "the store opened again"):
+        tap(k.window, "btn:next")  # 确认提交
+        assert wait_until(lambda: not s.busy and s.storeError != "", 10_000)
+        assert s.screen == "consent" and "存储空间已满" in s.storeError
+        assert s.storeError == MESSAGE_FULL
+        assert s.value("applicants[0].name") == "王秀兰" and s.signed
+        assert s.answers == answers
+
+    filler.unlink()
+    assert files_under(attachments) == landed  # nothing half-written stays
+    with Outbox.open(loaded.data_dir) as outbox:
+        assert [i.display_no for i in outbox.items()] == landed_receipts
+
+    tap(k.window, "btn:next")  # 确认提交, with space again
+    assert wait_until(lambda: s.screen == "receipt", 10_000), (s.storeError, s.problems)
+    with Outbox.open(loaded.data_dir) as outbox:
+        items = outbox.items()
+        assert sorted(i.display_no for i in items) == sorted([*landed_receipts, s.receiptNo])
+        assert {i.state for i in items} == {"queued"}
+    second = next(i for i in items if i.display_no == s.receiptNo)
+    assert len(files_under(attachments) - landed) == 1  # its one signature file
+    assert all(name.startswith(second.submission_id + "/")
+               for name in files_under(attachments) - landed)
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
