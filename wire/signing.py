@@ -360,7 +360,7 @@ def verify_request_headers(request: ReceivedRequest,
     required = _covered(fields)
     verified = _verify_fast(request, fields, key_of, required)
     if verified is None:
-        verified = _verify_with_library(request, fields, key_of, required)
+        verified = _verify_with_library(request, key_of, required)
     current = int((now or datetime.now(UTC)).timestamp())
     created, expires = verified
     if abs(current - created.created_at) > _MAX_SKEW_SECONDS \
@@ -459,21 +459,33 @@ def _verify_fast(request: ReceivedRequest, lower: dict[str, str],
                     lower["content-digest"]), None
 
 
-def _verify_with_library(request: ReceivedRequest, lower: dict[str, str],
-                         key_of: Callable[[str], Ed25519PublicKey], required: tuple[str, ...]
-                         ) -> tuple[_Checked, int | None]:
+def verify_signatures(request: ReceivedRequest,
+                      lookup_key: Callable[[str], Ed25519PublicKey | None],
+                      required: tuple[str, ...] = ()) -> list[hms.VerifyResult]:
+    """RFC 9421 verification of every Ed25519 signature of `request`, by the rules of
+    `http-message-signatures` with this module's component resolution (`RequestComponents`)
+    and no policy of the project's beyond `required` components: the general form any
+    valid signature may take. `created` and `expires` are not held to a window here.
+    Refusals are `SignatureRefused`."""
     verifier = hms.HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
-                                       key_resolver=_KeyResolver(lookup=key_of),
+                                       key_resolver=_KeyResolver(lookup=lookup_key),
                                        component_resolver_class=RequestComponents)
-    # The window is checked by the caller, on integers; none here beyond what a date holds.
+    # The window is the caller's, on integers; none here beyond what a date can hold.
     verifier.max_clock_skew = timedelta(days=365 * 100)
     try:
-        results = verifier.verify(request, max_age=None, require_components=required)
+        return verifier.verify(request, max_age=None, require_components=required)
+    except SignatureRefused:
+        raise
     except hms.HTTPMessageSignaturesException as exc:
         # A failed cryptographic check comes as the library's exception without words.
         raise SignatureRefused(str(exc) or _BAD_SIGNATURE) from None
     except (KeyError, ValueError, TypeError, OverflowError) as exc:
         raise SignatureRefused(f"malformed signature: {exc}") from None
+
+
+def _verify_with_library(request: ReceivedRequest, key_of: Callable[[str], Ed25519PublicKey],
+                         required: tuple[str, ...]) -> tuple[_Checked, int | None]:
+    results = verify_signatures(request, key_of, required)
     if len(results) != 1 or results[0].label != SIGNATURE_LABEL:
         raise SignatureRefused(f"exactly one signature labelled {SIGNATURE_LABEL!r} is expected")
     params = results[0].parameters
