@@ -95,6 +95,20 @@ def header(request: Request, name: str) -> str | None:
     return ", ".join(values) if values else None
 
 
+# RFC 8941 §3.3.3 sf-string: printable ASCII, with \" and \\ escaped
+_SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The Idempotency-Key as the terminal sends it (the bare submission id), or in the
+    IETF draft's syntax, a Structured Field String (`"…"`, RFC 8941), unquoted. Anything
+    else is taken as it is (and then does not name the submission)."""
+    value = header(request, "idempotency-key")
+    if value is not None and (quoted := _SF_STRING.fullmatch(value)) is not None:
+        return re.sub(r"\\(.)", r"\1", quoted.group(1))
+    return value
+
+
 _UINT = re.compile(r"(?:0|[1-9][0-9]{0,14})", re.ASCII)  # below 2**53: no overflow anywhere
 
 

@@ -25,8 +25,10 @@ from tests.support.platform_server import (
     enroll_test_terminal,
     prepare_signed,
     running_receiver,
+    sealed_submission,
     send,
     signed_request,
+    submit,
 )
 from wire import errors, paths, schemas, signing
 
@@ -395,3 +397,18 @@ def test_a_stale_signature_still_works_with_the_platforms_clock(rx, key):
                             now=datetime.now(UTC) - timedelta(minutes=10))
     assert (answer.status_code, answer.json()["error"]) == (401, errors.SIGNATURE_STALE.code)
     assert "date" in {k.lower() for k in answer.headers}
+
+
+def test_an_idempotency_key_in_the_drafts_structured_syntax_is_the_same_key(rx, key):
+    """The IETF Idempotency-Key draft writes the key as a Structured Field String
+    (`"8e03978e-…"`): it names the same submission as the bare id the terminal sends."""
+    pub = rx.platform_public_key
+    req = sealed_submission(pub, T)
+    quoted = submit(rx, T, key, req, idempotency_key=f'"{req.submission_id}"')
+    assert quoted.status_code == 201, quoted.text
+    bare = submit(rx, T, key, req)
+    assert (bare.status_code, bare.json()) == (201, quoted.json())
+    escaped = submit(rx, T, key, req, idempotency_key='"' + req.submission_id[:-1] + '\\"')
+    assert (escaped.status_code, escaped.json()["error"]) == (
+        400, errors.IDEMPOTENCY_KEY_MISMATCH.code)
+    assert rx.counts()["cases"] == 1
