@@ -3,6 +3,12 @@
 A signature covers the method, path, query, the RFC 9530 Content-Digest of the
 body and the idempotency / upload headers, with `created` and a one-time `nonce`
 so the platform can refuse replays. The terminal's key is made at enrollment.
+
+The platform verifies a request as its router serves it (`ReceivedRequest`): `@path`
+and `@query` from the request line's raw target, never from `Host`, and each header
+field's lines combined as RFC 9421 §2.1 says. Verification is two parts:
+`verify_request_headers` (line and headers only) and `check_content_digest` (the
+body against the signed Content-Digest value); `verify_request` is both.
 """
 
 from __future__ import annotations
