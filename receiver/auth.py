@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -77,9 +77,21 @@ class NoncesInFlight:
             self._held[key] = now
             return True
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._held
+
     def release(self, key: tuple[str, str]) -> None:
         with self._lock:
             self._held.pop(key, None)
+
+
+@dataclass(frozen=True)
+class PendingSigner:
+    """A request whose headers checked out (part a); its body is still to be checked."""
+
+    verified: signing.VerifiedRequest
+    signer: Signer
 
 
 def replayed() -> ApiError:
@@ -102,53 +114,77 @@ class Authenticator:
         self.in_flight = NoncesInFlight()
         self._keys_by_text: dict[str, Ed25519PublicKey] = {}  # decoded once per enrolled key
 
-    def _lookup_key(self, terminal_id: str) -> tuple[str, Ed25519PublicKey] | None:
+    def _lookup_key(self, terminal_id: str) -> tuple[str, Ed25519PublicKey, bool] | None:
         # The key is read on every request (one indexed row), so a revoke or a new
         # enrollment made by another process counts at once; only decoding is cached.
-        text = self.store.signing_key(terminal_id)
-        if text is None:
+        state = self.store.signing_key_state(terminal_id)
+        if state is None:
             return None
+        text, revoked = state
         key = self._keys_by_text.get(text)
         if key is None:
             if len(self._keys_by_text) > _KEY_CACHE_SIZE:
                 self._keys_by_text.clear()
             key = self._keys_by_text[text] = signing.decode_signing_public_key(text)
-        return text, key
+        return text, key, revoked
 
-    def authenticate(self, method: str, url: str, headers: Mapping[str, str] | Any,
-                     body: bytes) -> Signer:
-        """The signer of a request whose signature checks out and whose nonce is new."""
-        found: dict[str, tuple[str, Ed25519PublicKey] | None] = {}
+    def check_headers(self, request: signing.ReceivedRequest) -> PendingSigner:
+        """Verification part (a), from the request line and headers alone (the key read
+        from the database, the signature, its window, the nonce not in flight here): what
+        a server may run before it reads the body. Then `authenticate` with the body, part (b).
+
+        A signature that does not check out answers the same whatever terminal it names
+        (an unknown one included); a revoked terminal is told so only when it signed
+        with its own key."""
+        found: dict[str, tuple[str, Ed25519PublicKey, bool] | None] = {}
 
         def lookup(terminal_id: str) -> Ed25519PublicKey | None:
-            if terminal_id not in found:  # verify_request asks twice
+            if terminal_id not in found:
                 found[terminal_id] = self._lookup_key(terminal_id)
             entry = found[terminal_id]
             return entry[1] if entry else None
 
         try:
-            verified = signing.verify_request(method, url, headers, body, lookup)
+            verified = signing.verify_request_headers(request, lookup)
         except signing.SignatureRefused as exc:
             raise ApiError(exc.error, str(exc) or exc.code) from None
         entry = found.get(verified.terminal_id)
         if entry is None:  # cannot happen: the signature was checked with this key
-            raise ApiError(errors.TERMINAL_UNKNOWN, f"unknown terminal {verified.terminal_id!r}")
-        signer = Signer(verified.terminal_id, verified.nonce, entry[0])
-        # A look before any work; the nonce is spent (and so decided) in the transaction
-        # of the request's own write, or in one of its own when it writes nothing else.
+            raise ApiError(errors.SIGNATURE_INVALID, "signature does not match the request")
+        text, _, revoked = entry
+        if revoked:
+            raise ApiError(errors.TERMINAL_UNKNOWN, f"terminal {verified.terminal_id!r} is "
+                                                    "revoked")
+        if (verified.terminal_id, verified.nonce) in self.in_flight:
+            raise replayed()
+        return PendingSigner(verified, Signer(verified.terminal_id, verified.nonce, text))
+
+    def authenticate(self, request: signing.ReceivedRequest | PendingSigner,
+                     body: bytes) -> Signer:
+        """The signer of a request whose signature checks out, over its headers (part a,
+        unless given already checked) and its body (part b), and whose nonce is new;
+        the nonce is claimed in memory from here until it is spent."""
+        pending = request if isinstance(request, PendingSigner) else self.check_headers(request)
+        try:
+            signing.check_content_digest(pending.verified, body)
+        except signing.SignatureRefused as exc:
+            raise ApiError(exc.error, str(exc) or exc.code) from None
+        signer = pending.signer
+        # Claimed, then looked up before any work; the nonce is spent (and so decided) in
+        # the transaction of the request's own write, or in one of its own.
         if not self.in_flight.claim((signer.terminal_id, signer.nonce)) \
                 or self.store.nonce_used(signer.terminal_id, signer.nonce):
             raise replayed()
         return signer
 
     @contextmanager
-    def signed(self, method: str, url: str, headers: Mapping[str, str] | Any,
+    def signed(self, request: signing.ReceivedRequest | PendingSigner,
                body: bytes) -> Iterator[Signer]:
         """Authenticates a request; on the way out its nonce is spent if nothing else did.
 
         A replayed nonce or a revoked terminal found at that point overrides the answer,
         and whatever the request would have written was rolled back with it."""
-        signer = self.authenticate(method, url, headers, body)
+        signer = self.authenticate(request, body)
         try:
             yield signer
         except NonceReused:

@@ -13,7 +13,8 @@ tar --exclude=./.venv --exclude=./build --exclude=./dist --exclude=./var -cf - .
   | tar -xf - -C "$work" --one-top-level=src
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q --upgrade pip
-"$work/venv/bin/python" -m pip install -q "$work/src" pytest hypothesis tomli-w
+"$work/venv/bin/python" -m pip install -q "$work/src" pytest hypothesis tomli-w \
+    "cryptography-vectors>=50,<52"
 for extra in PySide6 fastapi uvicorn; do
   if "$work/venv/bin/python" -c "import $extra" 2>/dev/null; then
     say "$extra is installed without its extra"; exit 1

@@ -23,26 +23,28 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 MAGIC = b"PKS1"  # format marker and version of a sealed blob
-_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+# RFC 9180: mode base, KEM 0x0020, KDF 0x0001, AEAD 0x0003 (tests/core/test_known_answers.py)
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 
 
 class SealingError(ValueError):
     """A key or a sealed blob is not what it claims to be."""
 
 
-def _info(submission_id: str, part: str) -> bytes:
+def info(submission_id: str, part: str) -> bytes:
+    """The HPKE `info` that binds a sealed part to its submission and its role."""
     return f"petition-kiosk/v1|{submission_id}|{part}".encode()
 
 
 def seal(plaintext: bytes, public_key: X25519PublicKey, submission_id: str, part: str) -> bytes:
-    return MAGIC + _SUITE.encrypt(plaintext, public_key, info=_info(submission_id, part))
+    return MAGIC + SUITE.encrypt(plaintext, public_key, info=info(submission_id, part))
 
 
 def unseal(sealed: bytes, private_key: X25519PrivateKey, submission_id: str, part: str) -> bytes:
     if not sealed.startswith(MAGIC):
         raise SealingError("not a sealed blob of a known version")
     try:
-        return _SUITE.decrypt(sealed[len(MAGIC):], private_key, info=_info(submission_id, part))
+        return SUITE.decrypt(sealed[len(MAGIC):], private_key, info=info(submission_id, part))
     except InvalidTag as exc:
         raise SealingError("sealed blob was altered, or belongs to another submission") from exc
 

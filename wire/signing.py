@@ -3,6 +3,12 @@
 A signature covers the method, path, query, the RFC 9530 Content-Digest of the
 body and the idempotency / upload headers, with `created` and a one-time `nonce`
 so the platform can refuse replays. The terminal's key is made at enrollment.
+
+The platform verifies a request as its router serves it (`ReceivedRequest`): `@path`
+and `@query` from the request line's raw target, never from `Host`, and each header
+field's lines combined as RFC 9421 §2.1 says. Verification is two parts:
+`verify_request_headers` (line and headers only) and `check_content_digest` (the
+body against the signed Content-Digest value); `verify_request` is both.
 """
 
 from __future__ import annotations
@@ -14,10 +20,9 @@ import hmac
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +39,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 from http_message_signatures import algorithms
+from http_message_signatures._url import URLParts
+from http_message_signatures.structures import get_header_field_lines
 
 from wire import errors
 
@@ -76,8 +83,6 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)  # older or newer `created` is refused
 _ALWAYS_COVERED = ("@method", "@path", "@query", "content-digest")
 _COVERED_IF_PRESENT = ("idempotency-key", "upload-offset", "upload-length")
 _ALG = "ed25519"
-# keyid is read before verifying so an unknown terminal gets its own answer (403)
-_KEYID = re.compile(r';\s*keyid="([^"]+)"')
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # The exact, canonical form this module signs; any other form of a valid signature is
 # still accepted, through the general verifier (`_verify_with_library`).
@@ -89,7 +94,6 @@ _FAST_INPUT = re.compile(
 _FAST_PARAM = re.compile(rf';([a-z][a-z0-9_.*-]*)=({_SF_STRING}|{_SF_INT})')
 _FAST_SIGNATURE = re.compile(rf"{SIGNATURE_LABEL}=:([A-Za-z0-9+/]+={{0,2}}):")
 _FAST_DIGEST = re.compile(r"sha-256=:([A-Za-z0-9+/]{43}=):")
-_SIGNATURE_FIELDS = ("signature", "signature-input", "content-digest", *_COVERED_IF_PRESENT)
 
 
 class _KeyResolver(hms.HTTPSignatureKeyResolver):
@@ -113,18 +117,18 @@ def _covered(headers: Mapping[str, str]) -> tuple[str, ...]:
     return _ALWAYS_COVERED + tuple(h for h in _COVERED_IF_PRESENT if h in headers)
 
 
-def _signature_base(method: str, url: str, fields: Mapping[str, str], covered: tuple[str, ...],
-                    params: str) -> bytes:
-    """The RFC 9421 signature base of our covered components (field values already trimmed)."""
-    parts = urlsplit(url)
+def _signature_base(method: str, path: str, query: str, fields: Mapping[str, str],
+                    covered: tuple[str, ...], params: str) -> bytes:
+    """The RFC 9421 signature base of our covered components (field values already trimmed;
+    `path` and `query` as the request line carries them)."""
     lines = []
     for name in covered:
         if name == "@method":
             value = method
         elif name == "@path":
-            value = parts.path or "/"
+            value = path or "/"
         elif name == "@query":
-            value = "?" + parts.query
+            value = "?" + query
         else:
             value = fields[name]
         lines.append(f'"{name}": {value}')
@@ -160,7 +164,8 @@ def signature_headers(method: str, url: str, headers: Mapping[str, str], body: b
     elif isinstance(created, datetime):
         created = created.timestamp()
     nonce = nonce or secrets.token_urlsafe(18)
-    fields = {k.lower(): str(v).strip() for k, v in headers.items()
+    # Trimmed of SP and HTAB only (RFC 9421 §2.1), as the platform trims what it receives.
+    fields = {k.lower(): str(v).strip(" \t") for k, v in headers.items()
               if k.lower() in _COVERED_IF_PRESENT}
     for name, value in fields.items():
         if not value.isprintable():
@@ -168,7 +173,9 @@ def signature_headers(method: str, url: str, headers: Mapping[str, str], body: b
     fields["content-digest"] = content_digest(body)
     covered = _covered(fields)
     params = _signature_params(covered, int(created), terminal_id, nonce)
-    signature = key.sign(_signature_base(method.upper(), url, fields, covered, params))
+    parts = urlsplit(url)
+    signature = key.sign(_signature_base(method.upper(), parts.path, parts.query, fields, covered,
+                                         params))
     return {"Content-Digest": fields["content-digest"],
             "Signature-Input": f"{SIGNATURE_LABEL}={params}",
             "Signature": f"{SIGNATURE_LABEL}=:{base64.b64encode(signature).decode()}:"}
@@ -225,52 +232,196 @@ class Stale(SignatureRefused):
 
 @dataclass(frozen=True)
 class VerifiedRequest:
+    """A request whose signature checked out over its line and headers.
+
+    `content_digest` is the covered Content-Digest value; the body is checked against it
+    by `check_content_digest` (verification part b)."""
+
     terminal_id: str
     nonce: str
     created: datetime
+    content_digest: str = ""
 
 
-def verify_request(method: str, url: str, headers: Any, body: bytes,
+class FieldLines:
+    """A request's header lines, in order, as the server received them (names any case,
+    values as Latin-1 text); `combined()` gives each field's value per RFC 9421 §2.1."""
+
+    def __init__(self, lines: Iterable[tuple[str, str]]):
+        self._lines = [(name, value) for name, value in lines]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._lines)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(name for name, _ in self._lines))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(n.lower() == name.lower() for n, _ in self._lines)
+
+    def combined(self) -> dict[str, str]:
+        """Lower-case name → value: each line's value trimmed, repeated lines joined by
+        ", " in the order received (RFC 9421 §2.1, RFC 9110 §5.3)."""
+        values: dict[str, list[str]] = {}
+        for name, value in self._lines:
+            values.setdefault(name.lower(), []).append(value.strip(" \t"))
+        return {name: ", ".join(parts) for name, parts in values.items()}
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """A request as the platform's router serves it: the method, the path and the query
+    exactly as the request line carried them (percent-encoding untouched, the query
+    without its "?"), and every header line. `@path` and `@query` come from here and
+    never from `Host` (which may carry anything, a path included)."""
+
+    method: str
+    path: str
+    query: str
+    headers: FieldLines
+
+    @classmethod
+    def of_url(cls, method: str, url: str, headers: Iterable[tuple[str, str]] | Mapping[str, str]
+               ) -> ReceivedRequest:
+        """The request a client sends to `url` (as `requests` puts it on the wire)."""
+        parts = urlsplit(url)
+        lines = headers.items() if isinstance(headers, Mapping) else headers
+        return cls(method, parts.path or "/", parts.query, FieldLines(lines))
+
+
+class RequestComponents(hms.HTTPSignatureComponentResolver):
+    """`http-message-signatures`' component resolution for a `ReceivedRequest`.
+
+    `@path`, `@query`, `@query-param` and `@request-target` are the request line's as
+    routed, `@authority` the `Host` field; `@scheme` and `@target-uri` are refused, the
+    platform behind a TLS proxy cannot know the scheme the client used."""
+
+    derived_component_resolvers = {
+        name: resolve for name, resolve in
+        hms.HTTPSignatureComponentResolver.derived_component_resolvers.items()
+        if name not in ("@scheme", "@target-uri")}
+
+    def __init__(self, message: ReceivedRequest):
+        self.message = message
+        self.message_type = "request"
+        self._validate_method(message.method)
+        host = message.headers.combined().get("host", "")
+        self.url_parts = URLParts("", host, None, message.path, message.query)
+        self.header_field_lines = get_header_field_lines(message.headers)
+        self.headers = hms.structures.CaseInsensitiveDict(
+            (name, ", ".join(values)) for name, values in self.header_field_lines.items())
+        self._parsed_dictionaries = {}
+        self._serialized_structured_fields = {}
+
+    def get_path(self) -> str:
+        return self.message.path or "/"
+
+    def get_query(self) -> str:
+        return "?" + self.message.query
+
+    def get_authority(self) -> str:
+        host = self.url_parts.host.lower()
+        for default in (":80", ":443"):
+            host = host.removesuffix(default)
+        return host
+
+    def get_request_target(self) -> str:
+        return self.get_path() + (f"?{self.message.query}" if self.message.query else "")
+
+
+# The key a signature naming an unknown terminal is checked against: it never matches, and
+# the request goes through every step an enrolled terminal's would (one answer for both).
+_DECOY_KEY = Ed25519PrivateKey.generate().public_key()
+_BAD_SIGNATURE = "signature does not match the request"
+# `created` and `expires` are compared as integers: nothing out of range reaches datetime.
+_MAX_SKEW_SECONDS = int(MAX_CLOCK_SKEW.total_seconds())
+
+
+def verify_request_headers(request: ReceivedRequest,
+                           lookup_key: Callable[[str], Ed25519PublicKey | None],
+                           now: datetime | None = None) -> VerifiedRequest:
+    """Verification part (a): everything the request line and the headers decide.
+
+    The signature labelled `kiosk` must be Ed25519 by the key `lookup_key` gives for its
+    `keyid`, cover `@method`, `@path`, `@query`, `content-digest` and whichever of the
+    idempotency / upload headers are present, carry a nonce of 16+ characters and a
+    `created` within `MAX_CLOCK_SKEW` of `now` (and no `expires` before it). The
+    signature is checked over the Content-Digest *value*; the body is checked against
+    that value by `check_content_digest` (part b), which needs nothing else, so a server
+    can run this before reading the body.
+
+    Refusals are `SignatureRefused` (401): `Unsigned`, `Stale`, or `signature_invalid`
+    with one and the same message for a bad signature whatever the terminal id, enrolled
+    or not (an unknown key id is checked against a key that never matches). The nonce is
+    the caller's to check."""
+    fields = request.headers.combined()
+    if "signature" not in fields or "signature-input" not in fields:
+        raise Unsigned("request is not signed")
+    if "content-digest" not in fields:
+        raise Unsigned("request has no Content-Digest")
+
+    def key_of(terminal_id: str) -> Ed25519PublicKey:
+        return lookup_key(terminal_id) or _DECOY_KEY
+
+    required = _covered(fields)
+    verified = _verify_fast(request, fields, key_of, required)
+    if verified is None:
+        verified = _verify_with_library(request, key_of, required)
+    current = int((now or datetime.now(UTC)).timestamp())
+    created, expires = verified
+    if abs(current - created.created_at) > _MAX_SKEW_SECONDS \
+            or (expires is not None and expires < current):
+        raise Stale("signature created too far from the platform's clock, or expired")
+    return created.finish()
+
+
+def check_content_digest(verified: VerifiedRequest, body: bytes) -> None:
+    """Verification part (b): the body against the signed Content-Digest value (RFC 9530;
+    sha-256 and sha-512 understood, every one listed must match)."""
+    digest = _FAST_DIGEST.fullmatch(verified.content_digest)
+    if digest is not None:
+        matches = hmac.compare_digest(base64.b64decode(digest.group(1)),
+                                      hashlib.sha256(body).digest())
+    else:
+        try:
+            hms.ContentDigest.verify(verified.content_digest, body)
+            matches = True
+        except hms.HTTPMessageSignaturesException:
+            matches = False
+    if not matches:
+        raise SignatureRefused("Content-Digest does not match the body")
+
+
+def verify_request(request: ReceivedRequest, body: bytes,
                    lookup_key: Callable[[str], Ed25519PublicKey | None],
                    now: datetime | None = None) -> VerifiedRequest:
-    """Checks a request's signature; the caller still checks the nonce is new.
-
-    `headers` is a mapping whose `items()` yields every header line (a repeated
-    line is refused for the fields that matter here, so the platform never acts
-    on another value than the one signed)."""
-    lower: dict[str, str] = {}
-    for name, value in headers.items():
-        name = name.lower()
-        if name in lower and name in _SIGNATURE_FIELDS:
-            raise SignatureRefused(f"header {name} sent more than once")
-        lower[name] = value
-    if "signature" not in lower or "signature-input" not in lower:
-        raise Unsigned("request is not signed")
-    if "content-digest" not in lower:
-        raise Unsigned("request has no Content-Digest")
-    match = _KEYID.search(lower["signature-input"])
-    if match is None:
-        raise SignatureRefused("signature names no keyid")
-    if lookup_key(match.group(1)) is None:
-        raise UnknownTerminal(f"unknown terminal {match.group(1)!r}")
-    required = _covered(lower)
-    verified = _verify_fast(method, url, lower, body, lookup_key, required)
-    if verified is None:
-        verified = _verify_with_library(method, url, lower, body, lookup_key, required)
-    current = now or datetime.now(UTC)
-    if abs(current - verified.created) > MAX_CLOCK_SKEW:
-        raise Stale("signature created too far from the platform's clock")
+    """Both parts: `verify_request_headers`, then `check_content_digest`."""
+    verified = verify_request_headers(request, lookup_key, now)
+    check_content_digest(verified, body)
     return verified
 
 
-def _verify_fast(method: str, url: str, lower: dict[str, str], body: bytes,
-                 lookup_key: Callable[[str], Ed25519PublicKey | None],
-                 required: tuple[str, ...]) -> VerifiedRequest | None:
+@dataclass(frozen=True)
+class _Checked:
+    """A signature that checked out, before the time window is applied."""
+
+    terminal_id: str
+    nonce: str
+    created_at: int
+    content_digest: str
+
+    def finish(self) -> VerifiedRequest:
+        return VerifiedRequest(self.terminal_id, self.nonce,
+                               datetime.fromtimestamp(self.created_at, UTC), self.content_digest)
+
+
+def _verify_fast(request: ReceivedRequest, lower: dict[str, str],
+                 key_of: Callable[[str], Ed25519PublicKey], required: tuple[str, ...]
+                 ) -> tuple[_Checked, int | None] | None:
     """The form `signature_headers` makes, checked directly; None for any other form."""
     sig_input = _FAST_INPUT.fullmatch(lower["signature-input"])
     signature = _FAST_SIGNATURE.fullmatch(lower["signature"])
-    digest = _FAST_DIGEST.fullmatch(lower["content-digest"].strip())
-    if sig_input is None or signature is None or digest is None:
+    if sig_input is None or signature is None:
         return None
     covered = tuple(c.strip('"') for c in sig_input.group(2).split(" "))
     params: dict[str, str] = {}
@@ -291,64 +442,65 @@ def _verify_fast(method: str, url: str, lower: dict[str, str], body: bytes,
             continue
         if name not in lower:
             raise SignatureRefused(f"covered header {name} is missing")
-        fields[name] = lower[name].strip()
+        fields[name] = lower[name]
         if not fields[name].isprintable():
             return None
     missing = [c for c in required if c not in covered]
     if missing:
         raise SignatureRefused(f"the signature must cover {', '.join(missing)}")
-    if not method.isprintable() or not url.isprintable():
+    if not all(part.isprintable() and part.isascii()
+               for part in (request.method, request.path, request.query)):
         return None
-    key = lookup_key(params["keyid"][1:-1])
-    if key is None:
-        raise UnknownTerminal(f"unknown terminal {params['keyid'][1:-1]!r}")
-    base = _signature_base(method, url, fields, covered, sig_input.group(1))
+    key = key_of(params["keyid"][1:-1])
+    base = _signature_base(request.method, request.path, request.query, fields, covered,
+                           sig_input.group(1))
     try:
         key.verify(base64.b64decode(signature.group(1), validate=True), base)
     except (InvalidSignature, binascii.Error, ValueError):
-        raise SignatureRefused("signature does not match the request") from None
-    if not hmac.compare_digest(base64.b64decode(digest.group(1)), hashlib.sha256(body).digest()):
-        raise SignatureRefused("Content-Digest does not match the body")
+        raise SignatureRefused(_BAD_SIGNATURE) from None
     nonce = params["nonce"][1:-1]
     if len(nonce) < 16:
         raise SignatureRefused("signature must carry a nonce and a created time")
-    return VerifiedRequest(params["keyid"][1:-1], nonce,
-                           datetime.fromtimestamp(int(params["created"]), UTC))
+    return _Checked(params["keyid"][1:-1], nonce, int(params["created"]),
+                    lower["content-digest"]), None
 
 
-def _verify_with_library(method: str, url: str, lower: dict[str, str], body: bytes,
-                         lookup_key: Callable[[str], Ed25519PublicKey | None],
-                         required: tuple[str, ...]) -> VerifiedRequest:
-    message = SimpleNamespace(method=method, url=url, headers=_CaseInsensitive(lower))
+def verify_signatures(request: ReceivedRequest,
+                      lookup_key: Callable[[str], Ed25519PublicKey | None],
+                      required: tuple[str, ...] = ()) -> list[hms.VerifyResult]:
+    """RFC 9421 verification of every Ed25519 signature of `request`, by the rules of
+    `http-message-signatures` with this module's component resolution (`RequestComponents`)
+    and no policy of the project's beyond `required` components: the general form any
+    valid signature may take. `created` and `expires` are not held to a window here.
+    Refusals are `SignatureRefused`."""
     verifier = hms.HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
-                                       key_resolver=_KeyResolver(lookup=lookup_key))
-    # The window is checked by the caller (both directions, one message); none here.
+                                       key_resolver=_KeyResolver(lookup=lookup_key),
+                                       component_resolver_class=RequestComponents)
+    # The window is the caller's, on integers; none here beyond what a date can hold.
     verifier.max_clock_skew = timedelta(days=365 * 100)
     try:
-        results = verifier.verify(message, max_age=None, require_components=required, body=body)
+        return verifier.verify(request, max_age=None, require_components=required)
     except SignatureRefused:
         raise
     except hms.HTTPMessageSignaturesException as exc:
-        raise SignatureRefused(str(exc) or "signature does not match the request") from None
-    except (KeyError, ValueError, TypeError) as exc:
+        # A failed cryptographic check comes as the library's exception without words.
+        raise SignatureRefused(str(exc) or _BAD_SIGNATURE) from None
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
         raise SignatureRefused(f"malformed signature: {exc}") from None
+
+
+def _verify_with_library(request: ReceivedRequest, key_of: Callable[[str], Ed25519PublicKey],
+                         required: tuple[str, ...]) -> tuple[_Checked, int | None]:
+    results = verify_signatures(request, key_of, required)
     if len(results) != 1 or results[0].label != SIGNATURE_LABEL:
         raise SignatureRefused(f"exactly one signature labelled {SIGNATURE_LABEL!r} is expected")
     params = results[0].parameters
-    nonce, created = params.get("nonce"), params.get("created")
-    if not isinstance(nonce, str) or len(nonce) < 16 or not isinstance(created, int):
+    nonce, created, expires = params.get("nonce"), params.get("created"), params.get("expires")
+    if not isinstance(nonce, str) or len(nonce) < 16 or type(created) is not int:
         raise SignatureRefused("signature must carry a nonce and a created time")
-    return VerifiedRequest(str(params.get("keyid")), nonce, datetime.fromtimestamp(created, UTC))
+    digest = results[0].covered_components.get('"content-digest"')
+    if digest is None:  # cannot happen: required above
+        raise SignatureRefused("the signature must cover content-digest")
+    return _Checked(str(params.get("keyid")), nonce, created, digest), \
+        (expires if type(expires) is int else None)
 
-
-class _CaseInsensitive(dict):
-    """The minimal header mapping the verifier needs (keys already lower-case)."""
-
-    def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and super().__contains__(key.lower())
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)

@@ -22,6 +22,7 @@ from receiver.api.common import (
     platform_of,
     read_body,
     signed,
+    unsigned_integer,
 )
 from receiver.errors import ApiError
 from receiver.storage import DigestMismatch, OffsetMismatch, Upload, UploadOverrun
@@ -61,20 +62,18 @@ def attachment_status(sealed_digest: str, request: Request,
             summary="Append a chunk of an attachment at Upload-Offset")
 async def attachment_put(sealed_digest: str, request: Request) -> Response:
     body = await read_body(request)
-    return await run_in_threadpool(put_chunk, sealed_digest, request,
-                                   request.headers.get("upload-offset"),
-                                   request.headers.get("upload-length"), body)
+    return await run_in_threadpool(put_chunk, sealed_digest, request, body)
 
 
-def put_chunk(sealed_digest: str, request: Request, upload_offset: str | None,
-              upload_length: str | None, body: bytes) -> Response:
+def put_chunk(sealed_digest: str, request: Request, body: bytes) -> Response:
     platform = platform_of(request)
     with signed(request, body) as signer:
         _check_digest(sealed_digest)
-        if not (upload_offset or "").isdigit() or not (upload_length or "").isdigit():
+        offset = unsigned_integer(request, "upload-offset")
+        total = unsigned_integer(request, "upload-length")
+        if offset is None or total is None:
             raise ApiError(errors.BAD_REQUEST,
                            "Upload-Offset and Upload-Length must be non-negative integers")
-        offset, total = int(upload_offset or 0), int(upload_length or 0)
         if total > platform.limits.max_attachment_bytes:
             raise ApiError(errors.TOO_LARGE, f"an attachment may have at most "
                                              f"{platform.limits.max_attachment_bytes} bytes")

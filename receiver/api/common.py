@@ -4,11 +4,13 @@ error answers and how their codes are documented."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +24,7 @@ from receiver.errors import ApiError
 from receiver.faults import Switches
 from receiver.intake import Intake
 from receiver.storage import Signer, Store
-from wire import errors, paths, schemas
+from wire import errors, paths, schemas, signing
 from wire.errors import ErrorCode
 
 M = TypeVar("M", bound=BaseModel)
@@ -54,7 +56,7 @@ async def read_body(request: Request) -> bytes:
     a signature covers the body)."""
     limit = platform_of(request).max_body
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if _UINT.fullmatch(declared) and int(declared) > limit:
         raise ApiError(errors.TOO_LARGE, f"request bodies are limited to {limit} bytes")
     parts, size = [], 0
     async for part in request.stream():
@@ -65,20 +67,68 @@ async def read_body(request: Request) -> bytes:
     return b"".join(parts)
 
 
-def signed_url(request: Request) -> str:
-    # The signature covers @path and @query as sent: rebuild them from the raw target.
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    query = request.scope.get("query_string") or b""
-    host = request.headers.get("host") or "localhost"
-    url = f"{request.scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
-    return url + ("?" + query.decode("latin-1") if query else "")
+def received_request(request: Request) -> signing.ReceivedRequest:
+    """The request as routed, for its signature: `@path` and `@query` are the request
+    line's raw target (`raw_path`, `query_string`), never anything built from `Host`.
+
+    The router serves `path`, which the server decoded from `raw_path`; a request whose
+    two disagree (something between rewrote one) is refused rather than verified for
+    one path and served at another."""
+    scope = request.scope
+    raw_path: bytes = scope.get("raw_path") or b""
+    try:
+        path = raw_path.decode("ascii")
+    except UnicodeDecodeError:
+        raise ApiError(errors.BAD_REQUEST, "the request target is not ASCII") from None
+    if not path or unquote(path) != scope["path"] or scope.get("root_path"):
+        raise ApiError(errors.BAD_REQUEST, "the path served is not the path sent")
+    lines = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+    return signing.ReceivedRequest(scope["method"], path,
+                                   (scope.get("query_string") or b"").decode("latin-1"),
+                                   signing.FieldLines(lines))
+
+
+def header(request: Request, name: str) -> str | None:
+    """A header's value as its signature covers it: repeated lines joined by ", " in
+    order (RFC 9421 §2.1), each trimmed; None when absent."""
+    values = [value.strip(" \t") for value in request.headers.getlist(name)]
+    return ", ".join(values) if values else None
+
+
+# RFC 8941 §3.3.3 sf-string: printable ASCII, with \" and \\ escaped
+_SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The Idempotency-Key as the terminal sends it (the bare submission id), or in the
+    IETF draft's syntax, a Structured Field String (`"…"`, RFC 8941), unquoted. Anything
+    else is taken as it is (and then does not name the submission)."""
+    value = header(request, "idempotency-key")
+    if value is not None and (quoted := _SF_STRING.fullmatch(value)) is not None:
+        return re.sub(r"\\(.)", r"\1", quoted.group(1))
+    return value
+
+
+_UINT = re.compile(r"(?:0|[1-9][0-9]{0,14})", re.ASCII)  # below 2**53: no overflow anywhere
+
+
+def unsigned_integer(request: Request, name: str) -> int | None:
+    """A header holding a non-negative integer in ASCII digits (int() would also read
+    Arabic-Indic, fullwidth or superscript digits, signs, '_' and spaces); None when
+    absent, `400 bad_request` when it is anything else."""
+    value = header(request, name)
+    if value is None:
+        return None
+    if _UINT.fullmatch(value) is None:
+        raise ApiError(errors.BAD_REQUEST, f"{name} must be a non-negative integer of at most "
+                                           "15 ASCII digits")
+    return int(value)
 
 
 @contextmanager
 def signed(request: Request, body: bytes) -> Iterator[Signer]:
     """`Authenticator.signed` for this request: its nonce is spent once, before the answer."""
-    with platform_of(request).auth.signed(request.method, signed_url(request), request.headers,
-                                          body) as signer:
+    with platform_of(request).auth.signed(received_request(request), body) as signer:
         yield signer
 
 
@@ -167,15 +217,23 @@ class Gate:
             else:
                 await self.app(scope, receive, send_status)
         finally:
-            access_log.info("%s %s %d %.1f ms", scope["method"], loggable(path), status,
-                            (time.perf_counter() - started) * 1000)
+            access_log.info("%s %s %d %.1f ms", escaped(scope["method"]), loggable(path),
+                            status, (time.perf_counter() - started) * 1000)
 
 
 def loggable(path: str) -> str:
+    """The path served, for the log: a query code masked, then `escaped`."""
     prefix = paths.case_path("")
     if path.startswith(prefix) and len(path) > len(prefix) + 2:
-        return path[:len(prefix) + 2] + "***"
-    return path
+        path = path[:len(prefix) + 2] + "***"
+    return escaped(path)
+
+
+def escaped(text: str) -> str:
+    """Printable ASCII as is, everything else (CR, LF, other controls, non-ASCII, and the
+    backslash itself) as a Python escape: what a client sends can never start a log line
+    of its own or pass for another."""
+    return text.encode("unicode_escape").decode("ascii")
 
 
 # --- documentation ------------------------------------------------------------------------

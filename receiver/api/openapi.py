@@ -23,9 +23,14 @@ Every `/api/v1` request except `POST /api/v1/enrollments` carries an RFC 9421
 HTTP Message Signature (label `kiosk`, Ed25519, `keyid` = terminal id) covering
 `@method`, `@path`, `@query`, `content-digest` (RFC 9530) and, when present,
 `idempotency-key`, `upload-offset` and `upload-length`, with `created` (within
-5 minutes of the platform's clock) and a `nonce` used once. Refusals:
-401 `unsigned` / `signature_invalid` / `signature_stale` / `signature_replayed`,
-403 `terminal_unknown` (unknown or revoked) / `terminal_mismatch`.
+5 minutes of the platform's clock) and a `nonce` used once. `@path` and `@query`
+are the request target as sent (percent-encoding untouched), never taken from
+`Host`; a field sent on several lines is their values joined by ", " (RFC 9421
+§2.1). Refusals: 401 `unsigned` / `signature_invalid` (also for a key id no
+terminal has: one answer for every bad signature) / `signature_stale` /
+`signature_replayed`, 403 `terminal_unknown` (a revoked terminal signing with its
+own key) / `terminal_mismatch`. A malformed header the platform reads is 400
+`bad_request`, never 500.
 
 A submission's sealed document must agree with its routing metadata (422
 `envelope_mismatch`, `attachments_mismatch`). A refusal is kept as the

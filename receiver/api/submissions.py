@@ -17,6 +17,7 @@ from receiver.api.common import (
     SIGNED,
     error_responses,
     header_params,
+    idempotency_key,
     json_body,
     parse,
     platform_of,
@@ -53,7 +54,7 @@ async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:
              summary="Deliver a sealed submission, exactly once")
 async def submit(request: Request) -> Response:
     body, fault = await _submission_body(request)
-    return await run_in_threadpool(deliver, request, request.headers.get("idempotency-key"),
+    return await run_in_threadpool(deliver, request, idempotency_key(request),
                                    body, fault)
 
 

@@ -85,6 +85,9 @@ class Store:
     def signing_key(self, terminal_id: str) -> str | None:
         return terminals.signing_key(self.db.reader(), terminal_id)
 
+    def signing_key_state(self, terminal_id: str) -> tuple[str, bool] | None:
+        return terminals.key_state(self.db.reader(), terminal_id)
+
     def revoke_terminal(self, terminal_id: str) -> bool:
         with self.db.writing() as conn:
             return terminals.revoke(conn, terminal_id)

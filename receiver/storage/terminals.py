@@ -29,6 +29,14 @@ def signing_key(conn: sqlite3.Connection, terminal_id: str) -> str | None:
     return row[0] if row else None
 
 
+def key_state(conn: sqlite3.Connection, terminal_id: str) -> tuple[str, bool] | None:
+    """(public key, revoked) of a terminal that ever bound a key, else None. A revoked
+    terminal's key still checks its signature: only its holder learns it is revoked."""
+    row = conn.execute("SELECT signing_public_key, revoked FROM terminals WHERE id = ? "
+                       "AND signing_public_key IS NOT NULL", (terminal_id,)).fetchone()
+    return (row[0], bool(row[1])) if row else None
+
+
 def add(conn: sqlite3.Connection, terminal_id: str, name: str | None, valid_for: timedelta,
         now: datetime) -> tuple[str, datetime, bool]:
     """Issues a one-time enrollment code; returns (code, expiry, terminal existed).

@@ -217,7 +217,8 @@ def _upload_forged(rx, key, pub):
     (_forged_digest, 401, "signature_invalid"),
     (_stale, 401, "signature_stale"),
     (_unsigned, 401, "unsigned"),
-    (_unknown_terminal, 403, "terminal_unknown"),
+    # the answer a bad signature gets, whatever the terminal id (no enumeration oracle)
+    (_unknown_terminal, 401, "signature_invalid"),
     (_other_key, 401, "signature_invalid"),
     (_swapped_idempotency_key, 401, "signature_invalid"),
     (_heartbeat_for_another, 403, "terminal_mismatch"),

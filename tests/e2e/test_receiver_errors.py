@@ -131,6 +131,14 @@ def _enroll(rx, body):
                          headers={"Content-Type": "application/json"})
 
 
+def _revoked(rx, t):
+    """A revoked terminal signing with its own key; an unknown one gets `signature_invalid`,
+    as any bad signature does."""
+    key, _ = enroll_test_terminal(rx, "T-REVOKED")
+    rx.cli("terminal", "revoke", "T-REVOKED")
+    return signed_request(rx, "GET", paths.LIMITS, "T-REVOKED", key)
+
+
 ONE = "ab" * 32
 # (route as documented: method, path; or None), code expected, how to provoke it
 CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
@@ -143,8 +151,7 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
     (("get", paths.LIMITS), "signature_stale", lambda rx, t: signed_request(
         rx, "GET", paths.LIMITS, T, t.key, now=datetime.now(UTC) - timedelta(minutes=10))),
     (("get", paths.LIMITS), "signature_replayed", _replayed),
-    (("get", paths.LIMITS), "terminal_unknown", lambda rx, t: signed_request(
-        rx, "GET", paths.LIMITS, "T-GHOST", signing.generate_signing_key())),
+    (("get", paths.LIMITS), "terminal_unknown", _revoked),
     (("get", paths.LIMITS), "maintenance", _maintenance),
     (("post", paths.heartbeat_path("{terminal_id}")), "terminal_mismatch",
      lambda rx, t: _heartbeat(rx, t, OTHER)),
