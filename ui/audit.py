@@ -72,6 +72,12 @@ def _in_keyboard(item: QQuickItem) -> bool:
     return False
 
 
+def _accepts_presses(item: QQuickItem) -> bool:
+    # A MouseArea's own `enabled` shadows the item's: false, it takes no press, though
+    # the item itself still counts as enabled.
+    return item.isEnabled() and item.property("enabled") is not False
+
+
 def _text_of(item: QQuickItem) -> str:
     return str(item.property("text") or "")
 
@@ -90,7 +96,7 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
                     item.property("text") is not None and item.width() > 0:
                 keyboard_keys.append((round(item.width()), round(item.height())))
             continue
-        if _is(item, CLICKABLE) and item.isEnabled():
+        if _is(item, CLICKABLE) and _accepts_presses(item):
             editable = not _is(item, ("QQuickTextInput", "QQuickTextEdit")) or \
                 not item.property("readOnly")
             if editable:

@@ -87,6 +87,9 @@ def test_five_wrong_pins_lock_out_growing_and_the_lock_survives_a_new_process(tm
     outcomes = [tech.verify(tmp_path, "111111", terminal_id="T", now=now) for _ in range(5)]
     assert [o.tries_left for o in outcomes[:4]] == [4, 3, 2, 1]
     assert outcomes[4].outcome == "wrong" and outcomes[4].locked_seconds == 30
+    # The lock-out is a private file while it holds (it is removed once cleared, below).
+    lock_file = tmp_path / tech.LOCK_FILE
+    assert stat.S_IMODE(lock_file.stat().st_mode) == 0o600
     # Even the right PIN is refused while locked; in a fresh process too.
     assert tech.verify(tmp_path, PIN, terminal_id="T", now=now).outcome == "locked"
     child = subprocess.run(
@@ -100,17 +103,17 @@ def test_five_wrong_pins_lock_out_growing_and_the_lock_survives_a_new_process(tm
     for _ in range(4):
         assert tech.verify(tmp_path, "111111", terminal_id="T", now=later).outcome == "wrong"
     assert tech.verify(tmp_path, "111111", terminal_id="T", now=later).locked_seconds == 60
+    assert stat.S_IMODE(lock_file.stat().st_mode) == 0o600  # rewritten, still private
     assert tech.lock_duration(20) == tech.LOCK_CAP_SECONDS  # capped
     # A clock set back never makes the lock-out longer than it is.
     assert tech.locked_seconds(tmp_path, later - timedelta(days=1)) == 60
     # The right PIN after the lock-out clears the count.
     assert tech.verify(tmp_path, PIN, terminal_id="T", now=later + timedelta(seconds=61)).outcome == "ok"
     assert tech.read_lock(tmp_path) == tech.LockState()
+    assert not lock_file.exists()  # cleared means gone, not a file of zeros
     lines, _ = tech.read_audit(tmp_path)
     whats = [x["what"] for x in lines]
     assert whats.count("wrong_pin") == 10 and whats.count("lock_out") == 2 and whats.count("open") == 1
-    assert stat.S_IMODE((tmp_path / tech.LOCK_FILE).stat().st_mode) == 0o600 if \
-        (tmp_path / tech.LOCK_FILE).exists() else True
 
 
 def test_a_damaged_lock_file_locks_rather_than_unlocks(tmp_path):

@@ -1,9 +1,13 @@
-"""Nothing personal stays on disk: visitors complete petitions on the real window
-with marker values; after delivery and purge, every file the kiosk wrote — database,
-WAL, attachments, logs, its home, config and temp directories — is searched for them."""
+"""Nothing personal stays on disk: visitors type marker values on the real window,
+photograph a document and sign, then finish (完成), give up (返回首页) or walk away
+(the idle countdown). Each way out leaves nothing in the window or the clipboard; every
+file the kiosk wrote — database, WAL, attachments, logs, its home, caches, config and
+temp directories (the keyboard's) — is searched for the values and the photos' bytes
+while it runs, before delivery and after delivery and purge."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -12,23 +16,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import factories
+from tests.support import factories, traces
 from tests.support.common import ROOT
 from tests.support.platform_server import issue_code, running_receiver
 from tests.support.terminal import make_terminal
 
 pytest.importorskip("PySide6.QtQuick")
 
-ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gb18030")
+VISITORS = [
+    ("隐私标记甲", "标记路九十一号", "标记请求内容一号ZQXJ"),
+    ("隐私标记乙", "标记路九十二号", "标记请求内容二号ZQXK"),
+    ("隐私标记丙", "标记路九十三号", "标记请求内容三号ZQXL"),
+    ("隐私标记丁", "标记路九十四号", "标记请求内容四号ZQXM"),
+    ("隐私标记戊", "标记路九十五号", "标记请求内容五号ZQXN"),
+]
 
 
-def _marker_docs() -> list[dict]:
+def _marker_docs(first: int = 0, count: int = 3) -> list[dict]:
     docs = []
-    for i, (name, street, request) in enumerate([
-        ("隐私标记甲", "标记路九十一号", "标记请求内容一号ZQXJ"),
-        ("隐私标记乙", "标记路九十二号", "标记请求内容二号ZQXK"),
-        ("隐私标记丙", "标记路九十三号", "标记请求内容三号ZQXL"),
-    ]):
+    for i, (name, street, request) in enumerate(VISITORS[first:first + count], start=first):
         doc = factories.petition()
         doc.pop("attachments")
         doc.pop("consent")
@@ -50,9 +56,47 @@ def _markers(docs: list[dict]) -> list[str]:
     return found
 
 
+WIPED = {"screen": "home", "answers": {}, "signed": False, "strokes": 0, "photos": 0,
+         "clipboard": "", "last_confirmed": False}
+
+
+def _run_visits(tmp_path: Path, term, env: dict, visits: list[tuple[dict, str]], *,
+                idle_warn_ms: int, seed: int) -> list[dict]:
+    """Visitors on the real window in a child process, each leaving as `end` says; what
+    the window held after each, checked here, and the photos they took (their bytes)."""
+    plan_dir = tmp_path / "plan"  # holds the markers: not searched, removed before
+    plan_dir.mkdir(exist_ok=True)
+    plan_file = plan_dir / "plan.json"
+    plan = {"idle_warn_ms": idle_warn_ms, "seed": seed, "scan_root": str(tmp_path),
+            "scan_exclude": [str(plan_dir), str(tmp_path / "platform")],
+            "sessions": [{"doc": doc, "end": end, "markers": _markers([doc])}
+                         for doc, end in visits]}
+    plan_file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.support.privacy_child", str(term.config_path), str(plan_file)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    plan_dir.joinpath("plan.json").unlink()
+    plan_dir.rmdir()
+    assert child.returncode == 0, child.stderr[-3000:]
+    sessions = json.loads(child.stdout.strip().splitlines()[-1])
+    assert [x["end"] for x in sessions] == [end for _, end in visits]
+    photos = []
+    for seen in sessions:
+        photos.append(base64.b64decode(seen.pop("photo")))
+        # Every way out wipes everything: answers, signature, photos, clipboard, receipt.
+        assert seen["after"] == WIPED, seen
+        assert seen["asked"], seen  # 返回首页 asked first; the idle countdown was shown
+        assert seen["idle_ended"] == (1 if seen["end"] == "idle" else 0), seen
+        # While the kiosk still ran, no file held this visitor's values or photo.
+        assert seen["on_disk"] == [], seen
+    assert len(set(photos)) == len(photos)  # each visitor's own photo
+    return photos
+
+
 def test_no_marker_survives_in_any_file_the_kiosk_wrote(tmp_path):
     docs = _marker_docs()
-    markers = _markers(docs)
+    abandoned = _marker_docs(first=3)
+    markers = _markers(docs) + _markers(abandoned)
     home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     tmp.mkdir()
@@ -68,23 +112,20 @@ def test_no_marker_survives_in_any_file_the_kiosk_wrote(tmp_path):
                                     encoding="utf-8")
         assert term.kiosk("enroll", "--code", issue_code(rx, term.terminal_id)).returncode == 0
 
-        markers_file = tmp_path / "markers.json"
-        markers_file.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-        child = subprocess.run(
-            [sys.executable, "-m", "tests.support.privacy_child", str(term.config_path), str(markers_file)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert child.returncode == 0, child.stderr[-3000:]
-        markers_file.unlink()
-        sessions = json.loads(child.stdout.strip().splitlines()[-1])
-        assert len(sessions) == 3
-        for seen in sessions:
-            assert seen == {"screen": "home", "answers": {}, "signed": False, "photos": 0, "clipboard": "",
-                            "last_confirmed": False}
+        # Three complete a petition and tap 完成 (the idle countdown far away) …
+        photos = _run_visits(tmp_path, term, env, [(doc, "finish") for doc in docs],
+                             idle_warn_ms=3_600_000, seed=0)
+        # … two give up half way, signed and photographed: 返回首页, and walking away.
+        photos += _run_visits(tmp_path, term, env, [(abandoned[0], "home"), (abandoned[1], "idle")],
+                              idle_warn_ms=3000, seed=100)
+        needles = traces.text_needles(markers) + [
+            needle for i, photo in enumerate(photos) for needle in traces.photo_needles(photo, f"photo {i}")]
 
         status = term.status()
-        assert status["counts"]["queued"] == 3
+        assert status["counts"]["queued"] == 3  # nothing of those who gave up was queued
+        assert sum(status["counts"].values()) == 3, status
         # Before delivery, what is on disk is sealed or masked already.
-        _assert_clean(tmp_path, markers, exclude=[tmp_path / "platform"])
+        _assert_clean(tmp_path, needles, exclude=[tmp_path / "platform"])
 
         sync = subprocess.run([sys.executable, "-m", "app", "sync", "--once", "--config",
                                str(term.config_path)], cwd=ROOT, env=env, capture_output=True,
@@ -92,23 +133,20 @@ def test_no_marker_survives_in_any_file_the_kiosk_wrote(tmp_path):
         assert sync.returncode == 0, sync.stderr
         cases = json.loads(rx.cli("cases", "--json").stdout)
         assert len(cases) == 3
+        # The photos went, sealed: one attachment besides the signature per case.
+        assert rx.counts()["attachments"] == 6, rx.counts()
 
     status = term.status()
     assert status["counts"]["purged"] == 3, status  # retention 0: purged on the first pass
-    files = _assert_clean(tmp_path, markers, exclude=[tmp_path / "platform"])
+    files = _assert_clean(tmp_path, needles, exclude=[tmp_path / "platform"])
     names = {p.name for p in files}
     assert {"kiosk.db", "ui.jsonl"} <= names, names
     # the keyboard's private dictionary directory went with the process
     assert not any(p.name.startswith("kiosk-ui-") for p in tmp.iterdir())
 
 
-def _assert_clean(root: Path, markers: list[str], exclude: list[Path]) -> list[Path]:
-    files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()
-             and not any(p.is_relative_to(e) for e in exclude)]
+def _assert_clean(root: Path, needles: list[tuple[str, bytes]], exclude: list[Path]) -> list[Path]:
+    files, found = traces.holding(root, needles, exclude)
     assert files
-    for path in files:
-        data = path.read_bytes()
-        for marker in markers:
-            for encoding in ENCODINGS:
-                assert marker.encode(encoding) not in data, (str(path.relative_to(root)), marker)
+    assert found == []
     return files

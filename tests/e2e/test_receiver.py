@@ -685,19 +685,27 @@ def test_a_hanging_platform_times_out_and_the_retry_finds_the_case(rx, term):
     req = sealed_submission(pub, T)
     rx.cli("fault", "hang", "--seconds", "2")
     try:
-        started = time.monotonic()
         with pytest.raises(requests.ReadTimeout):
             submit(rx, T, key, req, timeout=0.5)
         # the hang holds no worker: other requests are answered meanwhile
         assert signed_request(rx, "GET", paths.LIMITS, T, key, timeout=1).status_code == 200
     finally:
         rx.cli("fault", "clear")
-    time.sleep(max(0.0, 2.2 - (time.monotonic() - started)))  # the hung request completes
+    # The hung request goes on after its client gave up, and commits its case.
+    def cases_of_it() -> list[dict]:
+        return [r for r in json.loads(rx.cli("cases", "--json").stdout)
+                if r["submission_id"] == req.submission_id]
+
+    deadline = time.monotonic() + 30
+    while not (committed := cases_of_it()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(committed) == 1, "the hung request never committed its case"
     retry = submit(rx, T, key, req)
     while retry.status_code == 409 and error_of(retry) == "in_progress":  # as a terminal would
         time.sleep(0.2)
         retry = submit(rx, T, key, req)
     assert retry.status_code == 201
+    assert retry.json()["case_no"] == committed[0]["case_no"]  # found, not made again
     rows = [r for r in json.loads(rx.cli("cases", "--json").stdout)
             if r["submission_id"] == req.submission_id]
     assert len(rows) == 1 and rows[0]["case_no"] == retry.json()["case_no"]
@@ -816,10 +824,14 @@ def test_sigkill_right_after_a_post_then_a_retry_gives_exactly_one_case(tmp_path
         deadline = time.monotonic() + 10
         while rx.counts()["cases"] == len(submissions) and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert rx.counts()["cases"] == len(submissions) + 1  # the hung request did commit
+        [committed] = [r["case_no"] for r in json.loads(rx.cli("cases", "--json").stdout)
+                       if r["submission_id"] == req.submission_id]
         rx.kill()
         rx.start()
         retry = submit(rx, T, key, req)
         assert retry.status_code == 201
+        assert retry.json()["case_no"] == committed  # the stored answer, after a restart
         submissions.append((req.submission_id, retry.json()["case_no"]))
 
         rows = json.loads(rx.cli("cases", "--json").stdout)

@@ -1,5 +1,6 @@
 """`kiosk ui` speaks systemd's notify protocol: READY=1 once the home screen is
-painted, WATCHDOG=1 from the GUI thread — so a blocked event loop goes quiet."""
+painted (never before its first frame is swapped), WATCHDOG=1 from the GUI thread —
+so a blocked event loop goes quiet."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from tests.support.common import ROOT
 
 
 class NotifyListener:
-    """A service manager's end of $NOTIFY_SOCKET: records each datagram with its time."""
+    """A service manager's end of $NOTIFY_SOCKET: records each datagram with its time
+    (monotonic in `received`; wall-clock in `received_wall`, to set beside a time
+    another process printed)."""
 
     def __init__(self) -> None:
         self.name = f"@kiosk-test-{secrets.token_hex(6)}"
@@ -27,6 +30,7 @@ class NotifyListener:
         self.sock.bind("\0" + self.name[1:])
         self.sock.settimeout(0.1)
         self.received: list[tuple[float, str]] = []
+        self.received_wall: list[tuple[float, str]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -37,7 +41,9 @@ class NotifyListener:
                 data = self.sock.recv(4096)
             except TimeoutError:
                 continue
-            self.received.append((time.monotonic(), data.decode()))
+            wall, now = time.time(), time.monotonic()
+            self.received_wall.append((wall, data.decode()))
+            self.received.append((now, data.decode()))
 
     def messages(self, since: float = 0.0, until: float = float("inf")) -> list[str]:
         return [m for t, m in list(self.received) if since <= t < until]
@@ -46,6 +52,26 @@ class NotifyListener:
         self._stop.set()
         self._thread.join()
         self.sock.close()
+
+
+class UnreadSocket:
+    """$NOTIFY_SOCKET with nobody reading it: what was sent waits in its queue (a unix
+    datagram is queued when `sendto` returns) until `said()` takes it out. So a check
+    run inside a Qt slot sees exactly what the process had sent before that moment."""
+
+    def __init__(self) -> None:
+        self.name = f"@kiosk-test-{secrets.token_hex(6)}"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind("\0" + self.name[1:])
+        self.sock.setblocking(False)
+
+    def said(self) -> list[str]:
+        out = []
+        while True:
+            try:
+                out.append(self.sock.recv(4096).decode())
+            except BlockingIOError:
+                return out
 
 
 @pytest.fixture
@@ -75,6 +101,39 @@ def test_watchdog_interval_is_half_the_units_for_it_or_its_compositor(monkeypatc
     # the unit's main process is a kiosk compositor whose child we are
     monkeypatch.setenv("WATCHDOG_PID", str(os.getppid()))
     assert sdnotify.watchdog_interval() == 5.0
+
+
+def test_ready_comes_only_after_the_first_frame_is_swapped(qapp, monkeypatch):
+    from PySide6.QtQuick import QQuickWindow
+
+    from ui import watchdog
+    from ui.driver import pump, wait_until
+
+    manager = UnreadSocket()
+    monkeypatch.setenv("NOTIFY_SOCKET", manager.name)
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    window = QQuickWindow()
+    window.resize(200, 200)
+    said_before_first_frame: list[list[str]] = []
+
+    def first_frame() -> None:  # connected before the watchdog's: runs first
+        if not said_before_first_frame:
+            said_before_first_frame.append(manager.said())
+
+    window.frameSwapped.connect(first_frame)
+    watchdog.start(window)
+    try:
+        pump(300)  # not shown, so nothing is rendered: nothing may be said
+        assert manager.said() == []
+        window.show()
+        assert wait_until(lambda: said_before_first_frame, 10_000)
+        assert said_before_first_frame == [[]]
+        after = manager.said()
+        assert after and after[0].startswith("READY=1"), after
+    finally:
+        window.close()
+        manager.sock.close()
+        pump(5)
 
 
 def test_pings_stop_while_the_gui_thread_is_blocked(qapp, listener, monkeypatch):
@@ -109,7 +168,33 @@ def test_pings_stop_while_the_gui_thread_is_blocked(qapp, listener, monkeypatch)
         pump(5)
 
 
-def test_kiosk_ui_says_ready_once_the_home_screen_is_painted(tmp_path, listener):
+def test_kiosk_ui_says_ready_after_its_first_frame(tmp_path, listener):
+    from tests.support.terminal import make_terminal
+    from wire import sealing
+
+    key = sealing.encode_public_key(sealing.generate_private_key().public_key())
+    term = make_terminal(tmp_path, "http://127.0.0.1:9/api", key)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_QUICK_BACKEND="software",
+               KIOSK_TTS_ENGINE="off")
+    env.pop("WATCHDOG_USEC", None)
+    env.pop("WATCHDOG_PID", None)
+    # --bench-first-frame prints the wall-clock time from the home screen's first
+    # frameSwapped, then ends the event loop: the watchdog hears the same signal after it.
+    result = subprocess.run([sys.executable, "-m", "app", "ui", "--windowed", "--config",
+                             str(term.config_path), "--bench-first-frame"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [first_frame] = [float(line.split()[1]) for line in result.stdout.splitlines()
+                     if line.startswith("FIRST_FRAME ")]
+    deadline = time.monotonic() + 5
+    while not listener.received_wall and time.monotonic() < deadline:
+        time.sleep(0.02)
+    ready = [t for t, m in listener.received_wall if m.startswith("READY=1")]
+    assert len(ready) == 1, listener.received_wall
+    assert ready[0] >= first_frame, (ready[0], first_frame)
+
+
+def test_kiosk_ui_says_ready_then_pings_from_the_gui_thread(tmp_path, listener):
     from tests.support.terminal import make_terminal
     from wire import sealing
 
