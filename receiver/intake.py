@@ -44,7 +44,7 @@ Verdict = StoredAnswer | ApiError | Accept | Refuse
 class SubmissionStore(Protocol):
     """What intake reads and writes (`receiver.storage.Store` is one)."""
 
-    def stored_answer(self, key: str) -> StoredAnswer | None: ...
+    def stored_answer(self, terminal_id: str, key: str) -> StoredAnswer | None: ...
     def attachment_states(self, digests: Sequence[str]) -> dict[str, tuple[int, bool]]: ...
     def attachment_bytes(self, digest: str) -> bytes: ...
     def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
@@ -216,7 +216,7 @@ class Judge:
         """An answer already decided (kept before, or not to be kept), or an outcome to
         record, with the inline attachments to store along with an acceptance. The
         caller holds the submission's Idempotency-Key."""
-        stored = self.store.stored_answer(req.submission_id)
+        stored = self.store.stored_answer(req.terminal_id, req.submission_id)
         if stored is not None:
             return kept(stored, request_sha256), {}
         sealed, refusal = self.decoder.envelope(req)
@@ -242,6 +242,12 @@ class Judge:
                       refusal.json_text()), {}
 
 
+def claim_key(req: schemas.SubmissionRequest) -> str:
+    """What `Claims` holds while a submission is judged: its Idempotency-Key within its
+    terminal's (a terminal id has no space, so the two parts cannot run together)."""
+    return f"{req.terminal_id} {req.submission_id}"
+
+
 class Intake:
     """The submissions of one request, each judged as if sent alone."""
 
@@ -261,12 +267,13 @@ class Intake:
             held = []
             for index, req in enumerate(reqs):
                 try:
-                    holding.enter_context(self.claims.hold(req.submission_id))
+                    holding.enter_context(self.claims.hold(claim_key(req)))
                     held.append(index)
                 except ApiError as busy:  # in progress elsewhere, or twice in this batch
                     answers[index] = busy
             if fault is not None and fault.mode == "slow":  # so long per new submission
-                new = sum(self.store.stored_answer(reqs[index].submission_id) is None
+                new = sum(self.store.stored_answer(reqs[index].terminal_id,
+                                                   reqs[index].submission_id) is None
                           for index in held)
                 time.sleep(fault.seconds * new)  # holding the keys: a retry meets 409
             for index in held:

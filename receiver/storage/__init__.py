@@ -104,8 +104,9 @@ class Store:
 
     # --- submissions ------------------------------------------------------------------------
 
-    def stored_answer(self, key: str) -> StoredAnswer | None:
-        return idempotency.stored_answer(self.db.reader(), key)
+    def stored_answer(self, terminal_id: str, key: str) -> StoredAnswer | None:
+        """The answer kept for `terminal_id`'s Idempotency-Key `key`, or None."""
+        return idempotency.stored_answer(self.db.reader(), terminal_id, key)
 
     def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
                now: datetime | None = None, signer: Signer | None = None) -> list[StoredAnswer]:
@@ -130,7 +131,7 @@ class Store:
 
     @staticmethod
     def _record_one(conn: Any, outcome: Accept | Refuse, now: datetime, at: str) -> StoredAnswer:
-        stored = idempotency.stored_answer(conn, outcome.key)
+        stored = idempotency.stored_answer(conn, outcome.terminal_id, outcome.key)
         if stored is not None:
             return stored
         if isinstance(outcome, Refuse):

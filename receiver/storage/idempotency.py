@@ -1,5 +1,9 @@
 """Idempotency records (table `idempotency`): the answer kept for each submission id.
 
+A key belongs to the terminal that sent it: records are keyed by (terminal id, key),
+so another terminal's key is simply a different key — it can neither read nor block
+the owner's answer.
+
 The record of an accepted submission is written in the transaction that makes its case
 (`cases.create`), so a crash leaves both or neither; a lasting refusal is kept on its
 own. The kept JSON is answered again byte for byte.
@@ -32,6 +36,10 @@ class Accept:
     def key(self) -> str:
         return self.req.submission_id
 
+    @property
+    def terminal_id(self) -> str:
+        return self.req.terminal_id
+
 
 @dataclass(frozen=True)
 class Refuse:
@@ -44,9 +52,9 @@ class Refuse:
     body: str  # ErrorBody JSON
 
 
-def stored_answer(conn: sqlite3.Connection, key: str) -> StoredAnswer | None:
-    row = conn.execute("SELECT status, response, request_sha256 FROM idempotency WHERE key = ?",
-                       (key,)).fetchone()
+def stored_answer(conn: sqlite3.Connection, terminal_id: str, key: str) -> StoredAnswer | None:
+    row = conn.execute("SELECT status, response, request_sha256 FROM idempotency "
+                       "WHERE terminal_id = ? AND key = ?", (terminal_id, key)).fetchone()
     return StoredAnswer(row[0], row[1], row[2]) if row else None
 
 

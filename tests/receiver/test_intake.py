@@ -275,7 +275,7 @@ def test_a_refusal_that_depends_on_the_platform_is_not_kept(pub, store, intake):
     req = sealed_submission(stranger, T)
     [answer] = intake.deliver([req], None)
     assert isinstance(answer, ApiError) and answer.error is errors.ENVELOPE_INVALID
-    assert store.stored_answer(req.submission_id) is None
+    assert store.stored_answer(req.terminal_id, req.submission_id) is None
 
 
 def test_the_inline_attachments_of_a_request_are_all_kept_whole(pub, store, intake):
