@@ -322,9 +322,11 @@ def cmd_content(args: argparse.Namespace) -> int:
                          indent=2))
         return EXIT_OK
     try:
-        data = json.loads(args.file.read_text(encoding="utf-8"))
+        data = schemas.loads_unique(args.file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise Refused(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    except schemas.DuplicateKey as exc:
+        raise Refused(f"{args.file}: {exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise Refused(f"{args.file} is not JSON: {exc}") from None
     except RecursionError:

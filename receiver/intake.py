@@ -147,7 +147,10 @@ class ContentCheck:
                                                           "this platform's key for this "
                                                           "submission id")
         try:
-            inner = json.loads(plain)
+            inner = schemas.loads_unique(plain)
+        except schemas.DuplicateKey as exc:
+            return None, Refusal(errors.DUPLICATE_KEY, f"the sealed envelope is not one "
+                                                       f"document: {exc}", lasting=True)
         except (ValueError, RecursionError):
             inner = None
         if (not isinstance(inner, dict) or inner.get("submission_id") != req.submission_id

@@ -39,6 +39,9 @@ METHOD_NOT_ALLOWED = _code("method_not_allowed", 405, "the endpoint does not tak
 HTTP_ERROR = _code("http_error", 400, "another HTTP-level refusal; its status says which")
 INVALID_REQUEST = _code("invalid_request", 422, "a parameter or header does not match the schema")
 INVALID_BODY = _code("invalid_body", 422, "the body is not valid JSON of the endpoint's schema")
+DUPLICATE_KEY = _code("duplicate_key", 422,
+                      "a JSON object in the body names the same key twice (which one counts "
+                      "would depend on the reader)")
 TOO_LARGE = _code("too_large", 413, "the body, an attachment or an upload exceeds the limits")
 INTERNAL_ERROR = _code("internal_error", 500, "the platform failed; the same request may be retried")
 MAINTENANCE = _code("maintenance", 503, "planned maintenance; retry after Retry-After")

@@ -7,14 +7,41 @@ may extend and a terminal reads leniently.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256, lower-case hex")]
 TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Kind = Literal["petition", "review", "re_review"]
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+    def __init__(self, key: str):
+        super().__init__(f"the key {key!r} appears twice in one object")
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def loads_unique(text: str | bytes) -> Any:
+    """`json.loads`, refusing an object that names a key twice (DuplicateKey) at any depth.
+
+    RFC 8259 leaves such an object's meaning to the reader: pydantic keeps the last
+    value, other parsers the first. The platform refuses it rather than guess what the
+    sender meant; bodies are checked with this before the schema reads them."""
+    return json.loads(text, object_pairs_hook=_unique_pairs)
 
 
 class _Model(BaseModel):

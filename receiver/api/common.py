@@ -83,6 +83,16 @@ def signed(request: Request, body: bytes) -> Iterator[Signer]:
 
 
 def parse(model: type[M], body: bytes) -> M:
+    """The body as `model`: 422 `duplicate_key` for an object that names a key twice
+    (which pydantic would read as its last value), else `invalid_body` for anything
+    the schema refuses."""
+    try:
+        schemas.loads_unique(body)
+    except schemas.DuplicateKey as exc:
+        raise ApiError(errors.DUPLICATE_KEY, f"the body is not a valid {model.__name__}: "
+                                             f"{exc}") from None
+    except (ValueError, RecursionError):
+        pass  # not JSON at all: the schema below says so, as invalid_body
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

@@ -110,6 +110,14 @@ def _twice_in_a_batch(rx, t):
     return _batch(rx, t, [req, req])
 
 
+def _duplicate_key(rx, t):
+    req = sealed_submission(t.pub, T)
+    body = req.model_dump_json().replace('{"submission_id"', '{"kind":"review","submission_id"',
+                                         1)
+    return signed_request(rx, "POST", paths.SUBMISSIONS, T, t.key, json_body=body.encode(),
+                          headers={"Idempotency-Key": req.submission_id})
+
+
 def _maintenance(rx, t):
     rx.cli("maintenance", "on", "--retry-after", "1")
     try:
@@ -179,6 +187,10 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
     (("post", paths.SUBMISSIONS), "envelope_mismatch", lambda rx, t: submit(
         rx, T, t.key, sealed_submission(t.pub, T, document={"kind": "review"}))),
     (("post", paths.SUBMISSIONS), "in_progress", _twice_in_a_batch),
+    (("post", paths.SUBMISSIONS), "duplicate_key", _duplicate_key),
+    (("post", paths.heartbeat_path("{terminal_id}")), "duplicate_key",
+     lambda rx, t: signed_request(rx, "POST", paths.heartbeat_path(T), T, t.key,
+                                  json_body=b'{"version":"1","version":"2"}')),
     (("post", paths.SUBMISSION_BATCHES), "too_many_submissions", lambda rx, t: _batch(
         rx, t, [sealed_submission(t.pub, T) for _ in range(33)])),
     (("get", paths.case_path("{query_code}")), "case_unknown", lambda rx, t: signed_request(

@@ -110,3 +110,55 @@ def test_a_terminal_cannot_block_the_owner_of_a_key_by_using_it_first(rx, term, 
     assert second.status == 201 and second.accepted is not None
     assert second.accepted.case_no != first.accepted.case_no
     assert sorted(c["terminal_id"] for c in cases_of(rx, in_batch)) == [T, OTHER]
+
+
+# --- a JSON body says each thing once -----------------------------------------------------
+
+
+def duplicated(body: str, before: str, key_value: str) -> bytes:
+    """`body` with `key_value` inserted once more right after `before` (first match)."""
+    assert before in body
+    return body.replace(before, before + key_value + ",", 1).encode()
+
+
+def test_a_body_naming_a_key_twice_is_refused_at_any_depth(rx, term, tmp_path):
+    key, pub = term
+    counts = rx.counts()
+    sid = str(uuid.uuid4())
+    req = sealed_submission(pub, T, submission_id=sid, attachments=[schemas.AttachmentRef(
+        sealed_digest="cd" * 32, size=5, role="evidence", media_type="image/jpeg")])
+    text = req.model_dump_json()
+    # at the top level the last terminal_id would win (pydantic keeps the last value)
+    top = duplicated(text, "{", f'"terminal_id":"{OTHER}"')
+    nested = duplicated(text, '"attachments":[{', '"size":999')
+    for body in (top, nested):
+        answer = signed_request(rx, "POST", paths.SUBMISSIONS, T, key, json_body=body,
+                                headers={"Idempotency-Key": sid})
+        assert (answer.status_code, error_of(answer)) == (422, "duplicate_key"), answer.text
+        assert "appears twice" in answer.json()["message"]
+    in_batch = duplicated(schemas.SubmissionBatch(submissions=[req]).model_dump_json(),
+                          '"attachments":[{', '"role":"signature"')
+    answer = signed_request(rx, "POST", paths.SUBMISSION_BATCHES, T, key, json_body=in_batch)
+    assert (answer.status_code, error_of(answer)) == (422, "duplicate_key")
+    beat = signed_request(rx, "POST", paths.heartbeat_path(T), T, key, json_body=(
+        b'{"version":"0.1.0","queue_depth":0,"queue_depth":5,"oldest_queued_age_seconds":null,'
+        b'"needs_attention":0,"at":"2026-01-05T02:00:00Z"}'))
+    assert (beat.status_code, error_of(beat)) == (422, "duplicate_key")
+    enrollment = requests.post(rx.url + paths.ENROLLMENTS, timeout=10, data=(
+        b'{"terminal_id":"T-DUP","terminal_id":"T-0001","code":"ABCD-EFGH-JKMN",'
+        b'"signing_public_key":"x"}'), headers={"Content-Type": "application/json"})
+    assert (enrollment.status_code, error_of(enrollment)) == (422, "duplicate_key")
+    after = rx.counts()
+    assert (after["cases"], after["idempotency"], after["heartbeats"]) == (
+        counts["cases"], counts["idempotency"], counts["heartbeats"])
+    # the same keys once each is an ordinary body (here: its attachment is not uploaded)
+    plain = signed_request(rx, "POST", paths.SUBMISSIONS, T, key, json_body=text.encode(),
+                           headers={"Idempotency-Key": sid})
+    assert (plain.status_code, error_of(plain)) == (409, "attachments_missing")
+
+    # the operator's content file likewise
+    content = tmp_path / "content.json"
+    content.write_text('{"notices": [], "notices": [{"title": "t", "body": "b"}]}',
+                       encoding="utf-8")
+    refused = rx.cli("content", "set", str(content), check=False)
+    assert refused.returncode == 2 and "'notices' appears twice" in refused.stderr

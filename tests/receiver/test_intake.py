@@ -298,3 +298,19 @@ def test_the_inline_attachments_of_a_request_are_all_kept_whole(pub, store, inta
         assert store.attachment_bytes(digest) == data
     files = sorted(p.name for p in store.uploads.directory.iterdir())
     assert files == sorted(kept)  # no temporary file left behind
+
+
+def test_a_sealed_document_naming_a_key_twice_is_refused_and_kept(pub, store, intake):
+    req = sealed_submission(pub, T)
+    inner = json.dumps({"submission_id": req.submission_id, "terminal_id": T, "document": {
+        "kind": "petition", "category": "labour", "purpose": "demand", "attachments": []}})
+    assert inner.count('"kind"') == 1  # json.dumps of a dict cannot repeat: seal raw text
+    raw = inner.replace('"kind": "petition"', '"kind": "review", "kind": "petition"')
+    sealed = sealing.seal(raw.encode(), sealing.decode_public_key(pub), req.submission_id,
+                          "envelope")
+    req = req.model_copy(update={"envelope": base64.b64encode(sealed).decode()})
+    [answer] = intake.deliver([req], None)
+    assert isinstance(answer, StoredAnswer) and answer.status == 422
+    assert json.loads(answer.body)["error"] == "duplicate_key"
+    assert store.stored_answer(T, req.submission_id) == answer  # the bytes alone decide it
+    assert store.list_cases() == []
