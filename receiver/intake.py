@@ -35,6 +35,7 @@ from receiver.auth import Claims
 from receiver.errors import ApiError, Refusal
 from receiver.faults import Fault
 from receiver.storage import Accept, Refuse, Signer, StoredAnswer
+from receiver.storage.cases import factor_hash
 from wire import errors, schemas, sealing
 
 log = logging.getLogger("receiver")
@@ -115,10 +116,22 @@ class ContentCheck:
               inline: dict[str, bytes], store: SubmissionStore) -> Refusal | None:
         """A reason to refuse, or None. `sizes` are the sizes of the attachments the
         platform holds or received inline; the others' bytes are read from `store`."""
+        return self.checked(req, sealed, sizes, inline, store)[0]
+
+    def checked(self, req: schemas.SubmissionRequest, sealed: bytes, sizes: dict[str, int],
+                inline: dict[str, bytes], store: SubmissionStore
+                ) -> tuple[Refusal | None, tuple[str, ...]]:
+        """`check`, and with no refusal the second factors of the document
+        (`contact_last4`)."""
         document, refusal = self._document(req, sealed)
         if refusal is not None:
-            return refusal
+            return refusal, ()
         assert document is not None
+        return self._attachments(req, document, sizes, inline, store), contact_last4(document)
+
+    def _attachments(self, req: schemas.SubmissionRequest, document: dict[str, Any],
+                     sizes: dict[str, int], inline: dict[str, bytes],
+                     store: SubmissionStore) -> Refusal | None:
         listed = document.get("attachments") or []
         if not isinstance(listed, list) or len(listed) != len(req.attachments):
             count = len(listed) if isinstance(listed, list) else 0
@@ -169,6 +182,20 @@ class ContentCheck:
                                                                f"{name}", lasting=True)
         return document, None
 
+    def case_factors(self, case_no: str, sealed: bytes, submission_id: str
+                     ) -> tuple[str, ...] | None:
+        """The second factors (hashed) of a case kept before they were: read from its
+        envelope once; None if it cannot be opened with the key loaded here."""
+        try:
+            plain = sealing.unseal(sealed, self._key, submission_id, "envelope")
+            inner = json.loads(plain)
+        except (sealing.SealingError, ValueError, RecursionError):
+            return None
+        document = inner.get("document") if isinstance(inner, dict) else None
+        if not isinstance(document, dict):
+            return ()
+        return tuple(sorted({factor_hash(case_no, d) for d in contact_last4(document)}))
+
     def attachment(self, submission_id: str, number: int, ref: schemas.AttachmentRef,
                    entry: Any, sealed: bytes) -> Refusal | None:
         """Whether attachment `number` (`sealed`) is the one the document's `entry` names."""
@@ -196,6 +223,22 @@ class ContentCheck:
                                                         "differs from the digest and size the "
                                                         "sealed document names", lasting=True)
         return None
+
+
+def contact_last4(document: dict[str, Any]) -> tuple[str, ...]:
+    """The last 4 digits of each contact phone the document gives (every applicant's and
+    the agent's): what a citizen — or the agent who applied for them — shows with the
+    query code to read the case. Never logged."""
+    people = document.get("applicants")
+    people = list(people) if isinstance(people, list) else []
+    people.append(document.get("agent"))
+    found = []
+    for person in people:
+        phone = person.get("phone") if isinstance(person, dict) else None
+        digits = "".join(c for c in phone if c in "0123456789") if isinstance(phone, str) else ""
+        if len(digits) >= 4:
+            found.append(digits[-4:])
+    return tuple(dict.fromkeys(found))
 
 
 def kept(stored: StoredAnswer, request_sha256: str) -> StoredAnswer | ApiError:
@@ -236,9 +279,9 @@ class Judge:
                                 missing=missing), {}
             sizes = {d: size for d, (size, _) in states.items()}
             sizes.update((d, len(data)) for d, data in inline.items())
-            refusal = self.check.check(req, sealed, sizes, inline, self.store)
+            refusal, last4 = self.check.checked(req, sealed, sizes, inline, self.store)
         if refusal is None:
-            return Accept(req, sealed, request_sha256), inline
+            return Accept(req, sealed, request_sha256, last4), inline
         if not refusal.lasting:
             return refusal, {}  # answered, not kept: the same request may succeed later
         return Refuse(req.submission_id, req.terminal_id, request_sha256, refusal.status,

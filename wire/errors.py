@@ -88,7 +88,11 @@ UPLOAD_OFFSET_MISMATCH = _code("upload_offset_mismatch", 409,
                                "the chunk does not start where the stored upload ends")
 
 # --- reading a case ----------------------------------------------------------------------
-CASE_UNKNOWN = _code("case_unknown", 404, "no case has this query code")
+CASE_UNKNOWN = _code("case_unknown", 404, "no case this terminal may read has this query code "
+                                          "(or the second factor does not match)")
+CASE_QUERY_LIMITED = _code("case_query_limited", 429,
+                           "too many failed case reads by this terminal or for this code; "
+                           "retry after Retry-After")
 
 
 def lookup(code: object) -> ErrorCode | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -177,6 +178,37 @@ class CaseProgress(_Model):
     received_at: datetime
     updated_at: datetime
     history: list[CaseEvent]
+
+
+# A query code: 8 characters without look-alikes (no 0/O, 1/I/L), as on the receipt.
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QueryCode = Annotated[str, Field(pattern=f"^[{QUERY_CODE_ALPHABET}]{{8}}$")]
+
+
+class CaseQuery(_Model):
+    """Body of POST /case-queries: a citizen reading their case on any terminal, with the
+    query code of the receipt and a second factor, the last 4 digits of a contact phone
+    given in the submission. A body, not a URL: neither part lands in an access log."""
+
+    query_code: QueryCode
+    phone_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+
+
+def case_query(query_code: str, phone_last4: str) -> CaseQuery:
+    """A CaseQuery from what was typed: full-width characters, spaces and dashes and
+    lower case are normalised; ValueError says in plain words what is wrong."""
+    code = "".join(c for c in unicodedata.normalize("NFKC", query_code)
+                   if c not in " -\t").upper()
+    digits = "".join(c for c in unicodedata.normalize("NFKC", phone_last4) if c not in " -\t")
+    wrong = sorted({c for c in code if c not in QUERY_CODE_ALPHABET})
+    if len(code) != 8 or wrong:
+        detail = (f"it has {len(code)} characters" if len(code) != 8
+                  else f"{' '.join(wrong)} cannot be in one (no 0/O, 1/I/L)")
+        raise ValueError(f"a query code is the 8 characters printed on the receipt; {detail}")
+    if len(digits) != 4 or not all(c in "0123456789" for c in digits):
+        raise ValueError("the second factor is the last 4 digits of the phone number given "
+                         "in the submission: exactly 4 digits")
+    return CaseQuery(query_code=code, phone_last4=digits)
 
 
 class Heartbeat(_Model):

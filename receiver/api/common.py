@@ -21,7 +21,7 @@ from receiver.auth import Authenticator
 from receiver.errors import ApiError
 from receiver.faults import Switches
 from receiver.intake import Intake
-from receiver.storage import Signer, Store
+from receiver.storage import ReadLimits, Signer, Store
 from wire import errors, paths, schemas
 from wire.errors import ErrorCode
 
@@ -40,6 +40,7 @@ class Platform:
     limits: schemas.Limits
     max_body: int
     platform_public_key: str  # base64, handed to terminals at enrollment
+    read_limits: ReadLimits = ReadLimits()  # failed case reads allowed
 
 
 def platform_of(request: Request) -> Platform:

@@ -19,7 +19,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from receiver.storage import cases, content, heartbeats, idempotency, schema, terminals
+from receiver.storage import (
+    case_reads,
+    cases,
+    content,
+    heartbeats,
+    idempotency,
+    schema,
+    terminals,
+)
+from receiver.storage.case_reads import CaseRead, ReadLimits, ReadOutcome
 from receiver.storage.cases import NotFound
 from receiver.storage.codes import group_code
 from receiver.storage.database import DB_FILE, Database, stamp
@@ -31,9 +40,10 @@ from receiver.storage.terminals import CODE_VALIDITY, EnrollmentRefused
 from receiver.storage.uploads import DigestMismatch, OffsetMismatch, Upload, UploadOverrun, Uploads
 from wire import schemas
 
-__all__ = ["DB_FILE", "Accept", "DigestMismatch", "EnrollmentRefused", "NonceReused", "NotFound",
-           "OffsetMismatch", "Refuse", "SchemaError", "Signer", "SignerRefused", "Store",
-           "StoredAnswer", "Upload", "UploadOverrun", "group_code"]
+__all__ = ["DB_FILE", "Accept", "CaseRead", "DigestMismatch", "EnrollmentRefused",
+           "NonceReused", "NotFound", "OffsetMismatch", "ReadLimits", "ReadOutcome", "Refuse",
+           "SchemaError", "Signer", "SignerRefused", "Store", "StoredAnswer", "Upload",
+           "UploadOverrun", "group_code"]
 
 
 class Store:
@@ -70,10 +80,13 @@ class Store:
     # --- terminals and nonces ---------------------------------------------------------------
 
     def add_terminal(self, terminal_id: str, name: str | None = None,
-                     valid_for: timedelta = CODE_VALIDITY,
-                     now: datetime | None = None) -> tuple[str, datetime, bool]:
+                     valid_for: timedelta = CODE_VALIDITY, now: datetime | None = None,
+                     jurisdiction: str | None = None) -> tuple[str, datetime, bool]:
         with self.db.writing() as conn:
-            return terminals.add(conn, terminal_id, name, valid_for, now or _now())
+            issued = terminals.add(conn, terminal_id, name, valid_for, now or _now())
+            if jurisdiction is not None:
+                terminals.set_jurisdiction(conn, terminal_id, jurisdiction)
+            return issued
 
     def enroll(self, terminal_id: str, code: str, signing_public_key: str,
                now: datetime | None = None) -> datetime:
@@ -84,6 +97,12 @@ class Store:
 
     def signing_key(self, terminal_id: str) -> str | None:
         return terminals.signing_key(self.db.reader(), terminal_id)
+
+    def set_jurisdiction(self, terminal_id: str, jurisdiction: str | None) -> int:
+        """Sets (None: clears) the jurisdiction of a known terminal; returns how many of its
+        cases made without one took it (NotFound for an unknown terminal)."""
+        with self.db.writing() as conn:
+            return terminals.set_jurisdiction(conn, terminal_id, jurisdiction)
 
     def revoke_terminal(self, terminal_id: str) -> bool:
         with self.db.writing() as conn:
@@ -139,7 +158,8 @@ class Store:
             idempotency.keep(conn, outcome.key, outcome.terminal_id, answer, at)
             return answer
         req = outcome.req
-        case_no, query_code = cases.create(conn, req, outcome.envelope, now)
+        case_no, query_code = cases.create(conn, req, outcome.envelope, now,
+                                           outcome.contact_last4)
         body = schemas.SubmissionAccepted(submission_id=req.submission_id, case_no=case_no,
                                           query_code=query_code, received_at=now).model_dump_json()
         answer = StoredAnswer(201, body, outcome.request_sha256)
@@ -169,8 +189,23 @@ class Store:
     # --- cases, heartbeats, content ---------------------------------------------------------
 
     def case_progress(self, query_code: str) -> schemas.CaseProgress | None:
+        """A case's progress by its query code, for the operator (no reader's rules)."""
         with self.db.reading() as conn:
             return cases.progress(conn, query_code)
+
+    def find_case(self, query_code: str) -> case_reads.StoredCase | None:
+        return case_reads.find(self.db.reader(), query_code)
+
+    def case_envelope(self, case_no: str) -> bytes:
+        return case_reads.envelope(self.db.reader(), case_no)
+
+    def read_case(self, ask: CaseRead, limits: ReadLimits, signer: Signer | None = None,
+                  now: datetime | None = None) -> ReadOutcome:
+        """A case as `ask`'s reader may read it (`case_reads`), in the transaction that
+        spends the request's nonce: a failed guess is counted durably before the answer."""
+        now = now or _now()
+        with self._writing(signer, now) as conn:
+            return case_reads.read(conn, ask, limits, now)
 
     def set_case_status(self, case_no: str, status: str, note: str | None = None,
                         now: datetime | None = None) -> None:

@@ -31,6 +31,9 @@ class Accept:
     req: schemas.SubmissionRequest
     envelope: bytes  # sealed
     request_sha256: str
+    # the last 4 digits of each contact phone of the sealed document: the second factor
+    # a citizen shows to read the case (kept only hashed, `cases.create`)
+    contact_last4: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

@@ -118,6 +118,17 @@ def _duplicate_key(rx, t):
                           headers={"Idempotency-Key": req.submission_id})
 
 
+def _case_query(rx, t, last4, code="ZZZZ2222"):
+    return signed_request(rx, "POST", paths.CASE_QUERIES, T, t.key, json_body=json.dumps(
+        {"query_code": code, "phone_last4": last4}).encode())
+
+
+def _case_query_limited(rx, t):
+    for last4 in ("0000", "1111", "2222", "3333", "4444"):
+        assert _case_query(rx, t, last4, "YYYY3333").status_code == 404
+    return _case_query(rx, t, "5555", "YYYY3333")
+
+
 def _maintenance(rx, t):
     rx.cli("maintenance", "on", "--retry-after", "1")
     try:
@@ -195,6 +206,8 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
         rx, t, [sealed_submission(t.pub, T) for _ in range(33)])),
     (("get", paths.case_path("{query_code}")), "case_unknown", lambda rx, t: signed_request(
         rx, "GET", paths.case_path("ZZZZZZZZ"), T, t.key)),
+    (("post", paths.CASE_QUERIES), "case_unknown", lambda rx, t: _case_query(rx, t, "2222")),
+    (("post", paths.CASE_QUERIES), "case_query_limited", _case_query_limited),
 ]
 
 
