@@ -194,21 +194,38 @@ class CaseQuery(_Model):
     phone_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")]
 
 
-def case_query(query_code: str, phone_last4: str) -> CaseQuery:
-    """A CaseQuery from what was typed: full-width characters, spaces and dashes and
-    lower case are normalised; ValueError says in plain words what is wrong."""
-    code = "".join(c for c in unicodedata.normalize("NFKC", query_code)
-                   if c not in " -\t").upper()
-    digits = "".join(c for c in unicodedata.normalize("NFKC", phone_last4) if c not in " -\t")
+def _typed(text: str) -> str:
+    # full-width letters and digits (a Chinese keyboard) as ASCII; spaces, dashes dropped
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c not in " -\t")
+
+
+def normalize_query_code(text: str) -> str:
+    """The query code in what was typed (full-width, lower case, spaces and dashes are
+    fine); ValueError says in plain words what is wrong."""
+    code = _typed(text).upper()
+    if len(code) != 8:
+        raise ValueError(f"a query code is the 8 characters printed on the receipt; "
+                         f"{text!r} has {len(code)}")
     wrong = sorted({c for c in code if c not in QUERY_CODE_ALPHABET})
-    if len(code) != 8 or wrong:
-        detail = (f"it has {len(code)} characters" if len(code) != 8
-                  else f"{' '.join(wrong)} cannot be in one (no 0/O, 1/I/L)")
-        raise ValueError(f"a query code is the 8 characters printed on the receipt; {detail}")
+    if wrong:
+        raise ValueError(f"a query code has no {' '.join(wrong)} (it uses digits 2-9 and "
+                         "letters without O, I, L)")
+    return code
+
+
+def normalize_phone_last4(text: str) -> str:
+    """The second factor in what was typed; ValueError says what is wrong."""
+    digits = _typed(text)
     if len(digits) != 4 or not all(c in "0123456789" for c in digits):
         raise ValueError("the second factor is the last 4 digits of the phone number given "
                          "in the submission: exactly 4 digits")
-    return CaseQuery(query_code=code, phone_last4=digits)
+    return digits
+
+
+def case_query(query_code: str, phone_last4: str) -> CaseQuery:
+    """A CaseQuery from what was typed (`normalize_query_code`, `normalize_phone_last4`)."""
+    return CaseQuery(query_code=normalize_query_code(query_code),
+                     phone_last4=normalize_phone_last4(phone_last4))
 
 
 class Heartbeat(_Model):
