@@ -11,7 +11,8 @@ same answer, "no such case", so a guess learns nothing but that it failed.
 Failed reads are counted in a sliding window kept in the database (a row per failure,
 written in the transaction that spends the request's nonce, so it costs no extra
 fsync; it holds across restarts and across server processes sharing the database),
-per terminal and per query code. A reader over either limit is refused before the
+per terminal (every failed read) and per query code (the failed reads with a second
+factor: what that limit protects). A reader over either limit is refused before the
 case is looked at, a right guess included, until the oldest failure it counts leaves
 the window.
 """
@@ -110,7 +111,7 @@ def read(conn: sqlite3.Connection, ask: CaseRead, limits: ReadLimits,
     if found is not None and _may_read(conn, found, ask):
         return ReadOutcome(progress=cases.progress(conn, ask.query_code))
     conn.execute("INSERT INTO case_query_failures (terminal_id, code_hash, at) VALUES (?, ?, ?)",
-                 (ask.terminal_id, code, stamp(now)))
+                 (ask.terminal_id, code if ask.factor is not None else None, stamp(now)))
     horizon = now - max(limits.terminal_window, limits.code_window)
     conn.execute("DELETE FROM case_query_failures WHERE at < ?", (stamp(horizon),))
     return ReadOutcome()
@@ -133,7 +134,7 @@ def _wait(conn: sqlite3.Connection, column: str, value: str, allowed: int, windo
           now: datetime) -> int | None:
     """Seconds until the reader is under the limit again, or None if it is now."""
     since = stamp(now - window)
-    rows = conn.execute(f"SELECT at FROM case_query_failures WHERE {column} = ? AND at >= ? "
+    rows = conn.execute(f"SELECT at FROM case_query_failures WHERE {column} = ? AND at > ? "
                         "ORDER BY at DESC LIMIT ?", (value, since, allowed)).fetchall()
     if len(rows) < allowed:
         return None

@@ -90,7 +90,9 @@ def upgrade() -> None:
         "case_query_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("terminal_id", sa.String(64), nullable=False),
-        sa.Column("code_hash", sa.String(64), nullable=False),  # sha256 of the code as typed
+        # sha256 of the code typed with a second factor; NULL for a read without one,
+        # which counts for the terminal only
+        sa.Column("code_hash", sa.String(64)),
         sa.Column("at", STAMP, nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
