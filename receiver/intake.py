@@ -46,7 +46,8 @@ class SubmissionStore(Protocol):
     """What intake reads and writes (`receiver.storage.Store` is one)."""
 
     def stored_answer(self, terminal_id: str, key: str) -> StoredAnswer | None: ...
-    def attachment_states(self, digests: Sequence[str]) -> dict[str, tuple[int, bool]]: ...
+    def attachment_states(self, digests: Sequence[str],
+                          terminal_id: str | None = None) -> dict[str, tuple[int, bool]]: ...
     def attachment_bytes(self, digest: str) -> bytes: ...
     def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
                *, signer: Signer | None = None) -> list[StoredAnswer]: ...
@@ -271,7 +272,7 @@ class Judge:
             inline, refusal = self.decoder.inline(req)
         if refusal is None:
             digests = [a.sealed_digest for a in req.attachments if a.sealed_digest not in inline]
-            states = self.store.attachment_states(digests)
+            states = self.store.attachment_states(digests, req.terminal_id)
             missing = [d for d in dict.fromkeys(digests) if d not in states or not states[d][1]]
             if missing:  # not kept as the answer: the terminal uploads and tries again
                 return ApiError(errors.ATTACHMENTS_MISSING,

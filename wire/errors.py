@@ -86,6 +86,8 @@ ENVELOPE_MISMATCH = _code("envelope_mismatch", 422,
                           "the sealed document disagrees with the routing fields")
 UPLOAD_OFFSET_MISMATCH = _code("upload_offset_mismatch", 409,
                                "the chunk does not start where the stored upload ends")
+UPLOAD_TAKEN = _code("upload_taken", 409,
+                     "an attachment of this digest is another terminal's upload")
 
 # --- reading a case ----------------------------------------------------------------------
 CASE_UNKNOWN = _code("case_unknown", 404, "no case this terminal may read has this query code "

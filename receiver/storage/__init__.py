@@ -37,13 +37,20 @@ from receiver.storage.idempotency import Accept, Refuse, StoredAnswer
 from receiver.storage.nonces import NonceReused, Nonces, Signer, SignerRefused
 from receiver.storage.schema import SchemaError
 from receiver.storage.terminals import CODE_VALIDITY, EnrollmentRefused
-from receiver.storage.uploads import DigestMismatch, OffsetMismatch, Upload, UploadOverrun, Uploads
+from receiver.storage.uploads import (
+    DigestMismatch,
+    OffsetMismatch,
+    Upload,
+    UploadOverrun,
+    Uploads,
+    UploadTaken,
+)
 from wire import schemas
 
 __all__ = ["DB_FILE", "Accept", "CaseRead", "DigestMismatch", "EnrollmentRefused",
            "NonceReused", "NotFound", "OffsetMismatch", "ReadLimits", "ReadOutcome", "Refuse",
            "SchemaError", "Signer", "SignerRefused", "Store", "StoredAnswer", "Upload",
-           "UploadOverrun", "group_code"]
+           "UploadOverrun", "UploadTaken", "group_code"]
 
 
 class Store:
@@ -143,9 +150,11 @@ class Store:
         with ExitStack() as held:
             self.uploads.hold(list(inline), held)
             written = self.uploads.write_whole(self.db.reader(), inline)
+            owners = {outcome.terminal_id for outcome in outcomes}
+            owner = owners.pop() if len(owners) == 1 else None  # one request: one terminal
             with self._writing(signer, now) as conn:
                 for digest in written:
-                    self.uploads.record_whole(conn, digest, len(inline[digest]), at)
+                    self.uploads.record_whole(conn, digest, len(inline[digest]), at, owner)
                 return [self._record_one(conn, outcome, now, at) for outcome in outcomes]
 
     @staticmethod
@@ -168,23 +177,28 @@ class Store:
 
     # --- attachments ------------------------------------------------------------------------
 
-    def upload_status(self, digest: str) -> Upload:
-        return self.uploads.status(self.db.reader(), digest)
+    def upload_status(self, digest: str, terminal_id: str | None = None) -> Upload:
+        """How much of an attachment is here, as `terminal_id` sees it (None: anyone's)."""
+        return self.uploads.status(self.db.reader(), digest, terminal_id)
 
-    def attachment_states(self, digests: Sequence[str]) -> dict[str, tuple[int, bool]]:
-        """(declared size, complete) of each of the digests the platform has a record of."""
-        return self.uploads.states(self.db.reader(), digests)
+    def attachment_states(self, digests: Sequence[str],
+                          terminal_id: str | None = None) -> dict[str, tuple[int, bool]]:
+        """(declared size, complete) of each of the digests the platform has a record of
+        that `terminal_id` may see (another terminal's uploads are not; None: all)."""
+        return self.uploads.states(self.db.reader(), digests, terminal_id)
 
     def attachment_bytes(self, digest: str) -> bytes:
         return self.uploads.read(digest)
 
     def put_chunk(self, digest: str, offset: int, total: int, chunk: bytes,
                   now: datetime | None = None, signer: Signer | None = None) -> Upload:
-        """Appends a chunk at `offset` of an upload of `total` bytes (`uploads`). With a
-        `signer`, its nonce is spent in the transaction that records the chunk."""
+        """Appends a chunk at `offset` of an upload of `total` bytes (`uploads`), for the
+        signer's terminal (UploadTaken: another terminal's upload). With a `signer`, its
+        nonce is spent in the transaction that records the chunk."""
         now = now or _now()
         return self.uploads.put_chunk(self.db.reader(), lambda: self._writing(signer, now),
-                                      digest, offset, total, chunk, stamp(now))
+                                      digest, offset, total, chunk, stamp(now),
+                                      signer.terminal_id if signer is not None else None)
 
     # --- cases, heartbeats, content ---------------------------------------------------------
 

@@ -41,7 +41,7 @@ Provoke = Callable[[ReceiverProcess, "Terminal"], list[requests.Response] | requ
 class Terminal:
     def __init__(self, rx: ReceiverProcess):
         self.key, self.pub = enroll_test_terminal(rx, T)
-        enroll_test_terminal(rx, OTHER)
+        self.other_key, _ = enroll_test_terminal(rx, OTHER)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +129,12 @@ def _case_query_limited(rx, t):
     return _case_query(rx, t, "5555", "YYYY3333")
 
 
+def _taken(rx, t):
+    digest = hashlib.sha256(b"someone else's").hexdigest()
+    assert put_chunk(rx, T, t.key, digest, 0, 15, b"some").status_code == 200
+    return put_chunk(rx, OTHER, t.other_key, digest, 4, 15, b"one else's")
+
+
 def _maintenance(rx, t):
     rx.cli("maintenance", "on", "--retry-after", "1")
     try:
@@ -182,6 +188,7 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
      put_chunk(rx, T, t.key, hashlib.sha256(b"fresh").hexdigest(), 3, 5, b"sh")),
     (("put", paths.attachment_path("{sealed_digest}")), "digest_mismatch", lambda rx, t:
      put_chunk(rx, T, t.key, ONE, 0, 3, b"abc")),
+    (("put", paths.attachment_path("{sealed_digest}")), "upload_taken", _taken),
     (("post", paths.SUBMISSIONS), "idempotency_key_missing", lambda rx, t: signed_request(
         rx, "POST", paths.SUBMISSIONS, T, t.key, json_body=sealed_submission(t.pub, T))),
     (("post", paths.SUBMISSIONS), "idempotency_key_mismatch", lambda rx, t: submit(

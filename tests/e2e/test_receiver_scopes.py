@@ -5,6 +5,7 @@ factor, within the rate limits), and only bodies that say one thing once."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,9 @@ import requests
 from tests.support.platform_server import (
     ReceiverProcess,
     enroll_test_terminal,
+    put_chunk,
     running_receiver,
+    seal_attachment,
     sealed_submission,
     signed_request,
     submit,
@@ -111,6 +114,35 @@ def test_a_terminal_cannot_block_the_owner_of_a_key_by_using_it_first(rx, term, 
     assert second.status == 201 and second.accepted is not None
     assert second.accepted.case_no != first.accepted.case_no
     assert sorted(c["terminal_id"] for c in cases_of(rx, in_batch)) == [T, OTHER]
+
+
+def test_an_upload_belongs_to_the_terminal_that_started_it(rx, term, other):
+    key, pub = term
+    other_key, _ = other
+    sid = str(uuid.uuid4())
+    sealed, ref = seal_attachment(pub, sid, os.urandom(3000))
+    digest = ref.sealed_digest
+    assert put_chunk(rx, T, key, digest, 0, len(sealed), sealed[:1000]).status_code == 200
+    # the other terminal sees nothing of it and cannot spoil it, at any offset
+    seen = signed_request(rx, "GET", paths.attachment_path(digest), OTHER, other_key)
+    assert (seen.json()["received"], seen.json()["complete"]) == (0, False)
+    for offset in (0, 1000):
+        spoiled = put_chunk(rx, OTHER, other_key, digest, offset, len(sealed), b"x" * 10)
+        assert (spoiled.status_code, error_of(spoiled)) == (409, "upload_taken")
+    mine = signed_request(rx, "GET", paths.attachment_path(digest), T, key).json()
+    assert (mine["received"], mine["complete"]) == (1000, False)
+    done = put_chunk(rx, T, key, digest, 1000, len(sealed), sealed[1000:])
+    assert done.status_code == 200 and done.json()["complete"] is True
+    seen = signed_request(rx, "GET", paths.attachment_path(digest), OTHER, other_key)
+    assert (seen.json()["received"], seen.json()["complete"]) == (0, False)
+    # a submission of the other terminal that lists it finds it missing; the owner's passes
+    theirs = sealed_submission(pub, OTHER, submission_id=sid, attachments=[ref])
+    missing = submit(rx, OTHER, other_key, theirs)
+    assert (missing.status_code, error_of(missing)) == (409, "attachments_missing")
+    assert missing.json()["missing"] == [digest]
+    accepted = submit(rx, T, key, sealed_submission(pub, T, submission_id=sid,
+                                                    attachments=[ref]))
+    assert accepted.status_code == 201, accepted.text
 
 
 # --- a JSON body says each thing once -----------------------------------------------------

@@ -12,6 +12,8 @@
   sealed document gives (NULL for older cases: derived from the envelope when first
   asked for).
 - `case_query_failures`: failed case reads, the sliding window the rate limits count.
+- `attachments.terminal_id`: the terminal an upload belongs to (NULL for older ones:
+  anyone's, as before).
 
 SQLite cannot change a primary key or a unique constraint in place: both tables are
 rebuilt, in the migration's one transaction.
@@ -86,6 +88,7 @@ def upgrade() -> None:
     _cases_table("cases_0002", ("terminal_id", "submission_id"), scoped=True)
     _replace("cases", "cases_0002", _CASE_COLUMNS)
     op.add_column("terminals", sa.Column("jurisdiction", sa.String(200)))
+    op.add_column("attachments", sa.Column("terminal_id", sa.String(64)))  # NULL: anyone's
     op.create_table(
         "case_query_failures",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -115,6 +118,7 @@ def downgrade() -> None:
     _refuse_if_shared("cases", "submission_id", "submission id")
     op.drop_table("case_query_failures")
     op.execute("ALTER TABLE terminals DROP COLUMN jurisdiction")  # SQLite 3.35 and later
+    op.execute("ALTER TABLE attachments DROP COLUMN terminal_id")
     _cases_table("cases_0001", ("submission_id",), scoped=False)
     _replace("cases", "cases_0001", _CASE_COLUMNS)
     _idempotency_table("idempotency_0001", ("key",))
