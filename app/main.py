@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app import delivery, doctor, logs, outbox, petitions, screens, technician
+from app import cases, delivery, doctor, logs, outbox, petitions, screens, technician
 from app.registry import Command, common_options
 from kiosk import __version__
 
@@ -13,6 +13,7 @@ from kiosk import __version__
 COMMANDS: tuple[Command, ...] = (
     *petitions.COMMANDS,  # config, submit
     *delivery.COMMANDS,  # sync, enroll
+    *cases.COMMANDS,  # case
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,
     *logs.COMMANDS,

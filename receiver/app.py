@@ -27,7 +27,7 @@ from receiver.auth import Authenticator, Claims
 from receiver.faults import Switches
 from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
 from receiver.limits import LIMITS, max_body
-from receiver.storage import Store
+from receiver.storage import ReadLimits, Store
 from wire import paths, schemas
 
 __all__ = ["LIMITS", "create_app"]
@@ -37,9 +37,11 @@ ROUTERS = (enrollments.router, limits_api.router, attachments.router, submission
 
 
 def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None = None,
-               limits: schemas.Limits | None = None) -> FastAPI:
+               limits: schemas.Limits | None = None,
+               read_limits: ReadLimits | None = None) -> FastAPI:
     """The platform on `data_dir`; its key there is made on first use unless one is given.
-    `limits` default to this module's `LIMITS`, read when the app is made."""
+    `limits` default to this module's `LIMITS`, read when the app is made; `read_limits`
+    (failed case reads) to `ReadLimits()`."""
     data_dir = Path(data_dir)
     limits = limits or LIMITS
     store = Store(data_dir)
@@ -53,7 +55,8 @@ def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None 
     platform = Platform(store=store, auth=Authenticator(store),
                         intake=Intake(store, judge, Claims()), switches=switches, limits=limits,
                         max_body=max_body(limits),
-                        platform_public_key=keys.public_text(platform_private_key))
+                        platform_public_key=keys.public_text(platform_private_key),
+                        read_limits=read_limits or ReadLimits())
 
     app = FastAPI(title=f"kiosk-receiver (wire protocol v{paths.VERSION})", version=__version__,
                   description=DESCRIPTION + "\n" + error_catalogue(), docs_url=None,

@@ -51,6 +51,14 @@ def _terminal_id(text: str) -> str:
     return text
 
 
+def _jurisdiction(text: str) -> str:
+    area = text.strip()
+    if not area or len(area) > 200 or any(not ch.isprintable() for ch in area):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a jurisdiction: 1-200 printable characters, e.g. 某某县 or 330122")
+    return area
+
+
 def _duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match or int(match.group(1)) == 0:
@@ -105,6 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--label", help="a description, e.g. the hall where it stands")
     add.add_argument("--expires-in", type=_duration, default=timedelta(days=7),
                      metavar="DURATION", help="how long the code is valid (7d; also h, m, s)")
+    add.add_argument("--jurisdiction", type=_jurisdiction, metavar="AREA",
+                     help="the area the terminal belongs to (e.g. its county's name or code): "
+                          "it may read the cases of terminals of the same area")
+    setj = tsub.add_parser("set-jurisdiction", parents=[common],
+                           help="set the area a terminal belongs to (who may read its cases)")
+    setj.add_argument("name", type=_terminal_id, metavar="NAME")
+    setj.add_argument("jurisdiction", type=_jurisdiction, metavar="AREA", nargs="?",
+                      help="the area; leave out with --clear")
+    setj.add_argument("--clear", action="store_true",
+                      help="no area: the terminal reads only the cases it submitted")
     tlist = tsub.add_parser("list", parents=[common], help="terminals and their last heartbeat")
     tlist.add_argument("--json", action="store_true", help="print JSON")
     revoke = tsub.add_parser("revoke", parents=[common],
@@ -264,7 +282,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_terminal(args: argparse.Namespace) -> int:
     if args.action == "add":
         code, expires, existed = _store(args).add_terminal(args.name, args.label,
-                                                           args.expires_in)
+                                                           args.expires_in,
+                                                           jurisdiction=args.jurisdiction)
         from receiver.storage import group_code
 
         if existed:  # on stderr: stdout stays two lines, each ending with the code
@@ -279,12 +298,31 @@ def cmd_terminal(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=2))
         else:
-            _table(rows, ["terminal_id", "name", "state", "enrolled_at", "last_heartbeat_at",
-                          "version", "queue_depth", "needs_attention"])
+            _table(rows, ["terminal_id", "name", "jurisdiction", "state", "enrolled_at",
+                          "last_heartbeat_at", "version", "queue_depth", "needs_attention"])
         return EXIT_OK
+    if args.action == "set-jurisdiction":
+        return _set_jurisdiction(args)
     if not _store(args, must_exist=True).revoke_terminal(args.name):
         raise Refused(f"no terminal {args.name!r} (see `kiosk-receiver terminal list`)")
     print(f"terminal {args.name} revoked: its requests are refused from now on")
+    return EXIT_OK
+
+
+def _set_jurisdiction(args: argparse.Namespace) -> int:
+    if (args.jurisdiction is None) == (not args.clear):
+        raise Refused("give the terminal's area, or --clear (not both)")
+    from receiver.storage import NotFound
+
+    try:
+        adopted = _store(args, must_exist=True).set_jurisdiction(args.name, args.jurisdiction)
+    except NotFound:
+        raise Refused(f"no terminal {args.name!r} (see `kiosk-receiver terminal list`)") from None
+    if args.jurisdiction is None:
+        print(f"terminal {args.name} has no jurisdiction: it reads only the cases it submitted")
+    else:
+        print(f"terminal {args.name} belongs to {args.jurisdiction}; {adopted} of its earlier "
+              "cases without a jurisdiction now belong to it too")
     return EXIT_OK
 
 
@@ -322,9 +360,11 @@ def cmd_content(args: argparse.Namespace) -> int:
                          indent=2))
         return EXIT_OK
     try:
-        data = json.loads(args.file.read_text(encoding="utf-8"))
+        data = schemas.loads_unique(args.file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise Refused(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    except schemas.DuplicateKey as exc:
+        raise Refused(f"{args.file}: {exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise Refused(f"{args.file} is not JSON: {exc}") from None
     except RecursionError:

@@ -35,6 +35,7 @@ from receiver.auth import Claims
 from receiver.errors import ApiError, Refusal
 from receiver.faults import Fault
 from receiver.storage import Accept, Refuse, Signer, StoredAnswer
+from receiver.storage.cases import factor_hash
 from wire import errors, schemas, sealing
 
 log = logging.getLogger("receiver")
@@ -44,8 +45,9 @@ Verdict = StoredAnswer | ApiError | Accept | Refuse
 class SubmissionStore(Protocol):
     """What intake reads and writes (`receiver.storage.Store` is one)."""
 
-    def stored_answer(self, key: str) -> StoredAnswer | None: ...
-    def attachment_states(self, digests: Sequence[str]) -> dict[str, tuple[int, bool]]: ...
+    def stored_answer(self, terminal_id: str, key: str) -> StoredAnswer | None: ...
+    def attachment_states(self, digests: Sequence[str],
+                          terminal_id: str | None = None) -> dict[str, tuple[int, bool]]: ...
     def attachment_bytes(self, digest: str) -> bytes: ...
     def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
                *, signer: Signer | None = None) -> list[StoredAnswer]: ...
@@ -115,10 +117,22 @@ class ContentCheck:
               inline: dict[str, bytes], store: SubmissionStore) -> Refusal | None:
         """A reason to refuse, or None. `sizes` are the sizes of the attachments the
         platform holds or received inline; the others' bytes are read from `store`."""
+        return self.checked(req, sealed, sizes, inline, store)[0]
+
+    def checked(self, req: schemas.SubmissionRequest, sealed: bytes, sizes: dict[str, int],
+                inline: dict[str, bytes], store: SubmissionStore
+                ) -> tuple[Refusal | None, tuple[str, ...]]:
+        """`check`, and with no refusal the second factors of the document
+        (`contact_last4`)."""
         document, refusal = self._document(req, sealed)
         if refusal is not None:
-            return refusal
+            return refusal, ()
         assert document is not None
+        return self._attachments(req, document, sizes, inline, store), contact_last4(document)
+
+    def _attachments(self, req: schemas.SubmissionRequest, document: dict[str, Any],
+                     sizes: dict[str, int], inline: dict[str, bytes],
+                     store: SubmissionStore) -> Refusal | None:
         listed = document.get("attachments") or []
         if not isinstance(listed, list) or len(listed) != len(req.attachments):
             count = len(listed) if isinstance(listed, list) else 0
@@ -147,7 +161,10 @@ class ContentCheck:
                                                           "this platform's key for this "
                                                           "submission id")
         try:
-            inner = json.loads(plain)
+            inner = schemas.loads_unique(plain)
+        except schemas.DuplicateKey as exc:
+            return None, Refusal(errors.DUPLICATE_KEY, f"the sealed envelope is not one "
+                                                       f"document: {exc}", lasting=True)
         except (ValueError, RecursionError):
             inner = None
         if (not isinstance(inner, dict) or inner.get("submission_id") != req.submission_id
@@ -165,6 +182,20 @@ class ContentCheck:
                                                                f"differs from the request's "
                                                                f"{name}", lasting=True)
         return document, None
+
+    def case_factors(self, case_no: str, sealed: bytes, submission_id: str
+                     ) -> tuple[str, ...] | None:
+        """The second factors (hashed) of a case kept before they were: read from its
+        envelope once; None if it cannot be opened with the key loaded here."""
+        try:
+            plain = sealing.unseal(sealed, self._key, submission_id, "envelope")
+            inner = json.loads(plain)
+        except (sealing.SealingError, ValueError, RecursionError):
+            return None
+        document = inner.get("document") if isinstance(inner, dict) else None
+        if not isinstance(document, dict):
+            return ()
+        return tuple(sorted({factor_hash(case_no, d) for d in contact_last4(document)}))
 
     def attachment(self, submission_id: str, number: int, ref: schemas.AttachmentRef,
                    entry: Any, sealed: bytes) -> Refusal | None:
@@ -195,6 +226,22 @@ class ContentCheck:
         return None
 
 
+def contact_last4(document: dict[str, Any]) -> tuple[str, ...]:
+    """The last 4 digits of each contact phone the document gives (every applicant's and
+    the agent's): what a citizen — or the agent who applied for them — shows with the
+    query code to read the case. Never logged."""
+    people = document.get("applicants")
+    people = list(people) if isinstance(people, list) else []
+    people.append(document.get("agent"))
+    found = []
+    for person in people:
+        phone = person.get("phone") if isinstance(person, dict) else None
+        digits = "".join(c for c in phone if c in "0123456789") if isinstance(phone, str) else ""
+        if len(digits) >= 4:
+            found.append(digits[-4:])
+    return tuple(dict.fromkeys(found))
+
+
 def kept(stored: StoredAnswer, request_sha256: str) -> StoredAnswer | ApiError:
     """The kept answer of a key, if it was kept for this very request."""
     if stored.request_sha256 != request_sha256:
@@ -216,7 +263,7 @@ class Judge:
         """An answer already decided (kept before, or not to be kept), or an outcome to
         record, with the inline attachments to store along with an acceptance. The
         caller holds the submission's Idempotency-Key."""
-        stored = self.store.stored_answer(req.submission_id)
+        stored = self.store.stored_answer(req.terminal_id, req.submission_id)
         if stored is not None:
             return kept(stored, request_sha256), {}
         sealed, refusal = self.decoder.envelope(req)
@@ -225,7 +272,7 @@ class Judge:
             inline, refusal = self.decoder.inline(req)
         if refusal is None:
             digests = [a.sealed_digest for a in req.attachments if a.sealed_digest not in inline]
-            states = self.store.attachment_states(digests)
+            states = self.store.attachment_states(digests, req.terminal_id)
             missing = [d for d in dict.fromkeys(digests) if d not in states or not states[d][1]]
             if missing:  # not kept as the answer: the terminal uploads and tries again
                 return ApiError(errors.ATTACHMENTS_MISSING,
@@ -233,13 +280,19 @@ class Judge:
                                 missing=missing), {}
             sizes = {d: size for d, (size, _) in states.items()}
             sizes.update((d, len(data)) for d, data in inline.items())
-            refusal = self.check.check(req, sealed, sizes, inline, self.store)
+            refusal, last4 = self.check.checked(req, sealed, sizes, inline, self.store)
         if refusal is None:
-            return Accept(req, sealed, request_sha256), inline
+            return Accept(req, sealed, request_sha256, last4), inline
         if not refusal.lasting:
             return refusal, {}  # answered, not kept: the same request may succeed later
         return Refuse(req.submission_id, req.terminal_id, request_sha256, refusal.status,
                       refusal.json_text()), {}
+
+
+def claim_key(req: schemas.SubmissionRequest) -> str:
+    """What `Claims` holds while a submission is judged: its Idempotency-Key within its
+    terminal's (a terminal id has no space, so the two parts cannot run together)."""
+    return f"{req.terminal_id} {req.submission_id}"
 
 
 class Intake:
@@ -261,12 +314,13 @@ class Intake:
             held = []
             for index, req in enumerate(reqs):
                 try:
-                    holding.enter_context(self.claims.hold(req.submission_id))
+                    holding.enter_context(self.claims.hold(claim_key(req)))
                     held.append(index)
                 except ApiError as busy:  # in progress elsewhere, or twice in this batch
                     answers[index] = busy
             if fault is not None and fault.mode == "slow":  # so long per new submission
-                new = sum(self.store.stored_answer(reqs[index].submission_id) is None
+                new = sum(self.store.stored_answer(reqs[index].terminal_id,
+                                                   reqs[index].submission_id) is None
                           for index in held)
                 time.sleep(fault.seconds * new)  # holding the keys: a retry meets 409
             for index in held:

@@ -277,3 +277,23 @@ def fresh_content(answer: Answer) -> FreshContent | None:
         return None
     return FreshContent(schemas.TerminalContent.model_validate(answer.body),
                         answer.headers.get("ETag"))
+
+
+@dataclass(frozen=True)
+class CaseReading:
+    """What the platform answered to a case read: the progress, or why not."""
+
+    progress: schemas.CaseProgress | None
+    unknown: bool = False  # no case this terminal may read (or the factor does not match)
+    retry_after: float | None = None  # too many failed reads: wait this long
+
+
+def case_reading(answer: Answer) -> CaseReading:
+    """A case read's answer; ValueError for one that is none of these."""
+    if answer.status == 200:
+        return CaseReading(schemas.CaseProgress.model_validate(answer.body))
+    if _is(answer, errors.CASE_UNKNOWN):
+        return CaseReading(None, unknown=True)
+    if _is(answer, errors.CASE_QUERY_LIMITED):
+        return CaseReading(None, retry_after=retry_after(answer) or 60.0)
+    raise ValueError(error_text(answer))

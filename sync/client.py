@@ -183,4 +183,9 @@ class PlatformClient:
         return self.request("GET", paths.content_path(self.terminal_id), headers=headers)
 
     def case(self, query_code: str) -> Answer:
+        """A case of this terminal's jurisdiction (or one it submitted)."""
         return self.request("GET", paths.case_path(query_code))
+
+    def case_query(self, query: schemas.CaseQuery) -> Answer:
+        """A citizen's case, read with its query code and second factor (in the body)."""
+        return self.request("POST", paths.CASE_QUERIES, json_body=query.model_dump_json())

@@ -39,6 +39,9 @@ METHOD_NOT_ALLOWED = _code("method_not_allowed", 405, "the endpoint does not tak
 HTTP_ERROR = _code("http_error", 400, "another HTTP-level refusal; its status says which")
 INVALID_REQUEST = _code("invalid_request", 422, "a parameter or header does not match the schema")
 INVALID_BODY = _code("invalid_body", 422, "the body is not valid JSON of the endpoint's schema")
+DUPLICATE_KEY = _code("duplicate_key", 422,
+                      "a JSON object in the body names the same key twice (which one counts "
+                      "would depend on the reader)")
 TOO_LARGE = _code("too_large", 413, "the body, an attachment or an upload exceeds the limits")
 INTERNAL_ERROR = _code("internal_error", 500, "the platform failed; the same request may be retried")
 MAINTENANCE = _code("maintenance", 503, "planned maintenance; retry after Retry-After")
@@ -83,9 +86,15 @@ ENVELOPE_MISMATCH = _code("envelope_mismatch", 422,
                           "the sealed document disagrees with the routing fields")
 UPLOAD_OFFSET_MISMATCH = _code("upload_offset_mismatch", 409,
                                "the chunk does not start where the stored upload ends")
+UPLOAD_TAKEN = _code("upload_taken", 409,
+                     "an attachment of this digest is another terminal's upload")
 
 # --- reading a case ----------------------------------------------------------------------
-CASE_UNKNOWN = _code("case_unknown", 404, "no case has this query code")
+CASE_UNKNOWN = _code("case_unknown", 404, "no case this terminal may read has this query code "
+                                          "(or the second factor does not match)")
+CASE_QUERY_LIMITED = _code("case_query_limited", 429,
+                           "too many failed case reads by this terminal or for this code; "
+                           "retry after Retry-After")
 
 
 def lookup(code: object) -> ErrorCode | None:

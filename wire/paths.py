@@ -8,6 +8,7 @@ SUBMISSIONS = f"{API}/submissions"
 SUBMISSION_BATCHES = f"{API}/submissions/batch"
 ENROLLMENTS = f"{API}/enrollments"
 LIMITS = f"{API}/limits"
+CASE_QUERIES = f"{API}/case-queries"  # a citizen's read: query code and second factor
 
 
 def attachment_path(sealed_digest: str) -> str:

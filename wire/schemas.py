@@ -7,14 +7,42 @@ may extend and a terminal reads leniently.
 from __future__ import annotations
 
 import hashlib
+import json
+import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256, lower-case hex")]
 TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Kind = Literal["petition", "review", "re_review"]
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+    def __init__(self, key: str):
+        super().__init__(f"the key {key!r} appears twice in one object")
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def loads_unique(text: str | bytes) -> Any:
+    """`json.loads`, refusing an object that names a key twice (DuplicateKey) at any depth.
+
+    RFC 8259 leaves such an object's meaning to the reader: pydantic keeps the last
+    value, other parsers the first. The platform refuses it rather than guess what the
+    sender meant; bodies are checked with this before the schema reads them."""
+    return json.loads(text, object_pairs_hook=_unique_pairs)
 
 
 class _Model(BaseModel):
@@ -150,6 +178,54 @@ class CaseProgress(_Model):
     received_at: datetime
     updated_at: datetime
     history: list[CaseEvent]
+
+
+# A query code: 8 characters without look-alikes (no 0/O, 1/I/L), as on the receipt.
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QueryCode = Annotated[str, Field(pattern=f"^[{QUERY_CODE_ALPHABET}]{{8}}$")]
+
+
+class CaseQuery(_Model):
+    """Body of POST /case-queries: a citizen reading their case on any terminal, with the
+    query code of the receipt and a second factor, the last 4 digits of a contact phone
+    given in the submission. A body, not a URL: neither part lands in an access log."""
+
+    query_code: QueryCode
+    phone_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+
+
+def _typed(text: str) -> str:
+    # full-width letters and digits (a Chinese keyboard) as ASCII; spaces, dashes dropped
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c not in " -\t")
+
+
+def normalize_query_code(text: str) -> str:
+    """The query code in what was typed (full-width, lower case, spaces and dashes are
+    fine); ValueError says in plain words what is wrong."""
+    code = _typed(text).upper()
+    if len(code) != 8:
+        raise ValueError(f"a query code is the 8 characters printed on the receipt; "
+                         f"{text!r} has {len(code)}")
+    wrong = sorted({c for c in code if c not in QUERY_CODE_ALPHABET})
+    if wrong:
+        raise ValueError(f"a query code has no {' '.join(wrong)} (it uses digits 2-9 and "
+                         "letters without O, I, L)")
+    return code
+
+
+def normalize_phone_last4(text: str) -> str:
+    """The second factor in what was typed; ValueError says what is wrong."""
+    digits = _typed(text)
+    if len(digits) != 4 or not all(c in "0123456789" for c in digits):
+        raise ValueError("the second factor is the last 4 digits of the phone number given "
+                         "in the submission: exactly 4 digits")
+    return digits
+
+
+def case_query(query_code: str, phone_last4: str) -> CaseQuery:
+    """A CaseQuery from what was typed (`normalize_query_code`, `normalize_phone_last4`)."""
+    return CaseQuery(query_code=normalize_query_code(query_code),
+                     phone_last4=normalize_phone_last4(phone_last4))
 
 
 class Heartbeat(_Model):

@@ -25,7 +25,7 @@ from receiver.api.common import (
     unsigned_integer,
 )
 from receiver.errors import ApiError
-from receiver.storage import DigestMismatch, OffsetMismatch, Upload, UploadOverrun
+from receiver.storage import DigestMismatch, OffsetMismatch, Upload, UploadOverrun, UploadTaken
 from wire import errors, paths, schemas
 
 router = APIRouter()
@@ -49,15 +49,17 @@ def _status(platform: Platform, upload: Upload) -> schemas.UploadStatus:
             summary="How much of an attachment is here")
 def attachment_status(sealed_digest: str, request: Request,
                       body: bytes = Depends(read_body)) -> schemas.UploadStatus:
-    with signed(request, body):
+    with signed(request, body) as signer:
         _check_digest(sealed_digest)
         platform = platform_of(request)
-        return _status(platform, platform.store.upload_status(sealed_digest))
+        return _status(platform, platform.store.upload_status(sealed_digest,
+                                                              signer.terminal_id))
 
 
 @router.put(paths.attachment_path("{sealed_digest}"), response_model=schemas.UploadStatus,
             responses=error_responses(*SIGNED, errors.BAD_REQUEST, errors.UPLOAD_OFFSET_MISMATCH,
-                                      errors.DIGEST_MISMATCH, errors.INVALID_REQUEST),
+                                      errors.UPLOAD_TAKEN, errors.DIGEST_MISMATCH,
+                                      errors.INVALID_REQUEST),
             openapi_extra={**OCTETS, **header_params("Upload-Offset", "Upload-Length")},
             summary="Append a chunk of an attachment at Upload-Offset")
 async def attachment_put(sealed_digest: str, request: Request) -> Response:
@@ -86,6 +88,9 @@ def put_chunk(sealed_digest: str, request: Request, body: bytes) -> Response:
                            f"the platform holds {exc.received} bytes of this attachment; "
                            f"send the chunk at offset {exc.received}",
                            headers={"Upload-Offset": str(exc.received)}) from None
+        except UploadTaken:
+            raise ApiError(errors.UPLOAD_TAKEN, "another terminal is uploading an attachment "
+                                                "of this digest") from None
         except UploadOverrun:
             raise ApiError(errors.BAD_REQUEST, "the chunk goes past Upload-Length") from None
         except DigestMismatch:

@@ -23,7 +23,7 @@ from receiver.auth import Authenticator
 from receiver.errors import ApiError
 from receiver.faults import Switches
 from receiver.intake import Intake
-from receiver.storage import Signer, Store
+from receiver.storage import ReadLimits, Signer, Store
 from wire import errors, paths, schemas, signing
 from wire.errors import ErrorCode
 
@@ -42,6 +42,7 @@ class Platform:
     limits: schemas.Limits
     max_body: int
     platform_public_key: str  # base64, handed to terminals at enrollment
+    read_limits: ReadLimits = ReadLimits()  # failed case reads allowed
 
 
 def platform_of(request: Request) -> Platform:
@@ -133,6 +134,16 @@ def signed(request: Request, body: bytes) -> Iterator[Signer]:
 
 
 def parse(model: type[M], body: bytes) -> M:
+    """The body as `model`: 422 `duplicate_key` for an object that names a key twice
+    (which pydantic would read as its last value), else `invalid_body` for anything
+    the schema refuses."""
+    try:
+        schemas.loads_unique(body)
+    except schemas.DuplicateKey as exc:
+        raise ApiError(errors.DUPLICATE_KEY, f"the body is not a valid {model.__name__}: "
+                                             f"{exc}") from None
+    except (ValueError, RecursionError):
+        pass  # not JSON at all: the schema below says so, as invalid_body
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

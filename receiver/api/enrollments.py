@@ -17,6 +17,7 @@ router = APIRouter()
 
 @router.post(paths.ENROLLMENTS, status_code=201, response_model=schemas.EnrollmentResponse,
              responses=error_responses(errors.ENROLLMENT_REFUSED, errors.INVALID_BODY,
+                                       errors.DUPLICATE_KEY,
                                        *ANY_REQUEST),
              openapi_extra=json_body("EnrollmentRequest"),
              summary="Bind a terminal's signing key (unsigned)")

@@ -34,7 +34,7 @@ router = APIRouter()
 SUBMISSION_ERRORS = (errors.IN_PROGRESS, errors.IDEMPOTENCY_KEY_REUSED, errors.ATTACHMENTS_MISSING,
                      errors.ATTACHMENTS_MISMATCH, errors.ATTACHMENT_SIZE_MISMATCH,
                      errors.TOO_MANY_ATTACHMENTS, errors.DIGEST_MISMATCH, errors.INLINE_INVALID,
-                     errors.ENVELOPE_INVALID, errors.ENVELOPE_MISMATCH)
+                     errors.ENVELOPE_INVALID, errors.ENVELOPE_MISMATCH, errors.DUPLICATE_KEY)
 
 
 async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:
@@ -47,7 +47,8 @@ async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:
 
 
 @router.post(paths.SUBMISSIONS, status_code=201, response_model=schemas.SubmissionAccepted,
-             responses=error_responses(*SIGNED, errors.INVALID_BODY, errors.TERMINAL_MISMATCH,
+             responses=error_responses(*SIGNED, errors.INVALID_BODY, errors.DUPLICATE_KEY,
+                                       errors.TERMINAL_MISMATCH,
                                        errors.IDEMPOTENCY_KEY_MISSING,
                                        errors.IDEMPOTENCY_KEY_MISMATCH, *SUBMISSION_ERRORS),
              openapi_extra={**header_params("Idempotency-Key"), **json_body("SubmissionRequest")},
@@ -75,7 +76,8 @@ def deliver(request: Request, idempotency_key: str | None, body: bytes,
 
 
 @router.post(paths.SUBMISSION_BATCHES, response_model=schemas.SubmissionBatchResults,
-             responses=error_responses(*SIGNED, errors.INVALID_BODY, errors.TERMINAL_MISMATCH,
+             responses=error_responses(*SIGNED, errors.INVALID_BODY, errors.DUPLICATE_KEY,
+                                       errors.TERMINAL_MISMATCH,
                                        errors.TOO_MANY_SUBMISSIONS),
              openapi_extra=json_body("SubmissionBatch"),
              summary="Deliver several sealed submissions in one request, each exactly once")

@@ -15,6 +15,7 @@ router = APIRouter()
 
 @router.post(paths.heartbeat_path("{terminal_id}"), response_model=schemas.HeartbeatAck,
              responses=error_responses(*SIGNED, errors.TERMINAL_MISMATCH, errors.INVALID_BODY,
+                                       errors.DUPLICATE_KEY,
                                        errors.INVALID_REQUEST),
              openapi_extra=json_body("Heartbeat"),
              summary="A terminal's health: version, queue depth, oldest age")

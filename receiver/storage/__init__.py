@@ -19,7 +19,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from receiver.storage import cases, content, heartbeats, idempotency, schema, terminals
+from receiver.storage import (
+    case_reads,
+    cases,
+    content,
+    heartbeats,
+    idempotency,
+    schema,
+    terminals,
+)
+from receiver.storage.case_reads import CaseRead, ReadLimits, ReadOutcome
 from receiver.storage.cases import NotFound
 from receiver.storage.codes import group_code
 from receiver.storage.database import DB_FILE, Database, stamp
@@ -28,12 +37,20 @@ from receiver.storage.idempotency import Accept, Refuse, StoredAnswer
 from receiver.storage.nonces import NonceReused, Nonces, Signer, SignerRefused
 from receiver.storage.schema import SchemaError
 from receiver.storage.terminals import CODE_VALIDITY, EnrollmentRefused
-from receiver.storage.uploads import DigestMismatch, OffsetMismatch, Upload, UploadOverrun, Uploads
+from receiver.storage.uploads import (
+    DigestMismatch,
+    OffsetMismatch,
+    Upload,
+    UploadOverrun,
+    Uploads,
+    UploadTaken,
+)
 from wire import schemas
 
-__all__ = ["DB_FILE", "Accept", "DigestMismatch", "EnrollmentRefused", "NonceReused", "NotFound",
-           "OffsetMismatch", "Refuse", "SchemaError", "Signer", "SignerRefused", "Store",
-           "StoredAnswer", "Upload", "UploadOverrun", "group_code"]
+__all__ = ["DB_FILE", "Accept", "CaseRead", "DigestMismatch", "EnrollmentRefused",
+           "NonceReused", "NotFound", "OffsetMismatch", "ReadLimits", "ReadOutcome", "Refuse",
+           "SchemaError", "Signer", "SignerRefused", "Store", "StoredAnswer", "Upload",
+           "UploadOverrun", "UploadTaken", "group_code"]
 
 
 class Store:
@@ -70,10 +87,13 @@ class Store:
     # --- terminals and nonces ---------------------------------------------------------------
 
     def add_terminal(self, terminal_id: str, name: str | None = None,
-                     valid_for: timedelta = CODE_VALIDITY,
-                     now: datetime | None = None) -> tuple[str, datetime, bool]:
+                     valid_for: timedelta = CODE_VALIDITY, now: datetime | None = None,
+                     jurisdiction: str | None = None) -> tuple[str, datetime, bool]:
         with self.db.writing() as conn:
-            return terminals.add(conn, terminal_id, name, valid_for, now or _now())
+            issued = terminals.add(conn, terminal_id, name, valid_for, now or _now())
+            if jurisdiction is not None:
+                terminals.set_jurisdiction(conn, terminal_id, jurisdiction)
+            return issued
 
     def enroll(self, terminal_id: str, code: str, signing_public_key: str,
                now: datetime | None = None) -> datetime:
@@ -87,6 +107,12 @@ class Store:
 
     def signing_key_state(self, terminal_id: str) -> tuple[str, bool] | None:
         return terminals.key_state(self.db.reader(), terminal_id)
+
+    def set_jurisdiction(self, terminal_id: str, jurisdiction: str | None) -> int:
+        """Sets (None: clears) the jurisdiction of a known terminal; returns how many of its
+        cases made without one took it (NotFound for an unknown terminal)."""
+        with self.db.writing() as conn:
+            return terminals.set_jurisdiction(conn, terminal_id, jurisdiction)
 
     def revoke_terminal(self, terminal_id: str) -> bool:
         with self.db.writing() as conn:
@@ -107,8 +133,9 @@ class Store:
 
     # --- submissions ------------------------------------------------------------------------
 
-    def stored_answer(self, key: str) -> StoredAnswer | None:
-        return idempotency.stored_answer(self.db.reader(), key)
+    def stored_answer(self, terminal_id: str, key: str) -> StoredAnswer | None:
+        """The answer kept for `terminal_id`'s Idempotency-Key `key`, or None."""
+        return idempotency.stored_answer(self.db.reader(), terminal_id, key)
 
     def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
                now: datetime | None = None, signer: Signer | None = None) -> list[StoredAnswer]:
@@ -126,14 +153,16 @@ class Store:
         with ExitStack() as held:
             self.uploads.hold(list(inline), held)
             written = self.uploads.write_whole(self.db.reader(), inline)
+            owners = {outcome.terminal_id for outcome in outcomes}
+            owner = owners.pop() if len(owners) == 1 else None  # one request: one terminal
             with self._writing(signer, now) as conn:
                 for digest in written:
-                    self.uploads.record_whole(conn, digest, len(inline[digest]), at)
+                    self.uploads.record_whole(conn, digest, len(inline[digest]), at, owner)
                 return [self._record_one(conn, outcome, now, at) for outcome in outcomes]
 
     @staticmethod
     def _record_one(conn: Any, outcome: Accept | Refuse, now: datetime, at: str) -> StoredAnswer:
-        stored = idempotency.stored_answer(conn, outcome.key)
+        stored = idempotency.stored_answer(conn, outcome.terminal_id, outcome.key)
         if stored is not None:
             return stored
         if isinstance(outcome, Refuse):
@@ -141,7 +170,8 @@ class Store:
             idempotency.keep(conn, outcome.key, outcome.terminal_id, answer, at)
             return answer
         req = outcome.req
-        case_no, query_code = cases.create(conn, req, outcome.envelope, now)
+        case_no, query_code = cases.create(conn, req, outcome.envelope, now,
+                                           outcome.contact_last4)
         body = schemas.SubmissionAccepted(submission_id=req.submission_id, case_no=case_no,
                                           query_code=query_code, received_at=now).model_dump_json()
         answer = StoredAnswer(201, body, outcome.request_sha256)
@@ -150,29 +180,49 @@ class Store:
 
     # --- attachments ------------------------------------------------------------------------
 
-    def upload_status(self, digest: str) -> Upload:
-        return self.uploads.status(self.db.reader(), digest)
+    def upload_status(self, digest: str, terminal_id: str | None = None) -> Upload:
+        """How much of an attachment is here, as `terminal_id` sees it (None: anyone's)."""
+        return self.uploads.status(self.db.reader(), digest, terminal_id)
 
-    def attachment_states(self, digests: Sequence[str]) -> dict[str, tuple[int, bool]]:
-        """(declared size, complete) of each of the digests the platform has a record of."""
-        return self.uploads.states(self.db.reader(), digests)
+    def attachment_states(self, digests: Sequence[str],
+                          terminal_id: str | None = None) -> dict[str, tuple[int, bool]]:
+        """(declared size, complete) of each of the digests the platform has a record of
+        that `terminal_id` may see (another terminal's uploads are not; None: all)."""
+        return self.uploads.states(self.db.reader(), digests, terminal_id)
 
     def attachment_bytes(self, digest: str) -> bytes:
         return self.uploads.read(digest)
 
     def put_chunk(self, digest: str, offset: int, total: int, chunk: bytes,
                   now: datetime | None = None, signer: Signer | None = None) -> Upload:
-        """Appends a chunk at `offset` of an upload of `total` bytes (`uploads`). With a
-        `signer`, its nonce is spent in the transaction that records the chunk."""
+        """Appends a chunk at `offset` of an upload of `total` bytes (`uploads`), for the
+        signer's terminal (UploadTaken: another terminal's upload). With a `signer`, its
+        nonce is spent in the transaction that records the chunk."""
         now = now or _now()
         return self.uploads.put_chunk(self.db.reader(), lambda: self._writing(signer, now),
-                                      digest, offset, total, chunk, stamp(now))
+                                      digest, offset, total, chunk, stamp(now),
+                                      signer.terminal_id if signer is not None else None)
 
     # --- cases, heartbeats, content ---------------------------------------------------------
 
     def case_progress(self, query_code: str) -> schemas.CaseProgress | None:
+        """A case's progress by its query code, for the operator (no reader's rules)."""
         with self.db.reading() as conn:
             return cases.progress(conn, query_code)
+
+    def find_case(self, query_code: str) -> case_reads.StoredCase | None:
+        return case_reads.find(self.db.reader(), query_code)
+
+    def case_envelope(self, case_no: str) -> bytes:
+        return case_reads.envelope(self.db.reader(), case_no)
+
+    def read_case(self, ask: CaseRead, limits: ReadLimits, signer: Signer | None = None,
+                  now: datetime | None = None) -> ReadOutcome:
+        """A case as `ask`'s reader may read it (`case_reads`), in the transaction that
+        spends the request's nonce: a failed guess is counted durably before the answer."""
+        now = now or _now()
+        with self._writing(signer, now) as conn:
+            return case_reads.read(conn, ask, limits, now)
 
     def set_case_status(self, case_no: str, status: str, note: str | None = None,
                         now: datetime | None = None) -> None:

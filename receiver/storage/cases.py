@@ -7,7 +7,9 @@ A case number is `XF` + the day in China + a 5-digit per-day sequence; a query c
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,18 +25,33 @@ class NotFound(Exception):
     pass
 
 
+def factor_hash(case_no: str, last4: str) -> str:
+    """How a case keeps a second factor (the last 4 digits of a contact phone): salted by
+    its case number, so two cases with the same digits keep different hashes. Only
+    10,000 values exist: what protects them is the rate limit on guesses, not the hash."""
+    return hashlib.sha256(f"{case_no}:{last4}".encode()).hexdigest()
+
+
 def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: bytes,
-           now: datetime) -> tuple[str, str]:
-    """Makes the case of an accepted submission, status `received`; (case_no, query_code)."""
+           now: datetime, contact_last4: Sequence[str] = ()) -> tuple[str, str]:
+    """Makes the case of an accepted submission, status `received`; (case_no, query_code).
+
+    The case keeps the jurisdiction the platform holds for the submitting terminal now
+    (who may read it), and the second factors of `contact_last4` only as salted hashes."""
     at = stamp(now)
     case_no = _next_case_no(conn, now)
     query_code = _new_query_code(conn)
+    row = conn.execute("SELECT jurisdiction FROM terminals WHERE id = ?",
+                       (req.terminal_id,)).fetchone()
+    factors = " ".join(sorted({factor_hash(case_no, d) for d in contact_last4}))
     conn.execute(
         "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
         "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
+        "updated_at, terminal_jurisdiction, phone_factors) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?)",
         (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
-         req.category, req.purpose, req.jurisdiction, stamp(req.created_at), at, envelope, at))
+         req.category, req.purpose, req.jurisdiction, stamp(req.created_at), at, envelope, at,
+         row[0] if row else None, factors))
     conn.execute("INSERT INTO case_events (case_no, at, status, note) "
                  "VALUES (?, ?, 'received', NULL)", (case_no, at))
     seen: set[str] = set()

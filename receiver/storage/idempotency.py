@@ -1,5 +1,9 @@
 """Idempotency records (table `idempotency`): the answer kept for each submission id.
 
+A key belongs to the terminal that sent it: records are keyed by (terminal id, key),
+so another terminal's key is simply a different key — it can neither read nor block
+the owner's answer.
+
 The record of an accepted submission is written in the transaction that makes its case
 (`cases.create`), so a crash leaves both or neither; a lasting refusal is kept on its
 own. The kept JSON is answered again byte for byte.
@@ -27,10 +31,17 @@ class Accept:
     req: schemas.SubmissionRequest
     envelope: bytes  # sealed
     request_sha256: str
+    # the last 4 digits of each contact phone of the sealed document: the second factor
+    # a citizen shows to read the case (kept only hashed, `cases.create`)
+    contact_last4: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return self.req.submission_id
+
+    @property
+    def terminal_id(self) -> str:
+        return self.req.terminal_id
 
 
 @dataclass(frozen=True)
@@ -44,9 +55,9 @@ class Refuse:
     body: str  # ErrorBody JSON
 
 
-def stored_answer(conn: sqlite3.Connection, key: str) -> StoredAnswer | None:
-    row = conn.execute("SELECT status, response, request_sha256 FROM idempotency WHERE key = ?",
-                       (key,)).fetchone()
+def stored_answer(conn: sqlite3.Connection, terminal_id: str, key: str) -> StoredAnswer | None:
+    row = conn.execute("SELECT status, response, request_sha256 FROM idempotency "
+                       "WHERE terminal_id = ? AND key = ?", (terminal_id, key)).fetchone()
     return StoredAnswer(row[0], row[1], row[2]) if row else None
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from receiver.storage.cases import NotFound
 from receiver.storage.codes import ENROLLMENT_CODE_LENGTH, code_hash, random_code
 from receiver.storage.database import parse_stamp, stamp
 
@@ -74,6 +75,22 @@ def enroll(conn: sqlite3.Connection, terminal_id: str, code: str, signing_public
                  (signing_public_key, stamp(now), terminal_id))
 
 
+def set_jurisdiction(conn: sqlite3.Connection, terminal_id: str,
+                     jurisdiction: str | None) -> int:
+    """Sets a terminal's jurisdiction: the cases it submits from now on belong to it, and
+    it may read the cases of that jurisdiction. Its cases made while it had none (all of
+    those made before migration 0002) take it too; cases made under another jurisdiction
+    keep theirs. Returns how many took it; raises NotFound for an unknown terminal."""
+    cur = conn.execute("UPDATE terminals SET jurisdiction = ? WHERE id = ?",
+                       (jurisdiction, terminal_id))
+    if cur.rowcount != 1:
+        raise NotFound(terminal_id)
+    if jurisdiction is None:
+        return 0
+    return conn.execute("UPDATE cases SET terminal_jurisdiction = ? WHERE terminal_id = ? "
+                        "AND terminal_jurisdiction IS NULL", (jurisdiction, terminal_id)).rowcount
+
+
 def revoke(conn: sqlite3.Connection, terminal_id: str) -> bool:
     cur = conn.execute("UPDATE terminals SET revoked = 1, code_hash = NULL, "
                        "code_expires_at = NULL WHERE id = ?", (terminal_id,))
@@ -83,13 +100,14 @@ def revoke(conn: sqlite3.Connection, terminal_id: str) -> bool:
 def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every terminal with its state and what its last heartbeat said, by id."""
     rows = conn.execute(
-        "SELECT t.id, t.name, t.signing_public_key, t.revoked, t.enrolled_at, "
+        "SELECT t.id, t.name, t.jurisdiction, t.signing_public_key, t.revoked, t.enrolled_at, "
         "t.code_expires_at, h.received_at, h.payload FROM terminals AS t "
         "LEFT OUTER JOIN (SELECT terminal_id, max(id) AS id FROM heartbeats "
         "GROUP BY terminal_id) AS last ON last.terminal_id = t.id "
         "LEFT OUTER JOIN heartbeats AS h ON h.id = last.id ORDER BY t.id").fetchall()
     out = []
-    for terminal_id, name, key, revoked, enrolled_at, expires, beat_at, payload in rows:
+    for terminal_id, name, jurisdiction, key, revoked, enrolled_at, expires, beat_at, payload \
+            in rows:
         if revoked:
             state = "revoked"
         elif key:
@@ -98,7 +116,8 @@ def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             state = "code issued"
         beat = json.loads(payload) if payload else None
         out.append({
-            "terminal_id": terminal_id, "name": name, "state": state,
+            "terminal_id": terminal_id, "name": name, "jurisdiction": jurisdiction,
+            "state": state,
             "enrolled_at": parse_stamp(enrolled_at), "code_expires_at": parse_stamp(expires),
             "last_heartbeat_at": parse_stamp(beat_at),
             "version": beat.get("version") if beat else None,

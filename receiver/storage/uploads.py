@@ -6,6 +6,14 @@ is cut back on the next chunk. An appended chunk is not an atomic replace, so it
 written in place; a whole attachment (one chunk, or inline in a submission) goes
 through `wire.durable.write_file`. Appends to one attachment are serialised by a lock
 stripe of its digest; the files are kept still sealed, 0600.
+
+An upload belongs to the terminal that sent its first bytes (`terminal_id`; NULL for
+those made before migration 0002, and for the operator's view: anyone's): another
+terminal sees nothing of it — no bytes received, not complete — and cannot append to it
+(`UploadTaken`). A sealed attachment's digest is unique to one terminal's seal (fresh
+ephemeral key each time), so two terminals never have a real reason to share one; what
+one could otherwise do is spoil or stall another's upload after reading a digest in a
+URL, or learn which digests are stored.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ ATTACHMENTS_DIR = "attachments"
 TEMPORARY_MAX_AGE_S = 3600  # no write of one attachment takes this long
 WRITERS = 8  # files of one request written at once (a batch holds up to 32 inline)
 _UPSERT = ("INSERT INTO attachments (sealed_digest, declared_size, received, complete, path, "
-           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sealed_digest) "
+           "created_at, updated_at, terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (sealed_digest) "
            "DO UPDATE SET declared_size = excluded.declared_size, received = excluded.received, "
            "complete = excluded.complete, updated_at = excluded.updated_at")
 Writing = Callable[[], AbstractContextManager[sqlite3.Connection]]
@@ -52,6 +61,10 @@ class UploadOverrun(Exception):
 
 class DigestMismatch(Exception):
     pass
+
+
+class UploadTaken(Exception):
+    """The digest's upload belongs to another terminal."""
 
 
 class Uploads:
@@ -89,29 +102,41 @@ class Uploads:
         return self._locks[self._stripe(digest)]
 
     @staticmethod
-    def row(conn: sqlite3.Connection, digest: str) -> tuple[int, int, int] | None:
-        """(declared_size, received, complete) of an upload, or None."""
-        return conn.execute("SELECT declared_size, received, complete FROM attachments "
-                            "WHERE sealed_digest = ?", (digest,)).fetchone()
+    def row(conn: sqlite3.Connection, digest: str) -> tuple[int, int, int, str | None] | None:
+        """(declared_size, received, complete, terminal_id) of an upload, or None."""
+        return conn.execute("SELECT declared_size, received, complete, terminal_id "
+                            "FROM attachments WHERE sealed_digest = ?", (digest,)).fetchone()
+
+    @staticmethod
+    def _theirs(row: tuple[int, int, int, str | None], terminal_id: str | None) -> bool:
+        """Whether an upload belongs to another terminal than `terminal_id` (None: anyone)."""
+        return terminal_id is not None and row[3] is not None and row[3] != terminal_id
 
     def _complete(self, conn: sqlite3.Connection, digest: str) -> bool:
         row = self.row(conn, digest)
         return row is not None and bool(row[2])
 
-    def status(self, conn: sqlite3.Connection, digest: str) -> Upload:
+    def status(self, conn: sqlite3.Connection, digest: str,
+               terminal_id: str | None = None) -> Upload:
         row = self.row(conn, digest)
-        return Upload(digest, row[1], bool(row[2])) if row else Upload(digest, 0, False)
+        if row is None or self._theirs(row, terminal_id):
+            return Upload(digest, 0, False)
+        return Upload(digest, row[1], bool(row[2]))
 
     @staticmethod
-    def states(conn: sqlite3.Connection, digests: Sequence[str]) -> dict[str, tuple[int, bool]]:
-        """(declared size, complete) of each of the digests the platform has a record of."""
+    def states(conn: sqlite3.Connection, digests: Sequence[str],
+               terminal_id: str | None = None) -> dict[str, tuple[int, bool]]:
+        """(declared size, complete) of each of the digests the platform has a record of
+        that `terminal_id` may see (None: every one)."""
         wanted = list(dict.fromkeys(digests))
         if not wanted:
             return {}
         marks = ", ".join("?" * len(wanted))
-        return {digest: (size, bool(complete)) for digest, size, complete in conn.execute(
-            f"SELECT sealed_digest, declared_size, complete FROM attachments "
-            f"WHERE sealed_digest IN ({marks})", wanted)}
+        return {digest: (size, bool(complete))
+                for digest, size, complete, owner in conn.execute(
+                    f"SELECT sealed_digest, declared_size, complete, terminal_id "
+                    f"FROM attachments WHERE sealed_digest IN ({marks})", wanted)
+                if terminal_id is None or owner is None or owner == terminal_id}
 
     def read(self, digest: str) -> bytes:
         """The sealed bytes of a completely uploaded attachment."""
@@ -119,11 +144,14 @@ class Uploads:
             return fh.read()
 
     def put_chunk(self, reader: sqlite3.Connection, writing: Writing, digest: str, offset: int,
-                  total: int, chunk: bytes, at: str) -> Upload:
-        """Appends a chunk at `offset` of an upload of `total` bytes; `writing` opens the
-        transaction that records it (and spends the request's nonce)."""
+                  total: int, chunk: bytes, at: str, terminal_id: str | None = None) -> Upload:
+        """Appends a chunk at `offset` of an upload of `total` bytes for `terminal_id`
+        (UploadTaken if another terminal's); `writing` opens the transaction that records
+        it (and spends the request's nonce)."""
         with self.lock(digest):
             row = self.row(reader, digest)
+            if row is not None and self._theirs(row, terminal_id):
+                raise UploadTaken(digest)
             if row is not None and row[2]:
                 return Upload(digest, row[1], True)  # already here: idempotent
             path = self.file_name(digest)
@@ -151,7 +179,7 @@ class Uploads:
             received += len(chunk)
             with writing() as conn:
                 conn.execute(_UPSERT, (digest, total, received, int(complete),
-                                       f"{ATTACHMENTS_DIR}/{digest}", at, at))
+                                       f"{ATTACHMENTS_DIR}/{digest}", at, at, terminal_id))
             return Upload(digest, received, complete)
 
     def _append(self, path: str, received: int, chunk: bytes) -> None:
@@ -216,8 +244,12 @@ class Uploads:
                 self._pool = None
 
     @staticmethod
-    def record_whole(conn: sqlite3.Connection, digest: str, size: int, at: str) -> None:
-        conn.execute(_UPSERT, (digest, size, size, 1, f"{ATTACHMENTS_DIR}/{digest}", at, at))
+    def record_whole(conn: sqlite3.Connection, digest: str, size: int, at: str,
+                     terminal_id: str | None = None) -> None:
+        """An attachment received whole (inline), checked against its digest: complete,
+        whoever's upload of it was under way (its owner stays)."""
+        conn.execute(_UPSERT, (digest, size, size, 1, f"{ATTACHMENTS_DIR}/{digest}", at, at,
+                               terminal_id))
 
 
 def _file_sha256(path: str | Path) -> str:

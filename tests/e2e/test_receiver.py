@@ -580,10 +580,13 @@ def test_case_progress_follows_the_operator(rx, term):
 
     out = rx.cli("case", "set-status", accepted.case_no, "accepted", "--note", "转县人社局办理")
     assert "已受理" in out.stdout
-    # any terminal may answer a citizen's query; typed in lower case it is still found
+    # only its own terminal (or its jurisdiction's) reads it; typed in lower case it is
+    # still found (a citizen elsewhere shows a second factor: test_receiver_scopes.py)
     other_key, _ = enroll_test_terminal(rx, "T-QUERY")
-    answer = signed_request(rx, "GET", paths.case_path(accepted.query_code.lower()),
-                            "T-QUERY", other_key)
+    elsewhere = signed_request(rx, "GET", paths.case_path(accepted.query_code), "T-QUERY",
+                               other_key)
+    assert (elsewhere.status_code, error_of(elsewhere)) == (404, "case_unknown")
+    answer = signed_request(rx, "GET", paths.case_path(accepted.query_code.lower()), T, key)
     progress = schemas.CaseProgress.model_validate(answer.json())
     assert (progress.status, progress.status_label) == ("accepted", "已受理")
     assert [(e.status, e.note) for e in progress.history] == [("received", None),

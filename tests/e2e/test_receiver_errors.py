@@ -41,7 +41,7 @@ Provoke = Callable[[ReceiverProcess, "Terminal"], list[requests.Response] | requ
 class Terminal:
     def __init__(self, rx: ReceiverProcess):
         self.key, self.pub = enroll_test_terminal(rx, T)
-        enroll_test_terminal(rx, OTHER)
+        self.other_key, _ = enroll_test_terminal(rx, OTHER)
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +110,31 @@ def _twice_in_a_batch(rx, t):
     return _batch(rx, t, [req, req])
 
 
+def _duplicate_key(rx, t):
+    req = sealed_submission(t.pub, T)
+    body = req.model_dump_json().replace('{"submission_id"', '{"kind":"review","submission_id"',
+                                         1)
+    return signed_request(rx, "POST", paths.SUBMISSIONS, T, t.key, json_body=body.encode(),
+                          headers={"Idempotency-Key": req.submission_id})
+
+
+def _case_query(rx, t, last4, code="ZZZZ2222"):
+    return signed_request(rx, "POST", paths.CASE_QUERIES, T, t.key, json_body=json.dumps(
+        {"query_code": code, "phone_last4": last4}).encode())
+
+
+def _case_query_limited(rx, t):
+    for last4 in ("0000", "1111", "2222", "3333", "4444"):
+        assert _case_query(rx, t, last4, "YYYY3333").status_code == 404
+    return _case_query(rx, t, "5555", "YYYY3333")
+
+
+def _taken(rx, t):
+    digest = hashlib.sha256(b"someone else's").hexdigest()
+    assert put_chunk(rx, T, t.key, digest, 0, 15, b"some").status_code == 200
+    return put_chunk(rx, OTHER, t.other_key, digest, 4, 15, b"one else's")
+
+
 def _maintenance(rx, t):
     rx.cli("maintenance", "on", "--retry-after", "1")
     try:
@@ -170,6 +195,7 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
      put_chunk(rx, T, t.key, hashlib.sha256(b"fresh").hexdigest(), 3, 5, b"sh")),
     (("put", paths.attachment_path("{sealed_digest}")), "digest_mismatch", lambda rx, t:
      put_chunk(rx, T, t.key, ONE, 0, 3, b"abc")),
+    (("put", paths.attachment_path("{sealed_digest}")), "upload_taken", _taken),
     (("post", paths.SUBMISSIONS), "idempotency_key_missing", lambda rx, t: signed_request(
         rx, "POST", paths.SUBMISSIONS, T, t.key, json_body=sealed_submission(t.pub, T))),
     (("post", paths.SUBMISSIONS), "idempotency_key_mismatch", lambda rx, t: submit(
@@ -186,10 +212,16 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
     (("post", paths.SUBMISSIONS), "envelope_mismatch", lambda rx, t: submit(
         rx, T, t.key, sealed_submission(t.pub, T, document={"kind": "review"}))),
     (("post", paths.SUBMISSIONS), "in_progress", _twice_in_a_batch),
+    (("post", paths.SUBMISSIONS), "duplicate_key", _duplicate_key),
+    (("post", paths.heartbeat_path("{terminal_id}")), "duplicate_key",
+     lambda rx, t: signed_request(rx, "POST", paths.heartbeat_path(T), T, t.key,
+                                  json_body=b'{"version":"1","version":"2"}')),
     (("post", paths.SUBMISSION_BATCHES), "too_many_submissions", lambda rx, t: _batch(
         rx, t, [sealed_submission(t.pub, T) for _ in range(33)])),
     (("get", paths.case_path("{query_code}")), "case_unknown", lambda rx, t: signed_request(
         rx, "GET", paths.case_path("ZZZZZZZZ"), T, t.key)),
+    (("post", paths.CASE_QUERIES), "case_unknown", lambda rx, t: _case_query(rx, t, "2222")),
+    (("post", paths.CASE_QUERIES), "case_query_limited", _case_query_limited),
 ]
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from receiver.auth import Claims
 from receiver.errors import ApiError, Refusal
-from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
+from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder, claim_key
 from receiver.limits import LIMITS
 from receiver.storage import Accept, Refuse, Store, StoredAnswer
 from tests.support.platform_server import seal_attachment, sealed_submission
@@ -275,7 +275,7 @@ def test_a_refusal_that_depends_on_the_platform_is_not_kept(pub, store, intake):
     req = sealed_submission(stranger, T)
     [answer] = intake.deliver([req], None)
     assert isinstance(answer, ApiError) and answer.error is errors.ENVELOPE_INVALID
-    assert store.stored_answer(req.submission_id) is None
+    assert store.stored_answer(req.terminal_id, req.submission_id) is None
 
 
 def test_the_inline_attachments_of_a_request_are_all_kept_whole(pub, store, intake):
@@ -298,3 +298,35 @@ def test_the_inline_attachments_of_a_request_are_all_kept_whole(pub, store, inta
         assert store.attachment_bytes(digest) == data
     files = sorted(p.name for p in store.uploads.directory.iterdir())
     assert files == sorted(kept)  # no temporary file left behind
+
+
+def test_a_sealed_document_naming_a_key_twice_is_refused_and_kept(pub, store, intake):
+    req = sealed_submission(pub, T)
+    inner = json.dumps({"submission_id": req.submission_id, "terminal_id": T, "document": {
+        "kind": "petition", "category": "labour", "purpose": "demand", "attachments": []}})
+    assert inner.count('"kind"') == 1  # json.dumps of a dict cannot repeat: seal raw text
+    raw = inner.replace('"kind": "petition"', '"kind": "review", "kind": "petition"')
+    sealed = sealing.seal(raw.encode(), sealing.decode_public_key(pub), req.submission_id,
+                          "envelope")
+    req = req.model_copy(update={"envelope": base64.b64encode(sealed).decode()})
+    [answer] = intake.deliver([req], None)
+    assert isinstance(answer, StoredAnswer) and answer.status == 422
+    assert json.loads(answer.body)["error"] == "duplicate_key"
+    assert store.stored_answer(T, req.submission_id) == answer  # the bytes alone decide it
+    assert store.list_cases() == []
+
+
+def test_a_key_held_for_one_terminal_does_not_hold_another_terminals(pub, store, intake):
+    """While T's submission is being judged (its key held), another terminal's submission
+    under the same id goes through, and T's own second copy meets 409 in_progress."""
+    sid = str(uuid.uuid4())
+    mine = sealed_submission(pub, T, submission_id=sid)
+    theirs = sealed_submission(pub, "T-0002", submission_id=sid)
+    with intake.claims.hold(claim_key(mine)):
+        [busy] = intake.deliver([mine], None)
+        [answer] = intake.deliver([theirs], None)
+    assert isinstance(busy, ApiError) and busy.error is errors.IN_PROGRESS
+    assert isinstance(answer, StoredAnswer) and answer.status == 201
+    [mine_now] = intake.deliver([mine], None)
+    assert mine_now.status == 201 and mine_now.body != answer.body
+    assert sorted(c["terminal_id"] for c in store.list_cases()) == [T, "T-0002"]

@@ -3,6 +3,7 @@ from a database release 0.1.0 made without them. Real SQLite files, no server.""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -44,10 +45,30 @@ def test_head_revision_is_the_newest_migration():
 
 def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     fresh = tmp_path / "fresh.db"
-    assert schema.migrate(fresh) == (None, schema.HEAD_REVISION)
+    assert schema.migrate(fresh, "0001") == (None, "0001")
     old = legacy.make(tmp_path / "old") / "receiver.db"
     assert objects(fresh) == objects(old)
     assert len(objects(fresh)) == 13  # 10 tables, 3 indexes
+    # and from there both reach the same newest schema
+    assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
+    assert schema.migrate(old) == (None, schema.HEAD_REVISION)
+    assert objects(fresh) == objects(old)
+    assert len(objects(fresh)) == 17  # 11 tables, 6 indexes
+
+
+def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
+    db = tmp_path / "receiver.db"
+    schema.migrate(db, "0001")
+    at_0001 = objects(db)
+    schema.migrate(db)
+    assert schema.migrate(db, "0001") == (schema.HEAD_REVISION, "0001")
+    assert same_tables(objects(db)) == same_tables(at_0001)
+
+
+def same_tables(found: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """SQLite quotes the name of a table it renamed (`CREATE TABLE "cases"`): the same table."""
+    return {key: re.sub(r'^CREATE TABLE "([a-z_]+)"', r"CREATE TABLE \1", sql)
+            for key, sql in found.items()}
 
 
 def test_a_downgrade_to_base_removes_every_table(tmp_path):
@@ -78,7 +99,7 @@ def test_a_database_of_release_0_1_0_is_stamped_and_keeps_everything(tmp_path):
         assert schemas.TerminalContent.model_validate_json(body).version == 2
         assert etag.startswith('"2-')
         req = legacy.kept_request()
-        kept = store.stored_answer(req.submission_id)
+        kept = store.stored_answer(req.terminal_id, req.submission_id)
         assert kept is not None and kept.status == 201
         assert kept.request_sha256 == req.identity_sha256()
         assert store.upload_status(legacy.ATTACHMENT_DIGEST).complete
@@ -96,6 +117,60 @@ def test_a_database_of_release_0_1_0_is_stamped_and_keeps_everything(tmp_path):
         assert len(again.list_cases()) == 2
     finally:
         again.close()
+
+
+def rows(db_path: Path, table: str) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
+    finally:
+        conn.close()
+
+
+def test_0002_scopes_idempotency_keys_per_terminal_and_keeps_every_row(tmp_path):
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0001") == (None, "0001")  # release 0.1.0, stamped
+    conn = sqlite3.connect(db)  # a second terminal's kept refusal, as 0001 stored it
+    conn.execute("INSERT INTO idempotency VALUES ('00000000-0000-0000-0000-0000000000ff', "
+                 "'T-OTHER', 'ab', 422, '{\"error\":\"envelope_invalid\"}', "
+                 "'2026-01-05T03:00:00.000000Z')")
+    conn.commit()
+    conn.close()
+    before = {table: rows(db, table) for table in ("idempotency", "cases", "terminals")}
+    assert len(before["idempotency"]) == 2 and len(before["cases"]) == 1
+
+    assert schema.migrate(db) == ("0001", schema.HEAD_REVISION)
+    assert rows(db, "idempotency") == before["idempotency"]  # same columns, same rows
+    assert rows(db, "cases") == [row + (None, None) for row in before["cases"]]
+    assert rows(db, "terminals") == [row + (None,) for row in before["terminals"]]
+    assert rows(db, "case_query_failures") == []
+
+    store = Store(data)
+    try:
+        req = legacy.kept_request()
+        assert store.stored_answer(legacy.TERMINAL, req.submission_id).status == 201
+        # the same key from another terminal is another key: nothing kept for it …
+        assert store.stored_answer("T-OTHER", req.submission_id) is None
+        theirs = req.model_copy(update={"terminal_id": "T-OTHER", "receipt_no": "0000000009"})
+        [answer] = store.record([Accept(theirs, b"sealed", theirs.identity_sha256())],
+                                now=legacy.AT)
+        # … and it gets its own case, the owner's answer untouched
+        assert answer.status == 201
+        assert schemas.SubmissionAccepted.model_validate_json(answer.body).case_no == \
+            "XF2026010500002"
+        assert store.stored_answer(legacy.TERMINAL, req.submission_id).request_sha256 == \
+            req.identity_sha256()
+        assert len(store.list_cases()) == 2
+    finally:
+        store.close()
+
+    # 0001 could keep only one of the two: the downgrade is refused, nothing changed
+    migrated = {table: rows(db, table) for table in ("idempotency", "cases")}
+    with pytest.raises(SchemaError, match="more than one terminal"):
+        schema.migrate(db, "0001")
+    assert revision(db) == schema.HEAD_REVISION
+    assert {table: rows(db, table) for table in ("idempotency", "cases")} == migrated
 
 
 def test_the_migrate_command(tmp_path, capsys):
