@@ -68,6 +68,12 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _error_status(text: str) -> int:
+    if not text.isdigit() or int(text) not in faults.ERROR_STATUSES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an HTTP error status (400-599)")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0: any free)")
@@ -149,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 "holding their Idempotency-Keys (a retry meanwhile gets 409 "
                                 "in_progress)")
     slow.add_argument("--seconds", type=_seconds, required=True)
+    error = fsub.add_parser("error", parents=[common],
+                            help="POST /submissions (and /submissions/batch) answers STATUS "
+                                 "before doing anything: nothing is stored")
+    error.add_argument("--status", type=_error_status, required=True,
+                       help="an HTTP status from 400 to 599 (500: internal_error, any "
+                            "other: http_error with that status)")
     fsub.add_parser("clear", parents=[common], help="no fault")
 
     migrate = sub.add_parser("migrate", parents=[common],
@@ -360,6 +372,9 @@ def cmd_fault(args: argparse.Namespace) -> int:
     if args.action == "clear":
         faults.set_fault(args.data, None)
         print("no fault")
+    elif args.action == "error":
+        faults.set_fault(args.data, faults.Fault("error", status=args.status))
+        print(f"fault: POST /submissions answers {args.status}")
     else:
         faults.set_fault(args.data, faults.Fault(args.action, args.seconds))
         print(f"fault: POST /submissions {args.action} {args.seconds:g} s")

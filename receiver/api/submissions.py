@@ -37,12 +37,27 @@ SUBMISSION_ERRORS = (errors.IN_PROGRESS, errors.IDEMPOTENCY_KEY_REUSED, errors.A
 
 
 async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:
-    """The body, and the test fault switched on for this request (read once)."""
+    """The body, and the test fault switched on for this request (read once). A fault
+    `error` answers its status here, before the signature is checked: nothing is
+    stored, not even the nonce."""
     body = await read_body(request)
     fault = platform_of(request).switches.fault()
     if fault is not None and fault.mode == "hang":
         await anyio.sleep(fault.seconds)  # asleep in the event loop: no worker held
+    if fault is not None and fault.mode == "error" and fault.status is not None:
+        raise fault_error(fault.status)
     return body, fault
+
+
+def fault_error(status: int) -> ApiError:
+    """What `kiosk-receiver fault error --status N` answers: a 500 as the platform's own
+    failure, any other status as the catalogue's generic HTTP-level refusal."""
+    message = "the platform failed; try again later (a test fault: kiosk-receiver fault clear)"
+    if status == errors.INTERNAL_ERROR.status:
+        return ApiError(errors.INTERNAL_ERROR, message)
+    return ApiError(errors.HTTP_ERROR, message if status >= 500 else
+                    f"refused with {status} (a test fault: kiosk-receiver fault clear)",
+                    status=status)
 
 
 @router.post(paths.SUBMISSIONS, status_code=201, response_model=schemas.SubmissionAccepted,

@@ -679,6 +679,42 @@ def test_maintenance_answers_503_with_retry_after(rx, term):
     assert signed_request(rx, "GET", paths.LIMITS, T, key).status_code == 200
 
 
+@pytest.mark.parametrize("status, code", [(500, "internal_error"), (502, "http_error"),
+                                          (418, "http_error")])
+def test_fault_error_answers_its_status_and_stores_nothing(rx, term, status, code):
+    key, pub = term
+    req = sealed_submission(pub, T)
+    single = prepare_signed(rx, "POST", paths.SUBMISSIONS, T, key, json_body=req,
+                            headers={"Idempotency-Key": req.submission_id})
+    batch = prepare_signed(rx, "POST", paths.SUBMISSION_BATCHES, T, key,
+                           json_body=schemas.SubmissionBatch(submissions=[req]))
+    before = rx.counts()
+    assert rx.cli("fault", "error", "--status", str(status)).stdout.strip() == \
+        f"fault: POST /submissions answers {status}"
+    try:
+        for prepared in (single, batch):
+            answer = send(prepared)
+            assert (answer.status_code, error_of(answer)) == (status, code), answer.text
+            assert "kiosk-receiver fault clear" in answer.json()["message"]
+        # only submissions fail: the terminal's other business goes on
+        assert signed_request(rx, "GET", paths.LIMITS, T, key).status_code == 200
+    finally:
+        rx.cli("fault", "clear")
+    assert {k: rx.counts()[k] for k in STATE} == {k: before[k] for k in STATE}
+    # Answered before the signature was checked: not even the nonce is spent, so the
+    # very same signed request is taken once the fault is cleared.
+    accepted = send(single)
+    assert accepted.status_code == 201, accepted.text
+    assert rx.counts()["cases"] == before["cases"] + 1
+
+
+def test_fault_error_takes_only_error_statuses(rx):
+    for bad in ("200", "302", "600", "x"):
+        refused = rx.cli("fault", "error", "--status", bad, check=False)
+        assert refused.returncode == 2 and "400-599" in refused.stderr, refused.stderr
+    assert not (rx.data_dir / "fault.json").exists()
+
+
 def test_a_hanging_platform_times_out_and_the_retry_finds_the_case(rx, term):
     key, pub = term
     req = sealed_submission(pub, T)

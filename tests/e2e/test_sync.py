@@ -2,7 +2,6 @@
 
 import json
 import re
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ from sync.client import TEST_CLOCK_SHIFT_ENV
 from tests.support.platform_server import running_receiver, signed_request
 from tests.support.terminal import (
     enrolled_terminal,
+    make_due,
     make_terminal,
     receiver_cases,
     stop,
@@ -27,15 +27,6 @@ from wire import paths
 def platform(tmp_path):
     with running_receiver(tmp_path / "platform") as rx:
         yield rx
-
-
-def make_due(term) -> None:
-    """Moves every queued item's next attempt into the past, as if the wait were over."""
-    conn = sqlite3.connect(term.data_dir / "kiosk.db")
-    conn.execute("UPDATE submissions SET next_attempt_at = '2000-01-01 00:00:00.000000'"
-                 " WHERE state = 'queued'")
-    conn.commit()
-    conn.close()
 
 
 def test_enroll_then_deliver_exactly_once(tmp_path, platform):
@@ -132,6 +123,43 @@ def test_maintenance_holds_the_queue_and_retry_after_is_honoured(tmp_path, platf
     make_due(term)
     assert term.kiosk("sync", "--once").returncode == 0
     assert len(receiver_cases(platform)) == 2
+
+
+@pytest.mark.parametrize(("status", "cause"), [(500, "500 internal_error"),
+                                              (418, "418 http_error")])
+def test_a_failing_platform_keeps_the_queue_then_each_item_is_one_case(tmp_path, platform,
+                                                                         status, cause):
+    """The platform answers every submission with a 5xx, or a 4xx that is no refusal of
+    the item: nothing is delivered or set aside, each item keeps the cause; once the
+    platform works again each becomes exactly one case."""
+    term = enrolled_terminal(tmp_path, platform)
+    receipts = term.queue(3, with_attachment_every=2)
+    platform.cli("fault", "error", "--status", str(status))
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1, result.stderr
+    status_now = term.status()
+    assert status_now["counts"]["queued"] == 3, status_now
+    assert status_now["counts"].get("delivered", 0) == 0
+    assert status_now["counts"].get("needs_attention", 0) == 0
+    assert cause in status_now["last_error"]
+    with Outbox.open(term.data_dir) as outbox:
+        items = outbox.items("queued")
+        assert len(items) == 3 and all(i.case_no is None for i in items)
+        tried = [i for i in items if i.attempts]
+        assert tried and all(cause in i.last_error for i in tried)
+    assert receiver_cases(platform) == []
+
+    platform.cli("fault", "clear")
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    cases = receiver_cases(platform)
+    assert sorted(c["receipt_no"] for c in cases) == sorted(receipts)
+    assert len({c["submission_id"] for c in cases}) == len({c["case_no"] for c in cases}) == 3
+    with Outbox.open(term.data_dir) as outbox:
+        by_receipt = {c["receipt_no"]: c["case_no"] for c in cases}
+        for receipt in receipts:
+            item = outbox.find_by_receipt(receipt)
+            assert item.state == "delivered" and item.case_no == by_receipt[receipt]
 
 
 def test_read_timeout_then_exactly_one_case(tmp_path, platform):

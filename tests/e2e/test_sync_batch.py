@@ -21,7 +21,7 @@ from sync import enrollment
 from sync.client import PlatformClient
 from sync.worker import Backoff, SyncWorker
 from tests.support.platform_server import ReceiverProcess, issue_code, running_receiver
-from tests.support.terminal import enrolled_terminal, make_terminal, receiver_cases
+from tests.support.terminal import enrolled_terminal, make_due, make_terminal, receiver_cases
 from wire import paths, schemas
 
 
@@ -69,6 +69,33 @@ def test_a_refusal_inside_a_batch_sets_only_that_item_aside(tmp_path, platform):
     with Outbox.open(term.data_dir) as outbox:
         item = outbox.find_by_receipt(bad[0])
         assert item.state == "needs_attention" and "envelope_invalid" in item.last_error
+
+
+def test_a_backlog_refused_with_500_stays_queued_then_each_is_one_case(tmp_path, platform):
+    """Every batch answered 500: the whole backlog stays queued with the cause, nothing is
+    set aside; after `fault clear` each submission is exactly one case."""
+    term = enrolled_terminal(tmp_path, platform)
+    receipts = term.queue(20, with_attachment_every=10)
+    platform.cli("fault", "error", "--status", "500")
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1, result.stderr
+    status = term.status()
+    assert status["counts"]["queued"] == 20, status
+    assert status["counts"].get("delivered", 0) == status["counts"].get("needs_attention", 0) == 0
+    assert "submission batch: 500 internal_error" in status["last_error"]
+    assert requests_seen(platform, "POST", paths.SUBMISSION_BATCHES + " 500") >= 1
+    assert receiver_cases(platform) == []
+
+    platform.cli("fault", "clear")
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert term.status()["counts"]["delivered"] == 20
+    cases = receiver_cases(platform)
+    assert sorted(c["receipt_no"] for c in cases) == sorted(receipts)
+    assert len({c["submission_id"] for c in cases}) == len({c["case_no"] for c in cases}) == 20
+    with Outbox.open(term.data_dir) as outbox:
+        for case in cases:
+            assert outbox.find_by_receipt(case["receipt_no"]).case_no == case["case_no"]
 
 
 @contextmanager
