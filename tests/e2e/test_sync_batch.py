@@ -21,7 +21,13 @@ from sync import enrollment
 from sync.client import PlatformClient
 from sync.worker import Backoff, SyncWorker
 from tests.support.platform_server import ReceiverProcess, issue_code, running_receiver
-from tests.support.terminal import enrolled_terminal, make_due, make_terminal, receiver_cases
+from tests.support.terminal import (
+    enrolled_terminal,
+    make_due,
+    make_terminal,
+    receiver_cases,
+    wait_for,
+)
 from wire import paths, schemas
 
 
@@ -109,21 +115,22 @@ def platform_in_thread(data_dir: Path, monkeypatch, *, limits: schemas.Limits | 
     if without_batch_route:
         app.router.routes = [r for r in app.router.routes
                              if getattr(r, "path", None) != paths.SUBMISSION_BATCHES]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    # Bound here and handed to uvicorn: no other process can take the port meanwhile.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the platform did not start"
-        time.sleep(0.02)
     try:
+        wait_for(lambda: server.started or not thread.is_alive(), 20, interval=0.02,
+                 what="the platform to start")
+        assert server.started, "the platform did not start"
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+        sock.close()
         app.state.store.close()
 
 
