@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     error.add_argument("--status", type=_error_status, required=True,
                        help="an HTTP status from 400 to 599 (500: internal_error, any "
                             "other: http_error with that status)")
+    error.add_argument("--after", action="store_true",
+                       help="answer STATUS only after the submissions were handled and "
+                            "committed (cases made, the answer lost)")
     fsub.add_parser("clear", parents=[common], help="no fault")
 
     migrate = sub.add_parser("migrate", parents=[common],
@@ -410,8 +413,9 @@ def cmd_fault(args: argparse.Namespace) -> int:
         faults.set_fault(args.data, None)
         print("no fault")
     elif args.action == "error":
-        faults.set_fault(args.data, faults.Fault("error", status=args.status))
-        print(f"fault: POST /submissions answers {args.status}")
+        faults.set_fault(args.data, faults.Fault("error", status=args.status, after=args.after))
+        print(f"fault: POST /submissions answers {args.status}"
+              + (" after handling the submissions" if args.after else ""))
     else:
         faults.set_fault(args.data, faults.Fault(args.action, args.seconds))
         print(f"fault: POST /submissions {args.action} {args.seconds:g} s")

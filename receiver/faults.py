@@ -31,11 +31,14 @@ class Maintenance:
 @dataclass(frozen=True)
 class Fault:
     """hang: wait `seconds` before anything; slow: wait `seconds` per submission while
-    holding its key; error: answer `status` before anything, so nothing is stored."""
+    holding its key; error: answer `status` before anything, so nothing is stored — or,
+    `after`, once the submissions are handled and committed, so the terminal never hears
+    of the cases it made."""
 
     mode: FaultMode
     seconds: float = 0.0
     status: int | None = None  # error only: 400-599
+    after: bool = False  # error only
 
 
 def set_maintenance(data_dir: Path, retry_after: int | None) -> None:
@@ -53,7 +56,7 @@ def set_fault(data_dir: Path, fault: Fault | None) -> None:
     else:
         record: dict[str, object] = {"mode": fault.mode, "seconds": fault.seconds}
         if fault.status is not None:
-            record["status"] = fault.status
+            record.update(status=fault.status, after=fault.after)
         atomic_write(path, json.dumps(record) + "\n")
 
 
@@ -108,4 +111,6 @@ class Switches:
             status = int(value.get("status", 500))
         except (TypeError, ValueError):
             return None
-        return Fault("error", seconds, status) if status in ERROR_STATUSES else None
+        if status not in ERROR_STATUSES:
+            return None
+        return Fault("error", seconds, status, after=value.get("after") is True)

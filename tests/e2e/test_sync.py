@@ -165,6 +165,28 @@ def test_a_failing_platform_keeps_the_queue_then_each_item_is_one_case(tmp_path,
             assert item.state == "delivered" and item.case_no == by_receipt[receipt]
 
 
+def test_a_500_after_the_cases_were_made_still_gives_one_case_each(tmp_path, platform):
+    """The platform makes the cases, then fails to answer (500): the terminal keeps the
+    items queued; its retry gets the stored answers — the same cases, no second ones."""
+    term = enrolled_terminal(tmp_path, platform)
+    receipts = term.queue(3, with_attachment_every=2)
+    platform.cli("fault", "error", "--status", "500", "--after")
+    assert term.kiosk("sync", "--once").returncode == 1
+    status = term.status()
+    assert status["counts"]["queued"] == 3 and status["counts"].get("delivered", 0) == 0
+    assert "500 internal_error" in status["last_error"]
+    made = receiver_cases(platform)
+    assert sorted(c["receipt_no"] for c in made) == sorted(receipts)
+
+    platform.cli("fault", "clear")
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert receiver_cases(platform) == made
+    with Outbox.open(term.data_dir) as outbox:
+        for case in made:
+            assert outbox.find_by_receipt(case["receipt_no"]).case_no == case["case_no"]
+
+
 def test_read_timeout_then_exactly_one_case(tmp_path, platform):
     term = enrolled_terminal(tmp_path, platform, read_timeout=1.0)
     term.queue(1)
