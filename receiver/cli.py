@@ -76,6 +76,18 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _error_status(text: str) -> int:
+    if not text.isdigit() or int(text) not in faults.ERROR_STATUSES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an HTTP error status (400-599)")
+    return int(text)
+
+
+def _fd(text: str) -> int:
+    if not text.isdigit() or int(text) < 3:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file descriptor number (3 or more)")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0: any free)")
@@ -93,9 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = sub.add_parser("serve", parents=[common], help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
+    serve.add_argument("--host", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port,
                        help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--fd", type=_fd, metavar="N",
+                       help="serve on the listening TCP socket this process inherited as file "
+                            "descriptor N (socket activation: systemd passes 3) instead of "
+                            "binding --host and --port")
     serve.add_argument("--platform-key", type=Path, metavar="FILE",
                        help="use this X25519 private key file (base64 of 32 bytes) instead of "
                             "the data directory's own")
@@ -167,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
                                 "holding their Idempotency-Keys (a retry meanwhile gets 409 "
                                 "in_progress)")
     slow.add_argument("--seconds", type=_seconds, required=True)
+    error = fsub.add_parser("error", parents=[common],
+                            help="POST /submissions (and /submissions/batch) answers STATUS "
+                                 "before doing anything: nothing is stored")
+    error.add_argument("--status", type=_error_status, required=True,
+                       help="an HTTP status from 400 to 599 (500: internal_error, any "
+                            "other: http_error with that status)")
+    error.add_argument("--after", action="store_true",
+                       help="answer STATUS only after the submissions were handled and "
+                            "committed (cases made, the answer lost)")
     fsub.add_parser("clear", parents=[common], help="no fault")
 
     migrate = sub.add_parser("migrate", parents=[common],
@@ -206,11 +231,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       f"{keys.public_text(key)}", file=sys.stderr, flush=True)
     except keys.PlatformKeyError as exc:
         raise Refused(str(exc)) from None
-    try:
-        sock = _listening_socket(args.host, args.port)
-    except OSError as exc:
-        raise Refused(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-                      EXIT_FAILED) from None
+    if args.fd is not None:
+        if args.host is not None or args.port is not None:
+            raise Refused("--fd takes the place of --host and --port: give one or the other")
+        sock = _inherited_socket(args.fd)
+    else:
+        host, port = args.host or "127.0.0.1", DEFAULT_PORT if args.port is None else args.port
+        try:
+            sock = _listening_socket(host, port)
+        except OSError as exc:
+            raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          EXIT_FAILED) from None
     host, port = sock.getsockname()[:2]
     app = create_app(args.data, platform_private_key=key)
 
@@ -244,6 +275,27 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
+    return sock
+
+
+def _inherited_socket(fd: int) -> socket.socket:
+    """The listening TCP socket passed as `fd` by whoever started the server: a service
+    manager, or a test holding its port across restarts. While no server runs on it,
+    connections wait in its backlog (socket activation) or are refused (a socket only
+    bound), as its owner chose."""
+    try:
+        sock = socket.socket(fileno=fd)  # family, type and protocol read from the socket
+    except OSError as exc:
+        raise Refused(f"--fd {fd}: not an open socket ({exc.strerror or exc})",
+                      EXIT_FAILED) from None
+    listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+    if sock.family not in (socket.AF_INET, socket.AF_INET6) or \
+            sock.type != socket.SOCK_STREAM or not listening:
+        sock.detach()  # not ours to close
+        raise Refused(f"--fd {fd}: not a listening TCP socket", EXIT_FAILED)
+    # As with a socket of our own (see `_listening_socket`): no 40 ms delayed-ACK stalls.
+    # Accepted connections inherit it on Linux; asyncio sets it too when proto is TCP.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
 
@@ -400,6 +452,10 @@ def cmd_fault(args: argparse.Namespace) -> int:
     if args.action == "clear":
         faults.set_fault(args.data, None)
         print("no fault")
+    elif args.action == "error":
+        faults.set_fault(args.data, faults.Fault("error", status=args.status, after=args.after))
+        print(f"fault: POST /submissions answers {args.status}"
+              + (" after handling the submissions" if args.after else ""))
     else:
         faults.set_fault(args.data, faults.Fault(args.action, args.seconds))
         print(f"fault: POST /submissions {args.action} {args.seconds:g} s")

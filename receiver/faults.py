@@ -18,7 +18,9 @@ from receiver.files import atomic_write
 
 MAINTENANCE_FILE = "maintenance.json"
 FAULT_FILE = "fault.json"
-FaultMode = Literal["hang", "slow"]
+FaultMode = Literal["hang", "slow", "error"]
+FAULT_MODES: tuple[FaultMode, ...] = ("hang", "slow", "error")
+ERROR_STATUSES = range(400, 600)  # what `error` may answer: a refusal or a failure
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,15 @@ class Maintenance:
 
 @dataclass(frozen=True)
 class Fault:
-    mode: FaultMode  # hang: before anything; slow: per submission, holding its key
-    seconds: float
+    """hang: wait `seconds` before anything; slow: wait `seconds` per submission while
+    holding its key; error: answer `status` before anything, so nothing is stored — or,
+    `after`, once the submissions are handled and committed, so the terminal never hears
+    of the cases it made."""
+
+    mode: FaultMode
+    seconds: float = 0.0
+    status: int | None = None  # error only: 400-599
+    after: bool = False  # error only
 
 
 def set_maintenance(data_dir: Path, retry_after: int | None) -> None:
@@ -45,7 +54,10 @@ def set_fault(data_dir: Path, fault: Fault | None) -> None:
     if fault is None:
         path.unlink(missing_ok=True)
     else:
-        atomic_write(path, json.dumps({"mode": fault.mode, "seconds": fault.seconds}) + "\n")
+        record: dict[str, object] = {"mode": fault.mode, "seconds": fault.seconds}
+        if fault.status is not None:
+            record.update(status=fault.status, after=fault.after)
+        atomic_write(path, json.dumps(record) + "\n")
 
 
 class _Watched:
@@ -90,9 +102,15 @@ class Switches:
 
     def fault(self) -> Fault | None:
         value = self._fault.read()
-        if value is None or value.get("mode") not in ("hang", "slow"):
+        if value is None or value.get("mode") not in FAULT_MODES:
             return None
         try:
-            return Fault(value["mode"], max(0.0, float(value.get("seconds", 0))))
+            seconds = max(0.0, float(value.get("seconds", 0)))
+            if value["mode"] != "error":
+                return Fault(value["mode"], seconds)
+            status = int(value.get("status", 500))
         except (TypeError, ValueError):
             return None
+        if status not in ERROR_STATUSES:
+            return None
+        return Fault("error", seconds, status, after=value.get("after") is True)

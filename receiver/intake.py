@@ -322,6 +322,9 @@ class Intake:
                 new = sum(self.store.stored_answer(reqs[index].terminal_id,
                                                    reqs[index].submission_id) is None
                           for index in held)
+                if new:  # said before the wait, so that whoever switched it on sees it begin
+                    log.info("fault slow: holding the keys of %d new submission(s) for %.2f s",
+                             new, fault.seconds * new)
                 time.sleep(fault.seconds * new)  # holding the keys: a retry meets 409
             for index in held:
                 request_sha256 = reqs[index].identity_sha256()

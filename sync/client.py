@@ -25,18 +25,13 @@ from wire import paths, schemas, signing
 
 log = logging.getLogger("kiosk.sync")
 
-# Tests run a terminal whose clock is wrong without touching the machine's clock: this
-# variable shifts what the terminal takes for "now" by that many seconds. Never set it
-# on a terminal.
-TEST_CLOCK_SHIFT_ENV = "KIOSK_TEST_CLOCK_SHIFT_SECONDS"
 # A platform's Date has whole seconds; a difference below this is noise, not skew.
 _SKEW_NOISE_SECONDS = 2.0
 
 
 def local_time() -> float:
     """This terminal's clock (seconds since the epoch), as signing and the doctor read it."""
-    shift = os.environ.get(TEST_CLOCK_SHIFT_ENV)
-    return time.time() + (float(shift) if shift else 0.0)
+    return time.time()
 
 
 class PlatformClock:
@@ -45,7 +40,8 @@ class PlatformClock:
 
     Signatures carry `created` in the platform's time, so a terminal whose clock is off
     by more than the platform's signature window still gets its requests accepted.
-    Shared by all the clients of a worker; a float assignment is atomic."""
+    `local` is the terminal's clock (`local_time`; a test gives a wrong one). Shared by
+    all the clients of a worker; a float assignment is atomic."""
 
     def __init__(self, local: Callable[[], float] = local_time):
         self.local = local

@@ -15,6 +15,7 @@ import ssl
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ import requests
 from kiosk.doctor import FAIL, PASS, SKIP, WARN, Check, Context, Result
 from sync import answers, enrollment
 from sync.answers import Answer
-from sync.client import PlatformClient, Unreachable, local_time, root_of
+from sync.client import PlatformClient, PlatformClock, Unreachable, local_time, root_of
 from wire import paths, signing
 
 DNS_TIMEOUT = 2.0
@@ -221,13 +222,13 @@ def check_signing_key(ctx: Context) -> Result:
     return Result(PASS, f"{path} mode {mode:04o}")
 
 
-def check_platform_api(ctx: Context) -> Result:
+def check_platform_api(ctx: Context, local: Callable[[], float] = local_time) -> Result:
     assert ctx.loaded is not None
     cfg = ctx.loaded.config
     enrolled = enrollment.load(ctx.loaded.data_dir)
     client = PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
                             enrolled.signing_key, connect_timeout=CONNECT_TIMEOUT,
-                            read_timeout=READ_TIMEOUT)
+                            read_timeout=READ_TIMEOUT, clock=PlatformClock(local))
     try:
         answer = client.limits()
     except Unreachable as exc:
@@ -252,14 +253,14 @@ def check_platform_api(ctx: Context) -> Result:
     return Result(FAIL, found, "ask the platform's operator; the answer is shown above")
 
 
-def check_clock(ctx: Context) -> Result:
+def check_clock(ctx: Context, local: Callable[[], float] = local_time) -> Result:
     assert ctx.loaded is not None
     url = root_of(str(ctx.loaded.config.delivery_platform.api_url)) + paths.LIMITS
     try:
         # Unsigned on purpose: any answer carries the platform's Date header.
-        t0 = local_time()
+        t0 = local()
         response = requests.get(url, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
-        t1 = local_time()
+        t1 = local()
     except requests.RequestException as exc:
         return Result(FAIL, f"no answer from {url}: {type(exc).__name__}",
                       "check the network to the platform (the reach checks)")
@@ -284,7 +285,8 @@ def check_clock(ctx: Context) -> Result:
     return Result(PASS, found)
 
 
-def checks(ctx: Context) -> list[Check]:
+def checks(ctx: Context, local: Callable[[], float] = local_time) -> list[Check]:
+    """The checks of this side; `local` is the terminal's clock they compare and sign with."""
     if ctx.loaded is None:
         return []
     cfg = ctx.loaded.config
@@ -308,9 +310,9 @@ def checks(ctx: Context) -> list[Check]:
                                  needs=(name,), needs_pass=True))
     needs = (delivery_reach,) if delivery_reach else ()
     out += [
-        Check("platform-api", lambda: check_platform_api(ctx),
+        Check("platform-api", lambda: check_platform_api(ctx, local),
               timeout=CONNECT_TIMEOUT + READ_TIMEOUT + 0.5, needs=("enrollment", *needs)),
-        Check("clock", lambda: check_clock(ctx), timeout=CONNECT_TIMEOUT + READ_TIMEOUT + 0.5,
-              needs=needs),
+        Check("clock", lambda: check_clock(ctx, local),
+              timeout=CONNECT_TIMEOUT + READ_TIMEOUT + 0.5, needs=needs),
     ]
     return out

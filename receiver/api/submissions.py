@@ -38,12 +38,37 @@ SUBMISSION_ERRORS = (errors.IN_PROGRESS, errors.IDEMPOTENCY_KEY_REUSED, errors.A
 
 
 async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:
-    """The body, and the test fault switched on for this request (read once)."""
+    """The body, and the test fault switched on for this request (read once). A fault
+    `error` answers its status here, before the signature is checked: nothing is
+    stored, not even the nonce (unless `after`: see `_failing_after`)."""
     body = await read_body(request)
     fault = platform_of(request).switches.fault()
     if fault is not None and fault.mode == "hang":
         await anyio.sleep(fault.seconds)  # asleep in the event loop: no worker held
+    if fault is not None and fault.mode == "error" and fault.status is not None and \
+            not fault.after:
+        raise fault_error(fault.status)
     return body, fault
+
+
+def _failing_after(fault: Fault | None) -> None:
+    """A fault `error --after`: the submissions were handled and committed, and the
+    answer is lost to a failure all the same — the terminal's retry must get the case
+    that was made, never a second one."""
+    if fault is not None and fault.mode == "error" and fault.status is not None and \
+            fault.after:
+        raise fault_error(fault.status)
+
+
+def fault_error(status: int) -> ApiError:
+    """What `kiosk-receiver fault error --status N` answers: a 500 as the platform's own
+    failure, any other status as the catalogue's generic HTTP-level refusal."""
+    message = "the platform failed; try again later (a test fault: kiosk-receiver fault clear)"
+    if status == errors.INTERNAL_ERROR.status:
+        return ApiError(errors.INTERNAL_ERROR, message)
+    return ApiError(errors.HTTP_ERROR, message if status >= 500 else
+                    f"refused with {status} (a test fault: kiosk-receiver fault clear)",
+                    status=status)
 
 
 @router.post(paths.SUBMISSIONS, status_code=201, response_model=schemas.SubmissionAccepted,
@@ -70,6 +95,7 @@ def deliver(request: Request, idempotency_key: str | None, body: bytes,
             raise ApiError(errors.IDEMPOTENCY_KEY_MISMATCH,
                            "Idempotency-Key must equal the body's submission_id")
         [answer] = platform_of(request).intake.deliver([req], signer, fault)
+        _failing_after(fault)
         if isinstance(answer, ApiError):
             raise answer
         return Response(answer.body, status_code=answer.status, media_type="application/json")
@@ -104,6 +130,7 @@ def deliver_batch(request: Request, body: bytes, fault: Fault | None = None) -> 
         for req in batch.submissions:
             same_terminal(signer, req.terminal_id)
         answers = platform.intake.deliver(batch.submissions, signer, fault)
+        _failing_after(fault)
         results = []
         for req, answer in zip(batch.submissions, answers, strict=True):
             if isinstance(answer, ApiError):

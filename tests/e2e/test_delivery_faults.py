@@ -1,6 +1,7 @@
 """Exactly once, whatever fails: 300 queued submissions delivered through receiver
 crashes, sync-worker crashes, a maintenance stretch answering 503 with Retry-After,
-and a stretch where the platform hangs past the terminal's read timeout."""
+a stretch where the platform hangs past the terminal's read timeout, and one where it
+answers every submission 500."""
 
 import json
 import random
@@ -50,7 +51,7 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
         rx.cli("fault", "slow", "--seconds", "0.15")
         worker = term.start_sync()
 
-        faults = ["receiver"] * 3 + ["worker"] * 5 + ["maintenance", "hang"]
+        faults = ["receiver"] * 3 + ["worker"] * 5 + ["maintenance", "hang", "error"]
         rng.shuffle(faults)
         # Each fault strikes once delivery has passed its own mark, spread over the
         # run, plus a random delay: the faults land mid-delivery however fast it goes.
@@ -73,12 +74,18 @@ def test_exactly_once_through_kills_and_faults(tmp_path):
                 worker = term.start_sync()
             elif fault == "maintenance":
                 rx.cli("maintenance", "on", "--retry-after", "1")
-                time.sleep(2.5)
+                wait_for(lambda: "503 maintenance" in (last_error(term) or ""), 30,
+                         interval=0.1, what="maintenance seen by the worker")
                 rx.cli("maintenance", "off")
             elif fault == "hang":
                 rx.cli("fault", "hang", "--seconds", "2")  # read timeout is 1 s
                 wait_for(lambda: "Timeout" in (last_error(term) or ""), 30, interval=0.1,
                          what="a read timeout seen by the worker")
+                rx.cli("fault", "slow", "--seconds", "0.15")
+            elif fault == "error":  # the platform fails every submission for a while
+                rx.cli("fault", "error", "--status", "500")
+                wait_for(lambda: "500 internal_error" in (last_error(term) or ""), 30,
+                         interval=0.1, what="a 500 seen by the worker")
                 rx.cli("fault", "slow", "--seconds", "0.15")
         rx.cli("fault", "clear")
         print("faults (kind, delivered when it struck):", log)

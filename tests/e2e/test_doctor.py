@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 import tomllib
 from pathlib import Path
 
@@ -21,26 +21,24 @@ from tests.support.platform_server import issue_code, running_receiver
 from tests.support.terminal import Terminal, make_terminal
 from wire import paths
 
-TIME_BOUND = 15.0
 CORE = ("config", "data-dir", "database", "outbox", "enrollment", "signing-key", "reach:county",
         "platform-api", "clock")
 
 
-def run_doctor(terminal: Terminal, *extra: str) -> tuple[subprocess.CompletedProcess, float]:
-    """The doctor in a child process, as a technician runs it; returns it and its duration."""
+def run_doctor(terminal: Terminal, *extra: str) -> subprocess.CompletedProcess:
+    """The doctor in a child process, as a technician runs it. How long it takes is a
+    figure of `bench/doctor.py`; the timeout here only stops a doctor that hangs."""
     env = dict(os.environ)
     env.pop("QT_QPA_PLATFORM", None)  # the doctor must not need one to run
-    t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "app", "doctor", "--config",
+    return subprocess.run([sys.executable, "-m", "app", "doctor", "--config",
                            str(terminal.config_path), *extra],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    return done, time.monotonic() - t0
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def doctor_json(terminal: Terminal) -> tuple[int, dict[str, dict], float]:
-    done, seconds = run_doctor(terminal, "--json")
+def doctor_json(terminal: Terminal) -> tuple[int, dict[str, dict]]:
+    done = run_doctor(terminal, "--json")
     report = json.loads(done.stdout)
-    return done.returncode, {c["name"]: c for c in report["checks"]}, seconds
+    return done.returncode, {c["name"]: c for c in report["checks"]}
 
 
 def set_config(terminal: Terminal, **platform_keys: str) -> None:
@@ -67,7 +65,7 @@ def test_healthy_enrolled_terminal_passes_the_core_checks(tmp_path):
     with running_receiver(tmp_path / "platform") as rx:
         terminal = enrolled_terminal(tmp_path, rx)
         terminal.queue(1)  # a database at head with one item waiting
-        code, checks, seconds = doctor_json(terminal)
+        code, checks = doctor_json(terminal)
     for name in CORE:
         assert checks[name]["status"] == PASS, checks[name]
     assert checks["disk"]["status"] in (PASS, WARN)  # depends on the machine, never FAIL here
@@ -78,16 +76,14 @@ def test_healthy_enrolled_terminal_passes_the_core_checks(tmp_path):
     for name in ("qt-platform", "cjk-font", "virtual-keyboard", "speech"):
         assert name in checks  # Qt is installed for the tests: its checks ran
     assert_exit_matches(code, checks)
-    assert seconds < TIME_BOUND
 
 
-def test_stopped_platform_fails_with_a_fix_within_the_time_bound(tmp_path):
+def test_stopped_platform_fails_with_a_fix(tmp_path):
     with running_receiver(tmp_path / "platform") as rx:
         terminal = enrolled_terminal(tmp_path, rx)
         rx.stop()
-        done, seconds = run_doctor(terminal)
+        done = run_doctor(terminal)
     assert done.returncode == 1, done.stdout
-    assert seconds < TIME_BOUND
     line = next(x for x in done.stdout.splitlines() if x.startswith("FAIL  reach:county "))
     assert "Connection refused" in line
     assert "-- fix:" in line and "platforms[0].web_url / platforms[0].api_url" in line
@@ -97,7 +93,7 @@ def test_stopped_platform_fails_with_a_fix_within_the_time_bound(tmp_path):
     assert any(x.startswith("PASS  enrollment ") for x in done.stdout.splitlines())
 
 
-def test_platform_that_accepts_but_never_answers_stays_within_the_time_bound(tmp_path):
+def test_platform_that_accepts_but_never_answers_fails_on_the_doctors_timeout(tmp_path):
     # A socket that listens and never answers: TCP connects, HTTP hangs until the timeout.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -108,10 +104,9 @@ def test_platform_that_accepts_but_never_answers_stays_within_the_time_bound(tmp
         port = silent.getsockname()[1]
         set_config(terminal, api_url=f"http://127.0.0.1:{port}{paths.API}",
                    web_url=f"http://127.0.0.1:{port}/county")
-        code, checks, seconds = doctor_json(terminal)
+        code, checks = doctor_json(terminal)
     finally:
         silent.close()
-    assert seconds < TIME_BOUND
     assert code == 1
     assert checks["reach:county"]["status"] == PASS
     assert checks["platform-api"]["status"] == FAIL
@@ -126,7 +121,7 @@ def test_garbage_in_the_database_fails_the_integrity_check(tmp_path):
     db = terminal.data_dir / "kiosk.db"
     with db.open("r+b") as fh:  # the header and the first pages
         fh.write(os.urandom(8192))
-    code, checks, _ = doctor_json(terminal)
+    code, checks = doctor_json(terminal)
     assert code == 1
     assert checks["database"]["status"] == FAIL
     assert "damaged" in checks["database"]["found"]
@@ -142,17 +137,17 @@ def test_a_damaged_page_fails_the_integrity_check(tmp_path):
     with db.open("r+b") as fh:  # keep the header, break a page in the middle
         fh.seek(size // 2 // 4096 * 4096)
         fh.write(b"\xff" * 4096)
-    code, checks, _ = doctor_json(terminal)
+    code, checks = doctor_json(terminal)
     assert code == 1
     assert checks["database"]["status"] == FAIL, checks["database"]
 
     # The next kiosk command moves it aside; the doctor then points at `kiosk recover`.
     assert terminal.kiosk("status").returncode == 0
-    code, checks, _ = doctor_json(terminal)
+    code, checks = doctor_json(terminal)
     assert checks["database"]["status"] == WARN, checks["database"]
     assert "not read back yet" in checks["database"]["found"]
     assert terminal.kiosk("recover").returncode == 0
-    code, checks, _ = doctor_json(terminal)
+    code, checks = doctor_json(terminal)
     assert checks["database"]["status"] == PASS, checks["database"]
 
 
@@ -161,7 +156,7 @@ def test_signing_key_readable_by_others_fails(tmp_path):
         terminal = enrolled_terminal(tmp_path, rx)
         key = terminal.data_dir / enrollment.KEY_FILE
         key.chmod(0o644)
-        code, checks, _ = doctor_json(terminal)
+        code, checks = doctor_json(terminal)
     assert code == 1
     check = checks["signing-key"]
     assert check["status"] == FAIL
@@ -175,7 +170,7 @@ def test_invalid_configuration_is_a_failed_check_not_a_crash(tmp_path):
     data = tomllib.loads(terminal.config_path.read_text(encoding="utf-8"))
     data["sync"]["concurency"] = 2  # misspelt
     terminal.config_path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    code, checks, _ = doctor_json(terminal)
+    code, checks = doctor_json(terminal)
     assert code == 1
     assert checks["config"]["status"] == FAIL
     assert "sync.concurency" in checks["config"]["found"]
@@ -184,11 +179,13 @@ def test_invalid_configuration_is_a_failed_check_not_a_crash(tmp_path):
 
 
 def test_a_check_past_its_timeout_fails_and_its_dependents_are_skipped():
+    release, finished = threading.Event(), threading.Event()
+
     def slow() -> Result:
-        time.sleep(5)
+        release.wait(60)  # until the test has its outcomes: the doctor must not wait for it
+        finished.set()
         return Result(PASS, "too late")
 
-    t0 = time.monotonic()
     outcomes = doctor.run_checks([
         Check("slow", slow, timeout=0.3, timeout_fix="wait less"),
         Check("after-slow", lambda: Result(PASS, "ran"), timeout=1, needs=("slow",)),
@@ -197,7 +194,8 @@ def test_a_check_past_its_timeout_fails_and_its_dependents_are_skipped():
         Check("after-warn-strict", lambda: Result(PASS, "ran"), timeout=1, needs=("quick",),
               needs_pass=True),
     ])
-    assert time.monotonic() - t0 < 2
+    assert not finished.is_set(), "the doctor waited for a check past its timeout"
+    release.set()
     by_name = {o.name: o for o in outcomes}
     assert by_name["slow"].result.status == FAIL
     assert by_name["slow"].result.fix == "wait less"
@@ -270,14 +268,14 @@ def test_tls_certificate_not_trusted_fails_and_one_near_expiry_warns(tmp_path, m
         port = listener.getsockname()[1]
         set_config(terminal, web_url=f"https://127.0.0.1:{port}/county",
                    api_url=f"https://127.0.0.1:{port}{paths.API}")
-        code, checks, _ = doctor_json(terminal)
+        code, checks = doctor_json(terminal)
         assert code == 1
         assert checks["reach:county"]["status"] == PASS
         assert checks["tls:county"]["status"] == FAIL
         assert "self-signed certificate" in checks["tls:county"]["found"]
 
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))  # now the terminal trusts it
-        _, checks, _ = doctor_json(terminal)
+        _, checks = doctor_json(terminal)
         assert checks["tls:county"]["status"] == WARN, checks["tls:county"]
         assert "less than 14 days left" in checks["tls:county"]["found"]
     finally:

@@ -3,6 +3,9 @@
 The child (tests/support/crash_child.py) prints a receipt only after confirm returned. After
 every kill the data directory is inspected as the crash left it; at the end the
 outbox is reopened (which sweeps) and checked end to end.
+
+Where the kills land is random: the test prints its seed (`crash test seed: N`, shown
+with a failure), and `CRASH_SEED=N` draws the same kill delays and child seeds again.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -111,7 +115,10 @@ def inspect_crash(data: Path, sid: str) -> bool:
 
 def test_sigkill_during_confirm_loses_nothing(tmp_path):
     data = tmp_path / "data"
-    rng = random.Random(os.environ.get("CRASH_SEED", time.time_ns()))
+    # Each run draws its kill times from a seed it prints; CRASH_SEED=N replays run N.
+    seed = int(os.environ.get("CRASH_SEED") or secrets.randbits(32))
+    print(f"\ncrash test seed: {seed} (replay: CRASH_SEED={seed})")
+    rng = random.Random(seed)
     tally = Tally()
     started = time.monotonic()
     for i in range(KILLS):
@@ -159,7 +166,7 @@ def test_sigkill_during_confirm_loses_nothing(tmp_path):
         assert list(box.tmp_dir.iterdir()) == []
 
     print(
-        f"\ncrash test: {tally.kills} kills in {elapsed:.1f} s "
+        f"\ncrash test (seed {seed}): {tally.kills} kills in {elapsed:.1f} s "
         f"({tally.startup_kills} during start-up), {tally.mid_confirm} mid-confirm "
         f"({tally.with_traces} left traces, {tally.committed_unprinted} committed unprinted); "
         f"{len(tally.receipts)} receipts checked, {len(rows)} rows, "

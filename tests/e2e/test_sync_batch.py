@@ -21,7 +21,13 @@ from sync import enrollment
 from sync.client import PlatformClient
 from sync.worker import Backoff, SyncWorker
 from tests.support.platform_server import ReceiverProcess, issue_code, running_receiver
-from tests.support.terminal import enrolled_terminal, make_terminal, receiver_cases
+from tests.support.terminal import (
+    enrolled_terminal,
+    make_due,
+    make_terminal,
+    receiver_cases,
+    wait_for,
+)
 from wire import paths, schemas
 
 
@@ -71,6 +77,33 @@ def test_a_refusal_inside_a_batch_sets_only_that_item_aside(tmp_path, platform):
         assert item.state == "needs_attention" and "envelope_invalid" in item.last_error
 
 
+def test_a_backlog_refused_with_500_stays_queued_then_each_is_one_case(tmp_path, platform):
+    """Every batch answered 500: the whole backlog stays queued with the cause, nothing is
+    set aside; after `fault clear` each submission is exactly one case."""
+    term = enrolled_terminal(tmp_path, platform)
+    receipts = term.queue(20, with_attachment_every=10)
+    platform.cli("fault", "error", "--status", "500")
+    result = term.kiosk("sync", "--once")
+    assert result.returncode == 1, result.stderr
+    status = term.status()
+    assert status["counts"]["queued"] == 20, status
+    assert status["counts"].get("delivered", 0) == status["counts"].get("needs_attention", 0) == 0
+    assert "submission batch: 500 internal_error" in status["last_error"]
+    assert requests_seen(platform, "POST", paths.SUBMISSION_BATCHES + " 500") >= 1
+    assert receiver_cases(platform) == []
+
+    platform.cli("fault", "clear")
+    make_due(term)
+    assert term.kiosk("sync", "--once").returncode == 0
+    assert term.status()["counts"]["delivered"] == 20
+    cases = receiver_cases(platform)
+    assert sorted(c["receipt_no"] for c in cases) == sorted(receipts)
+    assert len({c["submission_id"] for c in cases}) == len({c["case_no"] for c in cases}) == 20
+    with Outbox.open(term.data_dir) as outbox:
+        for case in cases:
+            assert outbox.find_by_receipt(case["receipt_no"]).case_no == case["case_no"]
+
+
 @contextmanager
 def platform_in_thread(data_dir: Path, monkeypatch, *, limits: schemas.Limits | None = None,
                        without_batch_route: bool = False) -> Iterator[str]:
@@ -82,21 +115,22 @@ def platform_in_thread(data_dir: Path, monkeypatch, *, limits: schemas.Limits | 
     if without_batch_route:
         app.router.routes = [r for r in app.router.routes
                              if getattr(r, "path", None) != paths.SUBMISSION_BATCHES]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    # Bound here and handed to uvicorn: no other process can take the port meanwhile.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the platform did not start"
-        time.sleep(0.02)
     try:
+        wait_for(lambda: server.started or not thread.is_alive(), 20, interval=0.02,
+                 what="the platform to start")
+        assert server.started, "the platform did not start"
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+        sock.close()
         app.state.store.close()
 
 

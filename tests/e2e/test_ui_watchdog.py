@@ -48,6 +48,19 @@ class NotifyListener:
     def messages(self, since: float = 0.0, until: float = float("inf")) -> list[str]:
         return [m for t, m in list(self.received) if since <= t < until]
 
+    def mark(self, name: str) -> None:
+        """Sends `MARK=name` to the socket: datagrams keep their order, so every ping
+        sent before this call is received before the mark, and none sent after."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            sender.sendto(f"MARK={name}".encode(), "\0" + self.name[1:])
+
+    def between(self, first: str, last: str | None = None) -> list[str]:
+        """The messages received after mark `first` (and before mark `last`)."""
+        messages = [m for _, m in list(self.received)]
+        start = messages.index(f"MARK={first}") + 1
+        end = messages.index(f"MARK={last}") if last is not None else len(messages)
+        return messages[start:end]
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
@@ -148,24 +161,35 @@ def test_pings_stop_while_the_gui_thread_is_blocked(qapp, listener, monkeypatch)
     watchdog.start(window)
     window.show()
     try:
-        start = time.monotonic()
-        while time.monotonic() - start < 1.0:
-            pump(20)
-        running = listener.messages(start)
+        pump_until(lambda: listener.messages().count("WATCHDOG=1") >= 5)
+        running = listener.messages()
         assert running[0].startswith("READY=1")
         assert running.count("WATCHDOG=1") >= 5
 
-        blocked_from = time.monotonic()
-        time.sleep(1.0)  # the event loop is blocked, as by a frozen screen
-        blocked_until = time.monotonic()
-        assert listener.messages(blocked_from, blocked_until).count("WATCHDOG=1") == 0
+        # The event loop is blocked, as by a frozen screen, for ten ping intervals; the
+        # marks, sent from this (the GUI) thread, fence what it sent in that time.
+        listener.mark("blocked")
+        time.sleep(1.0)
+        listener.mark("unblocked")
+        pump_until(lambda: "MARK=unblocked" in listener.messages())
+        assert listener.between("blocked", "unblocked").count("WATCHDOG=1") == 0
 
-        while time.monotonic() - blocked_until < 0.6:
-            pump(20)
-        assert listener.messages(blocked_until).count("WATCHDOG=1") >= 2
+        pump_until(lambda: listener.between("unblocked").count("WATCHDOG=1") >= 2)
+        assert listener.between("unblocked").count("WATCHDOG=1") >= 2
     finally:
         window.close()
         pump(5)
+
+
+def pump_until(condition, timeout: float = 60.0) -> None:
+    """Runs the Qt event loop until `condition()` holds (the timeout only stops a hang)."""
+    from ui.driver import pump
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out pumping the event loop"
+        pump(20)
+
 
 
 def test_kiosk_ui_says_ready_after_its_first_frame(tmp_path, listener):
@@ -213,7 +237,11 @@ def test_kiosk_ui_says_ready_then_pings_from_the_gui_thread(tmp_path, listener):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.05)
         ready_at = next(t for t, m in listener.received if m.startswith("READY=1"))
-        time.sleep(1.6)
+        deadline = time.monotonic() + 60  # pings after READY, however slow the machine
+        while listener.messages(ready_at).count("WATCHDOG=1") < 3 and \
+                time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
         assert listener.messages(ready_at).count("WATCHDOG=1") >= 3
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -2,12 +2,17 @@
 
     from tests.support.platform_server import running_receiver, enroll_test_terminal, signed_request
 
-    with running_receiver(tmp_path / "platform") as rx:          # `serve` on a free port
+    with running_receiver(tmp_path / "platform") as rx:          # `serve` on a port of its own
         key, platform_public_key = enroll_test_terminal(rx, "T-0001")
         answer = signed_request(rx, "GET", paths.LIMITS, "T-0001", key)
         rx.cli("maintenance", "on", "--retry-after", "5")        # any CLI command, same data
         rx.kill()                                                # SIGKILL, like a power cut
         rx.restart()                                             # same port, same data
+
+The port is the receiver's from first start to `release()`: a socket bound to it (never
+listening) keeps it, and each start binds a listening socket beside it and hands that
+to `serve --fd`; no other process can take the port between a kill and a restart, and
+while no server runs a connection is refused, as by a platform that is down.
 
 Nothing here is mocked: `serve` runs as `python -m receiver` with its own SQLite
 database, requests are signed with `wire.signing.sign_request` and sent with
@@ -23,11 +28,13 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -64,6 +71,23 @@ class ReceiverProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.output: list[str] = []
         self._reader: threading.Thread | None = None
+        self._reservation: socket.socket | None = None
+
+    def _reserve_port(self) -> None:
+        """Binds the port for as long as this object lives (never listening, so a
+        connection while no server runs is refused)."""
+        if self._reservation is not None:
+            return
+        self._reservation = _port_socket(self.port)
+        self.port = self._reservation.getsockname()[1]
+        weakref.finalize(self, self._reservation.close)
+
+    def release(self) -> None:
+        """Stops the server and gives the port back."""
+        self.stop()
+        if self._reservation is not None:
+            self._reservation.close()
+            self._reservation = None
 
     @property
     def url(self) -> str:
@@ -89,11 +113,18 @@ class ReceiverProcess:
             raise RuntimeError("the receiver is already running")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.update(self.env or {})
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "receiver", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--data", str(self.data_dir), *self.extra_args],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace")
+        self._reserve_port()
+        listener = _port_socket(self.port)
+        listener.listen(1024)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "receiver", "serve", "--fd", str(listener.fileno()),
+                 "--data", str(self.data_dir), *self.extra_args],
+                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
+                pass_fds=(listener.fileno(),))
+        finally:
+            listener.close()  # the server's now: it goes with the server's process
         ready = threading.Event()
         found: list[str] = []
         proc = self.proc
@@ -114,7 +145,7 @@ class ReceiverProcess:
         if not ready.wait(START_TIMEOUT) or not found:
             self.kill()
             raise RuntimeError("the receiver did not start:\n" + "\n".join(self.output[-30:]))
-        self.port = int(found[0].rsplit(":", 1)[1])
+        assert int(found[0].rsplit(":", 1)[1]) == self.port, found
         return self
 
     def kill(self) -> None:
@@ -162,6 +193,20 @@ class ReceiverProcess:
         return table_counts(self.data_dir)
 
 
+def _port_socket(port: int) -> socket.socket:
+    """A TCP socket bound to 127.0.0.1:`port` (0: a free one) beside any other of this
+    user's bound there the same way (SO_REUSEPORT), not listening yet."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def table_counts(data_dir: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{Path(data_dir) / 'receiver.db'}?mode=ro", uri=True)
     try:
@@ -178,12 +223,13 @@ def table_counts(data_dir: Path) -> dict[str, int]:
 def running_receiver(data_dir: Path, port: int | None = None, *,
                      extra_args: Sequence[str] = (),
                      env: dict[str, str] | None = None) -> Iterator[ReceiverProcess]:
-    """A started receiver, stopped (SIGTERM, then SIGKILL) when the block ends."""
-    receiver = ReceiverProcess(data_dir, port, extra_args=extra_args, env=env).start()
+    """A started receiver, stopped (SIGTERM, then SIGKILL) and its port given back when
+    the block ends."""
+    receiver = ReceiverProcess(data_dir, port, extra_args=extra_args, env=env)
     try:
-        yield receiver
+        yield receiver.start()
     finally:
-        receiver.stop()
+        receiver.release()
 
 
 def enroll_test_terminal(receiver: ReceiverProcess,

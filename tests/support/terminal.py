@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -113,6 +114,17 @@ def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "cond
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def make_due(term: Terminal) -> None:
+    """Moves every queued item's next attempt into the past, as if the wait were over."""
+    conn = sqlite3.connect(term.data_dir / "kiosk.db")
+    try:
+        conn.execute("UPDATE submissions SET next_attempt_at = '2000-01-01 00:00:00.000000'"
+                     " WHERE state = 'queued'")
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> int:

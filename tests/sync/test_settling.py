@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kiosk.store import Claimed, DamagedAttachment, StoreError
-from sync import delivery, sending
+from sync import answers, delivery, sending
 from sync.answers import Answer
 from sync.backoff import Backoff, QueueHold
 from sync.client import PlatformClient, Unreachable
@@ -169,3 +169,42 @@ def test_a_batch_failing_as_a_whole_fails_every_submission(sender):
         sender._batch_results(Answer(422, None, {}), bodies(3))
     with pytest.raises(ValueError):
         sender._batch_results(batch_answer(), bodies(2))
+
+
+def _sent_alone(answer: Answer) -> sending.Result:
+    """What `Sender.deliver` makes of `answer` to POST /submissions."""
+    try:
+        sending.judge(answer, what="submission")
+        return answers.accepted(answer)
+    except (sending.Transient, sending.Refused, ValueError) as exc:
+        return exc
+
+
+@pytest.mark.parametrize(("status", "code"), [
+    (500, errors.INTERNAL_ERROR.code), (502, errors.HTTP_ERROR.code),
+    (503, None), (418, errors.HTTP_ERROR.code), (404, None)])
+def test_a_failing_platform_leaves_every_item_queued_with_the_cause(sender, hold, status, code):
+    """A 5xx, or a 4xx that is not the platform's refusal of the item (no code, or no
+    status the catalogue refuses items with), delivers nothing and sets nothing aside:
+    alone, as a batch's answer, or as each result inside a batch."""
+    body = {"error": code, "message": "the platform failed"} if code else None
+    answer = Answer(status, body, {})
+    items = [claimed(n) for n in range(3)]
+    ways: dict[str, list[sending.Result]] = {"alone": [_sent_alone(answer)] * 3}
+    if not answers.batches_unsupported(answer):  # a 404 batch: sent one by one instead
+        with pytest.raises(sending.Transient) as failed:
+            sender._batch_results(answer, bodies(3))
+        ways["batch"] = [failed.value] * 3
+    if code:
+        inside = dict(sender._batch_results(batch_answer(*[
+            {"submission_id": SIDS[n], "status": status, "error": body} for n in range(3)]),
+            bodies(3)))
+        ways["inside a batch"] = [inside[SIDS[n]] for n in range(3)]
+    for how, results in ways.items():
+        settled = delivery.settlements(items, results, hold)
+        assert [s.state for s in settled] == ["queued"] * 3, how
+        for s in settled:
+            assert s.case_no is None and f"{status}" in s.error, (how, s.error)
+            if code:
+                assert code in s.error, (how, s.error)
+        assert hold.held(), how
