@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test test-core-only lint bench clean
+.PHONY: setup run test test-core-only lint bench mutants clean
 
 setup:
 	@bash scripts/setup.sh
@@ -32,11 +32,15 @@ lint: setup
 	$(BIN)/pyside6-qmllint -W 0 -I ui/qml -I $(QML_TYPES) -i $(QML_MODULE)/qmldir \
 		$(QML_MODULE)/*.qml $(QML_MODULE)/screens/*.qml
 
+# Mutation testing of the modules that carry the promises; slow, not in CI.
+mutants: setup
+	@bash scripts/mutants.sh
+
 bench: setup
 	$(BIN)/python bench/confirm.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info mutants mutants.log
 
 # The installable kiosk: a one-folder bundle (dist/petition-kiosk/), a .deb, and
 # the smoke check CI runs on the bundle. See docs/install.md.

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from tests.support.common import ROOT
+
+# Reads the project's source, which a mutation run rewrites.
+pytestmark = pytest.mark.source
 
 PACKAGES = ("kiosk", "wire", "ui", "sync", "receiver", "app")
 MOST_LINES = 400

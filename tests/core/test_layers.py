@@ -13,8 +13,13 @@ import pkgutil
 import subprocess
 import sys
 
+import pytest
+
 import kiosk
 from tests.support.common import ROOT
+
+# Reads the project's source, which a mutation run rewrites.
+pytestmark = pytest.mark.source
 
 FORBIDDEN = ("PySide6", "shiboken6", "requests", "urllib3", "httpx", "fastapi", "starlette",
              "uvicorn", "http_message_signatures", "ui", "sync", "receiver", "app")

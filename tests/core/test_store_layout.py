@@ -7,6 +7,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+# Reads the project's source, which a mutation run rewrites.
+pytestmark = pytest.mark.source
+
 STORE = Path(__file__).resolve().parents[2] / "kiosk" / "store"
 PACKAGE = "kiosk.store"
 

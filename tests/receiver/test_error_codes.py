@@ -31,6 +31,7 @@ def calls_of(names: set[str]) -> list[tuple[Path, ast.Call]]:
     return found
 
 
+@pytest.mark.source
 def test_every_refusal_in_the_source_names_a_catalogue_entry():
     calls = calls_of({"ApiError", "Refusal"})
     assert len(calls) >= 40  # every refusal the platform makes
@@ -48,6 +49,7 @@ def test_every_refusal_in_the_source_names_a_catalogue_entry():
             f"{path.name}:{call.lineno} answers {first.attr} with another status"
 
 
+@pytest.mark.source
 def test_no_error_code_is_spelt_out_in_the_receiver():
     codes = set(errors.CATALOGUE)
     for path in SOURCES:

@@ -6,6 +6,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+# Reads the project's source, which a mutation run rewrites.
+pytestmark = pytest.mark.source
+
 RECEIVER = Path(__file__).resolve().parents[2] / "receiver"
 OURS = {"kiosk", "ui", "sync", "app", "wire", "receiver", "tests"}
 

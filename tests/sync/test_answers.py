@@ -321,6 +321,7 @@ def test_the_platforms_time_from_its_date_header():
 
 # --- one place ---------------------------------------------------------------------------
 
+@pytest.mark.source
 def test_no_module_of_sync_spells_an_error_code():
     """Codes are named from wire.errors: a literal would drift from the catalogue."""
     codes = set(errors.CATALOGUE)
@@ -331,6 +332,7 @@ def test_no_module_of_sync_spells_an_error_code():
         assert not literals & codes, f"{path.name} spells {sorted(literals & codes)}"
 
 
+@pytest.mark.source
 def test_only_answers_reads_an_answers_body():
     """Outside sync/answers.py no module of sync/ looks into an answer's body."""
     for path in sorted(SYNC_DIR.glob("*.py")):
