@@ -25,8 +25,9 @@ from receiver.api.common import Gate, Platform, install_error_handlers
 from receiver.api.openapi import DESCRIPTION, error_catalogue, install_openapi
 from receiver.auth import Authenticator, Claims
 from receiver.faults import Switches
+from receiver.guard import BodyBudget, BodyGuard, RouteLimits
 from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
-from receiver.limits import LIMITS, max_body
+from receiver.limits import LIMITS, ServerLimits, max_body
 from receiver.storage import Store
 from wire import paths, schemas
 
@@ -37,11 +38,14 @@ ROUTERS = (enrollments.router, limits_api.router, attachments.router, submission
 
 
 def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None = None,
-               limits: schemas.Limits | None = None) -> FastAPI:
+               limits: schemas.Limits | None = None,
+               server_limits: ServerLimits | None = None) -> FastAPI:
     """The platform on `data_dir`; its key there is made on first use unless one is given.
-    `limits` default to this module's `LIMITS`, read when the app is made."""
+    `limits` default to this module's `LIMITS`, read when the app is made; of
+    `server_limits`, the app keeps the body budget and wait (`receiver.guard`)."""
     data_dir = Path(data_dir)
     limits = limits or LIMITS
+    server_limits = server_limits or ServerLimits()
     store = Store(data_dir)
     if platform_private_key is None:
         platform_private_key, made = keys.load_or_create(data_dir)
@@ -60,6 +64,9 @@ def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None 
                   redoc_url=None)
     app.state.platform = platform
     app.state.store = store
+    # The last added runs first: maintenance and the access log, then the body guard.
+    app.add_middleware(BodyGuard, routes=RouteLimits(platform.max_body),
+                       budget=BodyBudget(server_limits.body_budget), wait=server_limits.body_wait)
     app.add_middleware(Gate, switches=switches)
     install_error_handlers(app)
     for router in ROUTERS:

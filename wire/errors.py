@@ -42,6 +42,8 @@ INVALID_BODY = _code("invalid_body", 422, "the body is not valid JSON of the end
 TOO_LARGE = _code("too_large", 413, "the body, an attachment or an upload exceeds the limits")
 INTERNAL_ERROR = _code("internal_error", 500, "the platform failed; the same request may be retried")
 MAINTENANCE = _code("maintenance", 503, "planned maintenance; retry after Retry-After")
+BUSY = _code("busy", 503, "the platform holds as many request bodies as it takes at once; "
+             "retry after Retry-After")
 
 # --- who is asking -----------------------------------------------------------------------
 UNSIGNED = _code("unsigned", 401, "the request carries no signature or no Content-Digest")

@@ -181,7 +181,7 @@ def loggable(path: str) -> str:
 # --- documentation ------------------------------------------------------------------------
 
 # What any request may be answered, signed or not.
-ANY_REQUEST = (errors.TOO_LARGE, errors.INTERNAL_ERROR, errors.MAINTENANCE)
+ANY_REQUEST = (errors.TOO_LARGE, errors.INTERNAL_ERROR, errors.MAINTENANCE, errors.BUSY)
 # … and a signed one.
 SIGNED = (errors.UNSIGNED, errors.SIGNATURE_INVALID, errors.SIGNATURE_STALE,
           errors.SIGNATURE_REPLAYED, errors.TERMINAL_UNKNOWN, *ANY_REQUEST)
