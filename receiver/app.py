@@ -25,7 +25,7 @@ from receiver.api.common import Gate, Platform, install_error_handlers
 from receiver.api.openapi import DESCRIPTION, error_catalogue, install_openapi
 from receiver.auth import Authenticator, Claims
 from receiver.faults import Switches
-from receiver.guard import BodyBudget, BodyGuard, RouteLimits
+from receiver.guard import BodyBudget, BodyGuard, RouteLimits, require_room
 from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
 from receiver.limits import LIMITS, ServerLimits, max_body
 from receiver.storage import Store
@@ -64,9 +64,10 @@ def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None 
                   redoc_url=None)
     app.state.platform = platform
     app.state.store = store
+    routes, budget = RouteLimits(platform.max_body), BodyBudget(server_limits.body_budget)
+    require_room(routes, budget)  # now: Starlette builds its middleware at the first request
     # The last added runs first: maintenance and the access log, then the body guard.
-    app.add_middleware(BodyGuard, routes=RouteLimits(platform.max_body),
-                       budget=BodyBudget(server_limits.body_budget), wait=server_limits.body_wait)
+    app.add_middleware(BodyGuard, routes=routes, budget=budget, wait=server_limits.body_wait)
     app.add_middleware(Gate, switches=switches)
     install_error_handlers(app)
     for router in ROUTERS:

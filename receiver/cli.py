@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from receiver import __version__, faults, keys
-from receiver.limits import MiB, ServerLimits
+from receiver.limits import LIMITS, MiB, ServerLimits, max_body
 from receiver.storage.schema import SchemaError
 from wire import schemas, sealing
 
@@ -123,7 +123,7 @@ def add_serve_limits(serve: argparse.ArgumentParser) -> None:
 def server_limits(args: argparse.Namespace) -> ServerLimits:
     """The limits `serve` was given; a `Refused` (exit 2) for numbers that cannot work."""
     try:
-        return ServerLimits(
+        limits = ServerLimits(
             max_connections=args.max_connections, backlog=args.backlog,
             keep_alive_timeout=args.keep_alive_timeout, header_timeout=args.header_timeout,
             max_header_bytes=args.max_header_bytes, body_timeout=args.body_timeout,
@@ -131,6 +131,10 @@ def server_limits(args: argparse.Namespace) -> ServerLimits:
             body_wait=args.body_wait)
     except ValueError as exc:
         raise Refused(str(exc)) from None
+    if limits.body_budget < max_body(LIMITS):
+        raise Refused(f"--body-budget {args.body_budget} MiB cannot take the largest body a "
+                      f"route allows ({max_body(LIMITS)} bytes)")
+    return limits
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,11 +260,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise Refused(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                       EXIT_FAILED) from None
     host, port = sock.getsockname()[:2]
-    try:
-        app = create_app(args.data, platform_private_key=key, server_limits=limits)
-    except ValueError as exc:  # a budget too small for the largest body
-        sock.close()
-        raise Refused(f"--body-budget: {exc}") from None
+    app = create_app(args.data, platform_private_key=key, server_limits=limits)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:

@@ -194,14 +194,19 @@ def _is_dictionary_of(value: bytes, kind: type) -> bool:
     return bool(parsed) and all(isinstance(member[0], kind) for member in parsed.values())
 
 
+def require_room(routes: RouteLimits, budget: BodyBudget) -> None:
+    """Raises ValueError unless the budget can take the largest body a route allows."""
+    if budget.total < routes.largest:
+        raise ValueError(f"a body budget of {budget.total} bytes cannot take the largest "
+                         f"body a route allows ({routes.largest})")
+
+
 class BodyGuard:
     """ASGI middleware: route limits and signature headers before the body, the
     in-flight body budget while it is read and held."""
 
     def __init__(self, app: ASGIApp, routes: RouteLimits, budget: BodyBudget, wait: float):
-        if budget.total < routes.largest:
-            raise ValueError(f"a body budget of {budget.total} bytes cannot take the "
-                             f"largest body a route allows ({routes.largest})")
+        require_room(routes, budget)
         self.app = app
         self.routes = routes
         self.budget = budget

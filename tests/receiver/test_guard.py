@@ -245,3 +245,15 @@ def test_a_chunked_body_past_the_limit_is_cut_and_answered_413():
 def test_a_budget_smaller_than_the_largest_body_is_refused():
     with pytest.raises(ValueError):
         BodyGuard(Application(), RouteLimits(max_body(LIMITS)), BodyBudget(10 * MiB), wait=1)
+
+
+@pytest.mark.parametrize("option, says", [
+    (["--body-budget", "10"], "--body-budget"),  # smaller than the largest body
+    (["--max-header-bytes", "100"], "1024 bytes"),
+    (["--min-body-rate", "-1"], "cannot be negative"),
+])
+def test_serve_refuses_limits_that_cannot_work(tmp_path, capsys, option, says):
+    from receiver.cli import EXIT_INVALID, main
+
+    assert main(["serve", "--data", str(tmp_path), "--port", "0", *option]) == EXIT_INVALID
+    assert says in capsys.readouterr().err
