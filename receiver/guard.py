@@ -55,6 +55,18 @@ ENROLLMENT_BODY = 16 * KiB
 # RFC 9530 §2): the covered components as an inner list, signatures and digests as
 # byte sequences.
 _MEMBER_KIND = {b"signature-input": list, b"signature": bytes, b"content-digest": bytes}
+# One member in the plain form terminals send, matched without the general parser (a
+# strict subset of RFC 8941's grammar); any other form goes through `http_sf`.
+_KEY = rb"[a-z*][a-z0-9_.*-]*"
+_STRING = rb'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'
+_PARAMS = rb"(?:;" + _KEY + rb"(?:=(?:-?[0-9]{1,15}|" + _STRING + rb"))?)*"
+_BYTES = rb":[A-Za-z0-9+/]*={0,2}:"
+_PLAIN_MEMBER = {
+    b"signature-input": re.compile(_KEY + rb"=\((?:" + _STRING + _PARAMS + rb"(?: " + _STRING
+                                   + _PARAMS + rb")*)?\)" + _PARAMS),
+    b"signature": re.compile(_KEY + rb"=" + _BYTES + _PARAMS),
+    b"content-digest": re.compile(_KEY + rb"=" + _BYTES + _PARAMS),
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class RouteLimits:
             Route("GET", _exact(paths.content_path(segment), literal=False), SMALL_BODY),
         )
         self.largest = max(r.max_body for r in self.routes)
+        self._elsewhere = Route("*", re.compile(".*"), SMALL_BODY, signed=False)
 
     def find(self, method: str, path: str) -> Route:
         """The route answering `method` `path`; anything else (the router answers 404 or
@@ -89,7 +102,7 @@ class RouteLimits:
         for route in self.routes:
             if route.method == method and route.pattern.fullmatch(path):
                 return route
-        return Route(method, re.compile(".*"), SMALL_BODY, signed=False)
+        return self._elsewhere
 
 
 def _exact(path: str, *, literal: bool = True) -> re.Pattern[str]:
@@ -182,11 +195,13 @@ def check_signature_headers(method: str, scope: Scope, fields: dict[bytes, bytes
     if has_body and b"content-digest" not in fields:
         raise ApiError(errors.UNSIGNED, "request has no Content-Digest")
     for name, kind in _MEMBER_KIND.items():
-        if name in fields and not _is_dictionary_of(fields[name], kind):
+        if name in fields and not _is_dictionary_of(fields[name], kind, _PLAIN_MEMBER[name]):
             raise ApiError(errors.SIGNATURE_INVALID, f"header {name.decode()} is malformed")
 
 
-def _is_dictionary_of(value: bytes, kind: type) -> bool:
+def _is_dictionary_of(value: bytes, kind: type, plain: re.Pattern[bytes]) -> bool:
+    if plain.fullmatch(value):
+        return True
     try:
         parsed = http_sf.parse(value, tltype="dictionary")
     except Exception:  # noqa: BLE001 - the library raises several kinds for malformed input
