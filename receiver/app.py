@@ -25,8 +25,9 @@ from receiver.api.common import Gate, Platform, install_error_handlers
 from receiver.api.openapi import DESCRIPTION, error_catalogue, install_openapi
 from receiver.auth import Authenticator, Claims
 from receiver.faults import Switches
+from receiver.guard import BodyBudget, BodyGuard, RouteLimits, require_room
 from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
-from receiver.limits import LIMITS, max_body
+from receiver.limits import LIMITS, ServerLimits, max_body
 from receiver.storage import ReadLimits, Store
 from wire import paths, schemas
 
@@ -38,12 +39,15 @@ ROUTERS = (enrollments.router, limits_api.router, attachments.router, submission
 
 def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None = None,
                limits: schemas.Limits | None = None,
-               read_limits: ReadLimits | None = None) -> FastAPI:
+               read_limits: ReadLimits | None = None,
+               server_limits: ServerLimits | None = None) -> FastAPI:
     """The platform on `data_dir`; its key there is made on first use unless one is given.
     `limits` default to this module's `LIMITS`, read when the app is made; `read_limits`
-    (failed case reads) to `ReadLimits()`."""
+    (failed case reads) to `ReadLimits()`; of `server_limits`, the app keeps the body
+    budget and wait (`receiver.guard`)."""
     data_dir = Path(data_dir)
     limits = limits or LIMITS
+    server_limits = server_limits or ServerLimits()
     store = Store(data_dir)
     if platform_private_key is None:
         platform_private_key, made = keys.load_or_create(data_dir)
@@ -63,6 +67,10 @@ def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None 
                   redoc_url=None)
     app.state.platform = platform
     app.state.store = store
+    routes, budget = RouteLimits(platform.max_body), BodyBudget(server_limits.body_budget)
+    require_room(routes, budget)  # now: Starlette builds its middleware at the first request
+    # The last added runs first: maintenance and the access log, then the body guard.
+    app.add_middleware(BodyGuard, routes=routes, budget=budget, wait=server_limits.body_wait)
     app.add_middleware(Gate, switches=switches)
     install_error_handlers(app)
     for router in ROUTERS:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from receiver import __version__, faults, keys
+from receiver.limits import LIMITS, MiB, ServerLimits, max_body
 from receiver.storage.schema import SchemaError
 from wire import schemas, sealing
 
@@ -88,10 +89,72 @@ def _fd(text: str) -> int:
     return int(text)
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a timeout of 0 seconds cuts every client")
+    return value
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0: any free)")
     return int(text)
+
+
+def add_serve_limits(serve: argparse.ArgumentParser) -> None:
+    """What a client may cost before it is known (docs/receiver.md, "Limits")."""
+    d = ServerLimits()
+    group = serve.add_argument_group("limits on what any client may cost")
+    group.add_argument("--max-connections", type=_positive_int, default=d.max_connections,
+                       metavar="N", help="connections and requests at once; beyond: 503 "
+                                         f"({d.max_connections})")
+    group.add_argument("--backlog", type=_positive_int, default=d.backlog, metavar="N",
+                       help=f"connections waiting to be accepted ({d.backlog})")
+    group.add_argument("--keep-alive-timeout", type=_positive_int, default=d.keep_alive_timeout,
+                       metavar="SECONDS", help="an idle connection between requests is closed "
+                                               f"after this ({d.keep_alive_timeout})")
+    group.add_argument("--header-timeout", type=_positive_seconds, default=d.header_timeout,
+                       metavar="SECONDS", help="from a request's first byte (or the "
+                       f"connection) to the end of its headers; then 408 ({d.header_timeout:g})")
+    group.add_argument("--max-header-bytes", type=_positive_int, default=d.max_header_bytes,
+                       metavar="BYTES", help="request line and headers together; beyond: 431 "
+                                             f"({d.max_header_bytes})")
+    group.add_argument("--body-timeout", type=_positive_seconds, default=d.body_timeout,
+                       metavar="SECONDS", help="a body must make progress within each such "
+                       f"window, else the connection is closed ({d.body_timeout:g})")
+    group.add_argument("--min-body-rate", type=int, default=d.min_body_rate,
+                       metavar="BYTES_PER_S", help="the least average rate of a body over each "
+                       f"window ({d.min_body_rate})")
+    group.add_argument("--body-budget", type=_positive_int, default=d.body_budget // MiB,
+                       metavar="MiB", help=f"request bodies held in memory at once "
+                                           f"({d.body_budget // MiB})")
+    group.add_argument("--body-wait", type=_seconds, default=d.body_wait, metavar="SECONDS",
+                       help="how long a request waits for room in the body budget; then "
+                            f"503 busy ({d.body_wait:g})")
+
+
+def server_limits(args: argparse.Namespace) -> ServerLimits:
+    """The limits `serve` was given; a `Refused` (exit 2) for numbers that cannot work."""
+    try:
+        limits = ServerLimits(
+            max_connections=args.max_connections, backlog=args.backlog,
+            keep_alive_timeout=args.keep_alive_timeout, header_timeout=args.header_timeout,
+            max_header_bytes=args.max_header_bytes, body_timeout=args.body_timeout,
+            min_body_rate=args.min_body_rate, body_budget=args.body_budget * MiB,
+            body_wait=args.body_wait)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    if limits.body_budget < max_body(LIMITS):
+        raise Refused(f"--body-budget {args.body_budget} MiB cannot take the largest body a "
+                      f"route allows ({max_body(LIMITS)} bytes)")
+    return limits
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--platform-key", type=Path, metavar="FILE",
                        help="use this X25519 private key file (base64 of 32 bytes) instead of "
                             "the data directory's own")
+    add_serve_limits(serve)
 
     keygen = sub.add_parser("keygen", parents=[common],
                             help="make the platform's key pair; print the public key")
@@ -220,6 +284,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from receiver.app import create_app
+    from receiver.connections import protocol_class
 
     try:
         if args.platform_key is not None:
@@ -231,6 +296,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       f"{keys.public_text(key)}", file=sys.stderr, flush=True)
     except keys.PlatformKeyError as exc:
         raise Refused(str(exc)) from None
+    limits = server_limits(args)
     if args.fd is not None:
         if args.host is not None or args.port is not None:
             raise Refused("--fd takes the place of --host and --port: give one or the other")
@@ -243,7 +309,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                           EXIT_FAILED) from None
     host, port = sock.getsockname()[:2]
-    app = create_app(args.data, platform_private_key=key)
+    app = create_app(args.data, platform_private_key=key, server_limits=limits)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -256,7 +322,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging._srcfile = None
     config = uvicorn.Config(app, log_config=_LOG_CONFIG, access_log=False,
-                            timeout_graceful_shutdown=5)
+                            timeout_graceful_shutdown=5, http=protocol_class(limits),
+                            limit_concurrency=limits.max_connections, backlog=limits.backlog,
+                            timeout_keep_alive=limits.keep_alive_timeout)
     Server(config).run(sockets=[sock])
     return EXIT_OK
 

@@ -45,6 +45,8 @@ DUPLICATE_KEY = _code("duplicate_key", 422,
 TOO_LARGE = _code("too_large", 413, "the body, an attachment or an upload exceeds the limits")
 INTERNAL_ERROR = _code("internal_error", 500, "the platform failed; the same request may be retried")
 MAINTENANCE = _code("maintenance", 503, "planned maintenance; retry after Retry-After")
+BUSY = _code("busy", 503, "the platform holds as many request bodies as it takes at once; "
+             "retry after Retry-After")
 
 # --- who is asking -----------------------------------------------------------------------
 UNSIGNED = _code("unsigned", 401, "the request carries no signature or no Content-Digest")

@@ -54,7 +54,8 @@ def platform_of(request: Request) -> Platform:
 
 async def read_body(request: Request) -> bytes:
     """The whole body, refused with 413 past the platform's largest (before signatures:
-    a signature covers the body)."""
+    a signature covers the body). By now `receiver.guard` has checked the route's limit
+    and the signature headers and reserved the body's bytes; this is the second line."""
     limit = platform_of(request).max_body
     declared = request.headers.get("content-length", "")
     if _UINT.fullmatch(declared) and int(declared) > limit:
@@ -250,7 +251,7 @@ def escaped(text: str) -> str:
 # --- documentation ------------------------------------------------------------------------
 
 # What any request may be answered, signed or not.
-ANY_REQUEST = (errors.TOO_LARGE, errors.INTERNAL_ERROR, errors.MAINTENANCE)
+ANY_REQUEST = (errors.TOO_LARGE, errors.INTERNAL_ERROR, errors.MAINTENANCE, errors.BUSY)
 # … and a signed one.
 SIGNED = (errors.UNSIGNED, errors.SIGNATURE_INVALID, errors.SIGNATURE_STALE,
           errors.SIGNATURE_REPLAYED, errors.TERMINAL_UNKNOWN, *ANY_REQUEST)

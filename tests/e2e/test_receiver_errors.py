@@ -8,14 +8,18 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 
 from receiver.cli import openapi_json
+from receiver.limits import LIMITS, max_body
+from tests.support import raw_http
 from tests.support.platform_server import (
     ReceiverProcess,
     enroll_test_terminal,
@@ -143,6 +147,19 @@ def _maintenance(rx, t):
         rx.cli("maintenance", "off")
 
 
+def _busy(rx, t):
+    """A platform of its own whose body budget (the smallest there can be) one large body
+    coming slowly holds: another body waits its 0.5 s and is answered `503 busy`."""
+    budget_mib = -(-max_body(LIMITS) // raw_http.MiB)
+    with tempfile.TemporaryDirectory() as tmp, running_receiver(Path(tmp), extra_args=(
+            "--body-budget", str(budget_mib), "--body-wait", "0.5")) as small, \
+            raw_http.connect(small.port) as holder:
+        holder.sendall(raw_http.request_head("PUT", paths.attachment_path(ONE),
+                                             raw_http.forged_signature(),
+                                             content_length=max_body(LIMITS)) + b"x" * 1000)
+        return put_chunk(small, T, t.key, ONE, 0, raw_http.MiB, b"x" * raw_http.MiB)
+
+
 def _heartbeat(rx, t, terminal_id=T, body=None):
     beat = body if body is not None else schemas.Heartbeat(
         version="0.1.0", queue_depth=0, oldest_queued_age_seconds=None, needs_attention=0,
@@ -176,6 +193,7 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
     (("get", paths.LIMITS), "signature_stale", lambda rx, t: signed_request(
         rx, "GET", paths.LIMITS, T, t.key, now=datetime.now(UTC) - timedelta(minutes=10))),
     (("get", paths.LIMITS), "signature_replayed", _replayed),
+    (("put", paths.attachment_path("{sealed_digest}")), "busy", _busy),
     (("get", paths.LIMITS), "terminal_unknown", _revoked),
     (("get", paths.LIMITS), "maintenance", _maintenance),
     (("post", paths.heartbeat_path("{terminal_id}")), "terminal_mismatch",
