@@ -39,7 +39,8 @@ class Platform:
     switches: Switches
     limits: schemas.Limits
     max_body: int
-    platform_public_key: str  # base64, handed to terminals at enrollment
+    platform_public_key: str  # X25519, base64, handed to terminals at enrollment
+    platform_signing_key: str  # Ed25519, base64: the key of the platform's answers, likewise
 
 
 def platform_of(request: Request) -> Platform:
