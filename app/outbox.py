@@ -173,7 +173,7 @@ def _acknowledged(box: Any, args: argparse.Namespace, loaded: config.LoadedConfi
         print(f"{command}: no platform signing key to check against: {exc}", file=sys.stderr)
         return EXIT_INVALID
     try:
-        kept.verify(key)
+        kept = kept.verify(key)  # its time from now on is the signature's own
     except ack.Unverified as exc:
         print(f"{command}: receipt {info.display_no}: the acknowledgement does NOT hold: {exc}",
               file=sys.stderr)

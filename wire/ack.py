@@ -22,6 +22,7 @@ and whose body has the signed digest; anything else raises `Unverified`.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -52,9 +53,6 @@ REQUIRED = ("@status", "content-digest", '"@method";req', '"@path";req')
 REQUEST_SIGNATURE = '"signature";req'
 # Headers a terminal acts on: covered whenever the answer carries them.
 COVERED_IF_PRESENT = ("content-type", "location", "retry-after", "upload-offset", "etag")
-# The fields of a request the answer's signature may cover.
-_REQUEST_FIELDS = ("signature",)
-
 
 class Unverified(Exception):
     """An answer that does not carry the platform's valid signature, bound to this request."""
@@ -174,12 +172,17 @@ class Acknowledgement:
     created: datetime  # when the platform signed it, by its own clock
 
     def document(self) -> str:
+        """JSON: the body as text when it is UTF-8 (the API's JSON always is), else base64.
+        `signed_at` is for reading; `verify` takes the time from the signature itself."""
+        try:
+            body = {"body": self.body.decode("utf-8")}
+        except UnicodeDecodeError:
+            body = {"body_base64": base64.b64encode(self.body).decode()}
         return json.dumps({
             "version": 1,
             "request": {"method": self.method, "path": self.path,
                         "signature": self.request_signature},
-            "answer": {"status": self.status, "headers": self.headers,
-                       "body": self.body.decode("utf-8")},
+            "answer": {"status": self.status, "headers": self.headers, **body},
             "signed_at": self.created.isoformat(),
         }, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -190,11 +193,12 @@ class Acknowledgement:
         try:
             doc = json.loads(text)
             req, answer = doc["request"], doc["answer"]
+            body = base64.b64decode(answer["body_base64"], validate=True) \
+                if "body_base64" in answer else str(answer["body"]).encode("utf-8")
             return cls(int(answer["status"]), {str(k): str(v) for k, v in answer["headers"].items()},
-                       str(answer["body"]).encode("utf-8"), str(req["method"]), str(req["path"]),
-                       req["signature"],
+                       body, str(req["method"]), str(req["path"]), req["signature"],
                        datetime.fromisoformat(doc["signed_at"]))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
             raise ValueError(f"not an acknowledgement document: {exc}") from None
 
     def json_body(self) -> Any:

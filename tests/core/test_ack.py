@@ -126,3 +126,10 @@ def test_the_fingerprint_names_the_key():
     assert ack.fingerprint(KEY.public_key()) != ack.fingerprint(OTHER.public_key())
     assert ack.fingerprint(KEY.public_key()).startswith("SHA256:")
     assert ack.key_id(KEY.public_key()).startswith("platform-")
+
+
+def test_a_body_that_is_not_utf8_is_kept_as_base64_and_still_verifies():
+    body = b"\xff\xfe not text"
+    document = verify(signed(body=body), body=body).document()
+    assert "body_base64" in json.loads(document)["answer"]
+    assert ack.Acknowledgement.from_document(document).verify(KEY.public_key()).body == body
