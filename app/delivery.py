@@ -35,6 +35,7 @@ def sync(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     cfg = loaded.config
     try:
         enrolled = enrollment.load(loaded.data_dir)
+        platform_key = enrollment.require_platform_key(enrolled)
         if enrolled.platform_public_key != cfg.delivery_platform.public_key:
             raise enrollment.NotEnrolled(
                 "the configured platform public_key differs from the key the platform gave "
@@ -47,7 +48,7 @@ def sync(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
 
     def client() -> PlatformClient:
         return PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
-                              enrolled.signing_key,
+                              enrolled.signing_key, platform_key=platform_key,
                               connect_timeout=cfg.sync.connect_timeout_seconds,
                               read_timeout=cfg.sync.read_timeout_seconds)
 
@@ -87,7 +88,7 @@ def enroll_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentP
 @with_config
 def enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     from sync import answers, enrollment
-    from sync.client import PlatformClient, Unreachable
+    from sync.client import PlatformClient, Unreachable, Unverified
     from wire import signing
 
     cfg = loaded.config
@@ -97,12 +98,20 @@ def enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         print("kiosk enroll: --code must be the enrollment code the platform issued "
               "(letters and digits, e.g. XXXX-XXXX-XXXX)", file=sys.stderr)
         return EXIT_INVALID
+    problem = config.plain_http_problem(api_url)
+    if problem is not None:
+        print(f"kiosk enroll: --platform {problem}", file=sys.stderr)
+        return EXIT_INVALID
     key = signing.generate_signing_key()
     client = PlatformClient(api_url, cfg.terminal.id, None,
                             connect_timeout=cfg.sync.connect_timeout_seconds,
                             read_timeout=cfg.sync.read_timeout_seconds)
     try:
         answer = client.enroll(code, signing.encode_signing_public_key(key.public_key()))
+    except Unverified as exc:
+        print(f"kiosk enroll: {api_url} did not answer as a platform that signs its answers; "
+              f"nothing was kept: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except Unreachable as exc:
         print(f"kiosk enroll: cannot reach {api_url}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -130,7 +139,9 @@ def enroll(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     # replace the key of an earlier, working enrollment.
     enrollment.save_key(loaded.data_dir, key)
     enrollment.save(loaded.data_dir, response, api_url)
-    print(f"enrolled terminal {response.terminal_id} with {api_url}")
+    fingerprint = enrollment.load(loaded.data_dir).platform_key_fingerprint
+    print(f"enrolled terminal {response.terminal_id} with {api_url}; the platform's answers "
+          f"are signed by {fingerprint}")
     return EXIT_OK
 
 

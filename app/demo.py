@@ -82,7 +82,8 @@ class DemoChain:
 
     def _enroll(self) -> None:
         try:
-            enrollment.load(self.loaded.data_dir)
+            # One made before the platform signed its answers is made again.
+            enrollment.require_platform_key(enrollment.load(self.loaded.data_dir))
             return
         except enrollment.NotEnrolled:
             pass

@@ -65,6 +65,17 @@ def outbox_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentP
     retry.add_argument("receipts", nargs="*", metavar="RECEIPT",
                        help="receipt numbers (spaces allowed inside one when quoted)")
     retry.add_argument("--all", action="store_true", help="every item that needs attention")
+    show = actions.add_parser("show", parents=[common],
+                              help="one item, with the platform's signed acknowledgement")
+    show.add_argument("receipt", metavar="RECEIPT")
+    show.add_argument("--json", action="store_true")
+    verify = actions.add_parser(
+        "verify", parents=[common],
+        help="check an item's kept acknowledgement against the platform's key, offline")
+    verify.add_argument("receipt", metavar="RECEIPT")
+    verify.add_argument("--platform-key", metavar="BASE64",
+                        help="the platform's signing key (platform-signing.pub); default: the "
+                             "one learned at enrollment")
 
 
 @with_config
@@ -79,6 +90,8 @@ def outbox(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     with box:
         if args.outbox_command == "list":
             return _list(box, args)
+        if args.outbox_command in ("show", "verify"):
+            return _acknowledged(box, args, loaded)
         return _retry(box, args, loaded)
 
 
@@ -96,6 +109,83 @@ def _list(box: Any, args: argparse.Namespace) -> int:
         print(f"{format_receipt_no(r['receipt_no'])}  {r['state']:15} {r['kind']:9} "
               f"{r['created_at'][:19]}  attempts {r['attempts']}  "
               f"{r['case_no'] or ''}  {r['last_error'] or ''}".rstrip())
+    return EXIT_OK
+
+
+def _what_it_says(acknowledgement: Any, submission_id: str) -> dict[str, Any] | None:
+    """The platform's word on this submission in an acknowledgement: the answer itself,
+    or its own result in a batch's answer; None if it does not name the submission."""
+    body = acknowledgement.json_body()
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        for result in body["results"]:
+            if isinstance(result, dict) and result.get("submission_id") == submission_id:
+                return {"status": result.get("status"),
+                        **(result.get("accepted") or result.get("error") or {})}
+        return None
+    if isinstance(body, dict) and body.get("submission_id", submission_id) == submission_id:
+        return {"status": acknowledgement.status, **body}
+    return None
+
+
+def _acknowledged(box: Any, args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    """`outbox show`: an item and its kept acknowledgement; `outbox verify`: that
+    acknowledgement checked again, offline, against the platform's signing key (exit 0
+    when it holds and names this item as the outbox records it, 1 when not)."""
+    from sync import enrollment
+    from wire import ack, signing
+
+    command = f"kiosk outbox {args.outbox_command}"
+    info = box.find_by_receipt(args.receipt)
+    if info is None:
+        print(f"{command}: no item with receipt number {args.receipt!r}", file=sys.stderr)
+        return EXIT_INVALID
+    kept = ack.Acknowledgement.from_document(info.platform_ack) if info.platform_ack else None
+    said = _what_it_says(kept, info.submission_id) if kept else None
+    if args.outbox_command == "show":
+        row = {"receipt_no": info.receipt_no, "state": info.state, "case_no": info.case_no,
+               "delivered_at": info.delivered_at.isoformat() if info.delivered_at else None,
+               "last_error": info.last_error,
+               "acknowledgement": json.loads(info.platform_ack) if info.platform_ack else None}
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False, indent=2))
+            return EXIT_OK
+        print(f"{info.display_no}  {info.state}  {info.case_no or ''}".rstrip())
+        # The query code opens the citizen's case: never printed (the --json proof has it).
+        shown = {k: v for k, v in (said or {}).items() if k != "query_code"}
+        if kept is None:
+            print("platform acknowledgement: none kept (settled before the platform signed "
+                  "its answers, or not settled yet)")
+        else:
+            print(f"platform acknowledgement: HTTP {kept.status} to {kept.method} {kept.path}, "
+                  f"signed by the platform at {kept.created.isoformat()}"
+                  f"{'; for this item: ' + json.dumps(shown, ensure_ascii=False) if shown else ''}")
+        return EXIT_OK
+    if kept is None:
+        print(f"{command}: receipt {info.display_no} has no acknowledgement kept",
+              file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        if args.platform_key:
+            key = signing.decode_signing_public_key(args.platform_key)
+        else:
+            key = enrollment.require_platform_key(enrollment.load(loaded.data_dir))
+    except (ValueError, enrollment.NotEnrolled) as exc:
+        print(f"{command}: no platform signing key to check against: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        kept = kept.verify(key)  # its time from now on is the signature's own
+    except ack.Unverified as exc:
+        print(f"{command}: receipt {info.display_no}: the acknowledgement does NOT hold: {exc}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if said is None or (info.case_no and said.get("case_no") not in (None, info.case_no)):
+        print(f"{command}: receipt {info.display_no}: the platform signed this answer, but "
+              "it does not say what the outbox records of this item", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"receipt {info.display_no}: the platform ({ack.fingerprint(key)}) signed at "
+          f"{kept.created.isoformat()}: HTTP {said.get('status')}"
+          f"{', case ' + str(said['case_no']) if said.get('case_no') else ''}"
+          f"{', ' + str(said['error']) if said.get('error') else ''}")
     return EXIT_OK
 
 
@@ -181,7 +271,8 @@ def recover(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
 
 
 COMMANDS = (
-    Command("outbox", "list outbox items; send items set aside back to the queue", outbox,
+    Command("outbox", "list outbox items, show one with its platform acknowledgement and "
+            "verify it; send items set aside back to the queue", outbox,
             outbox_arguments),
     Command("status", "the outbox: counts per state", status, status_arguments),
     Command("migrate", "create or upgrade the local database (the package runs it on install)",

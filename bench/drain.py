@@ -55,10 +55,13 @@ def main() -> int:
 
         loaded = term.loaded()
         cfg = loaded.config
-        key = enrollment.load(loaded.data_dir).signing_key
+        enrolled = enrollment.load(loaded.data_dir)
+        key, platform_key = enrolled.signing_key, enrollment.require_platform_key(enrolled)
 
         def client() -> PlatformClient:
-            return PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id, key)
+            # As `kiosk sync` does: every answer verified against the platform's key.
+            return PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id, key,
+                                  platform_key=platform_key)
 
         with Outbox.open(loaded.data_dir) as outbox:
             worker = SyncWorker(loaded, outbox, client, concurrency=args.concurrency,

@@ -8,12 +8,14 @@ the key it is about and what is wrong with it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -50,6 +52,24 @@ class Terminal(_Strict):
     name: NonEmpty
 
 
+def plain_http_problem(url: str) -> str | None:
+    """Why `url` may not be a platform's API address, or None: plain http is allowed
+    only on this machine's loopback (127.0.0.0/8, ::1), where nothing crosses a
+    network; anywhere else submissions and the platform's answers need TLS."""
+    parts = urlsplit(str(url))
+    if parts.scheme == "https":
+        return None
+    host = parts.hostname or ""
+    try:
+        if parts.scheme == "http" and ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a name, even "localhost": what it resolves to is not this file's to promise
+    return (f"{url} is not https:// (未加密): submissions and the platform's answers would "
+            "cross the network unencrypted; use https://, or http:// only for a platform on "
+            "this machine (127.0.0.0/8 or [::1])")
+
+
 class Platform(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
     name: NonEmpty
@@ -68,6 +88,15 @@ class Platform(_Strict):
                 sealing.decode_public_key(value)
             except sealing.SealingError as exc:
                 raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _tls_outside_the_loopback(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is not None:
+            problem = plain_http_problem(str(value))
+            if problem is not None:
+                raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

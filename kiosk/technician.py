@@ -213,7 +213,9 @@ def audit(data_dir: Path, terminal_id: str, what: str, **details: Any) -> None:
         line[key] = logs.redact(value)[:MAX_REASON_CHARS] if isinstance(value, str) else value
     path = Path(data_dir) / AUDIT_FILE
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    # Appended in place (a log, not a replaced file), never through a planted link.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW,
+                 0o600)
     try:
         os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
         os.fsync(fd)

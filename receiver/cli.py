@@ -23,7 +23,7 @@ from typing import Any
 from receiver import __version__, faults, keys
 from receiver.limits import LIMITS, MiB, ServerLimits, max_body
 from receiver.storage.schema import SchemaError
-from wire import schemas, sealing
+from wire import schemas, sealing, signing
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 DEFAULT_DATA = Path("receiver-data")
@@ -294,6 +294,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if made:
                 print(f"made a new platform key pair in {args.data}; public key "
                       f"{keys.public_text(key)}", file=sys.stderr, flush=True)
+        signing_key, made = keys.load_or_create_signing(args.data)
+        if made:
+            print(f"made a new signing key pair for the platform's answers in {args.data}; "
+                  f"fingerprint {keys.signing_fingerprint(signing_key)}", file=sys.stderr,
+                  flush=True)
     except keys.PlatformKeyError as exc:
         raise Refused(str(exc)) from None
     limits = server_limits(args)
@@ -309,7 +314,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                           EXIT_FAILED) from None
     host, port = sock.getsockname()[:2]
-    app = create_app(args.data, platform_private_key=key, server_limits=limits)
+    app = create_app(args.data, platform_private_key=key, platform_signing_key=signing_key,
+                     server_limits=limits)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -387,16 +393,29 @@ _LOG_CONFIG: dict[str, Any] = {
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    """The sealing key pair on stdout (its public half, for the terminals' configuration)
+    and the signing key pair on stderr; a data directory that has a sealing key but no
+    signing key (an earlier release) gets only the signing key."""
     try:
         key = keys.create(args.data, force=args.force)
     except FileExistsError:
         existing = keys.load(args.data)
         public = keys.public_text(existing) if existing else "unreadable"
+        if keys.load_signing(args.data) is None:
+            _made_signing_key(args, keys.create_signing(args.data))
+            return EXIT_OK
         raise Refused(f"{keys.private_key_path(args.data)} already exists (public key {public}); "
                       "pass --force to replace it — envelopes sealed to the old key then "
                       "cannot be opened", EXIT_FAILED) from None
     print(keys.public_text(key))
+    _made_signing_key(args, keys.create_signing(args.data, force=True))
     return EXIT_OK
+
+
+def _made_signing_key(args: argparse.Namespace, key: Any) -> None:
+    print(f"signing key for the platform's answers: {keys.signing_public_text(key)} "
+          f"(fingerprint {keys.signing_fingerprint(key)}, in {keys.SIGNING_PUBLIC_FILE}); "
+          "terminals learn it at enrollment", file=sys.stderr)
 
 
 def cmd_terminal(args: argparse.Namespace) -> int:
@@ -548,7 +567,8 @@ def openapi_json() -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         # A throwaway directory and key: the document depends on neither.
-        app = create_app(Path(tmp), platform_private_key=sealing.generate_private_key())
+        app = create_app(Path(tmp), platform_private_key=sealing.generate_private_key(),
+                         platform_signing_key=signing.generate_signing_key())
         doc = app.openapi()
         app.state.store.close()
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

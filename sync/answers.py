@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
-from wire import errors, schemas
+from wire import ack, errors, schemas
 
 Outcome = Literal["delivered", "retry", "refused"]
 
@@ -51,20 +51,29 @@ NOT_THE_ITEM = "not the platform's refusal of this item; check [platforms] api_u
 @dataclass(frozen=True)
 class Answer:
     """One HTTP answer as the client received it: status, parsed JSON body (None
-    when empty or not JSON), headers (case-insensitive where they came off the wire)."""
+    when empty or not JSON), headers (case-insensitive where they came off the wire),
+    and the platform's verified signature over it (`wire.ack`; None for an answer to an
+    unsigned request — the client lets no unverified answer to a signed one through)."""
 
     status: int
     body: Any
     headers: Mapping[str, str]
+    acknowledgement: ack.Acknowledgement | None = None
 
     @classmethod
-    def parse(cls, status: int, content: bytes, headers: Mapping[str, str]) -> Answer:
+    def parse(cls, status: int, content: bytes, headers: Mapping[str, str],
+              acknowledgement: ack.Acknowledgement | None = None) -> Answer:
         """The answer of raw bytes: a body that is not JSON is kept as None."""
         try:
             body = json.loads(content) if content else None
         except (ValueError, UnicodeDecodeError):
             body = None
-        return cls(status, body, headers)
+        return cls(status, body, headers, acknowledgement)
+
+    @property
+    def proof(self) -> str | None:
+        """The signed acknowledgement to keep with an item (a `wire.ack` document)."""
+        return self.acknowledgement.document() if self.acknowledgement is not None else None
 
     @property
     def error(self) -> str:
@@ -243,7 +252,8 @@ def batch_item_answers(answer: Answer, submission_ids: list[str]) -> list[Answer
             body: Any = result.accepted.model_dump(mode="json")
         else:
             body = result.error.model_dump() if result.error else None
-        items.append(Answer(result.status, body, {}))
+        # Each item's proof is the batch's signed answer, which names it.
+        items.append(Answer(result.status, body, {}, answer.acknowledgement))
     return items
 
 

@@ -13,15 +13,16 @@ import os
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from requests.utils import get_environ_proxies
 
 from kiosk import __version__
 from sync import answers
 from sync.answers import Answer
-from wire import paths, schemas, signing
+from wire import ack, paths, schemas, signing
 
 log = logging.getLogger("kiosk.sync")
 
@@ -74,6 +75,24 @@ class Unreachable(Exception):
         self.read_timeout = read_timeout  # connected and sent, but no answer in time
 
 
+class Unverified(Unreachable):
+    """An answer to a signed request without the platform's valid signature bound to
+    that request: whoever answered, it was not the platform (or not for this request).
+    Read as a network error: retried, never taken as an acceptance or a refusal."""
+
+    def __init__(self, message: str):
+        super().__init__(f"unverified answer: {message}")
+
+
+def _key_named_in(response: requests.Response) -> Ed25519PublicKey | None:
+    """The platform signing key an enrollment answer names, or None."""
+    try:
+        named = response.json().get("platform_signing_key")
+        return signing.decode_signing_public_key(named) if isinstance(named, str) else None
+    except (ValueError, AttributeError):
+        return None
+
+
 def root_of(api_url: str) -> str:
     """`https://host/prefix/api/v1` → `https://host/prefix` (protocol paths carry /api/v1)."""
     url = api_url.rstrip("/")
@@ -81,12 +100,18 @@ def root_of(api_url: str) -> str:
 
 
 class PlatformClient:
+    """Invariant: every answer to a signed request that `request` returns carries the
+    platform's signature, verified with `platform_key` and bound to that request (its
+    `acknowledgement`); any other raises `Unverified`. Without a `platform_key` no signed
+    request gets an answer through."""
+
     def __init__(self, api_url: str, terminal_id: str, signing_key: Ed25519PrivateKey | None,
-                 *, connect_timeout: float = 5.0, read_timeout: float = 30.0,
-                 clock: PlatformClock | None = None):
+                 *, platform_key: Ed25519PublicKey | None = None, connect_timeout: float = 5.0,
+                 read_timeout: float = 30.0, clock: PlatformClock | None = None):
         self.root = root_of(api_url)
         self.terminal_id = terminal_id
         self._key = signing_key
+        self.platform_key = platform_key
         self.timeout = (connect_timeout, read_timeout)
         self.clock = clock or PlatformClock()
         self.session = requests.Session()
@@ -104,10 +129,14 @@ class PlatformClient:
         self.session.close()
 
     def request(self, method: str, path: str, *, json_body: Any = None, data: bytes | None = None,
-                headers: dict[str, str] | None = None, signed: bool = True) -> Answer:
+                headers: dict[str, str] | None = None, signed: bool = True,
+                key_in_answer: bool = False) -> Answer:
         """Sends one request. A signed request the platform refuses as stale (this
         terminal's clock is off) is signed again with the time learned from that
-        answer and sent once more: nothing was done with the first."""
+        answer and sent once more: nothing was done with the first.
+
+        `key_in_answer` (enrollment, unsigned): a success must be signed with the
+        platform signing key its own body names, bound to this request."""
         body = data
         hdrs = dict(self.session.headers)
         hdrs.update(headers or {})
@@ -132,7 +161,18 @@ class PlatformClient:
                 raise Unreachable(f"{type(exc).__name__}: {exc}",
                                   read_timeout=isinstance(exc, requests.ReadTimeout)) from None
             received = self.clock.local()
-            answer = Answer.parse(response.status_code, response.content, response.headers)
+            verified = None
+            if sign:
+                verified = self._verify(prepared, response, self.platform_key)
+            elif key_in_answer and 200 <= response.status_code < 300:
+                named = _key_named_in(response)
+                if named is None:
+                    raise Unverified("the enrollment answer names no platform signing key: "
+                                     "the platform is of a release that does not sign its "
+                                     "answers")
+                verified = self._verify(prepared, response, named)
+            answer = Answer.parse(response.status_code, response.content, response.headers,
+                                  verified)
             date = answers.platform_time(answer)
             if date is not None:
                 self.clock.observe(date, sent, received, resolution=1.0)
@@ -142,13 +182,30 @@ class PlatformClient:
                 return answer
         return answer
 
+    def _verify(self, prepared: requests.PreparedRequest, response: requests.Response,
+                key: Ed25519PublicKey | None) -> ack.Acknowledgement:
+        """The platform's signature over this answer to this request, or `Unverified`."""
+        if key is None:
+            raise Unverified("this terminal does not know the platform's signing key "
+                             "(enrolled before the platform signed its answers): enroll again")
+        try:
+            return ack.verify_answer(
+                response.status_code, response.headers.items(), response.content,
+                method=prepared.method or "GET", path=urlsplit(prepared.url).path,
+                request_signature=prepared.headers.get("Signature"), key=key)
+        except ack.Unverified as exc:
+            # Status and reason only: neither the path (a query code) nor the body.
+            log.warning("unverified answer (HTTP %d), treated as a network error: %s",
+                        response.status_code, exc)
+            raise Unverified(f"HTTP {response.status_code}: {exc}") from None
+
     # --- the calls of wire protocol v1 ---------------------------------------------------
 
     def enroll(self, code: str, signing_public_key: str) -> Answer:
         req = schemas.EnrollmentRequest(terminal_id=self.terminal_id, code=code,
                                          signing_public_key=signing_public_key)
         return self.request("POST", paths.ENROLLMENTS, json_body=req.model_dump_json(),
-                            signed=False)
+                            signed=False, key_in_answer=True)
 
     def limits(self) -> Answer:
         return self.request("GET", paths.LIMITS)

@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from kiosk.store import Claimed, DamagedAttachment, Outbox, Settlement, StoreError
 from sync.backoff import QueueHold
-from sync.client import PlatformClient, Unreachable
+from sync.client import PlatformClient, Unreachable, Unverified
 from sync.sending import Refused, Result, Sender, Transient
 
 log = logging.getLogger("kiosk.sync")
@@ -31,19 +31,28 @@ CLAIM_AT_LEAST = 16  # items claimed, and outcomes written back, per transaction
 SETTLE_SECONDS = 0.25  # an outcome waits at most this long to be written back
 
 
+UNSIGNED_WORD = "the platform's word on this item came without its verified signature"
+
+
 def settlement(item: Claimed, result: Result, hold: QueueHold) -> Settlement:
-    """What the outbox records of one send. Only the platform's acceptance records an
-    item as delivered; anything not foreseen here is re-raised."""
+    """What the outbox records of one send. Only the platform's signed acceptance records
+    an item as delivered, and only its signed refusal sets it aside; the signed answer
+    is kept with the item. Anything not foreseen here is re-raised."""
     try:
         if isinstance(result, BaseException):
             raise result
-        accepted = result
+        if result.proof is None:
+            raise Unverified(UNSIGNED_WORD)
+        accepted = result.accepted
     except (Unreachable, Transient) as exc:  # logged by `settlements`, once for a group
         due = hold.hold(getattr(exc, "retry_after", None))
         return Settlement.retry(item.submission_id, str(exc), due)
     except Refused as exc:
+        if exc.proof is None:
+            return Settlement.retry(item.submission_id,
+                                    f"unverified answer: {UNSIGNED_WORD} ({exc})", hold.hold(None))
         log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
-        return Settlement.needs_attention(item.submission_id, str(exc))
+        return Settlement.needs_attention(item.submission_id, str(exc), exc.proof)
     except DamagedAttachment as exc:  # sending it again cannot help
         log.error("receipt %s set aside for a technician: %s", item.receipt_no, exc)
         return Settlement.needs_attention(item.submission_id, f"local store: {exc}")
@@ -56,7 +65,7 @@ def settlement(item: Claimed, result: Result, hold: QueueHold) -> Settlement:
     hold.delivered()
     log.info("receipt %s delivered as case %s", item.receipt_no, accepted.case_no)
     return Settlement.delivered(item.submission_id, accepted.case_no, accepted.query_code,
-                                at=accepted.received_at)
+                                at=accepted.received_at, acknowledgement=result.proof)
 
 
 def settlements(items: list[Claimed], results: list[Result], hold: QueueHold

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from kiosk.config import plain_http_problem
 from kiosk.doctor import FAIL, PASS, SKIP, WARN, Check, Context, Result
 from sync import answers, enrollment
 from sync.answers import Answer
@@ -172,6 +173,18 @@ def check_tls(ctx: Context, platform, ep: Endpoint) -> Result:
     return Result(PASS, found)
 
 
+def check_plain_http(ctx: Context, platform) -> Result:
+    """An API address without TLS: only on the loopback (the configuration refuses
+    any other; this says why it is allowed here)."""
+    problem = plain_http_problem(str(platform.api_url))
+    if problem is not None:
+        return Result(FAIL, f"api {problem}",
+                      f"set platforms[{_index(ctx, platform)}].api_url to the platform's "
+                      f"https:// address in {ctx.config_file()}")
+    return Result(PASS, f"api {platform.api_url}: plain http, allowed only because it is on "
+                        "this machine's loopback (本机回环); anywhere else https:// is required")
+
+
 def _index(ctx: Context, platform) -> int:
     assert ctx.loaded is not None
     return [p.id for p in ctx.loaded.config.platforms].index(platform.id)
@@ -203,8 +216,14 @@ def check_enrollment(ctx: Context) -> Result:
     if root_of(enrolled.api_url) != root_of(str(target.api_url)):
         return Result(WARN, f"enrolled with {enrolled.api_url}, but delivers to {target.api_url}",
                       _enroll_fix(ctx))
+    fingerprint = enrolled.platform_key_fingerprint
+    if fingerprint is None:
+        return Result(FAIL, "the platform's signing key is not known (enrolled before the "
+                            "platform signed its answers): nothing can be delivered",
+                      _enroll_fix(ctx))
     return Result(PASS, f"terminal {enrolled.terminal_id} enrolled with {enrolled.api_url} "
-                        f"on {enrolled.enrolled_at[:10]}")
+                        f"on {enrolled.enrolled_at[:10]}; the platform's answers are signed "
+                        f"by {fingerprint}")
 
 
 def check_signing_key(ctx: Context) -> Result:
@@ -227,7 +246,8 @@ def check_platform_api(ctx: Context, local: Callable[[], float] = local_time) ->
     cfg = ctx.loaded.config
     enrolled = enrollment.load(ctx.loaded.data_dir)
     client = PlatformClient(str(cfg.delivery_platform.api_url), cfg.terminal.id,
-                            enrolled.signing_key, connect_timeout=CONNECT_TIMEOUT,
+                            enrolled.signing_key, platform_key=enrolled.platform_key,
+                            connect_timeout=CONNECT_TIMEOUT,
                             read_timeout=READ_TIMEOUT, clock=PlatformClock(local))
     try:
         answer = client.limits()
@@ -308,6 +328,9 @@ def checks(ctx: Context, local: Callable[[], float] = local_time) -> list[Check]
                                  lambda p=platform, e=ep: check_tls(ctx, p, e),
                                  timeout=CONNECT_TIMEOUT + READ_TIMEOUT + 0.5,
                                  needs=(name,), needs_pass=True))
+            elif "api" in ep.roles:
+                out.append(Check(name.replace("reach:", "tls:", 1),
+                                 lambda p=platform: check_plain_http(ctx, p), timeout=1))
     needs = (delivery_reach,) if delivery_reach else ()
     out += [
         Check("platform-api", lambda: check_platform_api(ctx, local),

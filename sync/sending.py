@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
 from sync import answers, batches
@@ -34,11 +35,24 @@ class Transient(Exception):
 
 
 class Refused(Exception):
-    """The platform's own refusal of this item: resending it cannot help."""
+    """The platform's own refusal of this item: resending it cannot help. `proof` is
+    the platform's signed answer saying so (None only where no signature was checked)."""
+
+    def __init__(self, message: str, proof: str | None = None):
+        super().__init__(message)
+        self.proof = proof
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The platform's acceptance of an item, and its signed answer (kept with the item)."""
+
+    accepted: schemas.SubmissionAccepted
+    proof: str | None
 
 
 # A send's result: the platform's acceptance, or what went wrong.
-Result = schemas.SubmissionAccepted | BaseException
+Result = Delivered | BaseException
 
 
 def judge(answer: Answer, *, what: str, about_item: bool = True) -> None:
@@ -47,7 +61,12 @@ def judge(answer: Answer, *, what: str, about_item: bool = True) -> None:
     if reading.outcome == "retry":
         raise Transient(f"{what}: {reading.error}", reading.retry_after)
     if reading.outcome == "refused":
-        raise Refused(f"{what}: {reading.error}")
+        raise Refused(f"{what}: {reading.error}", answer.proof)
+
+
+def delivered(answer: Answer) -> Delivered:
+    """The acceptance an answer carries, with its proof; ValueError if it has no case."""
+    return Delivered(answers.accepted(answer), answer.proof)
 
 
 def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = None
@@ -93,7 +112,7 @@ def upload(client: PlatformClient, data: bytes, sealed_digest: str, chunk_bytes:
     raise Transient(f"upload of an attachment did not complete ({offset} bytes)")
 
 
-def _attempt(send: Callable[[Claimed], schemas.SubmissionAccepted], item: Claimed) -> Result:
+def _attempt(send: Callable[[Claimed], Delivered], item: Claimed) -> Result:
     try:
         return send(item)
     except BaseException as exc:  # noqa: BLE001 — judged by the caller, re-raised if unknown
@@ -170,7 +189,7 @@ class Sender:
             self._upload(client, item, to_upload)
         return wire_body(item, list(inline.values()))
 
-    def deliver(self, item: Claimed) -> schemas.SubmissionAccepted:
+    def deliver(self, item: Claimed) -> Delivered:
         """Sends one item alone (POST /submissions); runs on a sending thread."""
         client = self._thread_client()
         body = self.prepare(client, item)
@@ -180,7 +199,7 @@ class Sender:
             self._upload(client, item, missing)
             answer = client.submit(body)
         judge(answer, what="submission")
-        return answers.accepted(answer)
+        return delivered(answer)
 
     # --- several items -------------------------------------------------------------------
 
@@ -239,7 +258,7 @@ class Sender:
                 continue  # sent on its own, after uploading what is missing
             try:
                 judge(item_answer, what="submission")
-                out.append((sid, answers.accepted(item_answer)))
+                out.append((sid, delivered(item_answer)))
             except (Transient, Refused, ValueError) as exc:
                 out.append((sid, exc))
         return out

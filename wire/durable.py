@@ -9,9 +9,10 @@ side and the platform all may import.
 How a write goes (`write_file`):
 
 1. a temporary file is created next to its destination (or in `temp_dir`, on the
-   same file system) with ``O_CREAT | O_EXCL | O_NOFOLLOW``: never an existing file,
-   never through a symbolic link someone planted, and with its final mode from the
-   start (``fchmod``, so the umask neither narrows nor widens it);
+   same file system) under a random name with ``O_CREAT | O_EXCL | O_NOFOLLOW``:
+   never an existing file, never through a symbolic link someone planted (a name
+   taken is given up for another, and what is there is left untouched), and with its
+   final mode from the start (``fchmod``, so the umask neither narrows nor widens it);
 2. the bytes are written and the file is fsync'd;
 3. it is renamed over the destination (atomic on POSIX);
 4. the destination's directory is fsync'd, since a rename is durable only then;
@@ -27,6 +28,7 @@ from pathlib import Path
 __all__ = ["fsync_dir", "make_dir", "write_file"]
 
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_TEMP_NAME_TRIES = 8  # random names taken by someone else before giving up
 
 
 def fsync_dir(path: Path | str) -> None:
@@ -62,6 +64,20 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _create_temporary(folder: Path, name: str, mode: int) -> tuple[Path, int]:
+    """A new temporary file of ours, open for writing. A name that exists (a file or a
+    link planted there) is never opened nor removed: another random name is tried;
+    FileExistsError after `_TEMP_NAME_TRIES` taken names."""
+    for attempt in range(_TEMP_NAME_TRIES):
+        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return tmp, os.open(tmp, _CREATE_FLAGS, mode)
+        except FileExistsError:
+            if attempt == _TEMP_NAME_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def write_file(path: Path | str, data: bytes | str, *, mode: int = 0o600,
                temp_dir: Path | str | None = None, sync_directory: bool = True) -> None:
     """Atomically replaces `path` with `data` (text is written as UTF-8).
@@ -76,8 +92,7 @@ def write_file(path: Path | str, data: bytes | str, *, mode: int = 0o600,
     if isinstance(data, str):
         data = data.encode("utf-8")
     folder = Path(temp_dir) if temp_dir is not None else path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, _CREATE_FLAGS, mode)
+    tmp, fd = _create_temporary(folder, path.name, mode)
     try:
         try:
             os.fchmod(fd, mode)

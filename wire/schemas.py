@@ -273,3 +273,6 @@ class EnrollmentResponse(_Model):
     terminal_id: str
     platform_public_key: str  # X25519, base64: envelopes are sealed to it
     enrolled_at: datetime
+    # Ed25519, base64: every answer of the platform is signed with it (`wire.ack`). None
+    # only from a platform of an earlier release, which a terminal refuses to enroll with.
+    platform_signing_key: str | None = None

@@ -108,6 +108,9 @@ class Submission(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Why a technician set it aside (a listed reason, or typed text masked like the logs).
     set_aside_reason: Mapped[str | None] = mapped_column(Text)
+    # The platform's signed answer that delivered the item or set it aside (a `wire.ack`
+    # document); kept after the purge, the terminal's proof of what the platform said.
+    platform_ack: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),

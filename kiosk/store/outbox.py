@@ -104,7 +104,7 @@ _SETTLE: dict[Event, Any] = {
     Event.DELIVER: update(submissions).where(_BY_BATCH_ID).values(
         state=states.target(Event.DELIVER), case_no=bindparam("b_case_no"),
         query_code=bindparam("b_query_code"), delivered_at=bindparam("b_at"), last_error=None,
-        updated_at=bindparam("b_now")),
+        platform_ack=bindparam("b_ack"), updated_at=bindparam("b_now")),
     Event.RETRY: update(submissions).where(_BY_BATCH_ID).values(
         state=states.target(Event.RETRY), last_error=bindparam("b_error"),
         next_attempt_at=bindparam("b_at"), updated_at=bindparam("b_now")),
@@ -113,15 +113,16 @@ _SETTLE: dict[Event, Any] = {
         next_attempt_at=bindparam("b_at"), updated_at=bindparam("b_now")),
     Event.REFUSE: update(submissions).where(_BY_BATCH_ID).values(
         state=states.target(Event.REFUSE), last_error=bindparam("b_error"),
-        updated_at=bindparam("b_now")),
+        platform_ack=bindparam("b_ack"), updated_at=bindparam("b_now")),
 }
 
 
 def _settle_params(x: Settlement) -> dict[str, Any]:
     if x.event is Event.DELIVER:
-        return {"b_case_no": x.case_no, "b_query_code": x.query_code, "b_at": x.at}
+        return {"b_case_no": x.case_no, "b_query_code": x.query_code, "b_at": x.at,
+                "b_ack": x.acknowledgement}
     if x.event is Event.REFUSE:
-        return {"b_error": x.error}
+        return {"b_error": x.error, "b_ack": x.acknowledgement}
     if x.event is Event.RETRY:
         return {"b_error": x.error, "b_at": x.at}
     return {"b_at": x.at}

@@ -102,6 +102,9 @@ class Settlement:
     query_code: str | None = None
     at: datetime | None = None  # delivered_at, or when a queued item is due again
     error: str | None = None
+    # The platform's signed answer behind a delivery or a refusal (a `wire.ack` document),
+    # kept with the item for good.
+    acknowledgement: str | None = None
 
     @property
     def state(self) -> str:
@@ -115,11 +118,12 @@ class Settlement:
 
     @classmethod
     def delivered(cls, submission_id: str, case_no: str, query_code: str,
-                  at: datetime | None = None) -> Settlement:
+                  at: datetime | None = None, acknowledgement: str | None = None) -> Settlement:
         """The platform accepted it. Repeating this with the same case number is a no-op."""
         if not case_no:
             raise ValueError("case_no is required")
-        return cls(submission_id, Event.DELIVER, case_no, query_code, as_utc(at, "at"))
+        return cls(submission_id, Event.DELIVER, case_no, query_code, as_utc(at, "at"),
+                   acknowledgement=acknowledgement)
 
     @classmethod
     def retry(cls, submission_id: str, error: str, next_attempt_at: datetime) -> Settlement:
@@ -128,9 +132,11 @@ class Settlement:
                    error=error[:MAX_REASON_CHARS])
 
     @classmethod
-    def needs_attention(cls, submission_id: str, reason: str) -> Settlement:
+    def needs_attention(cls, submission_id: str, reason: str,
+                        acknowledgement: str | None = None) -> Settlement:
         """A permanent refusal: out of the queue until a technician retries it."""
-        return cls(submission_id, Event.REFUSE, error=reason[:MAX_REASON_CHARS])
+        return cls(submission_id, Event.REFUSE, error=reason[:MAX_REASON_CHARS],
+                   acknowledgement=acknowledgement)
 
     @classmethod
     def release(cls, submission_id: str, next_attempt_at: datetime | None = None) -> Settlement:
@@ -159,6 +165,7 @@ class SubmissionInfo:
     delivered_at: datetime | None
     updated_at: datetime
     receipt_fields: dict
+    platform_ack: str | None = None  # the platform's signed answer that settled it
 
     @property
     def display_no(self) -> str:

@@ -41,7 +41,8 @@ class Platform:
     switches: Switches
     limits: schemas.Limits
     max_body: int
-    platform_public_key: str  # base64, handed to terminals at enrollment
+    platform_public_key: str  # X25519, base64, handed to terminals at enrollment
+    platform_signing_key: str  # Ed25519, base64: the key of the platform's answers, likewise
     read_limits: ReadLimits = ReadLimits()  # failed case reads allowed
 
 

@@ -37,4 +37,5 @@ def enroll(request: Request, body: bytes = Depends(read_body)) -> schemas.Enroll
     log.info("terminal %s enrolled", req.terminal_id)
     return schemas.EnrollmentResponse(terminal_id=req.terminal_id,
                                       platform_public_key=platform.platform_public_key,
+                                      platform_signing_key=platform.platform_signing_key,
                                       enrolled_at=enrolled_at)

@@ -32,6 +32,14 @@ terminal has: one answer for every bad signature) / `signature_stale` /
 own key) / `terminal_mismatch`. A malformed header the platform reads is 400
 `bad_request`, never 500.
 
+Every `/api/v1` answer is signed by the platform (RFC 9421 response signature,
+label `platform`, Ed25519, `keyid` = `platform-` and 16 hex digits of the sha256 of
+its signing key, which enrollment hands out as `platform_signing_key`) covering
+`@status`, `content-digest` and, when present, `content-type`, `location`,
+`retry-after`, `upload-offset` and `etag`, bound to the request it answers by
+`"@method";req`, `"@path";req` and, for a signed request, `"signature";req`.
+A terminal acts on no answer whose signature it cannot verify.
+
 A submission's sealed document must agree with its routing metadata (422
 `envelope_mismatch`, `attachments_mismatch`). A refusal is kept as the
 Idempotency-Key's answer only when the request's bytes alone decide it; one that

@@ -151,3 +151,43 @@ def test_config_check_command(isolated_env):
     assert "platforms[1].web_url:" in result.stderr
     demo = run_kiosk("config", "check", env=env)
     assert demo.returncode == 0 and "built-in demo default" in demo.stdout
+
+
+# --- TLS outside the loopback -------------------------------------------------------------
+
+
+def _with_api_url(url: str) -> dict:
+    data = example_data()
+    for platform in data["platforms"]:
+        if "api_url" in platform:
+            platform["api_url"] = url
+    return data
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8700/api/v1", "http://127.8.9.10/api/v1",
+                                 "http://[::1]:8700/api/v1", "https://xf.example.gov.cn/api/v1",
+                                 "https://10.0.0.5/api/v1"])
+def test_an_api_url_is_https_or_on_the_loopback(url):
+    config.parse(_with_api_url(url))
+
+
+@pytest.mark.parametrize("url", ["http://xf.example.gov.cn/api/v1", "http://10.0.0.5:8700/api/v1",
+                                 "http://localhost:8700/api/v1", "http://[::2]/api/v1",
+                                 "http://128.0.0.1/api/v1"])
+def test_plain_http_outside_the_loopback_is_refused_and_says_why(url):
+    problems = problems_of(_with_api_url(url))
+    assert any("api_url" in p and "not https://" in p and "127.0.0.0/8" in p for p in problems)
+
+
+def test_config_check_refuses_plain_http_outside_the_loopback_with_exit_2(tmp_path):
+    path = write(tmp_path, _with_api_url("http://xf.example.gov.cn/api/v1"))
+    result = run_kiosk("config", "check", "--config", str(path))
+    assert result.returncode == 2
+    assert "not https://" in result.stdout + result.stderr
+
+
+def test_enroll_applies_the_same_rule_to_platform(tmp_path):
+    path = write(tmp_path, _with_api_url("https://xf.example.gov.cn/api/v1"))
+    result = run_kiosk("enroll", "--config", str(path), "--platform",
+                       "http://10.1.2.3:8700/api/v1", "--code", "ABCD-EFGH-JKMN")
+    assert result.returncode == 2 and "not https://" in result.stderr

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import config, technician
+from wire import durable
 from wire.durable import fsync_dir, make_dir, write_file
 
 
@@ -112,3 +114,105 @@ def test_make_dir_makes_parents_with_the_mode(tmp_path):
     assert _mode(tmp_path / "a" / "b") == 0o700
     make_dir(tmp_path / "a" / "b", 0o755)  # an existing directory is left as it is
     assert _mode(tmp_path / "a" / "b") == 0o700
+
+
+# --- a temporary name someone else took -----------------------------------------------------
+
+
+def _names(monkeypatch, *names: str) -> None:
+    """The random part of the next temporary names, in order (then random again)."""
+    queue = list(names)
+    real = durable.secrets.token_hex
+    monkeypatch.setattr(durable.secrets, "token_hex",
+                        lambda n=None: queue.pop(0) if queue else real(n))
+
+
+def test_a_link_or_file_planted_at_the_temporary_name_is_passed_over_untouched(
+        tmp_path, monkeypatch):
+    outside = tmp_path / "outside"
+    outside.write_text("not yours\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    link = data / ".terminal-signing.key.planted.tmp"
+    link.symlink_to(outside)
+    taken = data / ".terminal-signing.key.taken.tmp"
+    taken.write_text("someone's\n")
+    taken.chmod(0o644)
+    _names(monkeypatch, "planted", "taken", "fresh")
+    old_umask = os.umask(0)
+    try:
+        write_file(data / "terminal-signing.key", "SECRET\n", mode=0o600)
+    finally:
+        os.umask(old_umask)
+    assert outside.read_text() == "not yours\n"  # the key never went through the link
+    assert link.is_symlink() and os.readlink(link) == str(outside)
+    assert taken.read_text() == "someone's\n" and _mode(taken) == 0o644
+    key = data / "terminal-signing.key"
+    assert key.read_text() == "SECRET\n" and _mode(key) == 0o600 and not key.is_symlink()
+    assert sorted(p.name for p in data.iterdir()) == sorted(
+        ["terminal-signing.key", link.name, taken.name])
+
+
+def test_when_every_temporary_name_is_taken_the_write_refuses_and_touches_nothing(
+        tmp_path, monkeypatch):
+    outside = tmp_path / "outside"
+    outside.write_text("not yours\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / ".platform.key.planted.tmp").symlink_to(outside)
+    _names(monkeypatch, *["planted"] * 8)
+    with pytest.raises(FileExistsError):
+        write_file(data / "platform.key", "SECRET\n")
+    assert outside.read_text() == "not yours\n"
+    assert not (data / "platform.key").exists()
+    assert [p.name for p in data.iterdir()] == [".platform.key.planted.tmp"]
+
+
+# --- the core's private files go through it -------------------------------------------------
+
+
+def _plant(path: Path, outside: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    outside.write_text("not yours\n")
+    path.symlink_to(outside)
+
+
+def _set_pin(data: Path) -> Path:
+    technician.set_pin(data, "24681357")
+    return data / technician.PIN_FILE
+
+
+def _lock_out(data: Path) -> Path:
+    technician.set_pin(data, "24681357")
+    for _ in range(technician.MAX_TRIES):
+        technician.verify(data, "11111111", terminal_id="T-TEST-01")
+    return data / technician.LOCK_FILE
+
+
+@pytest.mark.parametrize("write, name", [
+    (_set_pin, technician.PIN_FILE),
+    (_lock_out, technician.LOCK_FILE),
+])
+def test_the_cores_secrets_are_never_written_through_a_link_nor_readable_by_others(
+        tmp_path, write, name):
+    data = tmp_path / "data"
+    outside = tmp_path / "outside"
+    _plant(data / name, outside)
+    old_umask = os.umask(0)
+    try:
+        path = write(data)
+    finally:
+        os.umask(old_umask)
+    assert outside.read_text() == "not yours\n"
+    assert not path.is_symlink() and _mode(path) == 0o600
+
+
+def test_the_demo_platform_key_is_private_from_its_creation(tmp_path):
+    data = tmp_path / "data"
+    old_umask = os.umask(0)
+    try:
+        config.demo_platform_public_key(data)
+    finally:
+        os.umask(old_umask)
+    path = config.demo_platform_private_key_path(data)
+    assert not path.is_symlink() and _mode(path) == 0o600

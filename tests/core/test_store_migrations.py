@@ -1,5 +1,5 @@
 """The schema comes only from the Alembic chain: 0001 (submissions, attachments), 0002 (counts),
-0003 (set aside by a technician)."""
+0003 (set aside by a technician), 0004 (the platform's signed acknowledgement)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",
     "last_error", "case_no", "query_code", "delivered_at", "updated_at", "set_aside_reason",
+    "platform_ack",
 }  # fmt: skip
 ATTACHMENT_COLUMNS = {
     "id", "submission_id", "role", "media_type", "size", "digest", "sealed_digest", "file_name",
@@ -50,7 +51,7 @@ def test_empty_database_to_head(tmp_path):
     assert current_revision(db) is None  # no file yet, and none is made by asking
     assert not db.exists()
     migrate(db)
-    assert current_revision(db) == head_revision() == "0003"
+    assert current_revision(db) == head_revision() == "0004"
     assert tables(db) == {"alembic_version", "submissions", "attachments", "delivery_counts"}
 
     engine = open_engine(db)
@@ -91,7 +92,7 @@ def test_migrating_twice_is_a_no_op(tmp_path):
     db = tmp_path / "kiosk.db"
     migrate(db)
     migrate(db)
-    assert current_revision(db) == "0003"
+    assert current_revision(db) == "0004"
 
 
 def test_state_check_constraint_holds(tmp_path):
@@ -163,7 +164,7 @@ def test_rows_written_at_0001_survive_the_upgrade(tmp_path):
     (data / "attachments" / sid / sealed).write_bytes(b"abc")
 
     migrate(db)
-    assert current_revision(db) == "0003"
+    assert current_revision(db) == "0004"
 
     with Outbox.open(data) as box:
         info = box.find_by_receipt(receipt_no)
@@ -205,7 +206,7 @@ def test_downgrade_to_0001_and_back(tmp_path):
         conn.close()
 
     migrate(db)
-    assert current_revision(db) == "0003"
+    assert current_revision(db) == "0004"
     with Outbox.open(data) as box:
         assert box.find_by_receipt(receipt.receipt_no) is not None
 
@@ -223,10 +224,10 @@ def test_processes_starting_together_migrate_once(tmp_path):
     db = tmp_path / "kiosk.db"
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(4) as pool:
-        assert pool.map(_migrate, [str(db)] * 4) == ["0003"] * 4
+        assert pool.map(_migrate, [str(db)] * 4) == ["0004"] * 4
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
     finally:
         conn.close()
 
@@ -241,3 +242,30 @@ def test_a_database_from_newer_software_is_refused(tmp_path):
     with pytest.raises(StoreError, match="0099"):
         Outbox.open(data)
     assert current_revision(data / "kiosk.db") == "0099"  # left as it was
+
+
+def test_0004_adds_the_acknowledgement_in_place_and_goes_back(tmp_path):
+    data = tmp_path / "data"
+    with Outbox.open(data) as box:
+        receipt = box.confirm(new_submission())
+    db = data / "kiosk.db"
+    migrate(db, "0003")
+    conn = sqlite3.connect(db)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(submissions)")}
+        assert "platform_ack" not in columns
+    finally:
+        conn.close()
+    migrate(db)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT receipt_no, platform_ack FROM submissions").fetchall() == [
+            (receipt.receipt_no, None)]
+        table_sql = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'submissions'").fetchone()[0]
+        # Added in place: every CHECK of the table is still there.
+        for check in ("ck_submissions_state", "ck_submissions_envelope",
+                      "ck_submissions_delivered", "ck_submissions_attempts"):
+            assert check in table_sql
+    finally:
+        conn.close()

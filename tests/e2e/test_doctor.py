@@ -280,3 +280,27 @@ def test_tls_certificate_not_trusted_fails_and_one_near_expiry_warns(tmp_path, m
         assert "less than 14 days left" in checks["tls:county"]["found"]
     finally:
         listener.close()
+
+
+def test_the_platforms_signing_key_is_shown_and_an_old_enrollment_without_it_fails(tmp_path):
+    with running_receiver(tmp_path / "platform") as rx:
+        terminal = enrolled_terminal(tmp_path, rx)
+        code, checks, _seconds = doctor_json(terminal)
+        fingerprint = enrollment.load(terminal.data_dir).platform_key_fingerprint
+        assert checks["enrollment"]["status"] == PASS
+        assert fingerprint and fingerprint in checks["enrollment"]["found"]
+        # Plain http, allowed on the loopback only, and the doctor says so.
+        assert checks["tls:county"]["status"] == PASS
+        assert "loopback" in checks["tls:county"]["found"]
+        # An enrollment of the earlier release: no platform signing key.
+        state_file = terminal.data_dir / enrollment.STATE_FILE
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        del state["platform_signing_key"]
+        state_file.write_text(json.dumps(state), encoding="utf-8")
+        code, checks, _seconds = doctor_json(terminal)
+        assert code == 1 and checks["enrollment"]["status"] == FAIL
+        assert "signing key is not known" in checks["enrollment"]["found"]
+        assert "enroll --code" in checks["enrollment"]["fix"]
+        # … and the worker refuses to deliver rather than trusting unsigned answers.
+        refused = terminal.kiosk("sync", "--once")
+        assert refused.returncode == 1 and "kiosk enroll --code" in refused.stderr

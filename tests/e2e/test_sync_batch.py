@@ -166,10 +166,12 @@ def test_a_batch_that_times_out_is_halved_and_each_submission_is_one_case(tmp_pa
     receipts = term.queue(64)
     platform.cli("fault", "slow", "--seconds", "0.15")
     loaded = term.loaded()
-    key = enrollment.load(loaded.data_dir).signing_key
+    enrolled = enrollment.load(loaded.data_dir)
+    key, platform_key = enrolled.signing_key, enrollment.require_platform_key(enrolled)
 
     def client() -> PlatformClient:
-        return PlatformClient(platform.api_url, term.terminal_id, key, read_timeout=1.0)
+        return PlatformClient(platform.api_url, term.terminal_id, key, read_timeout=1.0,
+                              platform_key=platform_key)
 
     with Outbox.open(loaded.data_dir) as outbox:
         worker = SyncWorker(loaded, outbox, client, concurrency=1,

@@ -14,7 +14,7 @@ from sync import answers, delivery, sending
 from sync.answers import Answer
 from sync.backoff import Backoff, QueueHold
 from sync.client import PlatformClient, Unreachable
-from wire import errors, schemas
+from wire import ack, errors, schemas, signing
 
 SIDS = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(1, 6)]
 
@@ -32,6 +32,25 @@ def accepted(n: int = 0) -> schemas.SubmissionAccepted:
                                       received_at=datetime(2026, 11, 26, 8, tzinfo=UTC))
 
 
+_PLATFORM = signing.generate_signing_key()
+
+
+def proof(status: int = 201, body: bytes = b'{"case_no":"XF-0"}') -> str:
+    """A real signed acknowledgement, as the client keeps it once verified."""
+    request_signature = "kiosk=:" + "A" * 86 + "==:"
+    headers = ack.sign_answer(status, [("Content-Type", "application/json")], body,
+                              method="POST", path="/api/v1/submissions",
+                              request_signature=request_signature, key=_PLATFORM)
+    return ack.verify_answer(status, [("Content-Type", "application/json"), *headers.items()],
+                             body, method="POST", path="/api/v1/submissions",
+                             request_signature=request_signature,
+                             key=_PLATFORM.public_key()).document()
+
+
+def signed(result: schemas.SubmissionAccepted) -> sending.Delivered:
+    return sending.Delivered(result, proof())
+
+
 @pytest.fixture
 def hold() -> QueueHold:
     return QueueHold(Backoff(base=10.0, cap=300.0, rng=random.Random(1)), lambda: 1000.0)
@@ -39,10 +58,24 @@ def hold() -> QueueHold:
 
 def test_an_acceptance_is_recorded_as_delivered_and_resets_the_backoff(hold):
     hold.backoff.failures = 4
-    settled = delivery.settlement(claimed(), accepted(), hold)
+    settled = delivery.settlement(claimed(), signed(accepted()), hold)
     assert (settled.state, settled.case_no, settled.query_code) == ("delivered", "XF-0", "Q0")
     assert settled.at == datetime(2026, 11, 26, 8, tzinfo=UTC)
     assert hold.backoff.failures == 0
+    assert ack.Acknowledgement.from_document(settled.acknowledgement).verify(
+        _PLATFORM.public_key()).status == 201  # the proof is kept with the item
+
+
+def test_an_acceptance_without_the_platforms_signature_is_retried_not_delivered(hold):
+    settled = delivery.settlement(claimed(), sending.Delivered(accepted(), None), hold)
+    assert settled.state == "queued" and settled.error.startswith("unverified answer: ")
+    assert settled.case_no is None and hold.held()
+
+
+def test_a_refusal_without_the_platforms_signature_is_retried_not_set_aside(hold):
+    refusal = sending.Refused("submission: 422 envelope_invalid: cannot open")
+    settled = delivery.settlement(claimed(), refusal, hold)
+    assert settled.state == "queued" and settled.error.startswith("unverified answer: ")
 
 
 @pytest.mark.parametrize("failure", [
@@ -62,10 +95,11 @@ def test_retry_after_sets_when_the_item_is_due(hold):
 
 
 def test_a_refusal_sets_the_item_aside_with_the_platforms_reason(hold):
-    refusal = sending.Refused("submission: 422 envelope_invalid: cannot open")
+    refusal = sending.Refused("submission: 422 envelope_invalid: cannot open", proof(422))
     settled = delivery.settlement(claimed(), refusal, hold)
     assert settled.state == "needs_attention" and "envelope_invalid" in settled.error
     assert not hold.held()  # the queue behind it goes on
+    assert settled.acknowledgement == refusal.proof
 
 
 def test_local_trouble(hold):
@@ -88,7 +122,7 @@ def test_anything_else_is_not_swallowed(hold):
 def test_retries_of_a_group_are_logged_once_per_reason(hold, caplog):
     items = [claimed(n) for n in range(4)]
     down = Unreachable("ConnectionError: refused")
-    results = [down, down, down, accepted(3)]
+    results = [down, down, down, signed(accepted(3))]
     with caplog.at_level(logging.WARNING, logger="kiosk.sync"):
         outcomes = delivery.settlements(items, results, hold)
     assert [o.state for o in outcomes] == ["queued", "queued", "queued", "delivered"]
@@ -142,7 +176,7 @@ def test_each_batched_submission_is_judged_as_if_sent_alone(sender):
         {"submission_id": SIDS[4], "status": 201},
     )
     results = dict(sender._batch_results(answer, bodies(5)))
-    assert results[SIDS[0]] == accepted(0)
+    assert results[SIDS[0]] == sending.Delivered(accepted(0), None)  # the batch's proof: none
     assert isinstance(results[SIDS[1]], sending.Refused)
     assert SIDS[2] not in results  # sent on its own once its attachments are uploaded
     assert isinstance(results[SIDS[3]], sending.Transient)
