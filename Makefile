@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test test-core-only lint bench mutants clean
+.PHONY: setup run test test-core-only lint bench mutants harmful-changes clean
 
 setup:
 	@bash scripts/setup.sh
@@ -35,6 +35,11 @@ lint: setup
 # Mutation testing of the modules that carry the promises; slow, not in CI.
 mutants: setup
 	@bash scripts/mutants.sh
+
+# Each harmful change that once passed the whole suite, made again: every one must fail
+# a test (scripts/harmful_changes.py). Slow (the e2e and UI tests concerned), not in CI.
+harmful-changes: setup
+	$(BIN)/python scripts/harmful_changes.py
 
 bench: setup
 	$(BIN)/python bench/confirm.py
