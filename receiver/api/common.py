@@ -55,7 +55,8 @@ def platform_of(request: Request) -> Platform:
 async def read_body(request: Request) -> bytes:
     """The whole body, refused with 413 past the platform's largest (before signatures:
     a signature covers the body). By now `receiver.guard` has checked the route's limit
-    and the signature headers and reserved the body's bytes; this is the second line."""
+    and the signature's header part and reserved the body's bytes; this is the second
+    line."""
     limit = platform_of(request).max_body
     declared = request.headers.get("content-length", "")
     if _UINT.fullmatch(declared) and int(declared) > limit:
