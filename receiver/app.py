@@ -80,7 +80,8 @@ def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None 
     routes, budget = RouteLimits(platform.max_body), BodyBudget(server_limits.body_budget)
     require_room(routes, budget)  # now: Starlette builds its middleware at the first request
     # The last added runs first: maintenance and the access log, then the body guard.
-    app.add_middleware(BodyGuard, routes=routes, budget=budget, wait=server_limits.body_wait)
+    app.add_middleware(BodyGuard, routes=routes, budget=budget, wait=server_limits.body_wait,
+                       auth=platform.auth)
     app.add_middleware(Gate, switches=switches)
     app.add_middleware(SignAnswers, key=platform_signing_key)  # outermost: signs the Gate's too
     install_error_handlers(app)

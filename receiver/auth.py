@@ -2,6 +2,7 @@
 `wire.signing`), nonces in flight and spent, and idempotency claims.
 
 A signed request's nonce is claimed in memory the moment its signature checks out
+(its headers, when the server checks them before the body: `Authenticator.admit`)
 and looked up in the database before any work, so a replay is refused before it
 writes anything; it is spent exactly once and durably before the answer, in the
 transaction of the request's own write or in one of its own (`Authenticator.signed`).
@@ -86,12 +87,22 @@ class NoncesInFlight:
             self._held.pop(key, None)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class PendingSigner:
-    """A request whose headers checked out (part a); its body is still to be checked."""
+    """A request whose headers checked out (part a); its body is still to be checked.
+
+    `claimed`: admitted (`Authenticator.admit`), its nonce held in flight since. `taken`:
+    its body checked out and the request took the claim over, to spend the nonce; a
+    claimed pending is taken at most once, and one never taken is let go (`abandon`)."""
 
     verified: signing.VerifiedRequest
     signer: Signer
+    claimed: bool = False
+    taken: bool = False
+
+    @property
+    def nonce_key(self) -> tuple[str, str]:
+        return self.signer.terminal_id, self.signer.nonce
 
 
 def replayed() -> ApiError:
@@ -159,23 +170,48 @@ class Authenticator:
             raise replayed()
         return PendingSigner(verified, Signer(verified.terminal_id, verified.nonce, text))
 
+    def admit(self, request: signing.ReceivedRequest) -> PendingSigner:
+        """`check_headers`, then the nonce claimed in flight and looked up in the database:
+        everything but the body, for a server to run before it reads one. The claim is
+        held until the request spends the nonce (`signed`) or is let go (`abandon`)."""
+        pending = self.check_headers(request)
+        self._claim(pending.signer)
+        pending.claimed = True
+        return pending
+
+    def abandon(self, pending: PendingSigner) -> None:
+        """Lets an admitted request's nonce go if the request never took it over (it ended
+        before its body checked out: refused, cut off, answered a test fault): nothing was
+        written, so the same signed request may come again. Idempotent."""
+        if pending.claimed and not pending.taken:
+            pending.claimed = False
+            self.in_flight.release(pending.nonce_key)
+
     def authenticate(self, request: signing.ReceivedRequest | PendingSigner,
                      body: bytes) -> Signer:
         """The signer of a request whose signature checks out, over its headers (part a,
         unless given already checked) and its body (part b), and whose nonce is new;
-        the nonce is claimed in memory from here until it is spent."""
+        the nonce is claimed in memory from here (from `admit`, if admitted) until it is
+        spent."""
         pending = request if isinstance(request, PendingSigner) else self.check_headers(request)
+        if pending.taken:  # a bug, never a client's doing: one request, one nonce, one use
+            raise AssertionError("an admitted request was authenticated twice")
         try:
             signing.check_content_digest(pending.verified, body)
         except signing.SignatureRefused as exc:
             raise ApiError(exc.error, str(exc) or exc.code) from None
-        signer = pending.signer
+        if pending.claimed:
+            pending.taken = True
+        else:
+            self._claim(pending.signer)
+        return pending.signer
+
+    def _claim(self, signer: Signer) -> None:
         # Claimed, then looked up before any work; the nonce is spent (and so decided) in
         # the transaction of the request's own write, or in one of its own.
         if not self.in_flight.claim((signer.terminal_id, signer.nonce)) \
                 or self.store.nonce_used(signer.terminal_id, signer.nonce):
             raise replayed()
-        return signer
 
     @contextmanager
     def signed(self, request: signing.ReceivedRequest | PendingSigner,

@@ -2,13 +2,20 @@
 
 `BodyGuard` is pure ASGI middleware in front of the routers. For each request it
 knows the route's body limit (`RouteLimits`) and, for the routes that need a
-signature, checks the signature's headers — all before the application reads a
-single body byte:
+signature, verifies the signature as far as the headers decide it — all before the
+application reads a single body byte:
 
 - a declared `Content-Length` above the route's limit: `413 too_large`;
 - a signed route without `Signature` / `Signature-Input`, or a body without
   `Content-Digest`: `401 unsigned`; one of them not a well-formed structured field
   (RFC 8941; repeated lines combined as RFC 9421 §2.1 says): `401 signature_invalid`;
+- then the header part of the verification, `Authenticator.admit` (receiver.auth):
+  the key by `keyid`, the signature over the covered components with the
+  `Content-Digest` value, its time window, the nonce neither in flight nor spent —
+  refused with the very answers the route gave after the body (one answer for every
+  bad signature, whatever terminal it names). What it admitted goes to the route in
+  the scope (`PENDING_SIGNER`), which checks only the body against the digest; a
+  request that ends without its route taking the nonce over lets the nonce go;
 - then the body's bytes are reserved from the in-flight budget (`BodyBudget`): a
   request waits at most `wait` seconds for room, then `503 busy` with Retry-After.
 
@@ -35,10 +42,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import http_sf
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from receiver.api.common import error_response
+from receiver.api.common import PENDING_SIGNER, error_response, received_request_of
+from receiver.auth import Authenticator, PendingSigner
 from receiver.errors import ApiError
 from wire import errors, paths
 
@@ -181,15 +190,13 @@ def combined_fields(raw: Iterable[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
 
 def check_signature_headers(method: str, scope: Scope, fields: dict[bytes, bytes],
                             has_body: bool) -> None:
-    """What of a request's signature can be judged before its body: raises `ApiError`.
+    """The form of a request's signature headers, judged without the database or any
+    key: raises `ApiError`.
 
-    Today this is the presence and the structured-field syntax (RFC 8941) of
-    `Signature` and `Signature-Input`, and of `Content-Digest` when a body comes.
-    The seam for the full header part: once `receiver.auth` verifies that part on its
-    own (the key looked up by keyid, the signature checked over the covered components,
-    `content-digest`'s value included — the body then only has to match that digest),
-    call it from here, so that only a body a terminal's key signed is read at all.
-    Its answers must not tell an enrolled terminal id from an unknown one."""
+    The presence and the structured-field syntax (RFC 8941) of `Signature` and
+    `Signature-Input`, and of `Content-Digest` when a body comes. What passes goes on
+    to the signature itself (`BodyGuard`, through `Authenticator.admit`); a form
+    refused here tells nothing of any terminal."""
     if b"signature" not in fields or b"signature-input" not in fields:
         raise ApiError(errors.UNSIGNED, "request is not signed")
     if has_body and b"content-digest" not in fields:
@@ -217,15 +224,21 @@ def require_room(routes: RouteLimits, budget: BodyBudget) -> None:
 
 
 class BodyGuard:
-    """ASGI middleware: route limits and signature headers before the body, the
-    in-flight body budget while it is read and held."""
+    """ASGI middleware: route limits and the signature's header part before the body,
+    the in-flight body budget while it is read and held.
 
-    def __init__(self, app: ASGIApp, routes: RouteLimits, budget: BodyBudget, wait: float):
+    Invariant: a request this guard admitted either has its nonce taken over by its
+    route (which then spends it) or let go when the request ends — never both, never
+    neither."""
+
+    def __init__(self, app: ASGIApp, routes: RouteLimits, budget: BodyBudget, wait: float,
+                 auth: Authenticator):
         require_room(routes, budget)
         self.app = app
         self.routes = routes
         self.budget = budget
         self.wait = wait
+        self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -237,27 +250,40 @@ class BodyGuard:
         chunked = b"chunked" in fields.get(b"transfer-encoding", b"").lower()
         # A body of unknown length is reserved at the route's limit.
         size = route.max_body if chunked else declared or 0
+        unread = None if chunked else size
+        pending: PendingSigner | None = None
         try:
             if declared is not None and declared > route.max_body:
                 raise ApiError(errors.TOO_LARGE, f"request bodies here are limited to "
                                                  f"{route.max_body} bytes")
             if route.signed:
                 check_signature_headers(scope["method"], scope, fields, chunked or bool(size))
+                pending = await self._admit(scope)
         except ApiError as refusal:
-            await _answer(refusal, scope, send, unread=None if chunked else size)
-            return
-        if size and not await self.budget.acquire(size, self.wait):
-            log.warning("no room for a %d-byte body within %g s: %d of %d bytes in flight",
-                        size, self.wait, self.budget.in_use, self.budget.total)
-            await _answer(ApiError(errors.BUSY, "the platform is at capacity; retry later",
-                                   headers={"Retry-After": str(BUSY_RETRY_AFTER)}),
-                          scope, send, unread=None if chunked else size)
+            await _answer(refusal, scope, send, unread=unread)
             return
         try:
-            await self._run(scope, receive, send, route, counted=chunked)
+            if size and not await self.budget.acquire(size, self.wait):
+                log.warning("no room for a %d-byte body within %g s: %d of %d bytes in "
+                            "flight", size, self.wait, self.budget.in_use, self.budget.total)
+                await _answer(ApiError(errors.BUSY, "the platform is at capacity; retry later",
+                                       headers={"Retry-After": str(BUSY_RETRY_AFTER)}),
+                              scope, send, unread=unread)
+                return
+            try:
+                routed = scope if pending is None else {**scope, PENDING_SIGNER: pending}
+                await self._run(routed, receive, send, route, counted=chunked)
+            finally:
+                if size:
+                    self.budget.release(size)
         finally:
-            if size:
-                self.budget.release(size)
+            if pending is not None:
+                self.auth.abandon(pending)
+
+    async def _admit(self, scope: Scope) -> PendingSigner:
+        """The header part of the signature's verification (`Authenticator.admit`), in
+        the threadpool: it reads the terminal's key and the nonce from the database."""
+        return await run_in_threadpool(self.auth.admit, received_request_of(scope))
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, route: Route, *,
                    counted: bool) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from receiver.auth import Authenticator
+from receiver.auth import Authenticator, PendingSigner
 from receiver.errors import ApiError
 from receiver.faults import Switches
 from receiver.intake import Intake
@@ -56,7 +56,8 @@ def platform_of(request: Request) -> Platform:
 async def read_body(request: Request) -> bytes:
     """The whole body, refused with 413 past the platform's largest (before signatures:
     a signature covers the body). By now `receiver.guard` has checked the route's limit
-    and the signature headers and reserved the body's bytes; this is the second line."""
+    and the signature's header part and reserved the body's bytes; this is the second
+    line."""
     limit = platform_of(request).max_body
     declared = request.headers.get("content-length", "")
     if _UINT.fullmatch(declared) and int(declared) > limit:
@@ -70,14 +71,22 @@ async def read_body(request: Request) -> bytes:
     return b"".join(parts)
 
 
+# Where `receiver.guard` leaves a request's admitted signature (`PendingSigner`) for its route.
+PENDING_SIGNER = "receiver.pending_signer"
+
+
 def received_request(request: Request) -> signing.ReceivedRequest:
+    """`received_request_of` this request's scope."""
+    return received_request_of(request.scope)
+
+
+def received_request_of(scope: Scope) -> signing.ReceivedRequest:
     """The request as routed, for its signature: `@path` and `@query` are the request
     line's raw target (`raw_path`, `query_string`), never anything built from `Host`.
 
     The router serves `path`, which the server decoded from `raw_path`; a request whose
     two disagree (something between rewrote one) is refused rather than verified for
     one path and served at another."""
-    scope = request.scope
     raw_path: bytes = scope.get("raw_path") or b""
     try:
         path = raw_path.decode("ascii")
@@ -130,8 +139,13 @@ def unsigned_integer(request: Request, name: str) -> int | None:
 
 @contextmanager
 def signed(request: Request, body: bytes) -> Iterator[Signer]:
-    """`Authenticator.signed` for this request: its nonce is spent once, before the answer."""
-    with platform_of(request).auth.signed(received_request(request), body) as signer:
+    """`Authenticator.signed` for this request: its nonce is spent once, before the answer.
+
+    The headers were verified by `receiver.guard` before the body was read, and what it
+    admitted is in the scope: only the body is checked here against the signed digest.
+    A request the guard did not admit (no guard in front) is verified here in full."""
+    pending: PendingSigner | None = request.scope.get(PENDING_SIGNER)
+    with platform_of(request).auth.signed(pending or received_request(request), body) as signer:
         yield signer
 
 

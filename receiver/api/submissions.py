@@ -39,8 +39,9 @@ SUBMISSION_ERRORS = (errors.IN_PROGRESS, errors.IDEMPOTENCY_KEY_REUSED, errors.A
 
 async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:
     """The body, and the test fault switched on for this request (read once). A fault
-    `error` answers its status here, before the signature is checked: nothing is
-    stored, not even the nonce (unless `after`: see `_failing_after`)."""
+    `error` answers its status here, after the guard checked the signature's headers and
+    before the body is checked against them: nothing is stored, not even the nonce
+    (unless `after`: see `_failing_after`)."""
     body = await read_body(request)
     fault = platform_of(request).switches.fault()
     if fault is not None and fault.mode == "hang":

@@ -149,15 +149,19 @@ def _maintenance(rx, t):
 
 def _busy(rx, t):
     """A platform of its own whose body budget (the smallest there can be) one large body
-    coming slowly holds: another body waits its 0.5 s and is answered `503 busy`."""
+    coming slowly holds: another body waits its 0.5 s and is answered `503 busy`. Both
+    are signed by a terminal of that platform: a forged one is refused on its headers."""
     budget_mib = -(-max_body(LIMITS) // raw_http.MiB)
     with tempfile.TemporaryDirectory() as tmp, running_receiver(Path(tmp), extra_args=(
             "--body-budget", str(budget_mib), "--body-wait", "0.5")) as small, \
             raw_http.connect(small.port) as holder:
-        holder.sendall(raw_http.request_head("PUT", paths.attachment_path(ONE),
-                                             raw_http.forged_signature(),
+        key = enroll_test_terminal(small, T)[0]
+        upload = paths.attachment_path(ONE)
+        headers = signing.signature_headers("PUT", small.url + upload, {},
+                                            b"x" * max_body(LIMITS), T, key)
+        holder.sendall(raw_http.request_head("PUT", upload, headers,
                                              content_length=max_body(LIMITS)) + b"x" * 1000)
-        return put_chunk(small, T, t.key, ONE, 0, raw_http.MiB, b"x" * raw_http.MiB)
+        return put_chunk(small, T, key, ONE, 0, raw_http.MiB, b"x" * raw_http.MiB)
 
 
 def _heartbeat(rx, t, terminal_id=T, body=None):
