@@ -668,6 +668,7 @@ def test_each_refusal_has_its_exact_message(kind, raw, code, message):
     result = check(kind, raw)
     assert result.problems == [Problem("id_number", message, code, "error")]
     assert not result.ok
+    assert result.number == normalize(raw)  # what was checked, even when refused
     assert result.birth_date is None and result.sex is None
 
 
@@ -780,3 +781,11 @@ def test_only_the_country_code_is_dropped_from_a_mobile():
     # "86" alone is no country code: an 11-digit number starting 86 is refused, not cut
     assert check_mobile("8613812345678")[1][0].code == "phone.length"
     assert check_mobile("19912345678") == ("19912345678", [])
+
+
+def test_invisible_format_marks_are_dropped():
+    # zero-width space, soft hyphen, word joiner, byte-order mark: category Cf, nothing to see
+    typed = "\u200b110105\u00ad19491231\u2060002x\ufeff"
+    assert normalize(typed) == SAMPLE
+    assert check(RID, typed).ok
+    assert normalize("H\u200d1234\u200c5678") == "H12345678"
