@@ -789,3 +789,10 @@ def test_invisible_format_marks_are_dropped():
     assert normalize(typed) == SAMPLE
     assert check(RID, typed).ok
     assert normalize("H\u200d1234\u200c5678") == "H12345678"
+
+
+@pytest.mark.parametrize("body", [SAMPLE[:16], SAMPLE[:17] + "0", ""])
+def test_check_char_needs_exactly_17_digits(body):
+    # a body cut short or too long would otherwise get a check character of its own
+    with pytest.raises(ValueError):
+        check_char(body)
