@@ -19,6 +19,7 @@ from kiosk.identity import (
     mask_phone,
     normalize,
 )
+from kiosk.problems import Problem
 
 TODAY = date(2025, 6, 1)
 PROVINCES = [
@@ -557,3 +558,241 @@ def test_mask_name_shows_only_first_and_last(name):
         assert shown == [0, len(name) - 1]
     else:
         assert shown == [0]
+
+
+# ---- every message, exactly ---------------------------------------------------------------
+# The messages are shown to the citizen as they are (module docstring): each one is part of the
+# contract, with its code, its severity and the default path of the field it belongs to.
+
+RID = IdType.RESIDENT_ID
+HMT = IdType.HMT_RESIDENCE_PERMIT
+FOREIGNER = IdType.FOREIGNER_PERMANENT
+HK = IdType.HK_MACAU_PERMIT
+TW = IdType.TAIWAN_PERMIT
+PASSPORT = IdType.PASSPORT
+ASK_AGAIN = "，请核对后重新输入"
+FOREIGNER_NEW = make_id("911156", date(1975, 8, 9), 24)
+HMT_SAMPLE = make_id("810000", date(1985, 3, 4), 35)
+
+
+def _wrong_check_char(number: str) -> str:
+    return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+
+EXACT_ERRORS = [
+    # resident ID
+    (RID, "", "id.empty", "请输入身份证号码"),
+    (RID, "110105491231002", "id.old_15_digit", "15位的老身份证号码已经停用，请输入18位的身份证号码"),
+    (RID, "11010549123100X", "id.length", "身份证号码应为18位，您输入了15位" + ASK_AGAIN),
+    # 15 digits of another script are no old number: they are not digits at all
+    (RID, "".join(chr(0x0660 + int(c)) for c in "110105491231002"), "id.format",
+     "身份证号码只能包含数字，最后一位可以是X" + ASK_AGAIN),
+    (RID, "X10105194912310021", "id.format", "身份证号码只能包含数字，最后一位可以是X" + ASK_AGAIN),
+    (RID, "1101051949123100X1", "id.format", "身份证号码只能包含数字，最后一位可以是X" + ASK_AGAIN),
+    (RID, SAMPLE[:17], "id.length", "身份证号码应为18位，您输入了17位" + ASK_AGAIN),
+    (RID, "3604261991010100711", "id.length", "身份证号码应为18位，您输入了19位" + ASK_AGAIN),
+    (RID, FOREIGNER_NEW, "id.wrong_type",
+     "这个号码以9开头，像是外国人永久居留身份证号码，请返回重新选择证件类型"),
+    (RID, make_id("830000", date(1980, 5, 6), 12), "id.wrong_type",
+     "这个号码像是港澳台居民居住证号码，请返回重新选择证件类型"),
+    (RID, make_id("101234", date(1980, 5, 6), 12), "id.province", "身份证号码开头两位不对" + ASK_AGAIN),
+    (RID, with_check("11010519900230002"), "id.birth_date",
+     "身份证号码中的出生日期（第7到14位）不是有效日期" + ASK_AGAIN),
+    (RID, make_id("110105", date(1899, 12, 31), 2), "id.birth_date_too_early",
+     "身份证号码中的出生年份（第7到10位）早于1900年" + ASK_AGAIN),
+    (RID, make_id("110105", date(2025, 6, 2), 2), "id.birth_date_future",
+     "身份证号码中的出生日期（第7到14位）晚于今天" + ASK_AGAIN),
+    (RID, _wrong_check_char(SAMPLE), "id.check_digit", "身份证号码最后一位校验码不对" + ASK_AGAIN),
+    # residence permit for HK/Macau/Taiwan residents
+    (HMT, "", "id.empty", "请输入居住证号码"),
+    (HMT, "8100001985030403A2", "id.format", "居住证号码只能包含数字，最后一位可以是X" + ASK_AGAIN),
+    (HMT, "81000019850304", "id.length", "居住证号码应为18位，您输入了14位" + ASK_AGAIN),
+    (HMT, SAMPLE, "id.prefix", "港澳台居民居住证号码应以810000、820000或830000开头，请核对；"
+     "如果您持的是居民身份证，请返回重新选择证件类型"),
+    (HMT, make_id("810001", date(1985, 3, 4), 35), "id.prefix",
+     "港澳台居民居住证号码应以810000、820000或830000开头，请核对；如果您持的是居民身份证，请返回重新选择证件类型"),
+    (HMT, with_check("81000019851304035"), "id.birth_date",
+     "居住证号码中的出生日期（第7到14位）不是有效日期" + ASK_AGAIN),
+    (HMT, make_id("820000", date(1899, 1, 1), 35), "id.birth_date_too_early",
+     "居住证号码中的出生年份（第7到10位）早于1900年" + ASK_AGAIN),
+    (HMT, make_id("830000", date(2025, 6, 2), 35), "id.birth_date_future",
+     "居住证号码中的出生日期（第7到14位）晚于今天" + ASK_AGAIN),
+    (HMT, _wrong_check_char(HMT_SAMPLE), "id.check_digit", "居住证号码最后一位校验码不对" + ASK_AGAIN),
+    # foreigner's permanent residence card
+    (FOREIGNER, "", "id.empty", "请输入永久居留身份证号码"),
+    (FOREIGNER, "US1110075080912", "id.format",
+     "旧版永久居留身份证号码应为3个英文字母加12位数字" + ASK_AGAIN),
+    (FOREIGNER, "U11110075080912", "id.format",
+     "旧版永久居留身份证号码应为3个英文字母加12位数字" + ASK_AGAIN),
+    (FOREIGNER, "USA11007508091", "id.format",
+     "永久居留身份证号码只能包含数字，最后一位可以是X" + ASK_AGAIN),
+    (FOREIGNER, "USA1100750809123", "id.format",
+     "永久居留身份证号码只能包含数字，最后一位可以是X" + ASK_AGAIN),
+    (FOREIGNER, FOREIGNER_NEW[:15], "id.length", "永久居留身份证号码应为18位，您输入了15位" + ASK_AGAIN),
+    (FOREIGNER, SAMPLE, "id.prefix", "新版永久居留身份证号码应以9开头，请核对；"
+     "如果您持的是居民身份证，请返回重新选择证件类型"),
+    (FOREIGNER, with_check("91115619750230024"), "id.birth_date",
+     "永久居留身份证号码中的出生日期（第7到14位）不是有效日期" + ASK_AGAIN),
+    (FOREIGNER, make_id("911156", date(1899, 12, 31), 24), "id.birth_date_too_early",
+     "永久居留身份证号码中的出生年份（第7到10位）早于1900年" + ASK_AGAIN),
+    (FOREIGNER, make_id("911156", date(2025, 6, 2), 24), "id.birth_date_future",
+     "永久居留身份证号码中的出生日期（第7到14位）晚于今天" + ASK_AGAIN),
+    (FOREIGNER, _wrong_check_char(FOREIGNER_NEW), "id.check_digit",
+     "永久居留身份证号码最后一位校验码不对" + ASK_AGAIN),
+    # travel permit for HK and Macau residents
+    (HK, "", "id.empty", "请输入通行证号码"),
+    (HK, "H1234567.", "id.format", "通行证号码只能包含英文字母和数字" + ASK_AGAIN),
+    (HK, "X12345678", "id.prefix", "港澳居民来往内地通行证号码应以字母H或M开头" + ASK_AGAIN),
+    (HK, "12345678", "id.prefix", "港澳居民来往内地通行证号码应以字母H或M开头" + ASK_AGAIN),
+    (HK, "H1234A678", "id.format", "通行证号码在H或M后面应全是数字" + ASK_AGAIN),
+    (HK, "HM12345678", "id.format", "通行证号码在H或M后面应全是数字" + ASK_AGAIN),
+    (HK, "H1234567", "id.length", "通行证号码应为H或M加8位或10位数字，您输入了7位数字" + ASK_AGAIN),
+    (HK, "M123456789", "id.length", "通行证号码应为H或M加8位或10位数字，您输入了9位数字" + ASK_AGAIN),
+    (HK, "H12345678901", "id.length", "通行证号码应为H或M加8位或10位数字，您输入了11位数字" + ASK_AGAIN),
+    # travel permit for Taiwan residents
+    (TW, "", "id.empty", "请输入通行证号码"),
+    (TW, "T1234567", "id.format", "通行证号码只能包含数字" + ASK_AGAIN),
+    (TW, "1234567", "id.length", "通行证号码应为8位或10位数字，您输入了7位" + ASK_AGAIN),
+    (TW, "123456789", "id.length", "通行证号码应为8位或10位数字，您输入了9位" + ASK_AGAIN),
+    (TW, "12345678901", "id.length", "通行证号码应为8位或10位数字，您输入了11位" + ASK_AGAIN),
+    # passport
+    (PASSPORT, "", "id.empty", "请输入护照号码"),
+    (PASSPORT, "E1234567/", "id.format", "护照号码只能包含英文字母和数字" + ASK_AGAIN),
+    (PASSPORT, "AB12", "id.length", "护照号码应为5到20位，您输入了4位" + ASK_AGAIN),
+    (PASSPORT, "A" * 21, "id.length", "护照号码应为5到20位，您输入了21位" + ASK_AGAIN),
+]
+
+
+@pytest.mark.parametrize(("kind", "raw", "code", "message"), EXACT_ERRORS)
+def test_each_refusal_has_its_exact_message(kind, raw, code, message):
+    result = check(kind, raw)
+    assert result.problems == [Problem("id_number", message, code, "error")]
+    assert not result.ok
+    assert result.number == normalize(raw)  # what was checked, even when refused
+    assert result.birth_date is None and result.sex is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        (HK, "H12345678"), (HK, "M12345678"), (HK, "H1234567890"), (HK, "M1234567890"),
+        (TW, "12345678"), (TW, "1234567890"),
+        (PASSPORT, "A1234"), (PASSPORT, "A" * 20),
+        (FOREIGNER, "USA110075080912"), (FOREIGNER, "ABC000000000000"),
+    ],
+)
+def test_numbers_at_each_boundary_of_their_rule_are_accepted(kind, raw):
+    result = check(kind, raw)
+    assert result.problems == [] and result.ok
+    assert result.number == raw
+    assert result.birth_date is None and result.sex is None
+
+
+def test_resident_id_warnings_have_their_exact_messages():
+    result = check(RID, make_id("810000", date(1960, 5, 6), 12))
+    assert result.problems == [Problem(
+        "id_number", "这个号码像是港澳台居民居住证号码；如果是，请返回重新选择证件类型",
+        "id.wrong_type", "warning")]
+    assert result.birth_date == date(1960, 5, 6) and result.sex == "female"
+    for area, code in [("112000", "id.unknown_area"), ("110112", "id.area_not_in_use")]:
+        result = check(RID, make_id(area, date(1950, 1, 1), 1))
+        assert result.problems == [Problem(
+            "id_number", "身份证号码前6位的地区代码未能核对，请再确认一遍号码", code, "warning")]
+        assert result.birth_date == date(1950, 1, 1) and result.sex == "male"
+
+
+def test_every_province_code_and_only_those_are_accepted():
+    for n in range(100):
+        result = check(RID, make_id(f"{n:02d}0000", date(1980, 5, 6), 12))
+        if n in PROVINCES:
+            # 810000 and 820000 are the permits' own prefixes: a warning, never a refusal
+            assert result.ok, (n, result.problems)
+        elif n >= 90 or n == 83:  # a foreigner's card, a Taiwan resident's permit (830000)
+            assert codes(result) == ["id.wrong_type"], n
+        else:
+            assert codes(result) == ["id.province"], n
+
+
+def test_sex_comes_from_the_parity_of_the_17th_digit():
+    for seq in range(10):
+        result = check(RID, make_id("110105", date(1980, 5, 6), seq))
+        assert result.sex == ("male" if seq % 2 else "female"), seq
+    for seq in (0, 1, 3, 5):  # the same rule on the permits that encode it
+        assert check(HMT, make_id("820000", date(1980, 5, 6), seq)).sex == (
+            "male" if seq % 2 else "female")
+        assert check(FOREIGNER, make_id("911156", date(1980, 5, 6), seq)).sex == (
+            "male" if seq % 2 else "female")
+
+
+def test_without_a_today_argument_the_real_today_is_the_limit():
+    real_today = date.today()
+    assert check_id(RID, make_id("110105", real_today, 2)).ok
+    tomorrow = date.fromordinal(real_today.toordinal() + 1)
+    assert codes(check_id(RID, make_id("110105", tomorrow, 2))) == ["id.birth_date_future"]
+    assert codes(check_id(HMT, make_id("810000", tomorrow, 2))) == ["id.birth_date_future"]
+
+
+def test_unknown_type_has_its_exact_message_and_default_path():
+    result = check_id("driving_licence", SAMPLE, today=TODAY)
+    assert result.problems == [Problem("id_number", "请先选择证件类型", "id_type.unknown")]
+    assert result.number == SAMPLE and not result.ok
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", [Problem("id_type", "请选择证件类型", "id_type.missing")]),
+        ("  　", [Problem("id_type", "请选择证件类型", "id_type.missing")]),
+        ("driving_licence", [Problem("id_type", "证件类型不对，请重新选择证件类型", "id_type.unknown")]),
+        ("Passport", [Problem("id_type", "证件类型不对，请重新选择证件类型", "id_type.unknown")]),
+        *[(kind.value, []) for kind in IdType],
+    ],
+)
+def test_check_id_type_exactly(value, expected):
+    assert check_id_type(value) == expected
+    assert check_id_type(value, path="agent.id_type") == [
+        Problem("agent.id_type", p.message, p.code, p.severity) for p in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "number", "code", "message"),
+    [
+        ("", "", "phone.empty", "请输入手机号码"),
+        ("0086", "", "phone.empty", "请输入手机号码"),
+        ("+852 6123 4567", "+85261234567", "phone.country",
+         "目前只能填写中国大陆的手机号码（11位，以1开头）"),
+        ("00852 6123 4567", "0085261234567", "phone.country",
+         "目前只能填写中国大陆的手机号码（11位，以1开头）"),
+        ("1381234567a", "1381234567A", "phone.format", "手机号码只能包含数字" + ASK_AGAIN),
+        ("138 1234 567", "1381234567", "phone.length", "手机号码应为11位，您输入了10位" + ASK_AGAIN),
+        ("+86 138 1234 56789", "138123456789", "phone.length",
+         "手机号码应为11位，您输入了12位" + ASK_AGAIN),
+        ("12812345678", "12812345678", "phone.prefix", "手机号码开头不对，应以13到19开头" + ASK_AGAIN),
+    ],
+)
+def test_each_mobile_refusal_has_its_exact_message(raw, number, code, message):
+    assert check_mobile(raw) == (number, [Problem("phone", message, code)])
+
+
+def test_only_the_country_code_is_dropped_from_a_mobile():
+    assert check_mobile("+8613812345678") == ("13812345678", [])
+    assert check_mobile("008613812345678") == ("13812345678", [])
+    # "86" alone is no country code: an 11-digit number starting 86 is refused, not cut
+    assert check_mobile("8613812345678")[1][0].code == "phone.length"
+    assert check_mobile("19912345678") == ("19912345678", [])
+
+
+def test_invisible_format_marks_are_dropped():
+    # zero-width space, soft hyphen, word joiner, byte-order mark: category Cf, nothing to see
+    typed = "\u200b110105\u00ad19491231\u2060002x\ufeff"
+    assert normalize(typed) == SAMPLE
+    assert check(RID, typed).ok
+    assert normalize("H\u200d1234\u200c5678") == "H12345678"
+
+
+@pytest.mark.parametrize("body", [SAMPLE[:16], SAMPLE[:17] + "0", ""])
+def test_check_char_needs_exactly_17_digits(body):
+    # a body cut short or too long would otherwise get a check character of its own
+    with pytest.raises(ValueError):
+        check_char(body)

@@ -234,3 +234,54 @@ def test_restored_submissions_take_the_state_the_rules_give():
     }
     for (state, whole), result in expected.items():
         assert states.restored_state(state, attachments_whole=whole) == result, (state, whole)
+
+
+# --- the table guards itself -----------------------------------------------------------------
+
+
+def test_a_refused_change_names_the_item_its_state_and_every_allowed_source():
+    with pytest.raises(TransitionError) as one:
+        states.check(Event.CLAIM, "delivered", "s-1")
+    assert str(one.value) == "s-1 is delivered: claim needs queued"
+    with pytest.raises(TransitionError) as two:
+        states.check(Event.REFUSE, "purged", "s-2")
+    assert str(two.value) == "s-2 is purged: refuse needs sending or queued"
+
+
+def test_the_index_is_built_from_every_row_of_the_table():
+    # Built once at import; built again here so that what it does is checked, not its result.
+    sources, targets = states._index()
+    expected_sources: dict[str, list[str]] = {}
+    for event, source, _ in sorted(EXPECTED):
+        expected_sources.setdefault(event, []).append(source)
+    assert {e.value: sorted(s) for e, s in sources.items()} == expected_sources
+    assert {e.value: t for e, t in targets.items()} == {e: t for e, _, t in EXPECTED}
+    # the sources keep the order of the table's rows
+    assert sources[Event.DELIVER] == ("sending", "queued")
+    assert sources[Event.REFUSE] == ("sending", "queued")
+
+
+def _table_with(row: states.Transition | None, *, drop: Event | None = None):
+    rows = tuple(t for t in TRANSITIONS if t.event is not drop)
+    return (*rows, row) if row is not None else rows
+
+
+@pytest.mark.parametrize(
+    ("row", "drop", "message"),
+    [
+        (states.Transition(Event.CLAIM, "lost", "sending", "a source no state has"), None,
+         "unknown state in Transition(event=<Event.CLAIM: 'claim'>, source='lost', "
+         "target='sending', why='a source no state has')"),
+        (states.Transition(Event.CLAIM, "queued", "lost", "a target no state has"), None,
+         "unknown state in Transition(event=<Event.CLAIM: 'claim'>, source='queued', "
+         "target='lost', why='a target no state has')"),
+        (states.Transition(Event.CLAIM, "needs_attention", "delivered", "a second outcome"), None,
+         "claim leads to two states"),
+        (None, Event.PURGE, "events without a transition: [<Event.PURGE: 'purge'>]"),
+    ],
+)
+def test_a_table_that_breaks_a_rule_is_refused_with_the_rule(monkeypatch, row, drop, message):
+    monkeypatch.setattr(states, "TRANSITIONS", _table_with(row, drop=drop))
+    with pytest.raises(ValueError) as caught:
+        states._index()
+    assert str(caught.value) == message

@@ -35,7 +35,7 @@ from kiosk.store import (
     open_engine,
     parse_receipt_no,
 )
-from kiosk.store.errors import MESSAGE_FAULT, MESSAGE_FULL
+from kiosk.store.errors import MESSAGE_FAULT, MESSAGE_FAULT_OTHER, MESSAGE_FULL
 from kiosk.store.models import submissions
 from tests.support.common import fill_up
 from tests.support.store import (
@@ -800,3 +800,64 @@ def test_the_database_and_its_wal_are_private_whatever_the_umask(tmp_path):
         os.umask(old)
     assert modes.keys() >= {"kiosk.db", "kiosk.db-wal"}
     assert set(modes.values()) == {0o600}, modes
+
+
+def test_a_claimed_item_carries_everything_the_worker_sends(outbox):
+    new = new_submission(attachments=2, created_at=T0)
+    receipt = outbox.confirm(new)
+    [claimed] = outbox.claim_batch(5, datetime.now(UTC) + timedelta(seconds=5))
+    assert (claimed.submission_id, claimed.receipt_no) == (new.submission_id, receipt.receipt_no)
+    assert (claimed.kind, claimed.category, claimed.purpose) == ("petition", "labour", "demand")
+    assert (claimed.terminal_id, claimed.jurisdiction) == ("T-0001", "演示县")
+    assert claimed.created_at == T0
+    assert claimed.envelope == new.envelope
+    assert claimed.attempts == 1  # the claim's own
+    assert [(a.role, a.media_type, a.size, a.digest) for a in claimed.attachments] == [
+        (a.role, a.media_type, len(a.sealed), a.digest) for a in new.attachments
+    ]
+    assert [outbox.read_claimed(a) for a in claimed.attachments] == [
+        a.sealed for a in new.attachments
+    ]
+
+
+def test_counts_of_the_same_day_and_kind_add_up_in_one_row(outbox):
+    day = date(2026, 11, 1)
+    delivered_at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=3)
+    now = datetime(2026, 12, 31, 12, tzinfo=UTC)
+    for batch in (2, 3):  # two purges, each adding to the row the first one wrote
+        for _ in range(batch):
+            outbox.confirm(new_submission())
+            claimed = claim_one(outbox)
+            settle_one(outbox, Settlement.delivered(claimed.submission_id, f"C-{claimed.receipt_no}",
+                                                    "Q", at=delivered_at))
+        assert outbox.purge_delivered(timedelta(days=30), now=now) == batch
+    outbox.add_delivery_counts({(day, "petition"): 4, (day, "review"): 1})
+    conn = sqlite3.connect(outbox.db_path)
+    try:
+        rows = conn.execute("SELECT day, kind, delivered FROM delivery_counts ORDER BY kind")
+        assert rows.fetchall() == [("2026-11-01", "petition", 9), ("2026-11-01", "review", 1)]
+    finally:
+        conn.close()
+    assert outbox.delivery_counts() == {(day, "petition"): 9, (day, "review"): 1}
+
+
+def test_opening_on_something_that_is_no_directory_is_a_store_error(tmp_path):
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("a file where the data directory should be")
+    with pytest.raises(StoreError) as caught:
+        Outbox.open(not_a_dir)
+    assert str(caught.value) in ("open: EEXIST", "open: ENOTDIR")
+    assert isinstance(caught.value.__cause__, OSError)
+    assert caught.value.disk_full is False
+    assert caught.value.user_message == MESSAGE_FAULT_OTHER  # not while confirming
+
+
+def test_a_technician_change_of_an_unknown_item_names_it(outbox):
+    unknown = "0b7e1c2e-5d5e-4f0e-9d57-3f1c2a3b4c5d"
+    with pytest.raises(NotFoundError) as caught:
+        outbox.retry_needs_attention(unknown)
+    assert str(caught.value) == unknown
+    receipt = outbox.confirm(new_submission())
+    with pytest.raises(TransitionError) as refused:
+        outbox.set_aside(receipt.submission_id, "重复提交")
+    assert str(refused.value) == f"{receipt.submission_id} is queued: set_aside needs needs_attention"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.store import Outbox, StoreError, open_engine, recovery
+from kiosk.store import Outbox, StoreError, damage, open_engine, recovery
 from kiosk.store.errors import MESSAGE_FAULT
 from tests.support.store import claim_one, new_submission, overwrite_pages, pages_of
 from tests.support.terminal import make_terminal
@@ -138,3 +138,37 @@ def test_a_read_only_disk_is_not_mistaken_for_damage(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
+
+
+def test_a_store_whose_database_another_process_moved_aside_reopens_on_the_fresh_one(tmp_path):
+    data = tmp_path / "d"
+    held = Outbox.open(data)
+    try:
+        first = held.confirm(new_submission()).submission_id
+        assert held.replaced() is False
+        assert held.current() is held  # nothing moved: the same store, still open
+        assert held.get(first) is not None
+
+        # What another process does when it finds the database damaged at its open.
+        with damage.open_lock(data):
+            damage.move_aside(data, "test: damaged")
+        assert held.replaced() is True  # no database file at the path at all
+        fresh_by_other = Outbox.open(data)
+        fresh_by_other.close()
+        assert held.replaced() is True  # a database again, but another file
+
+        current = held.current()
+        assert current is not held and type(current) is Outbox
+        try:
+            assert current.data_dir == held.data_dir and current.db_path == held.db_path
+            assert current.replaced() is False
+            assert current.get(first) is None  # it went aside with its database
+            second = current.confirm(new_submission()).submission_id
+            assert [i.submission_id for i in current.items()] == [second]
+            assert current.current() is current
+        finally:
+            current.close()
+        [folder] = recovery.damaged_folders(data)
+        assert (folder / "reason.txt").read_text() == "test: damaged\n"
+    finally:
+        held.close()
