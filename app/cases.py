@@ -44,11 +44,13 @@ def case(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     cfg = loaded.config
     try:
         enrolled = enrollment.load(loaded.data_dir)
+        platform_key = enrollment.require_platform_key(enrolled)  # the answer is verified
     except enrollment.NotEnrolled as exc:
         print(f"kiosk case: {exc}", file=sys.stderr)
         return EXIT_FAILED
     api_url = str(cfg.delivery_platform.api_url)
     client = PlatformClient(api_url, cfg.terminal.id, enrolled.signing_key,
+                            platform_key=platform_key,
                             connect_timeout=cfg.sync.connect_timeout_seconds,
                             read_timeout=cfg.sync.read_timeout_seconds)
     try:

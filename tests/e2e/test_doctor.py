@@ -285,7 +285,7 @@ def test_tls_certificate_not_trusted_fails_and_one_near_expiry_warns(tmp_path, m
 def test_the_platforms_signing_key_is_shown_and_an_old_enrollment_without_it_fails(tmp_path):
     with running_receiver(tmp_path / "platform") as rx:
         terminal = enrolled_terminal(tmp_path, rx)
-        code, checks, _seconds = doctor_json(terminal)
+        code, checks = doctor_json(terminal)
         fingerprint = enrollment.load(terminal.data_dir).platform_key_fingerprint
         assert checks["enrollment"]["status"] == PASS
         assert fingerprint and fingerprint in checks["enrollment"]["found"]
@@ -297,7 +297,7 @@ def test_the_platforms_signing_key_is_shown_and_an_old_enrollment_without_it_fai
         state = json.loads(state_file.read_text(encoding="utf-8"))
         del state["platform_signing_key"]
         state_file.write_text(json.dumps(state), encoding="utf-8")
-        code, checks, _seconds = doctor_json(terminal)
+        code, checks = doctor_json(terminal)
         assert code == 1 and checks["enrollment"]["status"] == FAIL
         assert "signing key is not known" in checks["enrollment"]["found"]
         assert "enroll --code" in checks["enrollment"]["fix"]

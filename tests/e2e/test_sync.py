@@ -262,7 +262,8 @@ def test_a_terminal_whose_clock_is_two_hours_off_still_delivers(tmp_path, platfo
     the worker learns the platform's time from the answer's Date header, signs again and
     delivers; the doctor reports the skew."""
     term = enrolled_terminal(tmp_path, platform)
-    key = enrollment.load(term.data_dir).signing_key
+    enrolled = enrollment.load(term.data_dir)
+    key, platform_key = enrolled.signing_key, enrollment.require_platform_key(enrolled)
     two_hours_ahead = datetime.now(UTC) + timedelta(hours=2)
     stale = signed_request(platform, "GET", paths.LIMITS, term.terminal_id, key,
                            now=two_hours_ahead)
@@ -276,7 +277,8 @@ def test_a_terminal_whose_clock_is_two_hours_off_still_delivers(tmp_path, platfo
     clock = PlatformClock(ahead)  # the terminal's wrong clock, shared by the worker's clients
 
     def client() -> PlatformClient:
-        return PlatformClient(platform.api_url, term.terminal_id, key, clock=clock)
+        return PlatformClient(platform.api_url, term.terminal_id, key, clock=clock,
+                              platform_key=platform_key)
 
     with Outbox.open(term.data_dir) as outbox, \
             caplog.at_level(logging.WARNING, logger="kiosk.sync"):
