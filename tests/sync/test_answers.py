@@ -405,6 +405,48 @@ def test_a_retry_after_date_without_now_is_counted_from_the_clock():
     assert waited is not None and 3000.0 < waited <= 3600.0
 
 
+def progress_body() -> dict:
+    return {"case_no": "XF-2026-000001", "query_code": "Q7K2M9AB", "kind": "petition",
+            "status": "accepted", "status_label": "已受理",
+            "received_at": "2026-11-26T08:00:00Z", "updated_at": "2026-11-27T09:30:00Z",
+            "history": [{"at": "2026-11-27T09:30:00Z", "status": "accepted",
+                         "status_label": "已受理", "note": None}]}
+
+
+def test_a_case_read_gives_the_progress():
+    reading = answers.case_reading(Answer(200, progress_body(), {}))
+    assert (reading.unknown, reading.retry_after) == (False, None)
+    progress = reading.progress
+    assert progress is not None
+    assert (progress.case_no, progress.query_code, progress.status, progress.updated_at) == \
+        ("XF-2026-000001", "Q7K2M9AB", "accepted", datetime(2026, 11, 27, 9, 30, tzinfo=UTC))
+    assert [e.status for e in progress.history] == ["accepted"]
+
+
+def test_a_case_read_of_no_case_or_too_many_reads():
+    assert answers.case_reading(error_answer(errors.CASE_UNKNOWN)) == \
+        answers.CaseReading(None, unknown=True, retry_after=None)
+    limited = error_answer(errors.CASE_QUERY_LIMITED, headers={"Retry-After": "120"})
+    assert answers.case_reading(limited) == answers.CaseReading(None, False, 120.0)
+    # No Retry-After (or an unreadable one): a minute.
+    assert answers.case_reading(error_answer(errors.CASE_QUERY_LIMITED)) == \
+        answers.CaseReading(None, False, 60.0)
+    assert answers.case_reading(error_answer(errors.CASE_QUERY_LIMITED,
+                                             headers={"Retry-After": "soon"})).retry_after == 60.0
+
+
+def test_a_case_read_that_is_none_of_these_is_an_unexpected_answer():
+    for answer, text in [(error_answer(errors.INTERNAL_ERROR, message="boom"),
+                          "500 internal_error: boom"),
+                         (Answer(404, None, {}), "HTTP 404"),  # a proxy's 404: not "no case"
+                         (error_answer("case_unknown_v2", 404), "404 case_unknown_v2: why")]:
+        with pytest.raises(ValueError) as raised:
+            answers.case_reading(answer)
+        assert str(raised.value) == text
+    with pytest.raises(ValueError):  # a 200 that is no progress
+        answers.case_reading(Answer(200, {"case_no": "XF-2026-000001"}, {}))
+
+
 # --- one place ---------------------------------------------------------------------------
 
 @pytest.mark.source
