@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from kiosk import applies, choices, flow, petition
+from kiosk import applies, choices, flow, identity, petition
 from kiosk.problems import Problem
 from kiosk.visit import HOME, Visit
 from tests.support import factories as f
@@ -454,3 +454,43 @@ def test_the_reply_document_named_by_the_kind(tax):
     assert v.reply_document() == "答复意见书"
     v.set_value("kind", "re_review")
     assert v.reply_document() == "复查意见书"
+
+
+def test_the_material_list_counts_photos_per_role(tax):
+    v = visit(tax)
+    v.load(f.review())
+    v.add_photo("evidence", "image/jpeg", b"a")
+    v.add_photo("evidence", "image/jpeg", b"b")
+    v.add_photo("authorisation", "image/jpeg", b"c")  # not asked for: listed all the same
+    assert v.material() == [
+        {"role": "id_proof", "label": "申请人身份证明", "required": True, "count": 0},
+        {"role": "reply_opinion", "label": "答复意见书", "required": True, "count": 0},
+        {"role": "authorisation", "label": petition.ATTACHMENT_ROLES["authorisation"],
+         "required": False, "count": 1},
+        {"role": "evidence", "label": "其他证据材料", "required": False, "count": 2},
+    ]  # the signature is signed on its own screen, never photographed
+    v.add_photo("reply_opinion", "image/jpeg", b"d")  # given: no longer asked for
+    assert [(m["role"], m["required"], m["count"]) for m in v.material()] == [
+        ("id_proof", True, 0), ("authorisation", False, 1), ("reply_opinion", False, 1),
+        ("evidence", False, 2)]
+
+
+def test_the_group_list_and_removing_a_member(tax):
+    v = visit(tax)
+    v.load(f.group(3, representatives=[0, 2]))
+    v.answers["applicants"][1].pop("name")
+    v.answers["applicants"][1].pop("id_number")
+    number = v.answers["applicants"][2]["id_number"]
+    members = v.group_members()
+    assert members[1] == {"index": 1, "name": "（未填姓名）", "id": "", "representative": False}
+    assert members[2] == {"index": 2, "name": v.answers["applicants"][2]["name"],
+                          "id": identity.mask_id(number), "representative": True}
+    assert "*" in members[2]["id"] and number not in members[2]["id"]
+    v.edit_person(1)
+    v.remove_person(3)  # no such member: nothing goes
+    assert len(v.answers["applicants"]) == 3 and v.group_editing == -1
+    v.remove_person(1)  # the representative after it moves up with it
+    assert len(v.answers["applicants"]) == 2 and v.answers["representatives"] == [0, 1]
+    v.remove_person(0)  # a representative removed is no longer one
+    assert v.answers["representatives"] == [0]
+    assert [m["representative"] for m in v.group_members()] == [True]
