@@ -494,3 +494,23 @@ def test_the_group_list_and_removing_a_member(tax):
     v.remove_person(0)  # a representative removed is no longer one
     assert v.answers["representatives"] == [0]
     assert [m["representative"] for m in v.group_members()] == [True]
+
+
+def test_the_person_form_in_full(tax):
+    """The whole dict the form reads, so no key and no default is left to chance."""
+    v = visit(tax)
+    empty = {"idType": "", "sex": "", "birth": "", "digitPad": False, "allowsX": False,
+             "asksSexAndBirth": False, "contact": True}
+    assert v.person("applicants[0]") == empty and v.person("agent") == empty
+    v.load(f.review())
+    assert v.person("applicants[0]") == {**empty, "idType": "resident_id", "sex": "女",
+                                         "birth": "1950年1月1日", "digitPad": True,
+                                         "allowsX": True}
+    v.set_value("applicants[0].id_number", "")  # no number yet: nothing read, nothing asked
+    assert v.person("applicants[0]") == {**empty, "idType": "resident_id", "digitPad": True,
+                                         "allowsX": True}
+    assert v.id_info("applicants[0]") == {}
+    v.set_value("applicants[0].id_type", "passport")
+    v.set_value("applicants[0].id_number", "E1234567")
+    assert v.person("applicants[0]") == {**empty, "idType": "passport", "asksSexAndBirth": True}
+    assert v.id_info("applicants[0]") == {}  # a passport number carries neither
