@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,6 +22,7 @@ from receiver.auth import (
 )
 from receiver.errors import ApiError
 from receiver.storage import Refuse, Signer, SignerRefused, Store, StoredAnswer
+from receiver.storage.nonces import NONCE_KEEP
 from wire import errors, signing
 
 T, OTHER = "T-0001", "T-0002"
@@ -276,6 +278,36 @@ def test_a_write_that_finds_the_key_gone_raises_signer_refused(store, key):
     with pytest.raises(SignerRefused) as changed:
         store.spend(signer)
     assert changed.value.revoked is False
+
+
+def test_spent_nonces_are_pruned_past_their_keep_at_most_once_a_minute(store, key):
+    """A spent nonce is kept NONCE_KEEP (past the signature window), then pruned by a
+    later spend; pruning runs when more than a minute passed since it last ran."""
+    t0 = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    text = store.signing_key(T)
+
+    def spend(nonce: str, at: datetime) -> None:
+        store.spend(Signer(T, nonce, text), at)
+
+    old = t0 - NONCE_KEEP + timedelta(seconds=30)
+    spend("old" * 6, old)  # prunes (the first spend), nothing to prune
+    spend("a" * 16, t0)  # prunes: "old" is 30 s short of its keep, stays
+    assert store.nonce_used(T, "old" * 6)
+    spend("b" * 16, t0 + timedelta(seconds=60))  # a minute since the last prune: none
+    assert store.nonce_used(T, "old" * 6)  # past its keep now, but not yet pruned
+    spend("c" * 16, t0 + timedelta(seconds=61))  # more than a minute: pruned
+    assert not store.nonce_used(T, "old" * 6)
+    assert all(store.nonce_used(T, n * 16) for n in "abc")  # within their keep
+    spend("d" * 16, t0 + NONCE_KEEP + timedelta(seconds=60.5))
+    assert [store.nonce_used(T, n * 16) for n in "abcd"] == [False, False, True, True]
+
+
+def test_a_nonce_held_exactly_to_the_horizon_is_released():
+    now = [1000.0]
+    in_flight = NoncesInFlight(clock=lambda: now[0])
+    assert in_flight.claim((T, "a"))
+    now[0] += NONCE_HOLD_SECONDS
+    assert in_flight.claim((T, "a"))  # claimed NONCE_HOLD_SECONDS ago: released, claimable
 
 
 def test_a_request_about_a_terminal_must_be_signed_by_it():
