@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
@@ -348,9 +349,10 @@ def test_the_counters_grow_by_one_with_each_change(tax):
     assert start["edits"] == start["resets"] == 0
     v.set_value("matter.request", "要求")
     v.set_value("matter.request", "要求")  # the same value: no change
-    assert counters(v) == {**start, "edits": 1}
+    v.set_value("matter.request", "要求退还")
+    assert counters(v) == {**start, "edits": 2}
     v.load(f.petition())
-    assert counters(v) == {**start, "edits": 2, "resets": 1}
+    assert counters(v) == {**start, "edits": 3, "resets": 1}
     v.add_photo("evidence", "image/jpeg", b"")  # nothing taken: nothing changes
     v.add_photo("evidence", "image/jpeg", b"a")
     v.add_photo("id_front", "image/jpeg", b"b")
@@ -364,9 +366,9 @@ def test_the_counters_grow_by_one_with_each_change(tax):
     v.clear_signature()
     assert (v.strokes, v.stroke_edits) == ([], start["stroke_edits"] + 2)
     v.toggle_representative(0)
-    assert v.edits == 3
+    assert v.edits == 4
     v.edit_person(0)
-    assert (v.group_editing, v.edits, v.resets) == (0, 4, 2)
+    assert (v.group_editing, v.edits, v.resets) == (0, 5, 2)
 
 
 def test_the_signature_is_rendered_once_per_change_at_its_size(tax):
@@ -413,6 +415,10 @@ def test_loading_a_document_copies_it_without_its_material(tax):
     v = visit(tax)
     v.load(doc)
     assert "attachments" not in v.answers and "attachments" in doc
+    bare = {key: value for key, value in f.petition().items() if key != "attachments"}
+    v.load(bare)  # a document without material loads as well
+    assert v.answers == bare and v.answers is not bare
+    v.load(doc)
     v.set_value("applicants[0].name", "李四")
     assert doc["applicants"][0]["name"] != "李四"  # a deep copy: the sample stays as it was
 
@@ -514,3 +520,28 @@ def test_the_person_form_in_full(tax):
     v.set_value("applicants[0].id_number", "E1234567")
     assert v.person("applicants[0]") == {**empty, "idType": "passport", "asksSexAndBirth": True}
     assert v.id_info("applicants[0]") == {}  # a passport number carries neither
+
+
+def test_the_person_form_of_a_review_before_a_document_type_is_chosen(tax):
+    v = visit(tax)
+    v.load(f.review())
+    v.set_value("applicants[0].id_type", "")
+    assert v.person("applicants[0]")["asksSexAndBirth"] is False  # no type: nothing to ask yet
+
+
+def test_a_number_is_read_against_the_kiosks_own_date(tax):
+    """The visit's clock, not the machine's, decides whether a birth date has come."""
+    v = visit(tax)
+    v.load(f.review())
+    v.set_value("applicants[0].id_number", f.resident_id(birth=TODAY + timedelta(days=2)))
+    assert v.id_info("applicants[0]") == {}  # born after the visit's today: not a number
+
+
+def test_closing_a_person_focuses_their_first_problem(tax):
+    v = visit(tax)
+    v.start("review")
+    assert v.screen == flow.first_step().id  # which application is asked first
+    v.add_person()
+    closed = v.close_person()
+    assert closed.focus == "applicants[0].name" and v.group_editing == 0
+    assert list(v.errors)[:2] == ["applicants[0].name", "applicants[0].id_number"]
