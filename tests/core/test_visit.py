@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
-from kiosk import applies, choices, flow, petition
+from kiosk import applies, choices, flow, identity, petition
+from kiosk.problems import Problem
 from kiosk.visit import HOME, Visit
 from tests.support import factories as f
 from tests.support.common import ROOT, TODAY
@@ -295,3 +297,251 @@ def test_the_digit_pad_takes_numbers_as_the_rules_read_them():
     assert len(f.resident_id()) == choices.DIGIT_ENTRY["id"]["length"]
     assert identity.check_mobile("1" + "3" * (choices.DIGIT_ENTRY["phone"]["length"] - 1))[1] == []
     assert set(choices.DIGIT_PAD_ID_TYPES) <= {t.value for t in identity.IdType}
+
+
+# --- the session wipe and the counters the screen follows ---------------------------------
+
+COUNTERS = ("edits", "resets", "photo_edits", "stroke_edits")
+
+
+def counters(v: Visit) -> dict[str, int]:
+    return {name: getattr(v, name) for name in COUNTERS}
+
+
+def test_a_wipe_leaves_the_state_of_a_fresh_visit(tax):
+    """Everything a citizen can leave behind goes: after the wipe every field but the
+    draft id (new) and the change counters (grown, so the screen reloads) equals a fresh
+    visit's, field by field, and a field added later is compared too."""
+    v = visit(tax)
+    v.start("petition")
+    v.load(f.petition())
+    v.screen = "review"
+    v.go_to("group")  # a 修改 from the review screen
+    v.add_person()  # the group screen with an applicant open
+    v.errors = {"applicants[0].name": "请填写姓名"}
+    v.warnings = {"matter.request": "请写明诉求"}
+    v.general = [("applicants", "至少一名申请人")]
+    v.add_photo("evidence", "image/jpeg", b"photo")
+    v.add_stroke([(1.0, 2.0), (3.0, 4.0)], 640.0, 320.0)
+    assert v.signature_png() == PNG  # rendered and cached
+    assert (v.from_review, v.group_editing, v.signature_size) == (True, 1, (640.0, 320.0))
+    before, draft = counters(v), v.draft_id
+
+    v.wipe()
+    fresh = visit(tax)
+    assert vars(v).keys() == vars(fresh).keys()
+    for name in vars(fresh):
+        if name in COUNTERS or name in ("draft_id", "taxonomy", "_today", "_render_signature"):
+            continue
+        assert getattr(v, name) == getattr(fresh, name), name
+        assert type(getattr(v, name)) is type(getattr(fresh, name)), name
+    assert (v.answers, v.screen, v.errors, v.warnings, v.general) == ({}, HOME, {}, {}, [])
+    assert (v.from_review, v.group_editing, v.strokes, v.photos) == (False, -1, [], [])
+    assert (v.signature_size, v._signature_png) == ((800.0, 400.0), None)
+    assert v.signature_png() == b"" and v.attachments() == [] and not v.has_answers
+    assert v.draft_id not in (draft, fresh.draft_id)
+    assert counters(v) == {name: count + 1 for name, count in before.items()}
+
+
+def test_the_counters_grow_by_one_with_each_change(tax):
+    v = visit(tax)
+    start = counters(v)
+    assert start["edits"] == start["resets"] == 0
+    v.set_value("matter.request", "要求")
+    v.set_value("matter.request", "要求")  # the same value: no change
+    v.set_value("matter.request", "要求退还")
+    assert counters(v) == {**start, "edits": 2}
+    v.load(f.petition())
+    assert counters(v) == {**start, "edits": 3, "resets": 1}
+    v.add_photo("evidence", "image/jpeg", b"")  # nothing taken: nothing changes
+    v.add_photo("evidence", "image/jpeg", b"a")
+    v.add_photo("id_front", "image/jpeg", b"b")
+    assert v.photo_edits == start["photo_edits"] + 2
+    v.remove_photos("evidence")
+    assert [a.role for a in v.photos] == ["id_front"]
+    assert v.photo_edits == start["photo_edits"] + 3
+    v.add_stroke([], 10.0, 10.0)  # a tap without a line: nothing changes
+    assert (v.strokes, v.stroke_edits) == ([], start["stroke_edits"])
+    v.add_stroke([(0.0, 0.0)], 10.0, 10.0)
+    v.clear_signature()
+    assert (v.strokes, v.stroke_edits) == ([], start["stroke_edits"] + 2)
+    v.toggle_representative(0)
+    assert v.edits == 4
+    v.edit_person(0)
+    assert (v.group_editing, v.edits, v.resets) == (0, 5, 2)
+
+
+def test_the_signature_is_rendered_once_per_change_at_its_size(tax):
+    rendered = []
+
+    def render(strokes, size):
+        rendered.append(([list(s) for s in strokes], size))
+        return PNG + bytes([len(rendered)])
+
+    v = Visit(tax, today=lambda: TODAY, render_signature=render)
+    assert v.signature_png() == b"" and rendered == []  # no strokes: nothing to render
+    v.errors = {"signature": "请签名"}
+    v.add_stroke([(1.0, 1.0), (2.0, 2.0)], 600.0, 300.0)
+    assert v.errors == {}  # signing clears the signature's problem
+    assert v.signature_png() == PNG + b"\x01" and v.signature_png() == PNG + b"\x01"
+    assert rendered == [([[(1.0, 1.0), (2.0, 2.0)]], (600.0, 300.0))]
+    v.add_stroke([(3.0, 3.0)], 500.0, 250.0)
+    assert v.signature_png() == PNG + b"\x02"
+    assert rendered[-1] == ([[(1.0, 1.0), (2.0, 2.0)], [(3.0, 3.0)]], (500.0, 250.0))
+    v.clear_signature()
+    assert v.signature_png() == b"" and len(rendered) == 2
+    v.add_stroke([(4.0, 4.0)], 500.0, 250.0)
+    assert v.signature_png() == PNG + b"\x03"
+
+
+def test_typing_clears_that_fields_problems_and_keeps_line_breaks_where_they_belong(tax):
+    v = visit(tax)
+    v.errors = {"matter.request": "e", "matter.facts_and_reasons": "e2"}
+    v.warnings = {"matter.request": "w", "applicants[0].name": "w2"}
+    v.general = [("matter", "g1"), ("applicants", "g2"), ("", "g3")]
+    v.set_value("matter.request", "第一行\n第二行")
+    assert v.value("matter.request") == "第一行\n第二行"  # a multi-line field
+    assert v.errors == {"matter.facts_and_reasons": "e2"}
+    assert v.warnings == {"applicants[0].name": "w2"}
+    assert v.general == [("applicants", "g2"), ("", "g3")]  # only the field's own object
+    v.set_value("applicants[0].name", "张\n三")
+    assert v.value("applicants[0].name") == "张 三"  # one line
+    assert v.answers["applicants"][0]["name"] == "张 三"
+
+
+def test_loading_a_document_copies_it_without_its_material(tax):
+    doc = f.petition()
+    doc["attachments"] = [{"role": "evidence", "media_type": "image/jpeg", "digest": "a" * 64}]
+    v = visit(tax)
+    v.load(doc)
+    assert "attachments" not in v.answers and "attachments" in doc
+    bare = {key: value for key, value in f.petition().items() if key != "attachments"}
+    v.load(bare)  # a document without material loads as well
+    assert v.answers == bare and v.answers is not bare
+    v.load(doc)
+    v.set_value("applicants[0].name", "李四")
+    assert doc["applicants"][0]["name"] != "李四"  # a deep copy: the sample stays as it was
+
+
+def test_moving_keeps_the_open_applicant_only_on_the_group_screen(tax):
+    v = visit(tax)
+    v.start("petition")
+    v.add_person()
+    v.go_to("group")
+    assert v.group_editing == 0
+    v.go_to("matter")
+    assert v.group_editing == -1
+
+
+def test_the_problems_shown_join_per_field_and_keep_their_severity(tax):
+    v = visit(tax)
+    v._show([Problem("matter.request", "太短", "a"), Problem("matter.request", "太空", "b"),
+             Problem("matter.facts_and_reasons", "建议补充", "c", "warning"),
+             Problem("applicants", "至少一名", "d")])
+    assert v.errors == {"matter.request": "太短；太空"}
+    assert v.warnings == {"matter.facts_and_reasons": "建议补充"}
+    assert v.general == [("applicants", "至少一名")]
+
+
+def test_a_representative_chosen_clears_its_problems(tax):
+    v = visit(tax)
+    v.errors = {"representatives": "请选代表", "other": "x"}
+    v.general = [("representatives", "g")]
+    v.toggle_representative(2)
+    v.toggle_representative(0)
+    assert v.answers["representatives"] == [0, 2]
+    assert v.errors == {"other": "x"} and v.general == []
+    v.toggle_representative(2)
+    assert v.answers["representatives"] == [0]
+
+
+def test_the_reply_document_named_by_the_kind(tax):
+    v = visit(tax)
+    assert v.reply_document() == "答复意见书"
+    v.set_value("kind", "re_review")
+    assert v.reply_document() == "复查意见书"
+
+
+def test_the_material_list_counts_photos_per_role(tax):
+    v = visit(tax)
+    v.load(f.review())
+    v.add_photo("evidence", "image/jpeg", b"a")
+    v.add_photo("evidence", "image/jpeg", b"b")
+    v.add_photo("authorisation", "image/jpeg", b"c")  # not asked for: listed all the same
+    assert v.material() == [
+        {"role": "id_proof", "label": "申请人身份证明", "required": True, "count": 0},
+        {"role": "reply_opinion", "label": "答复意见书", "required": True, "count": 0},
+        {"role": "authorisation", "label": petition.ATTACHMENT_ROLES["authorisation"],
+         "required": False, "count": 1},
+        {"role": "evidence", "label": "其他证据材料", "required": False, "count": 2},
+    ]  # the signature is signed on its own screen, never photographed
+    v.add_photo("reply_opinion", "image/jpeg", b"d")  # given: no longer asked for
+    assert [(m["role"], m["required"], m["count"]) for m in v.material()] == [
+        ("id_proof", True, 0), ("authorisation", False, 1), ("reply_opinion", False, 1),
+        ("evidence", False, 2)]
+
+
+def test_the_group_list_and_removing_a_member(tax):
+    v = visit(tax)
+    v.load(f.group(3, representatives=[0, 2]))
+    v.answers["applicants"][1].pop("name")
+    v.answers["applicants"][1].pop("id_number")
+    number = v.answers["applicants"][2]["id_number"]
+    members = v.group_members()
+    assert members[1] == {"index": 1, "name": "（未填姓名）", "id": "", "representative": False}
+    assert members[2] == {"index": 2, "name": v.answers["applicants"][2]["name"],
+                          "id": identity.mask_id(number), "representative": True}
+    assert "*" in members[2]["id"] and number not in members[2]["id"]
+    v.edit_person(1)
+    v.remove_person(3)  # no such member: nothing goes
+    assert len(v.answers["applicants"]) == 3 and v.group_editing == -1
+    v.remove_person(1)  # the representative after it moves up with it
+    assert len(v.answers["applicants"]) == 2 and v.answers["representatives"] == [0, 1]
+    v.remove_person(0)  # a representative removed is no longer one
+    assert v.answers["representatives"] == [0]
+    assert [m["representative"] for m in v.group_members()] == [True]
+
+
+def test_the_person_form_in_full(tax):
+    """The whole dict the form reads, so no key and no default is left to chance."""
+    v = visit(tax)
+    empty = {"idType": "", "sex": "", "birth": "", "digitPad": False, "allowsX": False,
+             "asksSexAndBirth": False, "contact": True}
+    assert v.person("applicants[0]") == empty and v.person("agent") == empty
+    v.load(f.review())
+    assert v.person("applicants[0]") == {**empty, "idType": "resident_id", "sex": "女",
+                                         "birth": "1950年1月1日", "digitPad": True,
+                                         "allowsX": True}
+    v.set_value("applicants[0].id_number", "")  # no number yet: nothing read, nothing asked
+    assert v.person("applicants[0]") == {**empty, "idType": "resident_id", "digitPad": True,
+                                         "allowsX": True}
+    assert v.id_info("applicants[0]") == {}
+    v.set_value("applicants[0].id_type", "passport")
+    v.set_value("applicants[0].id_number", "E1234567")
+    assert v.person("applicants[0]") == {**empty, "idType": "passport", "asksSexAndBirth": True}
+    assert v.id_info("applicants[0]") == {}  # a passport number carries neither
+
+
+def test_the_person_form_of_a_review_before_a_document_type_is_chosen(tax):
+    v = visit(tax)
+    v.load(f.review())
+    v.set_value("applicants[0].id_type", "")
+    assert v.person("applicants[0]")["asksSexAndBirth"] is False  # no type: nothing to ask yet
+
+
+def test_a_number_is_read_against_the_kiosks_own_date(tax):
+    """The visit's clock, not the machine's, decides whether a birth date has come."""
+    v = visit(tax)
+    v.load(f.review())
+    v.set_value("applicants[0].id_number", f.resident_id(birth=TODAY + timedelta(days=2)))
+    assert v.id_info("applicants[0]") == {}  # born after the visit's today: not a number
+
+
+def test_closing_a_person_focuses_their_first_problem(tax):
+    v = visit(tax)
+    v.start("review")
+    assert v.screen == flow.first_step().id  # which application is asked first
+    v.add_person()
+    closed = v.close_person()
+    assert closed.focus == "applicants[0].name" and v.group_editing == 0
+    assert list(v.errors)[:2] == ["applicants[0].name", "applicants[0].id_number"]

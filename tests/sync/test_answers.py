@@ -319,6 +319,134 @@ def test_the_platforms_time_from_its_date_header():
     assert answers.platform_time(Answer(200, None, {})) is None
 
 
+# --- exact readings: what the outbox records, boundaries, the headers as sent ----------
+
+def test_parse_keeps_the_headers_it_was_given():
+    headers = CaseInsensitiveDict({"Retry-After": "5", "ETag": '"v1"'})
+    answer = Answer.parse(503, b"", headers)
+    assert answer.headers is headers
+    assert (answer.status, answer.body, answer.headers["retry-after"]) == (503, None, "5")
+
+
+def test_the_texts_recorded_when_an_answer_is_no_acceptance():
+    """The worker records str(exc) as "unexpected answer: ..." in the outbox."""
+    with pytest.raises(ValueError, match=r"^a 503 answer is no acceptance$"):
+        answers.accepted(Answer(503, accepted_body(), {}))
+    with pytest.raises(ValueError, match=r"^a 201 result without a case$"):
+        answers.accepted(Answer(201, ["x"], {}))
+    one = {"submission_id": SID_1, "status": 201, "accepted": accepted_body(SID_1)}
+    with pytest.raises(ValueError,
+                       match=r"^the batch's results do not match its submissions$"):
+        answers.batch_item_answers(Answer(200, {"results": [one]}, {}), [SID_2])
+
+
+def test_a_batch_result_is_an_acceptance_only_with_a_2xx_status():
+    """The edges of 2xx: 200 and 299 carry the case as JSON, exactly as POST /submissions
+    would have; 199 and 300 with a case attached are not acceptances."""
+    results = [{"submission_id": sid, "status": status, "accepted": accepted_body(sid)}
+               for sid, status in ((SID_1, 200), (SID_2, 299), (SID_3, 300))]
+    four = "00000004-0000-4000-8000-000000000000"
+    results.append({"submission_id": four, "status": 199, "accepted": accepted_body(four)})
+    first, second, third, fourth = answers.batch_item_answers(
+        Answer(200, {"results": results}, {}), [SID_1, SID_2, SID_3, four])
+    assert first == Answer(200, accepted_body(SID_1), {})
+    assert second == Answer(299, accepted_body(SID_2), {})
+    assert answers.accepted(first).received_at == datetime(2026, 11, 26, 8, tzinfo=UTC)
+    assert third == Answer(300, None, {}) and fourth == Answer(199, None, {})
+
+
+def test_platform_data_is_read_from_the_body():
+    status = answers.upload_status(Answer(200, {"sealed_digest": DIGEST_A, "received": 5,
+                                                "complete": False, "size_limit": 9}, {}))
+    assert (status.sealed_digest, status.received, status.complete, status.size_limit) == \
+        (DIGEST_A, 5, False, 9)
+    limits = answers.limits(Answer(200, {"max_attachment_bytes": 1, "max_attachments": 2,
+                                         "max_envelope_bytes": 3, "chunk_bytes": 4,
+                                         "a_newer_limit": 5}, {}))
+    assert (limits.max_attachment_bytes, limits.max_attachments, limits.max_envelope_bytes,
+            limits.chunk_bytes, limits.max_batch_submissions) == (1, 2, 3, 4, 0)
+    enrolled = answers.enrollment(Answer(201, {"terminal_id": "T-0001",
+                                               "platform_public_key": "cGs=",
+                                               "enrolled_at": "2026-11-26T08:00:00Z"}, {}))
+    assert (enrolled.terminal_id, enrolled.platform_public_key, enrolled.enrolled_at) == \
+        ("T-0001", "cGs=", datetime(2026, 11, 26, 8, tzinfo=UTC))
+
+
+def test_headers_are_read_by_their_canonical_names():
+    """Headers built by hand (a plain dict, not the wire's case-insensitive one) are
+    read under the names HTTP spells them: Date, ETag, Retry-After."""
+    when = datetime(2026, 11, 26, 8, 0, 5, tzinfo=UTC)
+    dated = Answer(200, None, {"Date": format_datetime(when, usegmt=True)})
+    assert answers.platform_time(dated) == when.timestamp()
+    fresh = answers.fresh_content(Answer(200, {"version": 4}, {"ETag": '"v4"'}))
+    assert fresh is not None and fresh.etag == '"v4"'
+    assert answers.retry_after(Answer(503, None, {"Retry-After": "12"})) == 12.0
+
+
+def test_a_retry_after_date_is_counted_from_the_given_now():
+    now = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=45), usegmt=True)
+    answer = Answer(503, None, {"Retry-After": later})
+    assert answers.retry_after(answer, now) == 45.0
+    assert answers.read(answer).outcome == "retry"
+
+
+def test_a_retry_after_date_without_a_zone_is_utc_and_a_zone_counts():
+    now = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    # "-0000": a date whose zone is not known (RFC 5322), read as UTC.
+    assert answers.retry_after_seconds("Thu, 26 Nov 2026 08:01:30 -0000", now) == 90.0
+    # 09:01:30 at +0100 is 08:01:30 UTC: the zone is not thrown away.
+    assert answers.retry_after_seconds("Thu, 26 Nov 2026 09:01:30 +0100", now) == 90.0
+
+
+def test_a_retry_after_date_without_now_is_counted_from_the_clock():
+    soon = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    waited = answers.retry_after_seconds(soon)
+    assert waited is not None and 3000.0 < waited <= 3600.0
+
+
+def progress_body() -> dict:
+    return {"case_no": "XF-2026-000001", "query_code": "Q7K2M9AB", "kind": "petition",
+            "status": "accepted", "status_label": "已受理",
+            "received_at": "2026-11-26T08:00:00Z", "updated_at": "2026-11-27T09:30:00Z",
+            "history": [{"at": "2026-11-27T09:30:00Z", "status": "accepted",
+                         "status_label": "已受理", "note": None}]}
+
+
+def test_a_case_read_gives_the_progress():
+    reading = answers.case_reading(Answer(200, progress_body(), {}))
+    assert (reading.unknown, reading.retry_after) == (False, None)
+    progress = reading.progress
+    assert progress is not None
+    assert (progress.case_no, progress.query_code, progress.status, progress.updated_at) == \
+        ("XF-2026-000001", "Q7K2M9AB", "accepted", datetime(2026, 11, 27, 9, 30, tzinfo=UTC))
+    assert [e.status for e in progress.history] == ["accepted"]
+
+
+def test_a_case_read_of_no_case_or_too_many_reads():
+    assert answers.case_reading(error_answer(errors.CASE_UNKNOWN)) == \
+        answers.CaseReading(None, unknown=True, retry_after=None)
+    limited = error_answer(errors.CASE_QUERY_LIMITED, headers={"Retry-After": "120"})
+    assert answers.case_reading(limited) == answers.CaseReading(None, False, 120.0)
+    # No Retry-After (or an unreadable one): a minute.
+    assert answers.case_reading(error_answer(errors.CASE_QUERY_LIMITED)) == \
+        answers.CaseReading(None, False, 60.0)
+    assert answers.case_reading(error_answer(errors.CASE_QUERY_LIMITED,
+                                             headers={"Retry-After": "soon"})).retry_after == 60.0
+
+
+def test_a_case_read_that_is_none_of_these_is_an_unexpected_answer():
+    for answer, text in [(error_answer(errors.INTERNAL_ERROR, message="boom"),
+                          "500 internal_error: boom"),
+                         (Answer(404, None, {}), "HTTP 404"),  # a proxy's 404: not "no case"
+                         (error_answer("case_unknown_v2", 404), "404 case_unknown_v2: why")]:
+        with pytest.raises(ValueError) as raised:
+            answers.case_reading(answer)
+        assert str(raised.value) == text
+    with pytest.raises(ValueError):  # a 200 that is no progress
+        answers.case_reading(Answer(200, {"case_no": "XF-2026-000001"}, {}))
+
+
 # --- one place ---------------------------------------------------------------------------
 
 @pytest.mark.source
