@@ -177,11 +177,15 @@ def test_sign_request_without_a_time_signs_now(key):
 
 @pytest.mark.parametrize("terminal_id", ["", "T 1", 'T"1', "T/1", "x" * 65])
 def test_a_terminal_id_outside_the_token_alphabet_is_not_signed(key, terminal_id):
-    with pytest.raises(ValueError, match="a terminal id is letters"):
+    with pytest.raises(ValueError,
+                       match=r"^a terminal id is letters, digits, '\.', '_' and '-'$"):
         signing.signature_headers("POST", URL, {}, BODY, terminal_id, key)
 
 
 def test_a_header_with_control_characters_is_not_signed(key):
+    # Only SP and HTAB are trimmed (RFC 9421 §2.1): a trailing vertical tab stays, and refuses.
+    with pytest.raises(ValueError, match="header idempotency-key cannot be signed"):
+        signing.signature_headers("POST", URL, {"Idempotency-Key": "ab\x0b"}, BODY, "T-1", key)
     with pytest.raises(ValueError, match="header idempotency-key cannot be signed"):
         signing.signature_headers("POST", URL, {"Idempotency-Key": "a\x01b"}, BODY, "T-1", key)
 
@@ -206,6 +210,7 @@ def test_field_lines_know_their_names_in_any_case_and_in_order():
     assert "host" in lines and "X-TWO" in lines and "accept" in lines
     assert "x-three" not in lines and 42 not in lines and None not in lines
     assert lines.combined() == {"host": "a", "x-two": "1, 2", "accept": ""}
+    assert signing.FieldLines([("A", "\x0bx\x0c ")]).combined() == {"a": "\x0bx\x0c"}
     assert lines.items() == [("Host", "a"), ("X-Two", " 1 "), ("x-two", "\t2"), ("Accept", "")]
 
 
@@ -406,6 +411,8 @@ def test_the_authority_is_the_host_without_its_default_port(key):
                             ("platform.example:8443", "platform.example:8443")):
         request = signing.ReceivedRequest("GET", "/", "", signing.FieldLines([("Host", host)]))
         assert signing.RequestComponents(request).get_authority() == authority
+    hostless = signing.ReceivedRequest("GET", "/", "", signing.FieldLines([]))
+    assert signing.RequestComponents(hostless).get_authority() == ""
 
 
 def test_the_scheme_and_target_uri_cannot_be_covered():
@@ -440,9 +447,31 @@ def test_a_wrong_alg_is_refused(key):
 
 
 def test_a_signature_not_covering_the_query_is_refused(key):
-    request = _hand_signed(key, CANONICAL, covered=("@method", "@path", "content-digest"))
-    refused = _refusal(request, key)
-    assert refused.code == "signature_invalid" and "@query" in str(refused)
+    for params in (CANONICAL, CANONICAL + ';tag="general"'):  # fast path, general verifier
+        request = _hand_signed(key, params, covered=("@method", "@path", "content-digest"))
+        refused = _refusal(request, key)
+        assert refused.code == "signature_invalid" and "@query" in str(refused)
+    two = _hand_signed(key, CANONICAL, headers=(("Idempotency-Key", "k"), ("Upload-Offset", "0")))
+    assert str(_refusal(two, key)) == \
+        "the signature must cover idempotency-key, upload-offset"
+
+
+def test_the_general_verifier_takes_a_nonce_of_16_and_refuses_15(key):
+    for nonce, accepted in (("a" * 16, True), ("a" * 15, False), ("a" * 17, True)):
+        params = f';created={NOW_TS};keyid="T-0001";nonce="{nonce}";tag="general"'
+        request = _hand_signed(key, params)
+        assert _fast(request, key) is None
+        if accepted:
+            assert _verify(request, key).nonce == nonce
+        else:
+            assert str(_refusal(request, key)) == \
+                "signature must carry a nonce and a created time"
+
+
+def test_verify_signatures_holds_no_time_window(key):
+    request = _hand_signed(key, f';created=1;keyid="T-0001";nonce="{NONCE}"')
+    [result] = signing.verify_signatures(request, {"T-0001": key.public_key()}.get)
+    assert result.parameters["created"] == 1
 
 
 def test_a_signature_under_another_label_or_two_signatures_are_refused(key):
