@@ -190,6 +190,19 @@ def test_a_header_with_control_characters_is_not_signed(key):
         signing.signature_headers("POST", URL, {"Idempotency-Key": "a\x01b"}, BODY, "T-1", key)
 
 
+
+def test_only_sp_and_htab_are_trimmed_never_a_letter(key):
+    """A value's own last letters are part of it: `Idempotency-Key: abcX ` is signed as
+    `abcX` and the platform combines the line the same way, so the two agree."""
+    headers = signing.signature_headers("POST", URL, {"Idempotency-Key": " XabcX \t"}, BODY,
+                                        "T-1", key, NOW, NONCE)
+    received = signing.ReceivedRequest.of_url("POST", URL, {**headers,
+                                                            "Idempotency-Key": " XabcX \t"})
+    assert received.headers.combined()["idempotency-key"] == "XabcX"
+    [result] = signing.verify_signatures(received, {"T-1": key.public_key()}.get)
+    assert result.covered_components['"idempotency-key"'] == "XabcX"
+    assert signing.FieldLines([("A", "X1X"), ("a", " X2X\t")]).combined() == {"a": "X1X, X2X"}
+
 def test_an_empty_path_is_signed_as_slash(key):
     headers = signing.signature_headers("GET", "https://platform.example", {}, b"", "T-1", key,
                                         NOW, NONCE)
