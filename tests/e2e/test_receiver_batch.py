@@ -148,7 +148,8 @@ def test_a_bad_inline_attachment_is_refused_and_not_kept(rx, term, how, status, 
     req = sealed_submission(pub, T, submission_id=sid, attachments=[ref])
     bad = inline(sealed)
     if how == "wrong bytes":
-        bad = bad.model_copy(update={"data": base64.b64encode(sealed[:-1] + b"x").decode()})
+        flipped = sealed[:-1] + bytes([sealed[-1] ^ 0x01])  # always differs from the sealed bytes
+        bad = bad.model_copy(update={"data": base64.b64encode(flipped).decode()})
     elif how == "not listed":
         other_sealed, _ = seal_attachment(pub, sid, os.urandom(100))
         bad = inline(other_sealed)

@@ -355,6 +355,15 @@ def test_a_revoked_terminal_that_proves_its_key_learns_it_is_revoked(rx):
 # --- the access log -----------------------------------------------------------------------
 
 
+def _settled_mark(rx: ReceiverProcess) -> int:
+    """Where the log stands once an earlier request's line, written after its answer, is in."""
+    seen = -1
+    while seen != len(rx.output):
+        seen = len(rx.output)
+        time.sleep(0.2)
+    return seen
+
+
 def _log_lines_since(rx: ReceiverProcess, mark: int) -> list[str]:
     time.sleep(0.3)
     return rx.output[mark:]
@@ -369,7 +378,7 @@ def _log_lines_since(rx: ReceiverProcess, mark: int) -> list[str]:
     ("/api/v1/back%5cslash%5cn", r"/api/v1/back\\slash\\n 404"),
 ])
 def test_the_access_log_escapes_what_it_prints(rx, target, shown):
-    mark = len(rx.output)
+    mark = _settled_mark(rx)
     answer = raw_exchange(rx, "GET", target, [])
     assert (answer.status, answer.error) == (404, errors.NOT_FOUND.code)
     lines = _log_lines_since(rx, mark)
@@ -384,7 +393,7 @@ def test_the_access_log_escapes_what_it_prints(rx, target, shown):
 def test_a_masked_query_code_stays_masked_when_percent_encoded(rx, key):
     code = "ABCDEFGH"
     target = "/api/v1/%63ases/" + code
-    mark = len(rx.output)
+    mark = _settled_mark(rx)
     answer = raw_exchange(rx, "GET", target, signed_raw(rx, key, "GET", target))
     assert (answer.status, answer.error) == (404, errors.CASE_UNKNOWN.code)
     log = "\n".join(_log_lines_since(rx, mark))
