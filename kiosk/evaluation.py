@@ -14,7 +14,10 @@ path of the field it concerns; a `Rating` it returns is always well formed.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from kiosk.problems import Problem
 
@@ -117,3 +120,32 @@ def validate(service: str, level: str | None, reasons: list[str] | tuple[str, ..
     if problems:
         return None, problems
     return Rating(service, level, tuple(chosen), clean), []
+
+
+def level_code(text: str) -> str:
+    """A level as typed: its code or its Chinese label (非常满意); unchanged when neither."""
+    text = (text or "").strip()
+    by_label = {label: code for code, label in LEVELS}
+    return by_label.get(text, text)
+
+
+def queue(outbox: Any, loaded: Any, submission_id: str, rating: Rating,
+          now: datetime | None = None) -> tuple[Any, bool]:
+    """Queues a valid rating of a submission durably and wakes the sync worker: its free
+    text sealed to the delivery platform's key, bound to the new follow-up's id. Returns
+    (the follow-up, True), or (the rating kept before, False) when this service of this
+    submission was rated already. Store failures raise the store's StoreError."""
+    from kiosk import wake
+    from wire import schemas, sealing
+
+    followup_id = str(uuid.uuid4())
+    sealed = None
+    if rating.text:
+        key = sealing.decode_public_key(loaded.config.delivery_platform.public_key or "")
+        sealed = sealing.seal(rating.text.encode(), key, followup_id,
+                              schemas.EVALUATION_TEXT_PART)
+    kept, new = outbox.followups.add_evaluation(submission_id, rating.service, rating.level,
+                                                rating.reasons, sealed, followup_id, now)
+    if new:
+        wake.notify(loaded.data_dir)
+    return kept, new
