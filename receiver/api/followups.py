@@ -63,6 +63,17 @@ def _check(req: schemas.FollowUpRequest, key: str | None) -> None:
         raise ApiError(errors.FOLLOWUP_INVALID, "an evaluation follow-up carries `evaluation`")
 
 
+def _refusal(exc: FollowUpRefused) -> ApiError:
+    """The catalogue's answer to what the store refused."""
+    if exc.code is errors.IDEMPOTENCY_KEY_REUSED:
+        return ApiError(errors.IDEMPOTENCY_KEY_REUSED, str(exc))
+    if exc.code is errors.FOLLOWUP_CASE_UNKNOWN:
+        return ApiError(errors.FOLLOWUP_CASE_UNKNOWN, str(exc))
+    if exc.code is errors.ALREADY_EVALUATED:
+        return ApiError(errors.ALREADY_EVALUATED, str(exc))
+    return ApiError(errors.FOLLOWUP_INVALID, str(exc))
+
+
 @router.post(paths.FOLLOWUPS, status_code=201, response_model=schemas.FollowUpAccepted,
              responses=error_responses(*SIGNED, errors.INVALID_BODY, errors.DUPLICATE_KEY,
                                        errors.TERMINAL_MISMATCH, errors.IDEMPOTENCY_KEY_MISSING,
@@ -82,7 +93,5 @@ def followup(request: Request, body: bytes = Depends(read_body)) -> Response:
             kept = platform_of(request).store.take_followup(req, req.identity_sha256(), sealed,
                                                             signer=signer)
         except FollowUpRefused as exc:
-            code = errors.lookup(exc.code)
-            assert code is not None, exc.code
-            raise ApiError(code, str(exc)) from None
+            raise _refusal(exc) from None
         return Response(kept.response, status_code=kept.status, media_type="application/json")

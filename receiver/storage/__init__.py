@@ -47,7 +47,7 @@ from receiver.storage.uploads import (
     Uploads,
     UploadTaken,
 )
-from wire import schemas
+from wire import errors, schemas
 
 __all__ = ["DB_FILE", "Accept", "CaseRead", "DigestMismatch", "EnrollmentRefused",
            "FollowUpRefused", "KeptFollowUp", "NonceReused", "NotFound", "OffsetMismatch",
@@ -268,7 +268,7 @@ class Store:
             before = evaluations.kept(conn, req.terminal_id, req.followup_id)
             if before is not None:
                 if before.request_sha256 != request_sha256:
-                    raise FollowUpRefused("idempotency_key_reused", "this follow-up id was "
+                    raise FollowUpRefused(errors.IDEMPOTENCY_KEY_REUSED, "this follow-up id was "
                                           "used before for a different request")
                 return before
             case_no, status = self._followed_case(conn, req)
@@ -290,7 +290,7 @@ class Store:
                 row = conn.execute("SELECT case_no, status FROM cases WHERE case_no = ?",
                                    (found.case_no,)).fetchone()
         if row is None:
-            raise FollowUpRefused("followup_case_unknown", "no case of this terminal's (yet) "
+            raise FollowUpRefused(errors.FOLLOWUP_CASE_UNKNOWN, "no case of this terminal's (yet) "
                                   "for this follow-up")
         return row[0], row[1]
 

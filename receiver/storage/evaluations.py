@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from receiver.storage.database import parse_stamp, stamp
-from wire import schemas
+from wire import errors, schemas
 
 CHINA = timezone(timedelta(hours=8), "CST")
 SATISFIED = ("very_satisfied", "satisfied", "basically_satisfied")
@@ -79,12 +79,12 @@ def record_evaluation(conn: sqlite3.Connection, req: schemas.FollowUpRequest, ca
     assert req.evaluation is not None
     ev = req.evaluation
     if ev.service == "case" and case_status not in ANSWERED:
-        raise FollowUpRefused("followup_invalid", "the handling of a case can be rated only "
+        raise FollowUpRefused(errors.FOLLOWUP_INVALID, "the handling of a case can be rated only "
                                                   "once it is answered")
     taken = conn.execute("SELECT id FROM evaluations WHERE case_no = ? AND service = ?",
                          (case_no, ev.service)).fetchone()
     if taken is not None:
-        raise FollowUpRefused("already_evaluated", "this service of this case was rated before")
+        raise FollowUpRefused(errors.ALREADY_EVALUATED, "this service of this case was rated before")
     at = stamp(now)
     conn.execute(
         "INSERT INTO evaluations (id, terminal_id, case_no, service, level, reasons, "

@@ -15,7 +15,7 @@ from receiver import cli, keys
 from receiver.storage import Accept, FollowUpRefused, Store
 from receiver.storage.evaluations import draw
 from tests.support.platform_server import sealed_submission
-from wire import schemas, sealing
+from wire import errors, schemas, sealing
 
 NOV = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # 10:00 in China
 DEC = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
@@ -71,28 +71,28 @@ def test_a_followup_is_taken_once_and_linked_to_its_case(store, data):
                                                                     level="dissatisfied")})
     with pytest.raises(FollowUpRefused) as reused:
         store.take_followup(other, other.identity_sha256(), None)
-    assert reused.value.code == "idempotency_key_reused"
+    assert reused.value.code is errors.IDEMPOTENCY_KEY_REUSED
     with pytest.raises(FollowUpRefused) as twice:  # another follow-up, the same service
         rate(store, sid, "very_satisfied")
-    assert twice.value.code == "already_evaluated"
+    assert twice.value.code is errors.ALREADY_EVALUATED
     assert [f.ratings for f in store.evaluation_stats()] == [1]
 
 
 def test_a_followup_of_a_case_not_arrived_or_of_another_terminal_is_refused(store, data):
     with pytest.raises(FollowUpRefused) as unknown:
         rate(store, str(uuid.uuid4()), "satisfied")
-    assert unknown.value.code == "followup_case_unknown"
+    assert unknown.value.code is errors.FOLLOWUP_CASE_UNKNOWN
     sid, _ = make_case(store, data, "T-A")
     with pytest.raises(FollowUpRefused) as other:  # T-B cannot name T-A's submission
         rate(store, sid, "satisfied", terminal_id="T-B")
-    assert other.value.code == "followup_case_unknown"
+    assert other.value.code is errors.FOLLOWUP_CASE_UNKNOWN
 
 
 def test_the_handling_of_a_case_is_rated_only_once_it_is_answered(store, data):
     sid, case = make_case(store, data)
     with pytest.raises(FollowUpRefused) as early:
         rate(store, sid, "satisfied", service="case")
-    assert early.value.code == "followup_invalid"
+    assert early.value.code is errors.FOLLOWUP_INVALID
     store.set_case_status(case.case_no, "answered", now=NOV)
     assert rate(store, sid, "satisfied", service="case")[1].status == 201
     rate(store, sid, "very_satisfied", service="terminal")  # a service of its own

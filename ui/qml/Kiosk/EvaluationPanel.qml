@@ -1,6 +1,5 @@
 pragma ComponentBehavior: Bound
 import QtQuick
-import QtQuick.Controls.Basic
 import Kiosk.ViewModels
 
 // The service evaluation (好差评), for the service at the terminal (after the receipt)
