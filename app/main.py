@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app import cases, delivery, doctor, logs, outbox, petitions, screens, technician
+from app import cases, delivery, doctor, evaluations, logs, outbox, petitions, screens, technician
 from app.registry import Command, common_options
 from kiosk import __version__
 
@@ -14,6 +14,7 @@ COMMANDS: tuple[Command, ...] = (
     *petitions.COMMANDS,  # config, submit
     *delivery.COMMANDS,  # sync, enroll
     *cases.COMMANDS,  # case
+    *evaluations.COMMANDS,  # evaluate
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,
     *logs.COMMANDS,

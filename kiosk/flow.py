@@ -29,6 +29,11 @@ def _always(_: Answers) -> bool:
     return True
 
 
+def _by_choice_only(_: Answers) -> bool:
+    """Never on the way forward or back: a step reached only by its own button."""
+    return False
+
+
 class Blocks(Enum):
     """Which errors keep the citizen on a step when they press 下一步."""
 
@@ -79,6 +84,10 @@ STEPS: tuple[Step, ...] = (
          ("consent",), confirms=True),
     Step("receipt", "提交成功", "已经提交成功。请记下回执编号，或用手机扫码查询进度。", (),
          done=True),
+    # Reached only from the receipt, by choice: rating is voluntary (GB/T 39734).
+    Step("evaluation", "评价本次服务",
+         "您愿意的话，请为本次自助服务打个分。不评价也完全没有关系，按“不评价”就可以。",
+         ("evaluation_text",), _by_choice_only, done=True),
 )
 BY_ID = {s.id: s for s in STEPS}
 CONFIRMING = next(s for s in STEPS if s.confirms)  # where 下一步 is 确认提交

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from receiver import __version__, faults, keys
+from receiver import __version__, evaluations_cli, faults, keys
 from receiver.limits import LIMITS, MiB, ServerLimits, max_body
 from receiver.storage.schema import SchemaError
 from wire import schemas, sealing, signing
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--to", default="head", metavar="REVISION",
                          help="another revision than the newest (older: a downgrade)")
 
+    evaluations_cli.add_parser(sub, common)
     sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
     return parser
 
@@ -574,6 +575,13 @@ def openapi_json() -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
+def cmd_evaluations(args: argparse.Namespace) -> int:
+    try:
+        return evaluations_cli.run(args, _store(args, must_exist=True))
+    except evaluations_cli.Refused as exc:
+        raise Refused(str(exc)) from None
+
+
 def cmd_openapi(_args: argparse.Namespace) -> int:
     sys.stdout.write(openapi_json())
     return EXIT_OK
@@ -614,7 +622,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 _COMMANDS = {"serve": cmd_serve, "keygen": cmd_keygen, "terminal": cmd_terminal,
              "cases": cmd_cases, "case": cmd_case, "content": cmd_content,
              "maintenance": cmd_maintenance, "fault": cmd_fault, "migrate": cmd_migrate,
-             "openapi": cmd_openapi}
+             "evaluations": cmd_evaluations, "openapi": cmd_openapi}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -197,6 +197,14 @@ class ContentCheck:
             return ()
         return tuple(sorted({factor_hash(case_no, d) for d in contact_last4(document)}))
 
+    def opens(self, sealed: bytes, bound_to: str, part: str) -> str | None:
+        """The text of a sealed part (a rating's free text), or None when it does not
+        open with this platform's key for `bound_to` and `part`, or is not UTF-8."""
+        try:
+            return sealing.unseal(sealed, self._key, bound_to, part).decode("utf-8")
+        except (sealing.SealingError, UnicodeDecodeError):
+            return None
+
     def attachment(self, submission_id: str, number: int, ref: schemas.AttachmentRef,
                    entry: Any, sealed: bytes) -> Refusal | None:
         """Whether attachment `number` (`sealed`) is the one the document's `entry` names."""

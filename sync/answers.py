@@ -2,7 +2,7 @@
 
 Every decision the terminal takes from an answer's status, body or headers is made
 here: delivered / retry / refused, the text recorded in the outbox, Retry-After,
-the accepted case number and query code, attachments still missing, a stale
+the accepted case number and query code, a follow-up's case, attachments still missing, a stale
 signature to sign again, an upload to resume, a batch the platform cannot take or
 refused as a whole, and each batched submission's own answer. Error codes are named
 from the wire catalogue (`wire.errors`), never written as literals; a code this
@@ -181,6 +181,14 @@ def accepted(answer: Answer) -> schemas.SubmissionAccepted:
     if not isinstance(answer.body, dict):
         raise ValueError(f"a {answer.status} result without a case")
     return schemas.SubmissionAccepted.model_validate(answer.body)
+
+
+def followup_accepted(answer: Answer) -> schemas.FollowUpAccepted:
+    """The case a follow-up was linked to, and when it arrived; ValueError for a success
+    that carries neither."""
+    if outcome(answer.status) != "delivered" or not isinstance(answer.body, dict):
+        raise ValueError(f"a {answer.status} answer is no acceptance of a follow-up")
+    return schemas.FollowUpAccepted.model_validate(answer.body)
 
 
 def missing_attachments(answer: Answer) -> frozenset[str] | None:

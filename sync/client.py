@@ -222,6 +222,11 @@ class PlatformClient:
         return self.request("POST", paths.SUBMISSIONS, json_body=body.model_dump_json(),
                             headers={"Idempotency-Key": body.submission_id})
 
+    def followup(self, body: schemas.FollowUpRequest) -> Answer:
+        """Something the citizen did after the receipt (a rating), exactly once."""
+        return self.request("POST", paths.FOLLOWUPS, json_body=body.model_dump_json(),
+                            headers={"Idempotency-Key": body.followup_id})
+
     def submit_batch(self, bodies: list[schemas.SubmissionRequest]) -> Answer:
         # Joined as text: the same bytes as SubmissionBatch(...).model_dump_json().
         body = '{"submissions":[' + ",".join(b.model_dump_json() for b in bodies) + "]}"

@@ -28,6 +28,7 @@ from sync.backoff import Backoff, QueueHold
 from sync.batches import cut as _within  # noqa: F401 — the name tests have long used
 from sync.client import PlatformClient
 from sync.delivery import Delivery
+from sync.followups import FollowUpDelivery
 from sync.housekeeping import CONTENT_FILE, Housekeeping, Timers
 
 __all__ = ["CONTENT_FILE", "LOCK_FILE", "AlreadyRunning", "Backoff", "SyncWorker", "Timers",
@@ -86,6 +87,8 @@ class SyncWorker:
         self.delivery = Delivery(outbox, client_factory, self.client, self.hold,
                                  self.stop_event, concurrency=concurrency,
                                  per_request=per_request)
+        # After the submissions, under the same hold: a rating follows its submission.
+        self.followups = FollowUpDelivery(outbox, self.client, self.hold, self.stop_event)
         self.housekeeper = Housekeeping(loaded, outbox, self.client, self.timers, clock)
         self._outbox = outbox
 
@@ -96,6 +99,7 @@ class SyncWorker:
     @outbox.setter
     def outbox(self, outbox: Outbox) -> None:
         self._outbox = self.delivery.outbox = self.housekeeper.outbox = outbox
+        self.followups.outbox = outbox
 
     @property
     def per_request(self) -> int:
@@ -111,22 +115,30 @@ class SyncWorker:
         self.delivery.close()
 
     def drain(self) -> int:
-        """Sends everything that can be sent now; returns how many were handled."""
-        return self.delivery.drain()
+        """Sends everything that can be sent now, submissions first and then the
+        follow-ups whose submission has its case; returns how many were handled."""
+        handled = self.delivery.drain()
+        return handled + self.followups.drain()
 
     def housekeeping(self) -> None:
         self.housekeeper.run_due()
 
     def run_once(self) -> bool:
-        """`kiosk sync --once`: True when nothing is left queued."""
-        self.outbox.requeue_stale_sending()
+        """`kiosk sync --once`: True when nothing is left queued (a follow-up whose
+        submission is not delivered cannot be sent yet and does not count)."""
+        self._requeue_stale()
         self.drain()
         self.housekeeping()
         status = self.outbox.status()
-        return status.counts.get("queued", 0) + status.counts.get("sending", 0) == 0
+        return status.counts.get("queued", 0) + status.counts.get("sending", 0) == 0 and \
+            self.outbox.followups.waiting() == 0
+
+    def _requeue_stale(self) -> None:
+        self.outbox.requeue_stale_sending()
+        self.outbox.followups.requeue_stale_sending()
 
     def run_forever(self) -> None:
-        self.outbox.requeue_stale_sending()
+        self._requeue_stale()
         listener = wake.WakeListener(self.loaded.data_dir)
         try:
             while not self.stop_event.is_set():
@@ -145,8 +157,8 @@ class SyncWorker:
         if self.hold.held():
             wait = min(wait, self.hold.remaining())
         else:
-            due = self.outbox.next_due_at()
-            if due is not None:
-                wait = min(wait, (due - datetime.now(UTC)).total_seconds())
+            for due in (self.outbox.next_due_at(), self.outbox.followups.next_due_at()):
+                if due is not None:
+                    wait = min(wait, (due - datetime.now(UTC)).total_seconds())
         wait = min(wait, self.housekeeper.seconds_to_next())
         return max(MIN_SLEEP_SECONDS, wait)

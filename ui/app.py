@@ -17,6 +17,7 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, icons, qr, viewmodels
+from ui.evaluation import Evaluation
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
 from ui.session import Session
@@ -66,6 +67,7 @@ class Kiosk:
     voice: Voice
     technician: Technician
     lockdown: Lockdown | None  # full-screen only
+    evaluation: Evaluation | None = None
 
     @property
     def root(self) -> QObject:
@@ -85,6 +87,8 @@ class Kiosk:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         QCoreApplication.processEvents()
         self.session.shutdown()
+        if self.evaluation is not None:
+            self.evaluation.shutdown()
         self.technician.shutdown()
 
 
@@ -118,8 +122,9 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     engine.addImageProvider("icon", icons.IconProvider())
     engine.addImportPath(str(QML_DIR))
     # The QML singletons of Kiosk.ViewModels are this window's own objects.
+    evaluation = Evaluation(loaded, session)
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
-                       Technician=technician)
+                       Technician=technician, Evaluation=evaluation)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -133,4 +138,4 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         lockdown.install(app)
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
-    return Kiosk(engine, window, session, idle, voice, technician, lockdown)
+    return Kiosk(engine, window, session, idle, voice, technician, lockdown, evaluation)

@@ -125,6 +125,18 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         tap(window, "btn:next")
         wait_until(lambda: session.screen == "receipt", 10_000)
         shot("14-receipt")
+        # The service evaluation, reached from the receipt by choice: a bad rating asks why.
+        tap(window, "btn:evaluate")
+        shot("14a-evaluation")
+        tap(window, "level:dissatisfied")
+        pump(100)  # the reasons appear under the levels
+        tap(window, "reason:too_slow")
+        pump(50)
+        shot("14b-evaluation-reason")
+        tap(window, "btn:submitEvaluation")
+        if not wait_until(lambda: kiosk.evaluation.done, 10_000):
+            raise RuntimeError(f"the evaluation was not stored: {kiosk.evaluation.message}")
+        shot("14c-evaluation-thanks")
         # The other people who can apply: an agent, a group and its representatives.
         tap(window, "btn:finish")
         set_elderly()

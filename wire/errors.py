@@ -98,6 +98,16 @@ CASE_QUERY_LIMITED = _code("case_query_limited", 429,
                            "too many failed case reads by this terminal or for this code; "
                            "retry after Retry-After")
 
+# --- follow-ups to a submission ----------------------------------------------------------
+FOLLOWUP_CASE_UNKNOWN = _code("followup_case_unknown", 409,
+                              "the case this follow-up names has not arrived (yet): retry after "
+                              "its submission is delivered")
+FOLLOWUP_INVALID = _code("followup_invalid", 422,
+                         "the follow-up does not fit its case: no or both links, a body that "
+                         "is not its kind's, a case rating for a case not answered yet")
+ALREADY_EVALUATED = _code("already_evaluated", 422,
+                          "this service of this case was rated before (one rating per service)")
+
 
 def lookup(code: object) -> ErrorCode | None:
     """The catalogue's entry for a code met in an answer, or None."""

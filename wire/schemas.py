@@ -194,6 +194,58 @@ class CaseQuery(_Model):
     phone_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")]
 
 
+# --- follow-ups to a submission: what the citizen does after the receipt ---------------
+
+EvaluationLevel = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied",
+                          "very_dissatisfied"]
+EVALUATION_LEVELS: dict[str, str] = {
+    "very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"}
+EvaluationService = Literal["terminal", "case"]  # the service at the terminal, a case's handling
+# The kinds of follow-up: "evaluation" now; "supplement" (补充材料) and "withdrawal" (撤回申请)
+# are the same item with their own body.
+FollowUpKind = Literal["evaluation"]
+EVALUATION_TEXT_PART = "evaluation-text"  # what a rating's sealed text is bound to
+
+
+class Evaluation(_Model):
+    """A service evaluation (好差评). `reasons` are the reason codes of a bad rating;
+    `text`, the optional free text, is sealed to the platform's key and bound to the
+    follow-up id and `EVALUATION_TEXT_PART`."""
+
+    service: EvaluationService
+    level: EvaluationLevel
+    reasons: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]],
+                       Field(max_length=12)] = []
+    text: Annotated[str, Field(max_length=4096, description="base64 of the sealed text")] \
+        | None = None
+
+
+class FollowUpRequest(_Model):
+    """Body of POST /followups (Idempotency-Key: `followup_id`): something done after a
+    confirm, linked to the case of `submission_id` (a submission of the signing
+    terminal) or of `query_code` (a case the signing terminal may read: the query
+    screen). Exactly one of the two; the case must have arrived (else 409, retried)."""
+
+    followup_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
+    terminal_id: TerminalId
+    kind: FollowUpKind
+    submission_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")] | None = None
+    query_code: QueryCode | None = None
+    created_at: datetime
+    evaluation: Evaluation | None = None
+
+    def identity_sha256(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+class FollowUpAccepted(_Model):
+    followup_id: str
+    kind: FollowUpKind
+    case_no: str
+    received_at: datetime
+
+
 def _typed(text: str) -> str:
     # full-width letters and digits (a Chinese keyboard) as ASCII; spaces, dashes dropped
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c not in " -\t")

@@ -2,12 +2,14 @@
 
 By concern: `files` (the data directory's layout, the sealed attachment files),
 `states` (the states and the one transition table), `intake` (confirm, restore),
-`outbox` (the state machine and queries), `damage` (a damaged database found at
+`outbox` (the state machine and queries), `followups` (what the citizen does after
+the receipt: a rating…), `damage` (a damaged database found at
 open and moved aside), `recovery` (`kiosk recover`), `db`, `models`, `receipt`.
 """
 
 from .db import current_revision, head_revision, migrate, open_engine, write_transaction
 from .errors import DamagedAttachment, NotFoundError, StoreError, TransitionError
+from .followups import ClaimedFollowUp, FollowUpInfo, FollowUps
 from .outbox import Outbox
 from .receipt import (
     damm_check_digit,
@@ -34,6 +36,9 @@ __all__ = [
     "STATES",
     "TRANSITIONS",
     "Claimed",
+    "ClaimedFollowUp",
+    "FollowUpInfo",
+    "FollowUps",
     "DamagedAttachment",
     "Event",
     "NewSubmission",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -156,6 +157,53 @@ class DeliveryCount(Base):
     delivered: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
+FOLLOWUP_KINDS = ("evaluation", "supplement", "withdrawal")
+FOLLOWUP_STATES = ("queued", "sending", "delivered", "needs_attention")
+
+
+class FollowUp(Base):
+    """Something the citizen does after a confirm that the platform must get exactly once
+    (a rating now; material added, a withdrawal next), linked to its submission and, once
+    that is delivered, its case. Sent only after its submission has a case number."""
+
+    __tablename__ = "followups"
+
+    # A UUID made when the citizen acts; the Idempotency-Key towards the platform.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(36), ForeignKey("submissions.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # What an evaluation rates: "terminal" or "case" (None for the other kinds).
+    service: Mapped[str | None] = mapped_column(String(16))
+    # Not personal: a rating's level and reason codes.
+    payload: Mapped[dict] = mapped_column(JSONText(), server_default="{}")
+    # Personal (a rating's free text): sealed to the platform's key; the store cannot read it.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    case_no: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    platform_ack: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in FOLLOWUP_KINDS)),
+                        name="kind"),
+        CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in FOLLOWUP_STATES)),
+                        name="state"),
+        CheckConstraint("state != 'delivered' OR (case_no IS NOT NULL AND "
+                        "delivered_at IS NOT NULL)", name="delivered"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_followups_state_created_at", "state", "created_at"),
+        # One rating per submission and service.
+        Index("uq_followups_one_evaluation", "submission_id", "service", unique=True,
+              sqlite_where=text("kind = 'evaluation'")),
+    )
+
+
 submissions = Submission.__table__
+followups = FollowUp.__table__
 attachments = Attachment.__table__
 delivery_counts = DeliveryCount.__table__

@@ -33,6 +33,7 @@ from . import damage, intake, queries, states
 from .db import migrate, open_engine, write_transaction
 from .errors import NotFoundError, StoreError
 from .files import ATTACHMENTS_DIR, DB_NAME, AttachmentFiles, create_database_file
+from .followups import FollowUps
 from .models import attachments, delivery_counts, submissions
 from .receipt import new_receipt_no, parse_receipt_no
 from .records import (
@@ -172,6 +173,8 @@ class Outbox:
         self.attachments_dir = self.files.root
         self.tmp_dir = self.files.tmp_dir
         self.engine = engine
+        # What the citizen does after the receipt (a rating…), sent once its submission is.
+        self.followups = FollowUps(engine)
         self._db_inode = self._inode()
 
     # --- opening and closing ---------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 `Store` is the one way in for the HTTP layer, the intake and the operator's commands;
 each table has its module (`terminals`, `nonces`, `idempotency`, `cases`, `uploads`,
-`heartbeats`, `content`) and every statement runs on the connections of
+`heartbeats`, `content`, `evaluations`) and every statement runs on the connections of
 `database.Database`. Opening a store brings the schema to the newest migration.
 
 Invariants: a case and its idempotency record are written in one transaction, so a
@@ -23,6 +23,7 @@ from receiver.storage import (
     case_reads,
     cases,
     content,
+    evaluations,
     heartbeats,
     idempotency,
     schema,
@@ -33,6 +34,7 @@ from receiver.storage.cases import NotFound
 from receiver.storage.codes import group_code
 from receiver.storage.database import DB_FILE, Database, stamp
 from receiver.storage.database import now as _now
+from receiver.storage.evaluations import FollowUpRefused, KeptFollowUp
 from receiver.storage.idempotency import Accept, Refuse, StoredAnswer
 from receiver.storage.nonces import NonceReused, Nonces, Signer, SignerRefused
 from receiver.storage.schema import SchemaError
@@ -45,10 +47,11 @@ from receiver.storage.uploads import (
     Uploads,
     UploadTaken,
 )
-from wire import schemas
+from wire import errors, schemas
 
 __all__ = ["DB_FILE", "Accept", "CaseRead", "DigestMismatch", "EnrollmentRefused",
-           "NonceReused", "NotFound", "OffsetMismatch", "ReadLimits", "ReadOutcome", "Refuse",
+           "FollowUpRefused", "KeptFollowUp", "NonceReused", "NotFound", "OffsetMismatch",
+           "ReadLimits", "ReadOutcome", "Refuse",
            "SchemaError", "Signer", "SignerRefused", "Store", "StoredAnswer", "Upload",
            "UploadOverrun", "UploadTaken", "group_code"]
 
@@ -250,3 +253,72 @@ class Store:
         """Publishes new content (its `version` is assigned here); returns (version, ETag)."""
         with self.db.writing() as conn:
             return content.publish(conn, data, now or _now())
+
+    # --- follow-ups and the service evaluation (`evaluations`) -----------------------------
+
+    def take_followup(self, req: schemas.FollowUpRequest, request_sha256: str,
+                      text_sealed: bytes | None, signer: Signer | None = None,
+                      now: datetime | None = None) -> KeptFollowUp:
+        """A follow-up, exactly once per (terminal, follow-up id), in the transaction that
+        spends the request's nonce: the answer kept for it when it came before (the same
+        request), else linked to its case and recorded. FollowUpRefused says why not:
+        the id used for another request, no such case (yet), not its case's to take."""
+        now = now or _now()
+        with self._writing(signer, now) as conn:
+            before = evaluations.kept(conn, req.terminal_id, req.followup_id)
+            if before is not None:
+                if before.request_sha256 != request_sha256:
+                    raise FollowUpRefused(errors.IDEMPOTENCY_KEY_REUSED, "this follow-up id was "
+                                          "used before for a different request")
+                return before
+            case_no, status = self._followed_case(conn, req)
+            return evaluations.record_evaluation(conn, req, case_no, status, text_sealed,
+                                                 request_sha256, now)
+
+    @staticmethod
+    def _followed_case(conn: Any, req: schemas.FollowUpRequest) -> tuple[str, str]:
+        if req.submission_id is not None:
+            row = conn.execute("SELECT case_no, status FROM cases WHERE terminal_id = ? AND "
+                               "submission_id = ?", (req.terminal_id, req.submission_id)
+                               ).fetchone()
+        else:
+            assert req.query_code is not None
+            found = case_reads.find(conn, req.query_code)
+            row = None
+            if found is not None and case_reads.may_read(
+                    conn, found, CaseRead(req.terminal_id, req.query_code)):
+                row = conn.execute("SELECT case_no, status FROM cases WHERE case_no = ?",
+                                   (found.case_no,)).fetchone()
+        if row is None:
+            raise FollowUpRefused(errors.FOLLOWUP_CASE_UNKNOWN, "no case of this terminal's (yet) "
+                                  "for this follow-up")
+        return row[0], row[1]
+
+    def evaluation_stats(self, by: str | None = None,
+                         period: str | None = None) -> list[evaluations.Figures]:
+        with self.db.reading() as conn:
+            return evaluations.stats(conn, by, period)
+
+    def evaluation_sample(self, period: str, seed: int, now: datetime | None = None
+                          ) -> tuple[list[evaluations.Callback], bool]:
+        with self.db.writing() as conn:
+            return evaluations.sample(conn, period, seed, now or _now())
+
+    def record_callback(self, period: str, case_no: str, outcome: str, note: str | None,
+                        now: datetime | None = None) -> bool:
+        with self.db.writing() as conn:
+            return evaluations.record_callback(conn, period, case_no, outcome, note,
+                                               now or _now())
+
+    def bad_ratings(self, state: str | None = None) -> list[evaluations.BadRating]:
+        with self.db.reading() as conn:
+            return evaluations.bad_ratings(conn, state)
+
+    def record_followup(self, evaluation_id: str, note: str, now: datetime | None = None
+                        ) -> bool:
+        with self.db.writing() as conn:
+            return evaluations.record_followup(conn, evaluation_id, note, now or _now())
+
+    def case_envelopes(self, case_nos: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        with self.db.reading() as conn:
+            return evaluations.case_envelopes(conn, case_nos)

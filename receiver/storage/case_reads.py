@@ -108,7 +108,7 @@ def read(conn: sqlite3.Connection, ask: CaseRead, limits: ReadLimits,
         conn.execute("UPDATE cases SET phone_factors = ? WHERE case_no = ? AND phone_factors "
                      "IS NULL", (" ".join(ask.derived_factors), found.case_no))
         found = dataclasses.replace(found, phone_factors=ask.derived_factors)
-    if found is not None and _may_read(conn, found, ask):
+    if found is not None and may_read(conn, found, ask):
         return ReadOutcome(progress=cases.progress(conn, ask.query_code))
     conn.execute("INSERT INTO case_query_failures (terminal_id, code_hash, at) VALUES (?, ?, ?)",
                  (ask.terminal_id, code if ask.factor is not None else None, stamp(now)))
@@ -117,7 +117,7 @@ def read(conn: sqlite3.Connection, ask: CaseRead, limits: ReadLimits,
     return ReadOutcome()
 
 
-def _may_read(conn: sqlite3.Connection, case: StoredCase, ask: CaseRead) -> bool:
+def may_read(conn: sqlite3.Connection, case: StoredCase, ask: CaseRead) -> bool:
     if ask.factor is not None:
         wanted = factor_hash(case.case_no, ask.factor)
         # every stored factor is compared, so the time taken does not say which matched

@@ -1,5 +1,6 @@
 """The schema comes only from the Alembic chain: 0001 (submissions, attachments), 0002 (counts),
-0003 (set aside by a technician), 0004 (the platform's signed acknowledgement)."""
+0003 (set aside by a technician), 0004 (the platform's signed acknowledgement), 0007 (follow-ups
+to a submission: the service evaluation)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from kiosk.store import (
 from kiosk.store.models import Base
 from tests.support.store import new_submission
 
+HEAD = "0007"
 SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",
@@ -51,8 +53,9 @@ def test_empty_database_to_head(tmp_path):
     assert current_revision(db) is None  # no file yet, and none is made by asking
     assert not db.exists()
     migrate(db)
-    assert current_revision(db) == head_revision() == "0004"
-    assert tables(db) == {"alembic_version", "submissions", "attachments", "delivery_counts"}
+    assert current_revision(db) == head_revision() == HEAD
+    assert tables(db) == {"alembic_version", "submissions", "attachments", "delivery_counts",
+                          "followups"}
 
     engine = open_engine(db)
     try:
@@ -92,7 +95,7 @@ def test_migrating_twice_is_a_no_op(tmp_path):
     db = tmp_path / "kiosk.db"
     migrate(db)
     migrate(db)
-    assert current_revision(db) == "0004"
+    assert current_revision(db) == HEAD
 
 
 def test_state_check_constraint_holds(tmp_path):
@@ -164,7 +167,7 @@ def test_rows_written_at_0001_survive_the_upgrade(tmp_path):
     (data / "attachments" / sid / sealed).write_bytes(b"abc")
 
     migrate(db)
-    assert current_revision(db) == "0004"
+    assert current_revision(db) == HEAD
 
     with Outbox.open(data) as box:
         info = box.find_by_receipt(receipt_no)
@@ -206,7 +209,7 @@ def test_downgrade_to_0001_and_back(tmp_path):
         conn.close()
 
     migrate(db)
-    assert current_revision(db) == "0004"
+    assert current_revision(db) == HEAD
     with Outbox.open(data) as box:
         assert box.find_by_receipt(receipt.receipt_no) is not None
 
@@ -224,10 +227,10 @@ def test_processes_starting_together_migrate_once(tmp_path):
     db = tmp_path / "kiosk.db"
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(4) as pool:
-        assert pool.map(_migrate, [str(db)] * 4) == ["0004"] * 4
+        assert pool.map(_migrate, [str(db)] * 4) == [HEAD] * 4
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
     finally:
         conn.close()
 

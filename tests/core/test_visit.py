@@ -82,7 +82,10 @@ def test_what_next_does_is_data_on_the_step():
     assert flow.BY_ID["attachments"].blocks is flow.Blocks.NEVER
     assert flow.BY_ID["review"].blocks is flow.Blocks.ALL_BUT_CONSENT
     assert [s.id for s in flow.STEPS if s.confirms] == ["consent"] == [flow.CONFIRMING.id]
-    assert [s.id for s in flow.STEPS if s.done] == ["receipt"] == [flow.DONE.id]
+    # after the confirm: the receipt, and the evaluation reached from it by choice only
+    assert [s.id for s in flow.STEPS if s.done] == ["receipt", "evaluation"]
+    assert flow.DONE.id == "receipt"
+    assert not flow.BY_ID["evaluation"].applies({"kind": "petition"})
     assert all(s.blocks is flow.Blocks.OWN for s in flow.STEPS
                if s.id not in ("attachments", "review"))
 

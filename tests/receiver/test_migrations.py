@@ -15,7 +15,8 @@ from alembic.script import ScriptDirectory
 from receiver.cli import main
 from receiver.storage import Accept, SchemaError, Store, schema
 from tests.receiver import legacy
-from wire import schemas, signing
+from tests.support.platform_server import sealed_submission
+from wire import schemas, sealing, signing
 
 
 def objects(db_path: Path) -> dict[tuple[str, str], str]:
@@ -53,7 +54,8 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 17  # 11 tables, 6 indexes
+    assert len(objects(fresh)) == 20  # 14 tables (0005: followups, evaluations and their
+    # call-backs), 6 indexes
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -241,3 +243,31 @@ def test_two_openers_of_a_new_database_migrate_it_once(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
     conn.close()
+
+
+def test_0005_adds_the_evaluation_tables_beside_rows_and_goes_back(tmp_path):
+    data = tmp_path / "platform"
+    store = Store(data)
+    try:
+        req = sealed_submission(sealing.encode_public_key(sealing.generate_private_key()
+                                                          .public_key()), "T-1")
+        [answer] = store.record([Accept(req, b"sealed", req.identity_sha256())])
+        case_no = schemas.SubmissionAccepted.model_validate_json(answer.body).case_no
+    finally:
+        store.close()
+    # down to 0002 with a case in place: the case stays, the new tables go
+    assert schema.migrate(data / "receiver.db", "0002") == (schema.HEAD_REVISION, "0002")
+    conn = sqlite3.connect(data / "receiver.db")
+    try:
+        assert conn.execute("SELECT case_no FROM cases").fetchall() == [(case_no,)]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert not {"followups", "evaluations", "evaluation_callbacks"} & tables
+    finally:
+        conn.close()
+    assert schema.migrate(data / "receiver.db") == ("0002", schema.HEAD_REVISION)
+    store = Store(data)
+    try:
+        assert [c["case_no"] for c in store.list_cases()] == [case_no]
+        assert store.evaluation_stats()[0].valid_visits == 1
+    finally:
+        store.close()

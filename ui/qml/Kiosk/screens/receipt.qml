@@ -98,11 +98,20 @@ Rectangle {
     color: Theme.surface
     Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
     BodyText {
-        anchors { left: parent.left; leftMargin: Theme.pad; right: finishBtn.left; rightMargin: Theme.gap; verticalCenter: parent.verticalCenter }
+        anchors { left: parent.left; leftMargin: Theme.pad; right: rateBtn.left; rightMargin: Theme.gap; verticalCenter: parent.verticalCenter }
         text: "记好回执编号后，请按“完成”。"
         color: Theme.muted
         wrapMode: Text.NoWrap
         visible: implicitWidth <= width  // a hint only: left out rather than cut off
+    }
+    // The one way to the service evaluation: voluntary, so a button, never a prompt.
+    ActionButton {
+        id: rateBtn
+        objectName: "btn:evaluate"
+        anchors { right: finishBtn.left; rightMargin: Theme.gap; verticalCenter: parent.verticalCenter }
+        iconName: "pen"
+        text: "评价服务"
+        onClicked: Session.goTo("evaluation")
     }
     ActionButton {
         id: finishBtn

@@ -1,0 +1,84 @@
+"""`kiosk evaluate`: the service evaluation (好差评) of a submission, as the screen after
+the receipt takes it — the same rules (`kiosk.evaluation`), the same queue (the
+follow-ups of the outbox, delivered by `kiosk sync` once the submission is).
+
+Exit 2 with every problem in plain Chinese for bad input: an unknown receipt number,
+level, reason, a bad rating without a reason, a text too long, a service rated before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.registry import Command, print_problems, with_config
+from kiosk import config, evaluation
+from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+from kiosk.problems import Problem
+
+
+def evaluate_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    levels = ", ".join(f"{code} ({label})" for code, label in evaluation.LEVELS)
+    parser.add_argument("receipt_no", metavar="RECEIPT_NO",
+                        help="the receipt number of the submission whose service is rated")
+    parser.add_argument("--level", required=True, metavar="LEVEL",
+                        help=f"one of: {levels}; the code or the Chinese word")
+    parser.add_argument("--service", default="terminal", metavar="SERVICE",
+                        help="terminal (the service at this terminal, the default) or case "
+                             "(the handling of the answered case)")
+    parser.add_argument("--reason", action="append", default=[], metavar="TAG",
+                        help="a reason of a bad rating (repeat for several): "
+                             + "; ".join(f"{s}: " + ", ".join(c for c, _ in tags)
+                                         for s, tags in evaluation.REASONS.items()))
+    parser.add_argument("--text", help=f"what else to say (bad ratings, at most "
+                                       f"{evaluation.MAX_TEXT_CHARS} characters; sealed)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@with_config
+def evaluate(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    from kiosk.store import Outbox, StoreError
+
+    rating, problems = evaluation.validate(args.service, evaluation.level_code(args.level),
+                                           args.reason, args.text)
+    try:
+        with Outbox.open(loaded.data_dir) as outbox:
+            found = outbox.find_by_receipt(args.receipt_no)
+            if found is None:
+                problems.insert(0, Problem("receipt_no", "没有找到这个回执编号，请核对后再输入。",
+                                           "evaluation.receipt.unknown"))
+            if problems or rating is None or found is None:
+                return _refused(args, problems)
+            kept, new = evaluation.queue(outbox, loaded, found.submission_id, rating)
+    except StoreError as exc:
+        print(f"kiosk evaluate: not queued: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not new:
+        return _refused(args, [Problem("service", "这项服务已经评价过了，每项服务只评价一次。",
+                                       "evaluation.already_rated")])
+    if args.json:
+        print(json.dumps({"ok": True, "followup_id": kept.followup_id,
+                          "receipt_no": found.receipt_no, "service": rating.service,
+                          "level": rating.level, "reasons": list(rating.reasons),
+                          "state": kept.state}, ensure_ascii=False, indent=2))
+    else:
+        waits = "" if found.case_no else "; sent once the submission is delivered"
+        print(f"queued: {evaluation.LEVEL_LABELS[rating.level]} for receipt "
+              f"{found.display_no}{waits}")
+    return EXIT_OK
+
+
+def _refused(args: argparse.Namespace, problems: list[Problem]) -> int:
+    print(f"kiosk evaluate: {len(problems)} problem(s), nothing queued", file=sys.stderr)
+    print_problems(problems)
+    if args.json:
+        print(json.dumps({"ok": False, "problems": [p.__dict__ for p in problems]},
+                         ensure_ascii=False, indent=2))
+    return EXIT_INVALID
+
+
+COMMANDS = (
+    Command("evaluate", "rate the service of a submission (好差评), queued for the platform",
+            evaluate, evaluate_arguments),
+)
