@@ -1,5 +1,5 @@
 """The schema comes only from the Alembic chain: 0001 (submissions, attachments), 0002 (counts),
-0003 (set aside by a technician), 0004 (the platform's signed acknowledgement), 0007 (follow-ups
+0003 (set aside by a technician), 0004 (the platform's signed acknowledgement), 0005 (follow-ups
 to a submission: the service evaluation)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from kiosk.store import (
 from kiosk.store.models import Base
 from tests.support.store import new_submission
 
-HEAD = "0007"
+HEAD = "0005"
 SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",

@@ -54,7 +54,7 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 20  # 14 tables (0005: followups, evaluations and their
+    assert len(objects(fresh)) == 20  # 14 tables (0003: followups, evaluations and their
     # call-backs), 6 indexes
 
 
@@ -245,7 +245,7 @@ def test_two_openers_of_a_new_database_migrate_it_once(tmp_path):
     conn.close()
 
 
-def test_0005_adds_the_evaluation_tables_beside_rows_and_goes_back(tmp_path):
+def test_0003_adds_the_evaluation_tables_beside_rows_and_goes_back(tmp_path):
     data = tmp_path / "platform"
     store = Store(data)
     try:

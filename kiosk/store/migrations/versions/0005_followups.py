@@ -1,7 +1,7 @@
 """Follow-ups to a submission: the service evaluation now, material added and a
 withdrawal next.
 
-Revision ID: 0007
+Revision ID: 0005
 Revises: 0004
 
 A new table `followups`, one row per thing the citizen does after a confirm that
@@ -18,7 +18,7 @@ drops the table.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -11,14 +11,14 @@
 
 New tables only: the downgrade drops them.
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
