@@ -181,7 +181,12 @@ def _receipt_case(conn: sqlite3.Connection, row: tuple) -> ReceiptCase:
 
 
 class ReceiptRefused(Exception):
-    """A receipt that does not prove itself: the message says precisely why."""
+    """A receipt that does not prove itself: the message says precisely why; `kind` is
+    one of malformed, unknown_terminal, other_terminal, forged, other_envelope."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,7 @@ class ReceiptCheck:
     receipt: wire_receipt.SignedReceipt
     key: TerminalKey
     case: ReceiptCase | None
+    terminal_name: str | None = None
 
 
 def check(conn: sqlite3.Connection, text: str) -> ReceiptCheck:
@@ -200,23 +206,27 @@ def check(conn: sqlite3.Connection, text: str) -> ReceiptCheck:
     try:
         signed = wire_receipt.parse(text)
     except wire_receipt.ReceiptInvalid as exc:
-        raise ReceiptRefused(str(exc)) from None
+        raise ReceiptRefused(str(exc), "malformed") from None
     if not keys_of(conn, signed.terminal_id):
         raise ReceiptRefused(f"no terminal {signed.terminal_id} has enrolled with this "
-                             "platform: not a receipt of its terminals")
+                             "platform: not a receipt of its terminals", "unknown_terminal")
     key = signing_key_at(conn, signed)
     if key is None:
         other = other_signer(conn, signed)
         if other is not None:
             raise ReceiptRefused(f"the receipt names terminal {signed.terminal_id} but was "
                                  f"signed with the key of terminal {other}: it is not a "
-                                 f"receipt of {signed.terminal_id}")
+                                 f"receipt of {signed.terminal_id}", "other_terminal")
         raise ReceiptRefused(f"the signature does not hold with any key terminal "
-                             f"{signed.terminal_id} has had: the receipt was altered or forged")
+                             f"{signed.terminal_id} has had: the receipt was altered or forged",
+                             "forged")
     found = cases_of(conn, signed.terminal_id, signed.receipt_no)
     matching = [c for c in found if c.envelope_sha256 == signed.envelope_sha256]
     if found and not matching:
         raise ReceiptRefused(f"receipt {signed.receipt_no} of terminal {signed.terminal_id} "
                              "is signed, but the case of that number holds another sealed "
-                             "envelope than the one the receipt names")
-    return ReceiptCheck(signed, key, matching[0] if matching else None)
+                             "envelope than the one the receipt names", "other_envelope")
+    name = conn.execute("SELECT name FROM terminals WHERE id = ?",
+                        (signed.terminal_id,)).fetchone()
+    return ReceiptCheck(signed, key, matching[0] if matching else None,
+                        name[0] if name else None)

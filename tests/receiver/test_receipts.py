@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -205,3 +205,105 @@ def test_check_refuses_forged_altered_and_other_terminal_receipts(store, pub, te
     _accept(store, sealed_submission(pub, T, receipt_no=req.receipt_no))
     with pytest.raises(receipts.ReceiptRefused, match="another sealed envelope"):
         store.check_receipt(req.receipt)
+
+
+# --- the command and the page, in process ---------------------------------------------------
+
+
+def test_receipt_verify_says_what_it_says_and_refuses_with_exit_2(tmp_path, pub, capsys):
+    from receiver.cli import main
+
+    data = tmp_path / "platform"
+    store = Store(data)
+    try:
+        key = _enroll(store, T, NOW - timedelta(days=30))
+        req = with_receipt(sealed_submission(pub, T), key, confirmed_at=NOW - timedelta(days=2))
+        assert main(["receipt", "verify", req.receipt, "--data", str(data)]) == 0
+        out = capsys.readouterr().out
+        assert "the signature holds" in out and "arrived: not yet (已在自助终端确认，尚未送达)" in out
+        assert f"receipt {req.receipt_no[:4]} {req.receipt_no[4:7]} {req.receipt_no[7:]}" in out
+        _accept(store, req)
+        assert main(["receipt", "verify", "http://127.0.0.1/r/" + req.receipt, "--json",
+                     "--data", str(data)]) == 0
+        import json
+        said = json.loads(capsys.readouterr().out)
+        assert said["arrived"] and said["status"] == "received"
+        assert said["applied_basis"] == "terminal"
+        assert said["applied_at"] == said["confirmed_at"] == (NOW - timedelta(days=2)).isoformat()
+        forged = with_receipt(req, keys.generate_signing_key(), confirmed_at=NOW).receipt
+        assert main(["receipt", "verify", forged, "--data", str(data)]) == 2
+        err = capsys.readouterr().err
+        assert "not a valid receipt" in err and "altered or forged" in err
+    finally:
+        store.close()
+
+
+class _Page:
+    def __init__(self, status: int, headers: dict[str, str], text: str):
+        self.status_code, self.headers, self.text = status, headers, text
+
+
+class _Client:
+    """GET through the whole ASGI app (every middleware), as uvicorn would call it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def get(self, path: str) -> _Page:
+        import asyncio
+
+        sent: list[dict] = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+                 "query_string": b"", "headers": [(b"host", b"127.0.0.1")], "root_path": "",
+                 "scheme": "http", "http_version": "1.1", "server": ("127.0.0.1", 80),
+                 "client": ("127.0.0.1", 5000)}
+        asyncio.run(self.app(scope, receive, send))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+        return _Page(start["status"], headers, body.decode())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_the_page_before_and_after_arrival_and_for_a_forgery(tmp_path, pub):
+    from receiver.app import create_app
+
+    app = create_app(tmp_path / "platform")
+    store = app.state.store
+    key = _enroll(store, T, NOW - timedelta(days=30))
+    req = with_receipt(sealed_submission(pub, T, kind="review"), key,
+                       confirmed_at=NOW - timedelta(days=2))
+    with _Client(app) as client:
+        before = client.get("/r/" + req.receipt)
+        assert before.status_code == 200
+        assert before.headers["content-type"].startswith("text/html")
+        assert before.headers["cache-control"] == "no-store"
+        assert "已在自助终端确认，尚未送达" in before.text and "回执真实有效" in before.text
+        assert "收到申请之日起3个工作日内" in before.text
+        _accept(store, req)
+        store.set_case_status(store.list_cases()[0]["case_no"], "accepted", "转县人社局办理")
+        after = client.get("/r/" + req.receipt)
+        assert "已受理" in after.text and "转县人社局办理" in after.text
+        assert "尚未送达" not in after.text
+        assert "以自助终端签名确认的时间为准" in after.text
+        accepted = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).date()
+        by = accepted + timedelta(days=30)
+        assert f"{by.year}年{by.month}月{by.day}日" in after.text  # the opinion's last day
+        assert store.list_cases()[0]["query_code"] not in after.text  # not on a public page
+        forged = with_receipt(req, keys.generate_signing_key(), confirmed_at=NOW).receipt
+        refused = client.get("/r/" + forged)
+        assert refused.status_code == 404 and "回执无法核验" in refused.text
+        assert "伪造" in refused.text
+        assert client.get("/r/nonsense").status_code == 404
