@@ -151,7 +151,7 @@ def _page(title: str, body: str) -> str:
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"<header><h1>网上信访 · 回执查询</h1></header><main>{body}</main>"
             "<footer>本页只显示回执上的信息和办理进度，不显示任何个人信息。"
-            "详细情况可凭回执上的查询码和登记手机号后4位查询，或到信访窗口咨询。</footer>"
+            "如有疑问，请带回执到信访窗口咨询。</footer>"
             "</body></html>")
 
 
@@ -192,7 +192,8 @@ def render(check: ReceiptCheck) -> str:
         history = f"<section><h2>办理经过</h2><ol>{steps}</ol></section>"
     details = (f"<section><h2>回执信息</h2>{_rows(receipt_rows, ('回执编号',))}"
                + (f"<p class=\"basis\">申请日期{html.escape(BASES.get(case.applied_basis, ''))}"
-                  "（复查复核规程第十二条的申请期限按申请日期判断）。</p>" if case else "")
+                  + ("（复查复核规程第十二条的申请期限按申请日期判断）" if case.kind != "petition"
+                     else "") + "。</p>" if case else "")
                + "</section>")
     ahead = ""
     if limits:

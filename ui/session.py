@@ -25,7 +25,7 @@ from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQml import QmlElement, QmlSingleton, QmlUncreatable
 
-from kiosk import choices, content, timelimits
+from kiosk import choices, content, receipt_words, timelimits
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.config import LoadedConfig
 from kiosk.taxonomy import Taxonomy
@@ -466,10 +466,29 @@ class Session(QObject):
 
     @Property(str, notify=receiptChanged)
     def receiptQr(self) -> str:  # noqa: N802
+        """The signed receipt's QR code (the platform's receipt page); "" when unsigned."""
+        url = self._receipt_url()
+        return qr.memory_url(url) if url else ""
+
+    def _receipt_url(self) -> str | None:
         if not self._receipt:
-            return ""
-        base = str(self._loaded.config.delivery_platform.web_url).rstrip("/")
-        return qr.memory_url(f"{base}/query?receipt={self._receipt.receipt_no}")
+            return None
+        return submission_module().receipt_qr(self._loaded, self._receipt.token)
+
+    @Property(bool, notify=receiptChanged)
+    def receiptSigned(self) -> bool:  # noqa: N802
+        return self._receipt_url() is not None
+
+    @Property(str, notify=receiptChanged)
+    def receiptWhereToCheck(self) -> str:  # noqa: N802
+        """Where progress can be checked, promising only what works (`kiosk.receipt_words`)."""
+        if self.receiptSigned:
+            return receipt_words.WHERE_TO_CHECK_PROGRESS
+        return receipt_words.UNSIGNED + receipt_words.UNSIGNED_WHERE_TO_CHECK
+
+    @Property(str, constant=True)
+    def receiptQrCaption(self) -> str:  # noqa: N802
+        return receipt_words.QR_CAPTION
 
     @Property("QVariantList", notify=receiptChanged)
     def milestones(self) -> list:

@@ -177,9 +177,12 @@ def main(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: boo
     # The tour confirms a sample petition: never into the terminal's real outbox.
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-tour-"))
     try:
-        from kiosk import config
+        from kiosk import config, terminal_key
+        from wire import keys
 
         demo = config.demo(scratch / "data")
+        # a key of the tour's own, so its receipt is signed as an enrolled terminal's is
+        terminal_key.save(scratch / "data", keys.generate_signing_key())
         started = time.monotonic()
         report = run_tour(demo if loaded.is_demo else _with_data_dir(loaded, scratch), out, size,
                           elderly=elderly)

@@ -56,15 +56,19 @@ Flickable {
                         fontSizeMode: Text.HorizontalFit
                         minimumPixelSize: Theme.heading
                     }
-                    BodyText { width: parent.width; color: Theme.muted; text: "凭回执编号可以在本机、网站或打电话查询办理进度。" }
+                    BodyText { objectName: "receiptWhereToCheck"; width: parent.width; color: Theme.muted; text: Session.receiptWhereToCheck }
                 }
             }
+            // The signed receipt as a QR code: the platform's receipt page, which checks
+            // it and shows the progress. An unsigned receipt (terminal not enrolled) has none.
             Column {
                 id: qrCol
-                width: 420
+                objectName: "receiptQr"
+                visible: Session.receiptSigned
+                width: Session.receiptSigned ? 420 : 0
                 spacing: 4
                 Image { width: 420; height: 420; source: Session.receiptQr; smooth: false; fillMode: Image.PreserveAspectFit; cache: false }
-                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: "手机扫码查询进度" }
+                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: Session.receiptQrCaption }
             }
         }
         Text { text: "接下来会怎样"; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue }
