@@ -19,15 +19,16 @@ KIND_LABELS = {"petition": "信访事项", "review": "复查申请", "re_review"
 NOT_ARRIVED = "已在自助终端确认，尚未送达"
 NOT_ARRIVED_MORE = ("申请已在自助终端确认并保存，正在等待网络送达平台（网络中断时终端会一直保存并自动重发）。"
                     "送达后，这里会显示受理和办理进度。")
-# Each status in plain words (a status this page does not know shows its label).
+# Each status in plain words, by its label (`schemas.CASE_STATUSES`; a status this page
+# does not know shows its label alone).
 STATUS_WORDS = {
-    "received": "平台已收到您的申请，正在审查是否受理。",
-    "accepted": "您的申请已受理，正在按规定的期限办理。",
-    "not_accepted": "您的申请不予受理，理由以书面告知为准。",
-    "in_progress": "您的申请正在办理中。",
-    "answered": "已出具处理意见，请留意书面意见。",
-    "closed": "已办结。",
-    "withdrawn": "已撤回。",
+    "已收到": "平台已收到您的申请，正在审查是否受理。",
+    "已受理": "您的申请已受理，正在按规定的期限办理。",
+    "不予受理": "您的申请不予受理，理由以书面告知为准。",
+    "正在办理": "您的申请正在办理中。",
+    "已出具处理意见": "已出具处理意见，请留意书面意见。",
+    "已办结": "已办结。",
+    "已撤回": "已撤回。",
 }
 REFUSALS_ZH = {
     "malformed": "这不是有效的自助终端回执，或者回执内容不完整。",
@@ -179,7 +180,7 @@ def render(check: ReceiptCheck) -> str:
         history = ""
     else:
         label = schemas.CASE_STATUSES.get(case.status, case.status)
-        words = STATUS_WORDS.get(case.status, "")
+        words = STATUS_WORDS.get(label, "")
         status = (f"<section class=\"ok\"><h2>办理状态</h2><p class=\"status\">"
                   f"{html.escape(label)}</p><p>{html.escape(words)}</p></section>")
         receipt_rows += [("平台收到时间", zh_time(case.received_at)),
