@@ -17,3 +17,10 @@ QR_CAPTION = "扫码核对回执、查看进度"
 # Said instead when the receipt carries no signature (no QR code is shown then).
 UNSIGNED = terminal_key.NOT_ENROLLED + "。"
 UNSIGNED_WHERE_TO_CHECK = "请凭回执编号到信访窗口查询办理进度。"
+
+
+def for_receipt(signed: bool) -> dict[str, object]:
+    """The receipt screen's words for a signed receipt (with its QR code) or an unsigned one."""
+    return {"signed": signed, "qrCaption": QR_CAPTION,
+            "whereToCheck": WHERE_TO_CHECK_PROGRESS if signed
+            else UNSIGNED + UNSIGNED_WHERE_TO_CHECK}

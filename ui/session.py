@@ -466,29 +466,15 @@ class Session(QObject):
 
     @Property(str, notify=receiptChanged)
     def receiptQr(self) -> str:  # noqa: N802
-        """The signed receipt's QR code (the platform's receipt page); "" when unsigned."""
-        url = self._receipt_url()
+        """The signed receipt's QR code (its page on the platform); "" when unsigned."""
+        url = self._receipt and submission_module().receipt_qr(self._loaded, self._receipt.token)
         return qr.memory_url(url) if url else ""
 
-    def _receipt_url(self) -> str | None:
-        if not self._receipt:
-            return None
-        return submission_module().receipt_qr(self._loaded, self._receipt.token)
-
-    @Property(bool, notify=receiptChanged)
-    def receiptSigned(self) -> bool:  # noqa: N802
-        return self._receipt_url() is not None
-
-    @Property(str, notify=receiptChanged)
-    def receiptWhereToCheck(self) -> str:  # noqa: N802
-        """Where progress can be checked, promising only what works (`kiosk.receipt_words`)."""
-        if self.receiptSigned:
-            return receipt_words.WHERE_TO_CHECK_PROGRESS
-        return receipt_words.UNSIGNED + receipt_words.UNSIGNED_WHERE_TO_CHECK
-
-    @Property(str, constant=True)
-    def receiptQrCaption(self) -> str:  # noqa: N802
-        return receipt_words.QR_CAPTION
+    @Property("QVariantMap", notify=receiptChanged)
+    def receiptWords(self) -> dict:  # noqa: N802
+        """What the receipt screen promises about checking progress (`kiosk.receipt_words`)."""
+        return receipt_words.for_receipt(bool(self._receipt and submission_module().receipt_qr(
+            self._loaded, self._receipt.token)))
 
     @Property("QVariantList", notify=receiptChanged)
     def milestones(self) -> list:

@@ -56,7 +56,7 @@ Flickable {
                         fontSizeMode: Text.HorizontalFit
                         minimumPixelSize: Theme.heading
                     }
-                    BodyText { objectName: "receiptWhereToCheck"; width: parent.width; color: Theme.muted; text: Session.receiptWhereToCheck }
+                    BodyText { objectName: "receiptWhereToCheck"; width: parent.width; color: Theme.muted; text: Session.receiptWords.whereToCheck }
                 }
             }
             // The signed receipt as a QR code: the platform's receipt page, which checks
@@ -64,11 +64,11 @@ Flickable {
             Column {
                 id: qrCol
                 objectName: "receiptQr"
-                visible: Session.receiptSigned
-                width: Session.receiptSigned ? 420 : 0
+                visible: Session.receiptQr !== ""
+                width: visible ? 420 : 0
                 spacing: 4
                 Image { width: 420; height: 420; source: Session.receiptQr; smooth: false; fillMode: Image.PreserveAspectFit; cache: false }
-                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: Session.receiptQrCaption }
+                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: Session.receiptWords.qrCaption }
             }
         }
         Text { text: "接下来会怎样"; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue }
