@@ -14,6 +14,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QPointF
+
 from kiosk import identity
 from kiosk.config import LoadedConfig
 from ui import app as app_mod
@@ -125,6 +127,14 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         tap(window, "btn:next")
         wait_until(lambda: session.screen == "receipt", 10_000)
         shot("14-receipt")
+        # scrolled to the receipt's QR code, which 大字 on a portrait canvas puts below the fold
+        code = find(window, "receiptQr", required=False)
+        if code is not None:  # a signed receipt
+            page = find(window, "receiptPage")
+            top = code.mapToItem(page.property("contentItem"), QPointF(0, 0)).y()
+            bottom = max(0.0, page.property("contentHeight") - page.height())
+            page.setProperty("contentY", min(bottom, max(0.0, top - 16)))
+            shot("14b-receipt-qr")
         # The other people who can apply: an agent, a group and its representatives.
         tap(window, "btn:finish")
         set_elderly()

@@ -12,7 +12,8 @@ from ui.tour import run_tour  # noqa: E402
 from wire import keys, receipt
 
 SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
-           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "15-agent",
+           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt",
+           "14b-receipt-qr", "15-agent",
            "16-group", "17-representatives", "18-idle-countdown"}
 
 
@@ -40,7 +41,7 @@ def test_tour_meets_the_ux_numbers(qapp, tmp_path, size, elderly):
     # platform's receipt page for a receipt this terminal's key signed.
     from PySide6.QtGui import QImage
 
-    shot = QImage(str(tmp_path / "out" / "14-receipt.png"))
+    shot = QImage(str(tmp_path / "out" / "14b-receipt-qr.png"))
     found = [b.text for b in zxingcpp.read_barcodes(shot)]
     assert len(found) == 1, found
     assert found[0].startswith("http://127.0.0.1:8700/r/R1")

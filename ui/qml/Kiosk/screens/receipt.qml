@@ -9,6 +9,7 @@ import Kiosk.ViewModels
 Item {
 Flickable {
     id: page
+    objectName: "receiptPage"
     anchors { left: parent.left; right: parent.right; top: parent.top; bottom: finishBar.top }
     contentWidth: width
     contentHeight: col.implicitHeight + 2 * Theme.pad
