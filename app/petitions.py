@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from app.registry import Command, load_config, print_problems
-from kiosk import config, petition, submission, taxonomy, timelimits
+from kiosk import config, petition, submission, taxonomy, terminal_key, timelimits
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from kiosk.problems import errors
 
@@ -102,18 +102,26 @@ def submit(args: argparse.Namespace) -> int:
         print(f"kiosk submit: not queued: {exc}", file=sys.stderr)
         return EXIT_FAILED
     milestones = timelimits.next_steps(result.document["kind"], today)
+    receipt_qr = submission.receipt_qr(loaded, receipt.token)
+    if receipt.token is None:
+        print(f"kiosk submit: {terminal_key.NOT_ENROLLED} (kiosk enroll)", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "ok": True,
             "receipt_no": receipt.receipt_no,
             "submission_id": receipt.submission_id,
             "created_at": receipt.created_at.isoformat(),
+            # the signed receipt (`wire.receipt`) as its QR code carries it; null unsigned
+            "receipt": receipt.token,
+            "receipt_qr": receipt_qr,
             "warnings": [p.__dict__ for p in problems],
             "next_steps": [{"label": m.label, "by": m.by.isoformat(), "basis": m.basis}
                            for m in milestones],
         }, ensure_ascii=False, indent=2))
     else:
         print(f"queued: receipt number {format_receipt_no(receipt.receipt_no)}")
+        if receipt_qr:
+            print(f"  signed receipt: {receipt_qr}")
         for m in milestones:
             print(f"  {m.label}: {timelimits.format_date_zh(m.by)} ({m.basis})")
     return EXIT_OK

@@ -79,6 +79,18 @@ class Platform(_Strict):
     wechat_url: HttpUrl | None = None
     api_url: HttpUrl | None = None  # where submissions are delivered (…/api/v1)
     public_key: str | None = None  # base64 X25519; envelopes are sealed to it
+    # Where the platform serves its receipt page (`/r/<receipt>`), the address a receipt's
+    # QR code opens on a phone; by default the root of `api_url`.
+    receipt_url: HttpUrl | None = None
+
+    def receipt_page_root(self) -> str | None:
+        """The root the receipt QR code's URL starts with, or None without a platform API."""
+        if self.receipt_url is not None:
+            return str(self.receipt_url).rstrip("/")
+        if self.api_url is None:
+            return None
+        root = str(self.api_url).rstrip("/")
+        return root.removesuffix("/api/v1")
 
     @field_validator("public_key")
     @classmethod

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import identity, wake
+from kiosk import identity, terminal_key, wake
 from kiosk.config import LoadedConfig
 from kiosk.petition import ATTACHMENT_ROLES, KINDS, Validation
 from kiosk.problems import Problem, errors
 from kiosk.store import NewSubmission, Outbox, Receipt, SealedAttachment
 from kiosk.taxonomy import Taxonomy
+from wire import receipt as wire_receipt
 from wire import sealing
+
+log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 _MAGIC = {
@@ -110,10 +114,31 @@ def receipt_fields(document: dict, taxonomy: Taxonomy) -> dict[str, Any]:
     }
 
 
+def receipt_signing_key(loaded: LoadedConfig):
+    """The terminal's key for signing receipts, or None while it has none (not enrolled):
+    the submission is confirmed and delivered all the same, its receipt unsigned. A
+    damaged key file is the technician's to fix; it never stops a citizen's confirm."""
+    try:
+        return terminal_key.load_if_enrolled(loaded.data_dir)
+    except (terminal_key.KeyDamaged, OSError) as exc:
+        log.warning("the terminal's signing key cannot be read, receipts go unsigned: %s", exc)
+        return None
+
+
+def receipt_qr(loaded: LoadedConfig, token: str | None) -> str | None:
+    """What the receipt's QR code carries: the platform's receipt page for the signed
+    receipt, so a phone camera opens it. None for an unsigned receipt."""
+    root = loaded.config.delivery_platform.receipt_page_root()
+    if token is None or root is None:
+        return None
+    return wire_receipt.receipt_url(root, token)
+
+
 def build(validation: Validation, attachments: list[AttachmentData], loaded: LoadedConfig,
           taxonomy: Taxonomy, *, now: datetime | None = None,
           submission_id: str | None = None) -> NewSubmission:
-    """Seals a validated document and its material into a submission ready to confirm."""
+    """Seals a validated document and its material into a submission ready to confirm,
+    with the terminal's key to sign its receipt (`receipt_signing_key`)."""
     if not validation.ok or errors(check_attachments(attachments)):
         raise ValueError("only a valid petition document with valid material can be sealed")
     now = now or datetime.now(UTC)
@@ -154,6 +179,7 @@ def build(validation: Validation, attachments: list[AttachmentData], loaded: Loa
             )
             for a in attachments
         ],
+        signing_key=receipt_signing_key(loaded),
     )
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI
 
 from receiver import __version__, keys
-from receiver.api import attachments, cases, enrollments, followups, submissions, terminals
+from receiver.api import attachments, cases, enrollments, followups, receipts, submissions, terminals
 from receiver.api import limits as limits_api
 from receiver.api.answers import SignAnswers
 from receiver.api.common import Gate, Platform, install_error_handlers
@@ -36,7 +36,7 @@ from wire import paths, schemas
 __all__ = ["LIMITS", "create_app"]
 log = logging.getLogger("receiver")
 ROUTERS = (enrollments.router, limits_api.router, attachments.router, submissions.router,
-           cases.router, terminals.router, followups.router)
+           cases.router, terminals.router, followups.router, receipts.router)
 
 
 def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None = None,

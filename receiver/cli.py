@@ -220,6 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
                             help="one of: " + ", ".join(schemas.CASE_STATUSES))
     set_status.add_argument("--note", help="a note kept in the case's history")
 
+    receipt = sub.add_parser("receipt", parents=[common], help="signed receipts of terminals")
+    rsub = receipt.add_subparsers(dest="action", metavar="ACTION", required=True)
+    verify = rsub.add_parser(
+        "verify", parents=[common],
+        help="check a receipt (its text or its QR code's URL) and say whether its case arrived",
+        description="Exit 0 with what the receipt says when its signature holds with a key its "
+                    "terminal has had; exit 2 with why for a forged, altered or other-terminal "
+                    "receipt.")
+    verify.add_argument("text", metavar="TEXT", help="the receipt's text (R1…) or its QR URL")
+    verify.add_argument("--json", action="store_true", help="print JSON")
+
     content = sub.add_parser("content", parents=[common], help="content published to terminals")
     ksub = content.add_subparsers(dest="action", metavar="ACTION", required=True)
     cset = ksub.add_parser("set", parents=[common],
@@ -490,6 +501,37 @@ def cmd_case(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_receipt(args: argparse.Namespace) -> int:
+    from receiver import receipt_view
+    from receiver.storage import receipts
+
+    try:
+        check = _store(args, must_exist=True).check_receipt(args.text)
+    except receipts.ReceiptRefused as exc:
+        raise Refused(f"not a valid receipt: {exc}") from None
+    said = receipt_view.facts(check)
+    if args.json:
+        print(json.dumps(said, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    signed = check.receipt
+    name = f" ({check.terminal_name})" if check.terminal_name else ""
+    print(f"receipt {receipt_view.group_receipt_no(signed.receipt_no)} of terminal "
+          f"{signed.terminal_id}{name}: the signature holds (the terminal's key bound "
+          f"{receipt_view.zh_time(check.key.bound_at)})")
+    print(f"  kind: {signed.kind} ({said['kind_label']})")
+    print(f"  confirmed at the terminal: {receipt_view.zh_time(signed.confirmed_at)} (UTC+8)")
+    print(f"  sealed envelope sha256: {signed.envelope_sha256}")
+    if check.case is None:
+        print(f"  arrived: not yet ({receipt_view.NOT_ARRIVED})")
+    else:
+        case = check.case
+        print(f"  arrived: yes, case {case.case_no}, {case.status} ({said['status_label']}), "
+              f"received {receipt_view.zh_time(case.received_at)}")
+        print(f"  application date: {receipt_view.zh_time(case.applied_at)} "
+              f"({said['applied_basis_label']})")
+    return EXIT_OK
+
+
 def cmd_content(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -620,7 +662,8 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 
 _COMMANDS = {"serve": cmd_serve, "keygen": cmd_keygen, "terminal": cmd_terminal,
-             "cases": cmd_cases, "case": cmd_case, "content": cmd_content,
+             "cases": cmd_cases, "case": cmd_case, "receipt": cmd_receipt,
+             "content": cmd_content,
              "maintenance": cmd_maintenance, "fault": cmd_fault, "migrate": cmd_migrate,
              "evaluations": cmd_evaluations, "openapi": cmd_openapi}
 

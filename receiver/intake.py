@@ -37,6 +37,7 @@ from receiver.faults import Fault
 from receiver.storage import Accept, Refuse, Signer, StoredAnswer
 from receiver.storage.cases import factor_hash
 from wire import errors, schemas, sealing
+from wire import receipt as wire_receipt
 
 log = logging.getLogger("receiver")
 Verdict = StoredAnswer | ApiError | Accept | Refuse
@@ -124,6 +125,9 @@ class ContentCheck:
                 ) -> tuple[Refusal | None, tuple[str, ...]]:
         """`check`, and with no refusal the second factors of the document
         (`contact_last4`)."""
+        refusal = receipt_refusal(req, sealed)
+        if refusal is not None:
+            return refusal, ()
         document, refusal = self._document(req, sealed)
         if refusal is not None:
             return refusal, ()
@@ -232,6 +236,29 @@ class ContentCheck:
                                                         "differs from the digest and size the "
                                                         "sealed document names", lasting=True)
         return None
+
+
+def receipt_refusal(req: schemas.SubmissionRequest, sealed: bytes) -> Refusal | None:
+    """A lasting refusal when the signed receipt a submission carries is not one, or names
+    another submission than the one it comes with. Its signature is checked when the case
+    is made (`storage.receipts.application_date`): one that does not hold costs only the
+    trust in the confirmation time, never the case."""
+    if req.receipt is None:
+        return None
+    try:
+        signed = wire_receipt.parse(req.receipt)
+    except wire_receipt.ReceiptInvalid as exc:
+        return Refusal(errors.RECEIPT_MISMATCH, f"the receipt: {exc}", lasting=True)
+    differs = [name for name, same in (
+        ("terminal", signed.terminal_id == req.terminal_id),
+        ("receipt number", signed.receipt_no == req.receipt_no),
+        ("kind", signed.kind == req.kind),
+        ("confirmation time", abs((signed.confirmed_at - req.created_at).total_seconds()) < 1),
+        ("envelope", signed.matches_envelope(sealed))) if not same]
+    if differs:
+        return Refusal(errors.RECEIPT_MISMATCH, "the receipt names another "
+                       f"{', '.join(differs)} than this submission", lasting=True)
+    return None
 
 
 def contact_last4(document: dict[str, Any]) -> tuple[str, ...]:

@@ -22,6 +22,8 @@ DEBIAN_PACKAGES=(
   # the tests record real fsync / rename calls with it (tests/support/syscalls.py):
   # a crash keeps the page cache, so only the calls themselves show a missing fsync
   strace
+  # the tests open the platform's receipt page in a real browser through Selenium
+  chromium chromium-driver
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kiosk import terminal_key
 from wire import ack, schemas, signing
 from wire.durable import make_dir, write_file
 
-KEY_FILE = "terminal-signing.key"
+KEY_FILE = terminal_key.KEY_FILE  # owned by `kiosk/terminal_key.py`, which the core reads too
 STATE_FILE = "enrollment.json"
 
 
@@ -68,7 +69,7 @@ def _write_private(path: Path, text: str) -> None:
 
 def save_key(data_dir: Path, key: Ed25519PrivateKey) -> None:
     """The terminal's signing key, kept only in its data directory (0600)."""
-    _write_private(data_dir / KEY_FILE, signing.encode_signing_private_key(key) + "\n")
+    terminal_key.save(data_dir, key)
 
 
 def save(data_dir: Path, response: schemas.EnrollmentResponse, api_url: str) -> None:
@@ -85,7 +86,7 @@ def save(data_dir: Path, response: schemas.EnrollmentResponse, api_url: str) -> 
 def load(data_dir: Path) -> Enrollment:
     try:
         state = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
-        key = signing.decode_signing_private_key((data_dir / KEY_FILE).read_text())
+        key = terminal_key.load(data_dir)
         platform_signing_key = state.get("platform_signing_key")
         if platform_signing_key is not None:
             signing.decode_signing_public_key(platform_signing_key)
@@ -93,7 +94,7 @@ def load(data_dir: Path) -> Enrollment:
         raise NotEnrolled(
             "this terminal is not enrolled: run `kiosk enroll --platform URL --code CODE`"
         ) from None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, terminal_key.KeyDamaged) as exc:
         raise NotEnrolled(f"the enrollment in {data_dir} is damaged ({exc}); enroll again") \
             from None
     return Enrollment(state["terminal_id"], state["api_url"], state["platform_public_key"],

@@ -69,8 +69,14 @@ def delivered(answer: Answer) -> Delivered:
     return Delivered(answers.accepted(answer), answer.proof)
 
 
-def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = None
-              ) -> schemas.SubmissionRequest:
+def clock_offset(client: PlatformClient) -> int | None:
+    """The terminal's clock minus the platform's, whole seconds, once learned."""
+    clock = client.clock
+    return round(-clock.offset) if clock.learned else None
+
+
+def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = None,
+              clock_offset_seconds: int | None = None) -> schemas.SubmissionRequest:
     return schemas.SubmissionRequest(
         submission_id=item.submission_id,
         terminal_id=item.terminal_id,
@@ -87,6 +93,8 @@ def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = Non
             for a in item.attachments
         ],
         inline=inline or [],
+        receipt=item.receipt_token,
+        clock_offset_seconds=clock_offset_seconds,
     )
 
 
@@ -187,7 +195,7 @@ class Sender:
                 to_upload.add(att.sealed_digest)
         if to_upload:
             self._upload(client, item, to_upload)
-        return wire_body(item, list(inline.values()))
+        return wire_body(item, list(inline.values()), clock_offset(client))
 
     def deliver(self, item: Claimed) -> Delivered:
         """Sends one item alone (POST /submissions); runs on a sending thread."""

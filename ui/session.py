@@ -25,7 +25,7 @@ from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQml import QmlElement, QmlSingleton, QmlUncreatable
 
-from kiosk import choices, content, timelimits
+from kiosk import choices, content, receipt_words, timelimits
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.config import LoadedConfig
 from kiosk.taxonomy import Taxonomy
@@ -466,10 +466,15 @@ class Session(QObject):
 
     @Property(str, notify=receiptChanged)
     def receiptQr(self) -> str:  # noqa: N802
-        if not self._receipt:
-            return ""
-        base = str(self._loaded.config.delivery_platform.web_url).rstrip("/")
-        return qr.memory_url(f"{base}/query?receipt={self._receipt.receipt_no}")
+        """The signed receipt's QR code (its page on the platform); "" when unsigned."""
+        url = self._receipt and submission_module().receipt_qr(self._loaded, self._receipt.token)
+        return qr.memory_url(url) if url else ""
+
+    @Property("QVariantMap", notify=receiptChanged)
+    def receiptWords(self) -> dict:  # noqa: N802
+        """What the receipt screen promises about checking progress (`kiosk.receipt_words`)."""
+        return receipt_words.for_receipt(bool(self._receipt and submission_module().receipt_qr(
+            self._loaded, self._receipt.token)))
 
     @Property("QVariantList", notify=receiptChanged)
     def milestones(self) -> list:

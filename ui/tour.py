@@ -14,6 +14,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QPointF
+
 from kiosk import identity
 from kiosk.config import LoadedConfig
 from ui import app as app_mod
@@ -125,6 +127,15 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         tap(window, "btn:next")
         wait_until(lambda: session.screen == "receipt", 10_000)
         shot("14-receipt")
+        # scrolled to the receipt's QR code, which 大字 on a portrait canvas puts below the fold
+        code = find(window, "receiptQr", required=False)
+        if code is not None:  # a signed receipt
+            page = find(window, "receiptPage")
+            top = code.mapToItem(page.property("contentItem"), QPointF(0, 0)).y()
+            bottom = max(0.0, page.property("contentHeight") - page.height())
+            page.setProperty("contentY", min(bottom, max(0.0, top - 16)))
+            shot("14-receipt-qr")
+            page.setProperty("contentY", 0.0)
         # The service evaluation, reached from the receipt by choice: a bad rating asks why.
         tap(window, "btn:evaluate")
         shot("14a-evaluation")
@@ -189,9 +200,12 @@ def main(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: boo
     # The tour confirms a sample petition: never into the terminal's real outbox.
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-tour-"))
     try:
-        from kiosk import config
+        from kiosk import config, terminal_key
+        from wire import keys
 
         demo = config.demo(scratch / "data")
+        # a key of the tour's own, so its receipt is signed as an enrolled terminal's is
+        terminal_key.save(scratch / "data", keys.generate_signing_key())
         started = time.monotonic()
         report = run_tour(demo if loaded.is_demo else _with_data_dir(loaded, scratch), out, size,
                           elderly=elderly)

@@ -86,6 +86,9 @@ ENVELOPE_INVALID = _code("envelope_invalid", 422,
                          "the sealed envelope cannot be opened or is not a petition document")
 ENVELOPE_MISMATCH = _code("envelope_mismatch", 422,
                           "the sealed document disagrees with the routing fields")
+RECEIPT_MISMATCH = _code("receipt_mismatch", 422,
+                         "the signed receipt is not a receipt or names another submission "
+                         "(terminal, receipt number, kind, time or envelope)")
 UPLOAD_OFFSET_MISMATCH = _code("upload_offset_mismatch", 409,
                                "the chunk does not start where the stored upload ends")
 UPLOAD_TAKEN = _code("upload_taken", 409,

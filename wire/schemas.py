@@ -83,12 +83,24 @@ class SubmissionRequest(_Model):
     envelope: Annotated[str, Field(description="base64 of the sealed envelope")]
     attachments: list[AttachmentRef] = []
     inline: list[InlineAttachment] = []
+    # The receipt the terminal signed at confirm (`wire.receipt` text): its signed
+    # confirmation time is when the application was made. None from a terminal of an
+    # earlier release, or one that had no key yet when it confirmed.
+    receipt: Annotated[str, Field(max_length=400)] | None = None
+    # The terminal's clock minus the platform's, in seconds, as the sending terminal knows
+    # it now (None: not known yet): whether its confirmation time can be trusted.
+    clock_offset_seconds: Annotated[int, Field(ge=-10**9, le=10**9)] | None = None
 
     def identity_sha256(self) -> str:
-        """What an Idempotency-Key is bound to: the parsed request without `inline`, so
-        re-serialising it differently (key order, spacing, time zone notation) or moving
-        an attachment between inline and uploaded is still the same request."""
-        return hashlib.sha256(self.model_dump_json(exclude={"inline"}).encode()).hexdigest()
+        """What an Idempotency-Key is bound to: the parsed request without `inline` and
+        `clock_offset_seconds`, so re-serialising it differently (key order, spacing, time
+        zone notation), moving an attachment between inline and uploaded, or a clock
+        measured again at a retry is still the same request. Without a receipt the
+        identity is what it was before `receipt` existed, so a request kept by an earlier
+        release is still the same request."""
+        exclude = {"inline", "clock_offset_seconds"} | ({"receipt"} if self.receipt is None
+                                                        else set())
+        return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 class SubmissionAccepted(_Model):

@@ -32,48 +32,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
 from http_message_signatures import algorithms
 from http_message_signatures._url import URLParts
 from http_message_signatures.structures import get_header_field_lines
 
-from wire import errors
+from wire import errors, keys
 
 # --- keys -------------------------------------------------------------------------------
 
 
-def generate_signing_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-def encode_signing_public_key(key: Ed25519PublicKey) -> str:
-    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
-
-
-def decode_signing_public_key(text: str) -> Ed25519PublicKey:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-        return Ed25519PublicKey.from_public_bytes(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not a base64 Ed25519 public key of 32 bytes") from exc
-
-
-def encode_signing_private_key(key: Ed25519PrivateKey) -> str:
-    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    return base64.b64encode(raw).decode()
-
-
-def decode_signing_private_key(text: str) -> Ed25519PrivateKey:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-        return Ed25519PrivateKey.from_private_bytes(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not a base64 Ed25519 private key of 32 bytes") from exc
+# The key encodings live in `wire.keys` (the core reads keys without this module's
+# HTTP library); named here too for every caller that signs requests.
+generate_signing_key = keys.generate_signing_key
+encode_signing_public_key = keys.encode_signing_public_key
+decode_signing_public_key = keys.decode_signing_public_key
+encode_signing_private_key = keys.encode_signing_private_key
+decode_signing_private_key = keys.decode_signing_private_key
 
 
 # --- signatures -------------------------------------------------------------------------

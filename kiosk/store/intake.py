@@ -21,12 +21,14 @@ import re
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.exc import DBAPIError
+
+from wire import receipt as wire_receipt
 
 from . import states
 from .db import write_transaction
@@ -41,10 +43,12 @@ _RECEIPT_TRIES = 20
 # Built once: confirm is on the citizen's critical path, and building statements per call
 # costs more than the commit itself on a fast disk.
 _RECEIPT_BY_ID = select(
-    submissions.c.receipt_no, submissions.c.created_at, submissions.c.receipt_fields
+    submissions.c.receipt_no, submissions.c.created_at, submissions.c.receipt_fields,
+    submissions.c.receipt_token,
 ).where(submissions.c.id == bindparam("sid"))
 _SAME_ID_OR_NUMBER = select(
-    submissions.c.id, submissions.c.receipt_no, submissions.c.created_at, submissions.c.receipt_fields
+    submissions.c.id, submissions.c.receipt_no, submissions.c.created_at,
+    submissions.c.receipt_fields, submissions.c.receipt_token,
 ).where((submissions.c.id == bindparam("sid")) | (submissions.c.receipt_no == bindparam("no")))
 _FILES_OF = select(attachments.c.file_name).where(attachments.c.submission_id == bindparam("sid"))
 _INSERT_SUBMISSION = insert(submissions)
@@ -119,12 +123,14 @@ def _insert(engine: Engine, new: NewSubmission, fields: dict, placed: list[Writt
             ).all()
             for row in rows_found:
                 if row.id == new.submission_id:
-                    return Receipt(row.id, row.receipt_no, row.created_at, row.receipt_fields), False
+                    return Receipt(row.id, row.receipt_no, row.created_at, row.receipt_fields,
+                                   row.receipt_token), False
             if not rows_found:
                 break
         else:
             raise StoreError("no free receipt number")
         created_at = new.created_at.astimezone(UTC)
+        token = _signed_receipt(new, receipt_no, created_at)
         conn.execute(
             _INSERT_SUBMISSION,
             {
@@ -138,6 +144,7 @@ def _insert(engine: Engine, new: NewSubmission, fields: dict, placed: list[Writt
                 "created_at": created_at,
                 "envelope": bytes(new.envelope),
                 "receipt_fields": fields,
+                "receipt_token": token,
                 "state": states.INITIAL,
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -151,7 +158,17 @@ def _insert(engine: Engine, new: NewSubmission, fields: dict, placed: list[Writt
                  "file_name": f.file_name}
                 for a, f in zip(new.attachments, placed, strict=True)
             ])
-    return Receipt(new.submission_id, receipt_no, created_at, fields), True
+    return Receipt(new.submission_id, receipt_no, created_at, fields, token), True
+
+
+def _signed_receipt(new: NewSubmission, receipt_no: str, created_at: datetime) -> str | None:
+    """The receipt signed with the terminal's key, or None without one. Made inside the
+    transaction that draws the number, so a receipt exists only for a committed row."""
+    if new.signing_key is None:
+        return None
+    return wire_receipt.sign(new.signing_key, terminal_id=new.terminal_id,
+                             receipt_no=receipt_no, kind=new.kind, confirmed_at=created_at,
+                             envelope=bytes(new.envelope))
 
 
 def receipt_of(engine: Engine, submission_id: str) -> Receipt | None:
@@ -159,7 +176,8 @@ def receipt_of(engine: Engine, submission_id: str) -> Receipt | None:
         row = conn.execute(_RECEIPT_BY_ID, {"sid": submission_id}).first()
     if row is None:
         return None
-    return Receipt(submission_id, row.receipt_no, row.created_at, row.receipt_fields)
+    return Receipt(submission_id, row.receipt_no, row.created_at, row.receipt_fields,
+                   row.receipt_token)
 
 
 def _receipt_of_quietly(engine: Engine, submission_id: str) -> Receipt | None:
@@ -242,6 +260,8 @@ def restore(engine: Engine, files: AttachmentFiles, item: RecoveredSubmission,
                     if conn.execute(_SAME_ID_OR_NUMBER, {"sid": sid, "no": number}).first() is None:
                         break
                     number = draw_number()  # its number went to another submission meanwhile
+                    # the signed receipt names the old number: it no longer proves this row
+                    columns["receipt_token"] = None
                 else:
                     raise StoreError("no free receipt number", confirming=False)
                 columns["receipt_no"] = number

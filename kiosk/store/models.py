@@ -112,6 +112,9 @@ class Submission(Base):
     # The platform's signed answer that delivered the item or set it aside (a `wire.ack`
     # document); kept after the purge, the terminal's proof of what the platform said.
     platform_ack: Mapped[str | None] = mapped_column(Text)
+    # The receipt signed with the terminal's key at confirm (`wire.receipt` text); NULL
+    # before migration 0006 or while the terminal had no key. Kept after the purge.
+    receipt_token: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),

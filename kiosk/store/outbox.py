@@ -146,7 +146,7 @@ def _claimed(row: Any, files: list[StoredAttachment]) -> Claimed:
         purpose=row.purpose, terminal_id=row.terminal_id, jurisdiction=row.jurisdiction,
         created_at=row.created_at, envelope=row.envelope,
         attempts=row.attempts + 1,  # the claim's own, just counted
-        attachments=files,
+        attachments=files, receipt_token=row.receipt_token,
     )
 
 

@@ -31,6 +31,7 @@ def _info(row: Any) -> SubmissionInfo:
         next_attempt_at=row.next_attempt_at, last_error=row.last_error, case_no=row.case_no,
         query_code=row.query_code, delivered_at=row.delivered_at, updated_at=row.updated_at,
         receipt_fields=row.receipt_fields, platform_ack=row.platform_ack,
+        receipt_token=row.receipt_token,
     )
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from . import states
 from .receipt import format_receipt_no
 from .states import Event
@@ -51,6 +53,9 @@ class NewSubmission:
     envelope: bytes  # sealed by the caller
     receipt_fields: dict  # masked, non-sensitive: what the receipt screen shows
     attachments: list[SealedAttachment] = field(default_factory=list)
+    # The terminal's key: the store signs the receipt with it in the confirm's transaction,
+    # once the receipt number is drawn. None (not enrolled yet): the receipt is unsigned.
+    signing_key: Ed25519PrivateKey | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Receipt:
     receipt_no: str  # ten bare digits; see `display_no`
     created_at: datetime
     receipt_fields: dict
+    # The signed receipt's text (`wire.receipt`), None when confirmed without a key.
+    token: str | None = None
 
     @property
     def display_no(self) -> str:
@@ -90,6 +97,7 @@ class Claimed:
     envelope: bytes
     attempts: int  # including this one
     attachments: list[StoredAttachment]
+    receipt_token: str | None = None  # the signed receipt, sent with the submission
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,7 @@ class SubmissionInfo:
     updated_at: datetime
     receipt_fields: dict
     platform_ack: str | None = None  # the platform's signed answer that settled it
+    receipt_token: str | None = None  # the receipt signed at confirm (`wire.receipt`)
 
     @property
     def display_no(self) -> str:

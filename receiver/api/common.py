@@ -25,6 +25,7 @@ from receiver.faults import Switches
 from receiver.intake import Intake
 from receiver.storage import ReadLimits, Signer, Store
 from wire import errors, paths, schemas, signing
+from wire import receipt as wire_receipt
 from wire.errors import ErrorCode
 
 M = TypeVar("M", bound=BaseModel)
@@ -249,10 +250,10 @@ class Gate:
 
 
 def loggable(path: str) -> str:
-    """The path served, for the log: a query code masked, then `escaped`."""
-    prefix = paths.case_path("")
-    if path.startswith(prefix) and len(path) > len(prefix) + 2:
-        path = path[:len(prefix) + 2] + "***"
+    """The path served, for the log: a query code or a receipt masked, then `escaped`."""
+    for prefix in (paths.case_path(""), wire_receipt.PAGE_PATH):
+        if path.startswith(prefix) and len(path) > len(prefix) + 2:
+            path = path[:len(prefix) + 2] + "***"
     return escaped(path)
 
 

@@ -34,7 +34,8 @@ router = APIRouter()
 SUBMISSION_ERRORS = (errors.IN_PROGRESS, errors.IDEMPOTENCY_KEY_REUSED, errors.ATTACHMENTS_MISSING,
                      errors.ATTACHMENTS_MISMATCH, errors.ATTACHMENT_SIZE_MISMATCH,
                      errors.TOO_MANY_ATTACHMENTS, errors.DIGEST_MISMATCH, errors.INLINE_INVALID,
-                     errors.ENVELOPE_INVALID, errors.ENVELOPE_MISMATCH, errors.DUPLICATE_KEY)
+                     errors.ENVELOPE_INVALID, errors.ENVELOPE_MISMATCH, errors.DUPLICATE_KEY,
+                     errors.RECEIPT_MISMATCH)
 
 
 async def _submission_body(request: Request) -> tuple[bytes, Fault | None]:

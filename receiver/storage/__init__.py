@@ -26,6 +26,7 @@ from receiver.storage import (
     evaluations,
     heartbeats,
     idempotency,
+    receipts,
     schema,
     terminals,
 )
@@ -124,6 +125,12 @@ class Store:
     def list_terminals(self) -> list[dict[str, Any]]:
         with self.db.reading() as conn:
             return terminals.list_all(conn)
+
+    def check_receipt(self, text: str) -> receipts.ReceiptCheck:
+        """A receipt checked against its terminal's keys, with its case if it arrived
+        (`receipts.check`; ReceiptRefused says why one does not prove itself)."""
+        with self.db.reading() as conn:
+            return receipts.check(conn, text)
 
     def nonce_used(self, terminal_id: str, nonce: str) -> bool:
         return self._nonces.used(self.db.reader(), terminal_id, nonce)

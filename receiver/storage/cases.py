@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from receiver.storage import receipts
 from receiver.storage.codes import QUERY_CODE_LENGTH, normalize_code, random_code
 from receiver.storage.database import parse_stamp, stamp
 from wire import schemas
@@ -36,6 +37,9 @@ def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: b
            now: datetime, contact_last4: Sequence[str] = ()) -> tuple[str, str]:
     """Makes the case of an accepted submission, status `received`; (case_no, query_code).
 
+    It records when the application counts as made (`receipts.application_date`): the
+    terminal's signed confirmation time when that can be trusted, else `now`.
+
     The case keeps the jurisdiction the platform holds for the submitting terminal now
     (who may read it), and the second factors of `contact_last4` only as salted hashes."""
     at = stamp(now)
@@ -44,14 +48,18 @@ def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: b
     row = conn.execute("SELECT jurisdiction FROM terminals WHERE id = ?",
                        (req.terminal_id,)).fetchone()
     factors = " ".join(sorted({factor_hash(case_no, d) for d in contact_last4}))
+    applied = receipts.application_date(conn, req, envelope, now)
     conn.execute(
         "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
         "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
-        "updated_at, terminal_jurisdiction, phone_factors) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?)",
+        "updated_at, terminal_jurisdiction, phone_factors, receipt, confirmed_at, "
+        "clock_offset_seconds, applied_at, applied_basis) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
          req.category, req.purpose, req.jurisdiction, stamp(req.created_at), at, envelope, at,
-         row[0] if row else None, factors))
+         row[0] if row else None, factors, applied.receipt,
+         stamp(applied.confirmed_at) if applied.confirmed_at else None,
+         applied.clock_offset_seconds, stamp(applied.applied_at), applied.basis))
     conn.execute("INSERT INTO case_events (case_no, at, status, note) "
                  "VALUES (?, ?, 'received', NULL)", (case_no, at))
     seen: set[str] = set()

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from receiver.storage import receipts
 from receiver.storage.cases import NotFound
 from receiver.storage.codes import ENROLLMENT_CODE_LENGTH, code_hash, random_code
 from receiver.storage.database import parse_stamp, stamp
@@ -73,6 +74,7 @@ def enroll(conn: sqlite3.Connection, terminal_id: str, code: str, signing_public
     conn.execute("UPDATE terminals SET signing_public_key = ?, enrolled_at = ?, code_hash = NULL, "
                  "code_expires_at = NULL, revoked = 0 WHERE id = ?",
                  (signing_public_key, stamp(now), terminal_id))
+    receipts.bind_key(conn, terminal_id, signing_public_key, now)
 
 
 def set_jurisdiction(conn: sqlite3.Connection, terminal_id: str,

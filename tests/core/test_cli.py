@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from datetime import datetime
 
 from tests.support import factories as f
 from tests.support.common import EXAMPLE, run_kiosk
@@ -132,3 +133,45 @@ def test_status_on_an_empty_outbox(tmp_path):
     assert status["oldest_queued_age_seconds"] is None
     human = run_kiosk("status", env=_env(tmp_path))
     assert human.returncode == 0 and "oldest queued: none" in human.stdout
+
+
+def test_submit_signs_the_receipt_once_enrolled_and_says_so_before(tmp_path):
+    """Not enrolled: queued all the same, `receipt_qr` null, and stderr says why in plain
+    words. With the terminal's key: `receipt_qr` is the platform's receipt page carrying a
+    receipt signed by that key, naming this receipt number and the stored sealed envelope."""
+    import hashlib
+    import sqlite3
+
+    from kiosk import terminal_key
+    from kiosk.paths import APP_NAME
+    from wire import keys, receipt
+
+    before = run_kiosk("submit", str(EXAMPLE), "--json", env=_env(tmp_path))
+    assert before.returncode == 0, before.stderr
+    unsigned = json.loads(before.stdout)
+    assert unsigned["receipt_qr"] is None and unsigned["receipt"] is None
+    assert terminal_key.NOT_ENROLLED in before.stderr
+
+    data_dir = tmp_path / "xdg-data" / APP_NAME / "demo"  # the demo configuration's
+    key = keys.generate_signing_key()
+    terminal_key.save(data_dir, key)
+    result = run_kiosk("submit", str(EXAMPLE), "--json", env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["receipt_qr"] == "http://127.0.0.1:8700/r/" + out["receipt"]
+    signed = receipt.parse(out["receipt_qr"])
+    signed.verify(key.public_key())
+    assert (signed.receipt_no, signed.kind) == (out["receipt_no"], "petition")
+    assert abs(signed.confirmed_at.timestamp()
+               - datetime.fromisoformat(out["created_at"]).timestamp()) < 1
+    conn = sqlite3.connect(data_dir / "kiosk.db")
+    try:
+        envelope, token = conn.execute("SELECT envelope, receipt_token FROM submissions "
+                                       "WHERE receipt_no = ?", (out["receipt_no"],)).fetchone()
+    finally:
+        conn.close()
+    assert token == out["receipt"]
+    assert signed.envelope_sha256 == hashlib.sha256(envelope).hexdigest()
+    assert terminal_key.NOT_ENROLLED not in result.stderr
+    human = run_kiosk("submit", str(EXAMPLE), env=_env(tmp_path))
+    assert "signed receipt: http://127.0.0.1:8700/r/R1" in human.stdout

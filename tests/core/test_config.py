@@ -191,3 +191,17 @@ def test_enroll_applies_the_same_rule_to_platform(tmp_path):
     result = run_kiosk("enroll", "--config", str(path), "--platform",
                        "http://10.1.2.3:8700/api/v1", "--code", "ABCD-EFGH-JKMN")
     assert result.returncode == 2 and "not https://" in result.stderr
+
+
+def test_the_receipt_page_is_at_the_platforms_root_unless_configured():
+    """The receipt's QR code opens the delivery platform's `/r/…` page: by default the
+    root of its `api_url`, or `receipt_url` when its public address differs."""
+    data = example_data()
+    county = data["platforms"][1]
+    assert config.Platform.model_validate(county).receipt_page_root() == \
+        "https://xf.example-county.gov.cn"
+    county["receipt_url"] = "https://xf.example.gov.cn/public/"
+    assert config.Platform.model_validate(county).receipt_page_root() == \
+        "https://xf.example.gov.cn/public"
+    del county["receipt_url"], county["api_url"]
+    assert config.Platform.model_validate(county).receipt_page_root() is None

@@ -1,6 +1,7 @@
 """The schema comes only from the Alembic chain: 0001 (submissions, attachments), 0002 (counts),
 0003 (set aside by a technician), 0004 (the platform's signed acknowledgement), 0005 (follow-ups
-to a submission: the service evaluation)."""
+to a submission: the service evaluation), 0006
+(the signed receipt)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import inspect
 
 from kiosk.store import (
@@ -27,12 +29,12 @@ from kiosk.store import (
 from kiosk.store.models import Base
 from tests.support.store import new_submission
 
-HEAD = "0005"
+HEAD = "0006"
 SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",
     "last_error", "case_no", "query_code", "delivered_at", "updated_at", "set_aside_reason",
-    "platform_ack",
+    "platform_ack", "receipt_token",
 }  # fmt: skip
 ATTACHMENT_COLUMNS = {
     "id", "submission_id", "role", "media_type", "size", "digest", "sealed_digest", "file_name",
@@ -267,6 +269,45 @@ def test_0004_adds_the_acknowledgement_in_place_and_goes_back(tmp_path):
         table_sql = conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'submissions'").fetchone()[0]
         # Added in place: every CHECK of the table is still there.
+        for check in ("ck_submissions_state", "ck_submissions_envelope",
+                      "ck_submissions_delivered", "ck_submissions_attempts"):
+            assert check in table_sql
+    finally:
+        conn.close()
+
+
+def test_0006_keeps_the_signed_receipt_in_place_and_goes_back(tmp_path):
+    """On a database with rows: an older row gets NULL, a downgrade drops the column and
+    keeps every row, and the upgrade again leaves the newer rows' receipts NULL too (the
+    text was dropped with the column, not invented)."""
+    data = tmp_path / "data"
+    db = data / "kiosk.db"
+    with Outbox.open(data) as box:
+        older = box.confirm(new_submission())
+    migrate(db, "0005")  # a database of the release before, with a row
+    migrate(db)
+    with Outbox.open(data) as box:
+        assert box.get(older.submission_id).receipt_token is None
+        signed = box.confirm(new_submission(signing_key=Ed25519PrivateKey.generate()))
+        unsigned = box.confirm(new_submission())
+        assert box.get(signed.submission_id).receipt_token == signed.token
+    assert signed.token is not None and unsigned.token is None
+    migrate(db, "0005")
+    conn = sqlite3.connect(db)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(submissions)")}
+        assert "receipt_token" not in columns
+        assert sorted(r[0] for r in conn.execute("SELECT receipt_no FROM submissions")) == \
+            sorted([older.receipt_no, signed.receipt_no, unsigned.receipt_no])
+    finally:
+        conn.close()
+    migrate(db)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM submissions WHERE receipt_token IS NULL"
+                            ).fetchone() == (3,)
+        table_sql = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'submissions'").fetchone()[0]
         for check in ("ck_submissions_state", "ck_submissions_envelope",
                       "ck_submissions_delivered", "ck_submissions_attempts"):
             assert check in table_sql

@@ -32,6 +32,7 @@ from tests.support.platform_server import (
     signed_request,
     submit,
     upload,
+    with_receipt,
 )
 from wire import errors, paths, schemas, signing
 
@@ -233,6 +234,9 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
         rx, T, t.key, sealed_submission(t.pub, T).model_copy(update={"envelope": "%%%"}))),
     (("post", paths.SUBMISSIONS), "envelope_mismatch", lambda rx, t: submit(
         rx, T, t.key, sealed_submission(t.pub, T, document={"kind": "review"}))),
+    (("post", paths.SUBMISSIONS), "receipt_mismatch", lambda rx, t: submit(
+        rx, T, t.key, with_receipt(sealed_submission(t.pub, T), t.key,
+                                   receipt_no="9999999999"))),
     (("post", paths.SUBMISSIONS), "in_progress", _twice_in_a_batch),
     (("post", paths.SUBMISSIONS), "duplicate_key", _duplicate_key),
     (("post", paths.heartbeat_path("{terminal_id}")), "duplicate_key",

@@ -54,8 +54,8 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 20  # 14 tables (0003: followups, evaluations and their
-    # call-backs), 6 indexes
+    assert len(objects(fresh)) == 23  # 15 tables (0003: followups, evaluations and their
+    # call-backs; 0004: terminal_keys), 8 indexes
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -142,11 +142,12 @@ def test_0002_scopes_idempotency_keys_per_terminal_and_keeps_every_row(tmp_path)
     before = {table: rows(db, table) for table in ("idempotency", "cases", "terminals")}
     assert len(before["idempotency"]) == 2 and len(before["cases"]) == 1
 
-    assert schema.migrate(db) == ("0001", schema.HEAD_REVISION)
+    assert schema.migrate(db, "0002") == ("0001", "0002")
     assert rows(db, "idempotency") == before["idempotency"]  # same columns, same rows
     assert rows(db, "cases") == [row + (None, None) for row in before["cases"]]
     assert rows(db, "terminals") == [row + (None,) for row in before["terminals"]]
     assert rows(db, "case_query_failures") == []
+    assert schema.migrate(db) == ("0002", schema.HEAD_REVISION)
 
     store = Store(data)
     try:
@@ -271,3 +272,34 @@ def test_0003_adds_the_evaluation_tables_beside_rows_and_goes_back(tmp_path):
         assert store.evaluation_stats()[0].valid_visits == 1
     finally:
         store.close()
+
+
+def test_0004_keeps_every_terminal_key_and_case_and_goes_back(tmp_path):
+    """On release 0.1.0's database with rows: the enrolled terminal's key becomes its first
+    bound key, its cases get no receipt (their arrival is their application date), and a
+    downgrade to 0002 gives back exactly 0002's rows."""
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0002") == (None, "0002")
+    before = {table: rows(db, table) for table in ("cases", "terminals")}
+    assert schema.migrate(db) == ("0002", schema.HEAD_REVISION)
+    assert rows(db, "cases") == [row + (None,) * 5 for row in before["cases"]]
+    assert rows(db, "terminals") == before["terminals"]
+    conn = sqlite3.connect(db)
+    try:
+        bound = conn.execute("SELECT terminal_id, public_key, replaced_at FROM terminal_keys"
+                             ).fetchall()
+    finally:
+        conn.close()
+    assert bound == [(legacy.TERMINAL, signing.encode_signing_public_key(
+        legacy.TERMINAL_KEY.public_key()), None)]
+    store = Store(data)
+    try:
+        [case] = [c for c in store.list_cases() if c["case_no"] == legacy.CASE_NO]
+        assert case["receipt_no"] == "0000000001"
+    finally:
+        store.close()
+    assert schema.migrate(db, "0002") == (schema.HEAD_REVISION, "0002")
+    assert {table: rows(db, table) for table in ("cases", "terminals")} == before
+    assert "terminal_keys" not in {r[0] for r in sqlite3.connect(db).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -51,3 +51,10 @@ def test_the_log_shows_printable_ascii_only():
     assert escaped("/a\r\nb\x00\x1b\u2028\\") == "/a\\r\\nb\\x00\\x1b\\u2028\\\\"
     assert loggable("/api/v1/cases/ABCDEFGH\n") == "/api/v1/cases/AB***"
     assert loggable("/api/v1/x\ny") == "/api/v1/x\\ny"
+
+
+def test_a_receipt_in_the_page_path_is_masked_in_the_log():
+    """A receipt opens its case's page: like a query code, it never reaches the log."""
+    text = "R1AgAHW80VAGsHmagcT3t33hquqZLeelQQJ4LXolCb110di3f_MFdJDYoaDgZULTAwMDHl8Ud"
+    assert loggable("/r/" + text) == "/r/R1***"
+    assert text[4:] not in loggable("/r/" + text)

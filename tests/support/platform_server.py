@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel
 
 from wire import paths, schemas, sealing, signing
+from wire import receipt as wire_receipt
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
@@ -387,3 +388,18 @@ def upload(target: ReceiverProcess | str, terminal_id: str, key: Ed25519PrivateK
         if status["complete"]:
             return status
         offset = status["received"]
+
+
+def with_receipt(req: schemas.SubmissionRequest, key: Ed25519PrivateKey, *,
+                 clock_offset_seconds: int | None = 0, confirmed_at: datetime | None = None,
+                 **signed_fields: Any) -> schemas.SubmissionRequest:
+    """`req` carrying the receipt a terminal with `key` signs at confirm (`wire.receipt`),
+    confirmed at `confirmed_at` (default: its `created_at`), with the clock offset it
+    reports. `signed_fields` sign other values than the request's (for refusal tests)."""
+    confirmed = confirmed_at or req.created_at
+    fields = dict(terminal_id=req.terminal_id, receipt_no=req.receipt_no, kind=req.kind,
+                  confirmed_at=confirmed, envelope=base64.b64decode(req.envelope))
+    fields.update(signed_fields)
+    return req.model_copy(update={"receipt": wire_receipt.sign(key, **fields),
+                                  "created_at": confirmed,
+                                  "clock_offset_seconds": clock_offset_seconds})

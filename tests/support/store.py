@@ -9,6 +9,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from kiosk.store import (
     Claimed,
     NewSubmission,
@@ -32,6 +34,7 @@ def new_submission(
     kind: str = "petition",
     envelope: bytes | None = None,
     submission_id: str | None = None,
+    signing_key: Ed25519PrivateKey | None = None,
 ) -> NewSubmission:
     if isinstance(attachments, int):
         attachments = [sealed_attachment(500 + 100 * i) for i in range(attachments)]
@@ -46,6 +49,7 @@ def new_submission(
         envelope=envelope if envelope is not None else os.urandom(2000),
         receipt_fields={"applicant_name": "王*兰", "kind_label": "信访事项"},
         attachments=attachments,
+        signing_key=signing_key,
     )
 
 

@@ -100,6 +100,10 @@ def test_petition_by_touch_is_queued_once_with_the_typed_values(kiosk_window):
     assert doc["matter"]["facts_and_reasons"] == "工资"
     assert [a["role"] for a in doc["attachments"]] == ["signature"]
     assert find(w, "receiptNo").property("text") == s.receiptNo
+    # not enrolled (no terminal key here): no QR code, and the screen says why plainly
+    assert s.receiptQr == "" and s.receiptWords["signed"] is False  # the QR column is hidden
+    where = find(w, "receiptWhereToCheck").property("text")
+    assert "尚未注册" in where and "二维码" not in where and "本机" not in where
 
     with Outbox.open(loaded.data_dir) as outbox:
         items = outbox.items()

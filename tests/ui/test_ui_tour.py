@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import zxingcpp
 
-from kiosk import config  # noqa: E402
+from kiosk import config, terminal_key  # noqa: E402
 from ui.tour import run_tour  # noqa: E402
+from wire import keys, receipt
 
 SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
-           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14a-evaluation",
+           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr", "14a-evaluation",
            "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",
            "16-group", "17-representatives", "18-idle-countdown"}
 
@@ -19,6 +21,8 @@ SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-appli
 @pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
 def test_tour_meets_the_ux_numbers(qapp, tmp_path, size, elderly):
     loaded = config.demo(tmp_path / "data")
+    key = keys.generate_signing_key()
+    terminal_key.save(loaded.data_dir, key)  # enrolled: the receipt is signed
     report = run_tour(loaded, tmp_path / "out", size, elderly=elderly)
     saved = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
     assert saved["minima"] == report["minima"]
@@ -32,3 +36,15 @@ def test_tour_meets_the_ux_numbers(qapp, tmp_path, size, elderly):
         assert screen["smallest_text_px"] >= text, (name, screen)
         assert screen["lowest_contrast"] >= 4.5, (name, screen)
         assert screen["lowest_body_contrast"] >= 7.0, (name, screen)
+
+    # The receipt's QR code, read back from the screenshot as a phone would: the
+    # platform's receipt page for a receipt this terminal's key signed.
+    from PySide6.QtGui import QImage
+
+    shot = QImage(str(tmp_path / "out" / "14-receipt-qr.png"))
+    found = [b.text for b in zxingcpp.read_barcodes(shot)]
+    assert len(found) == 1, found
+    assert found[0].startswith("http://127.0.0.1:8700/r/R1")
+    signed = receipt.parse(found[0])
+    signed.verify(key.public_key())
+    assert signed.terminal_id == loaded.config.terminal.id and signed.kind == "petition"

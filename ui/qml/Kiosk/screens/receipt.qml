@@ -9,6 +9,7 @@ import Kiosk.ViewModels
 Item {
 Flickable {
     id: page
+    objectName: "receiptPage"
     anchors { left: parent.left; right: parent.right; top: parent.top; bottom: finishBar.top }
     contentWidth: width
     contentHeight: col.implicitHeight + 2 * Theme.pad
@@ -56,15 +57,19 @@ Flickable {
                         fontSizeMode: Text.HorizontalFit
                         minimumPixelSize: Theme.heading
                     }
-                    BodyText { width: parent.width; color: Theme.muted; text: "凭回执编号可以在本机、网站或打电话查询办理进度。" }
+                    BodyText { objectName: "receiptWhereToCheck"; width: parent.width; color: Theme.muted; text: Session.receiptWords.whereToCheck }
                 }
             }
+            // The signed receipt as a QR code: the platform's receipt page, which checks
+            // it and shows the progress. An unsigned receipt (terminal not enrolled) has none.
             Column {
                 id: qrCol
-                width: 420
+                objectName: "receiptQr"
+                visible: Session.receiptQr !== ""
+                width: visible ? 420 : 0
                 spacing: 4
                 Image { width: 420; height: 420; source: Session.receiptQr; smooth: false; fillMode: Image.PreserveAspectFit; cache: false }
-                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: "手机扫码查询进度" }
+                BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: Session.receiptWords.qrCaption }
             }
         }
         Text { text: "接下来会怎样"; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue }
