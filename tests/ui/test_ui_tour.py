@@ -12,8 +12,8 @@ from ui.tour import run_tour  # noqa: E402
 from wire import keys, receipt
 
 SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
-           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr", "14a-evaluation",
-           "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",
+           "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr",
+           "14a-evaluation", "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",
            "16-group", "17-representatives", "18-idle-countdown"}
 
 
