@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from receiver.cli import main
-from receiver.storage import Accept, SchemaError, Store, schema
+from receiver.storage import Accept, CaseRead, SchemaError, Store, schema
 from tests.receiver import legacy
 from wire import schemas, signing
 
@@ -53,7 +53,7 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 17  # 11 tables, 6 indexes
+    assert len(objects(fresh)) == 18  # 11 tables, 7 indexes
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -171,6 +171,40 @@ def test_0002_scopes_idempotency_keys_per_terminal_and_keeps_every_row(tmp_path)
         schema.migrate(db, "0001")
     assert revision(db) == schema.HEAD_REVISION
     assert {table: rows(db, table) for table in ("idempotency", "cases")} == migrated
+
+
+def test_0004_indexes_cases_by_terminal_and_receipt_and_keeps_every_row(tmp_path):
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0002") == (None, "0002")
+    before = {table: rows(db, table) for table in ("cases", "case_events", "terminals")}
+    assert len(before["cases"]) == 1
+    assert ("index", "ix_cases_terminal_receipt") not in objects(db)
+
+    assert schema.migrate(db, "0004") == ("0002", "0004")
+    assert {table: rows(db, table) for table in before} == before
+    assert "(terminal_id, receipt_no)" in objects(db)[("index", "ix_cases_terminal_receipt")]
+    conn = sqlite3.connect(db)
+    try:
+        plan = " ".join(str(row) for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT query_code FROM cases WHERE terminal_id = ? "
+            "AND receipt_no = ?", (legacy.TERMINAL, "0000000001")))
+        [kept] = conn.execute("SELECT receipt_no FROM cases WHERE terminal_id = ?",
+                              (legacy.TERMINAL,)).fetchall()
+    finally:
+        conn.close()
+    assert "ix_cases_terminal_receipt" in plan
+    store = Store(data)
+    try:  # the legacy case is found by its terminal's receipt number
+        found = store.find_asked_case(CaseRead(legacy.TERMINAL, None, "0000",
+                                               receipt_no=kept[0]))
+        assert found is not None and found.case_no == legacy.CASE_NO
+    finally:
+        store.close()
+
+    assert schema.migrate(db, "0002") == ("0004", "0002")
+    assert ("index", "ix_cases_terminal_receipt") not in objects(db)
+    assert {table: rows(db, table) for table in before} == before
 
 
 def test_the_migrate_command(tmp_path, capsys):
