@@ -30,12 +30,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
-from ui import idle, session, technician, theme, viewmodels  # noqa: E402
+from ui import casequery, idle, session, technician, theme, viewmodels  # noqa: E402
 
 # (class, QML name, singleton): as the decorators in ui/ register them.
 TYPES = [
     (session.Session, "Session", True), (theme.Theme, "Theme", True),
     (idle.IdleWatcher, "Idle", True), (technician.Technician, "Technician", True),
+    (casequery.CaseQuery, "Query", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use
