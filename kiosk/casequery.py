@@ -31,6 +31,7 @@ PHONE_LAST4 = "phone_last4"  # the field of the second factor
 # Dates are China's (UTC+8 all year), as the platform's case numbers count them.
 CHINA = timezone(timedelta(hours=8), "CST")
 
+By = Literal["receipt", "code"]  # how the case is named: this terminal's receipt, or a code
 State = Literal["found", "pending", "not_found", "limited", "offline", "unavailable"]
 
 
@@ -38,7 +39,7 @@ State = Literal["found", "pending", "not_found", "limited", "offline", "unavaila
 class Lookup:
     """What the citizen typed, checked: a receipt number of this terminal or a query code."""
 
-    by: Literal["receipt", "code"]
+    by: By
     value: str  # bare: ten digits, or the 8 characters in upper case
     phone_last4: str
 
@@ -48,15 +49,28 @@ def _typed(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", text or "") if c not in " -_.·\t")
 
 
-def read_entry(number: str, phone_last4: str) -> tuple[Lookup | None, list[Problem]]:
-    """The lookup in what was typed, or None and every problem (paths NUMBER, PHONE_LAST4)."""
+def _looks_like(bare: str) -> By:
+    # Ten digits are a receipt number; a query code may be all digits too (2-9), but
+    # it has eight, so the two never collide.
+    if bare.isdigit() and not (len(bare) == 8 and set(bare) <= set(schemas.QUERY_CODE_ALPHABET)):
+        return "receipt"
+    return "code"
+
+
+def read_entry(number: str, phone_last4: str,
+               by: By | None = None) -> tuple[Lookup | None, list[Problem]]:
+    """The lookup in what was typed, or None and every problem (paths NUMBER, PHONE_LAST4).
+    `by` says which of the two was asked for (the screen's choice); None: told by shape."""
     problems: list[Problem] = []
     bare = _typed(number).upper()
-    by: Literal["receipt", "code"] = "receipt"
+    by = by or _looks_like(bare)
     if not bare:
-        problems.append(Problem(NUMBER, "请输入回执上的回执编号（10位数字）或查询码。",
-                                "query.number_missing"))
-    elif bare.isdigit():
+        problems.append(Problem(NUMBER, "请输入回执上的回执编号（10位数字）。" if by == "receipt"
+                                else "请输入8位查询码。", "query.number_missing"))
+    elif by == "receipt" and not bare.isdigit():
+        problems.append(Problem(NUMBER, "回执编号只有数字，请对照回执再输一次。",
+                                "query.receipt_digits"))
+    elif by == "receipt":
         from kiosk.store.receipt import RECEIPT_DIGITS, is_valid_receipt_no
 
         if len(bare) != RECEIPT_DIGITS:
@@ -66,7 +80,6 @@ def read_entry(number: str, phone_last4: str) -> tuple[Lookup | None, list[Probl
             problems.append(Problem(NUMBER, "这个回执编号不对，可能有一位输错了，请对照回执再输一次。",
                                     "query.receipt_check_digit"))
     else:
-        by = "code"
         wrong = sorted({c for c in bare if c not in schemas.QUERY_CODE_ALPHABET})
         if len(bare) != 8:
             problems.append(Problem(NUMBER, f"查询码是8位，您输入了{len(bare)}位，请核对。",

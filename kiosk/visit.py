@@ -46,7 +46,7 @@ HOME_PROMPT = ("欢迎使用网上信访自助服务。反映问题请按“我�
 QUERY = "query"
 QUERY_TITLE = "查询办理进度"
 QUERY_PROMPT = ("请输入回执上的回执编号，再输入您申请时留的手机号码的最后4位，然后按“查询”。"
-                "在其他地方提交的，请输入查询码。")
+                "在其他地方提交的，请选“用查询码查询”。")
 # The screens that are no step of the flow: their heading and spoken prompt.
 SERVICE_SCREENS: dict[str, tuple[str, str]] = {HOME: (HOME_TITLE, HOME_PROMPT),
                                                QUERY: (QUERY_TITLE, QUERY_PROMPT)}

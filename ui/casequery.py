@@ -7,7 +7,8 @@ network itself, and runs on its own thread: the screen never waits on it. A resu
 comes back after the session ended (返回首页, idle) is dropped, never shown to the next
 person. `page` is what the screen shows: `entry` (with `message` near the fields for
 "not found" and "wait"), `found`, `pending` (confirmed here, not delivered yet) or
-`offline`.
+`offline`. The citizen chooses what they hold: the receipt number (digit pad) or the
+query code (a pad of exactly its characters).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class CaseQuery(QObject):
         self._clear()
 
     def _clear(self) -> None:
+        self._by: casequery.By = "receipt"
         self._number = ""
         self._last4 = ""
         self._problems: dict[str, str] = {}
@@ -85,6 +87,7 @@ class CaseQuery(QObject):
         self._clear()
         self.changed.emit()
 
+    by = Property(str, lambda self: self._by, notify=changed)  # receipt | code
     number = Property(str, lambda self: self._number, notify=changed)
     phoneLast4 = Property(str, lambda self: self._last4, notify=changed)
     problems = Property("QVariantMap", lambda self: self._problems, notify=changed)
@@ -92,6 +95,17 @@ class CaseQuery(QObject):
     page = Property(str, lambda self: self._page, notify=changed)
     busy = Property(bool, lambda self: self._busy, notify=changed)
     result = Property("QVariantMap", lambda self: self._result, notify=changed)
+
+    @Slot(str)
+    def setBy(self, by: str) -> None:  # noqa: N802
+        """回执编号 or 查询码: the number typed so far goes (it was the other kind)."""
+        if by not in ("receipt", "code") or by == self._by:
+            return
+        self._by = "code" if by == "code" else "receipt"
+        self._number = ""
+        self._problems.pop(casequery.NUMBER, None)
+        self._message = ""
+        self.changed.emit()
 
     @Slot(str)
     def setNumber(self, text: str) -> None:  # noqa: N802
@@ -112,7 +126,7 @@ class CaseQuery(QObject):
         """查询: every problem shown at its field, or the read started off the GUI thread."""
         if self._busy:
             return
-        lookup, problems = casequery.read_entry(self._number, self._last4)
+        lookup, problems = casequery.read_entry(self._number, self._last4, self._by)
         self._problems = {p.path: p.message for p in problems}
         self._message = ""
         if lookup is None:

@@ -201,7 +201,8 @@ def _type_digits(window, field: str, digits: str) -> None:
 
 
 def _query_screens(window, session, query, reader: ScriptedReader, shot, set_elderly) -> None:
-    """查询办理进度: the entry with its digit pad, a wrong second factor, the case, offline."""
+    """查询办理进度: the entry with its digit pad, a wrong second factor, the case, offline,
+    and the pad of a query code's characters."""
     session.goHome()
     set_elderly()
     tap(window, "btn:startQuery")
@@ -227,6 +228,11 @@ def _query_screens(window, session, query, reader: ScriptedReader, shot, set_eld
     tap(window, "btn:query")
     wait_until(lambda: query.page == "offline", 5000)
     shot("23-query-offline")
+    tap(window, "btn:queryRetry", settle_ms=100)
+    tap(window, "query:by:code", settle_ms=50)
+    _type_digits(window, "query.number", "7KQ3MZ4P")
+    shot("24-query-code-pad")
+    tap(window, "key:完成")
 
 
 def _minima(screens: dict) -> dict:

@@ -103,3 +103,17 @@ def test_what_the_other_answers_say():
     assert pending.status_label == "已在本机确认，尚未送达"
     assert pending.history[0].when == "2026年3月2日"  # the day in China
     assert "不需要再次提交" in pending.status_text and pending.kind_label == "复查申请"
+
+
+def test_the_screen_says_which_of_the_two_it_asks_for_and_an_all_digit_code_is_a_code():
+    lookup, _ = casequery.read_entry("23456789", "1234")  # a query code may be all digits
+    assert lookup == casequery.Lookup("code", "23456789", "1234")
+    receipt = new_receipt_no()
+    _, [problem] = casequery.read_entry(receipt[:8], "1234", by="receipt")
+    assert problem.code == "query.receipt_length"
+    _, [problem] = casequery.read_entry("ABCD2345", "1234", by="receipt")
+    assert problem.code == "query.receipt_digits"
+    _, [problem] = casequery.read_entry(receipt, "1234", by="code")
+    assert problem.code == "query.code_length"
+    _, [problem] = casequery.read_entry("", "1234", by="code")
+    assert problem.message == "请输入8位查询码。"

@@ -24,6 +24,9 @@ class Hall:
     here: Terminal  # the terminal that printed the receipts
     there: Terminal  # another terminal of the platform
     offline: Terminal  # `here`'s data, its platform address unreachable
+    accepted: str  # receipt numbers: a case the office accepted,
+    received: str  # one only received,
+    guessed: str  # and one the screen's test guesses at until it is over the limit
     delivered: dict[str, dict]  # receipt number -> the platform's case
 
 
@@ -35,17 +38,19 @@ def hall(tmp_path_factory: pytest.TempPathFactory):
     with running_receiver(root / "platform") as rx:
         here = enrolled_terminal(root / "here", rx, terminal_id="T-QUERY-HERE")
         there = enrolled_terminal(root / "there", rx, terminal_id="T-QUERY-THERE")
-        receipts = here.queue(2)
+        receipts = here.queue(3)
         assert here.kiosk("sync", "--once").returncode == 0
         by_receipt = {c["receipt_no"]: c for c in receiver_cases(rx)}
         assert set(receipts) <= set(by_receipt)
+        rx.cli("case", "set-status", by_receipt[receipts[0]]["case_no"], "accepted",
+               "--note", "转县人社局办理")
         # the same terminal and data, its platform at a port where nothing listens
         text = here.config_path.read_text(encoding="utf-8")
         assert rx.api_url in text
         (root / "offline.toml").write_text(
             text.replace(rx.api_url, rx.api_url.replace(f":{rx.port}", ":9")), encoding="utf-8")
         offline = Terminal(root / "offline.toml", here.data_dir, here.terminal_id)
-        yield Hall(rx, here, there, offline, {r: by_receipt[r] for r in receipts})
+        yield Hall(rx, here, there, offline, *receipts, {r: by_receipt[r] for r in receipts})
 
 
 def grouped(receipt: str) -> str:
@@ -53,15 +58,15 @@ def grouped(receipt: str) -> str:
 
 
 def test_kiosk_query_by_receipt_before_and_after_delivery_and_by_query_code(hall):
-    first, _ = hall.delivered
-    case = hall.delivered[first]
-    found = hall.here.kiosk("query", grouped(first), "--phone-last4", LAST4, "--json")
+    received = hall.delivered[hall.received]
+    found = hall.here.kiosk("query", grouped(hall.received), "--phone-last4", LAST4, "--json")
     assert found.returncode == 0, found.stderr
     answer = json.loads(found.stdout)
-    assert (answer["state"], answer["progress"]["case_no"]) == ("found", case["case_no"])
+    assert (answer["state"], answer["progress"]["case_no"]) == ("found", received["case_no"])
     assert answer["status_label"] == "已收到" and answer["ahead"], answer
 
-    hall.rx.cli("case", "set-status", case["case_no"], "accepted", "--note", "转县人社局办理")
+    first = hall.accepted
+    case = hall.delivered[first]
     told = hall.here.kiosk("query", first, "--phone-last4", LAST4)
     assert told.returncode == 0, told.stderr
     assert "已受理" in told.stdout and "转县人社局办理" in told.stdout
@@ -91,7 +96,7 @@ def test_kiosk_query_by_receipt_before_and_after_delivery_and_by_query_code(hall
 
 
 def test_kiosk_query_refuses_bad_input_with_every_problem_and_says_when_offline(hall):
-    first, _ = hall.delivered
+    first = hall.accepted
     before = len(hall.rx.output)
     for args, messages in (
             (("123", "--phone-last4", "12a"), ("回执编号是10位数字", "最后4位数字")),
@@ -108,11 +113,19 @@ def test_kiosk_query_refuses_bad_input_with_every_problem_and_says_when_offline(
     assert down.returncode == 1 and "连不上受理平台" in down.stderr, down.stderr
 
 
+def tap_shown(window, name: str) -> None:
+    """Taps an item once it is shown (a page of the screen appearing after a tap)."""
+    from ui.driver import find, tap, wait_until
+
+    assert wait_until(lambda: find(window, name, required=False) is not None, 5000), name
+    tap(window, name)
+
+
 def _type(window, field: str, digits: str) -> None:
     from ui.driver import tap
 
-    tap(window, f"digits:{field}")
-    tap(window, "key:清空")
+    tap_shown(window, f"digits:{field}")
+    tap_shown(window, "key:清空")
     for d in digits:
         tap(window, f"key:{d}")
     tap(window, "key:完成")
@@ -135,7 +148,7 @@ def test_the_query_screen_reads_the_platform_off_the_gui_thread(hall, kiosk_wind
     make, _ = kiosk_window
     loaded = hall.here.loaded()
     k = make(loaded=loaded, case_reader=query_for(loaded))
-    first, second = hall.delivered
+    first, second = hall.accepted, hall.guessed
     tap(k.window, "btn:startQuery")
     assert k.session.screen == "query"
 
@@ -149,8 +162,15 @@ def test_the_query_screen_reads_the_platform_off_the_gui_thread(hall, kiosk_wind
     history = [line["text"] for line in k.query.result["history"]]
     assert history == ["已收到", "已受理：转县人社局办理"]
 
+    # the same case by its query code, on the pad of the code's characters
+    tap(k.window, "btn:queryAgain")
+    tap_shown(k.window, "query:by:code")
+    _ask(k, hall.delivered[first]["query_code"], LAST4, lambda q: q.page == "found")
+    assert k.query.result["caseNo"] == hall.delivered[first]["case_no"]
+    tap(k.window, "btn:queryAgain")
+    tap_shown(k.window, "query:by:receipt")
+
     # over the platform's limit of failed reads for one case: how long to wait, plainly
-    tap(k.window, "btn:queryAgain", settle_ms=50)
     for _ in range(5):
         _ask(k, second, WRONG, lambda q: q.message != "")
     _ask(k, second, LAST4, lambda q: "后再试" in q.message)
@@ -168,7 +188,7 @@ def test_the_query_screen_offline_says_so_and_shows_the_platforms_code(hall, kio
     make, _ = kiosk_window
     loaded = hall.offline.loaded()
     k = make(size=(1920, 1080), loaded=loaded, case_reader=query_for(loaded))
-    first, _ = hall.delivered
+    first = hall.accepted
     tap(k.window, "btn:startQuery")
     _ask(k, first, LAST4, lambda q: q.page == "offline")
     assert "网络不通" in find(k.window, "query:offlineText").property("text")
@@ -177,5 +197,6 @@ def test_the_query_screen_offline_says_so_and_shows_the_platforms_code(hall, kio
     assert [c.objectName() for c in codes] == ["query:qr:测试县网上信访受理平台"]
     assert all(c.width() >= 400 and c.height() >= 400 for c in codes)
     assert wait_until(lambda: images_ready(k.window), 5000)
-    tap(k.window, "btn:queryRetry", settle_ms=50)
+    tap(k.window, "btn:queryRetry")
+    assert wait_until(lambda: k.query.page == "entry", 5000)
     assert k.query.page == "entry" and k.query.number == first  # what was typed stays

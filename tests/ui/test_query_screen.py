@@ -116,3 +116,31 @@ def test_a_limited_read_says_how_long_to_wait_and_an_offline_one_offers_the_phon
     pump(50)
     assert "网络不通" in find(k.window, "query:offlineText").property("text")
     assert find(k.window, "query:qr:演示市网上信访受理平台").width() >= 400
+
+
+def test_a_query_code_is_typed_on_a_pad_of_exactly_its_characters(kiosk_window):
+    asked = []
+
+    def reader(lookup: casequery.Lookup) -> casequery.Answer:
+        asked.append(lookup)
+        return casequery.Answer("not_found")
+
+    make, _ = kiosk_window
+    for size in ((1080, 1920), (1920, 1080)):
+        k = make(size=size, case_reader=reader)
+        tap(k.window, "btn:startQuery")
+        type_into(k.window, "query.number", "4827")
+        tap(k.window, "query:by:code", settle_ms=50)
+        assert k.query.by == "code" and k.query.number == ""  # the digits were the other kind
+        tap(k.window, "digits:query.number")
+        keys = {i.objectName()[4:] for i in all_items(k.window)
+                if i.objectName().startswith("key:") and i.isEnabled() and i.opacity() == 1}
+        assert keys == set(schemas.QUERY_CODE_ALPHABET) | {"⌫", "清空", "完成"}
+        for ch in "7KQ3MZX4P":  # the ninth is one too many
+            tap(k.window, f"key:{ch}")
+        tap(k.window, "key:完成")
+        type_into(k.window, "query.phone_last4", "8000")
+        tap(k.window, "btn:query")
+        query = k.query
+        assert wait_until(lambda: query.message != "", 5000)  # noqa: B023 (used at once)
+        assert asked[-1] == casequery.Lookup("code", "7KQ3MZX4", "8000")

@@ -69,7 +69,7 @@ Column {
             font.pixelSize: Math.round(Theme.body * 1.15)
             font.letterSpacing: 2
             color: f.value || f.kind === "date" ? Theme.text : Theme.muted
-            text: f.value || f.kind === "date" ? f.grouped(f.value) : "点这里，用下方数字键输入"
+            text: f.value || f.kind === "date" ? f.grouped(f.value) : (f.kind === "code" ? "点这里，用下方按键输入" : "点这里，用下方数字键输入")
         }
     }
     FieldProblem { visible: !f.own && message !== ""; path: f.path; width: f.width }

@@ -51,13 +51,28 @@ Flickable {
             width: col.width
             spacing: Theme.gap
             BodyText { width: col.width; color: Theme.muted
-                       text: "请输入回执上的回执编号，再输入您申请时留的手机号码的最后4位，然后按“查询”。" }
+                       text: "请输入回执上的回执编号（或查询码），再输入您申请时留的手机号码的最后4位，然后按“查询”。" }
+            // What the citizen holds: this terminal's receipt, or a query code from elsewhere.
+            Flow {
+                width: col.width
+                spacing: Theme.gap
+                Repeater {
+                    model: [["receipt", "用回执编号查询"], ["code", "用查询码查询"]]
+                    delegate: ActionButton {
+                        required property var modelData
+                        objectName: "query:by:" + modelData[0]
+                        text: modelData[1]
+                        selected: Query.by === modelData[0]
+                        onClicked: { Shell.closePad(); numberField.value = ""; Query.setBy(modelData[0]) }
+                    }
+                }
+            }
             DigitField {
                 id: numberField
                 own: true
                 path: "query.number"
-                kind: "receipt"
-                label: "回执编号（回执上的10位数字）"
+                kind: Query.by === "code" ? "code" : "receipt"
+                label: Query.by === "code" ? "查询码（8位，只有数字2-9和字母）" : "回执编号（回执上的10位数字）"
                 problem: Query.problems["number"] || ""
                 onEdited: (value) => Query.setNumber(value)
             }
@@ -101,7 +116,8 @@ Flickable {
             }
             InfoBox {
                 width: col.width
-                text: "回执编号只能在打印回执的这台机器上查询。在其他地方提交的，请用手机扫描首页的二维码，凭查询码查询。"
+                text: Query.by === "code" ? "查询码由受理平台给出，任何一台机器都可以查询。"
+                                          : "回执编号只能在打印回执的这台机器上查询。在其他地方提交的，请用查询码查询。"
             }
         }
 
