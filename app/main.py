@@ -13,7 +13,7 @@ from kiosk import __version__
 COMMANDS: tuple[Command, ...] = (
     *petitions.COMMANDS,  # config, submit
     *delivery.COMMANDS,  # sync, enroll
-    *cases.COMMANDS,  # case
+    *cases.COMMANDS,  # case, query
     *evaluations.COMMANDS,  # evaluate
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from kiosk import identity
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.taxonomy import Taxonomy
+from wire.schemas import QUERY_CODE_ALPHABET
 
 Code = str | bool
 
@@ -78,6 +79,11 @@ DIGIT_ENTRY: dict[str, dict] = {
     "id": {"length": 18, "groups": [6, 8, 4], "x": True},
     "phone": {"length": 11, "groups": [3, 4, 4], "x": False},
     "date": {"length": 8, "groups": [4, 2, 2], "x": False},
+    # 查询办理进度: the receipt number as the voucher prints it (4 4 2), the phone's last 4
+    "receipt": {"length": 10, "groups": [4, 4, 2], "x": False},
+    "last4": {"length": 4, "groups": [4], "x": False},
+    # the query code on a pad of exactly its characters (wire's alphabet: no 0/O, 1/I/L)
+    "code": {"length": 8, "groups": [4, 4], "x": False, "keys": QUERY_CODE_ALPHABET},
 }
 
 

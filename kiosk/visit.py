@@ -42,6 +42,14 @@ HOME = "home"
 HOME_TITLE = "网上信访自助服务"
 HOME_PROMPT = ("欢迎使用网上信访自助服务。反映问题请按“我要信访”，对答复不满意请按“申请复查、复核”。"
                "也可以用手机扫描二维码办理。")
+# 查询办理进度: a screen of its own beside the flow (kiosk/casequery.py, ui/casequery.py).
+QUERY = "query"
+QUERY_TITLE = "查询办理进度"
+QUERY_PROMPT = ("请输入回执上的回执编号，再输入您申请时留的手机号码的最后4位，然后按“查询”。"
+                "在其他地方提交的，请选“用查询码查询”。")
+# The screens that are no step of the flow: their heading and spoken prompt.
+SERVICE_SCREENS: dict[str, tuple[str, str]] = {HOME: (HOME_TITLE, HOME_PROMPT),
+                                               QUERY: (QUERY_TITLE, QUERY_PROMPT)}
 # Problems reported on a whole object rather than on a field the screen shows.
 GENERAL_PATHS = frozenset({"", "applicants", "attachments", "representatives", "agent", "matter",
                            "consent", "agent.authorisation", "matter.earlier_reply"})
@@ -114,11 +122,11 @@ class Visit:
 
     @property
     def title(self) -> str:
-        return self.step.title if self.step else HOME_TITLE
+        return self.step.title if self.step else SERVICE_SCREENS[self.screen][0]
 
     @property
     def prompt(self) -> str:
-        return self.step.prompt if self.step else HOME_PROMPT
+        return self.step.prompt if self.step else SERVICE_SCREENS[self.screen][1]
 
     @property
     def in_flow(self) -> bool:
@@ -281,10 +289,16 @@ class Visit:
         first = flow.first_step()
         return self._go(flow.next_step(first.id, self.answers).id if kind == "petition" else first.id)
 
+    def start_query(self) -> Outcome:
+        """From home: 查询办理进度. A fresh visit: nothing of a petition comes along."""
+        self._clear()
+        self._touch()
+        return self._go(QUERY)
+
     def back(self) -> Outcome:
         self.from_review = False
         step = flow.previous_step(self.screen, applies.effective(self.answers)) \
-            if self.screen != HOME else None
+            if self.step is not None else None
         return self._go(step.id if step else HOME)
 
     def go_to(self, step_id: str) -> Outcome:

@@ -246,4 +246,5 @@ class PlatformClient:
 
     def case_query(self, query: schemas.CaseQuery) -> Answer:
         """A citizen's case, read with its query code and second factor (in the body)."""
-        return self.request("POST", paths.CASE_QUERIES, json_body=query.model_dump_json())
+        return self.request("POST", paths.CASE_QUERIES,
+                            json_body=query.model_dump_json(exclude_none=True))

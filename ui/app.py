@@ -17,6 +17,7 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, icons, qr, viewmodels
+from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
@@ -67,6 +68,7 @@ class Kiosk:
     voice: Voice
     technician: Technician
     lockdown: Lockdown | None  # full-screen only
+    query: CaseQuery
     evaluation: Evaluation | None = None
 
     @property
@@ -90,14 +92,16 @@ class Kiosk:
         if self.evaluation is not None:
             self.evaluation.shutdown()
         self.technician.shutdown()
+        self.query.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
-          technician_options: dict | None = None) -> Kiosk:
+          technician_options: dict | None = None, case_reader: Reader | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
-    `technician_options` (clock, exit_app, idle times) likewise. Full-screen (not
+    `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
+    查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
     `windowed`) installs the lock-down: no way out but the technician's."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.load()
@@ -117,6 +121,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     technician = Technician(loaded, session, lockdown=lockdown, **(technician_options or {}))
     app.installEventFilter(technician)
 
+    query = CaseQuery(session, reader=case_reader, today=today)
+
     engine = QQmlApplicationEngine()
     engine.addImageProvider("qr", qr.QrImageProvider())
     engine.addImageProvider("icon", icons.IconProvider())
@@ -124,7 +130,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     # The QML singletons of Kiosk.ViewModels are this window's own objects.
     evaluation = Evaluation(loaded, session)
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
-                       Technician=technician, Evaluation=evaluation)
+                       Technician=technician, Evaluation=evaluation, Query=query)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -138,4 +144,4 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         lockdown.install(app)
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
-    return Kiosk(engine, window, session, idle, voice, technician, lockdown, evaluation)
+    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation)

@@ -7,15 +7,18 @@ import logging
 import sys
 from collections.abc import Callable
 
+from kiosk.casequery import Answer, Lookup
 from kiosk.config import LoadedConfig
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_LEAVE, EXIT_OK
 from kiosk.technician import Reach
 
 
 def run(args: argparse.Namespace, loaded_config: LoadedConfig, *,
-        network_test: Callable[[], list[Reach]] | None = None) -> int:
+        network_test: Callable[[], list[Reach]] | None = None,
+        case_reader: Callable[[Lookup], Answer] | None = None) -> int:
     """Runs `ui` or `tour` (by `args.command`); returns the exit status. `network_test`
-    is what the technician screen's 网络测试 runs (none: the screen says it is missing)."""
+    is what the technician screen's 网络测试 runs (none: the screen says it is missing);
+    `case_reader` what 查询办理进度 runs (none: the screen says it cannot ask)."""
     from kiosk import logs
 
     if args.command == "ui":
@@ -36,11 +39,12 @@ def run(args: argparse.Namespace, loaded_config: LoadedConfig, *,
         return tour.main(loaded_config, args.out, size, elderly=args.elderly)
     return _run_ui(loaded_config, size, windowed=args.windowed,
                    bench_first_frame=getattr(args, "bench_first_frame", False),
-                   network_test=network_test)
+                   network_test=network_test, case_reader=case_reader)
 
 
 def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
-            bench_first_frame: bool, network_test: Callable[[], list[Reach]] | None) -> int:
+            bench_first_frame: bool, network_test: Callable[[], list[Reach]] | None,
+            case_reader: Callable[[Lookup], Answer] | None) -> int:
     import time
 
     from ui import app as app_mod
@@ -51,7 +55,8 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
         lockdown.prepare_environment()
     qapp = app_mod.application()
     kiosk = app_mod.build(loaded, size=size, windowed=windowed,
-                          technician_options={"network_test": network_test})
+                          technician_options={"network_test": network_test},
+                          case_reader=case_reader)
     if bench_first_frame:
         def first_frame() -> None:
             print(f"FIRST_FRAME {time.time():.6f}", flush=True)

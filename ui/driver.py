@@ -86,7 +86,21 @@ def _flickables_of(item: QQuickItem) -> list[QQuickItem]:
     return out
 
 
+def settle_layout(item: QQuickItem) -> None:
+    """Lays out the positioners above `item` now (a Column places its children when it is
+    polished, before the next frame): right after a page of a screen changes, the item's
+    place is otherwise the one it had before, and a tap would land beside it."""
+    chain = []
+    node: QQuickItem | None = item
+    while node is not None:
+        chain.append(node)
+        node = node.parentItem()
+    for node in reversed(chain):
+        node.ensurePolished()
+
+
 def scroll_into_view(item: QQuickItem) -> None:
+    settle_layout(item)
     for flick in _flickables_of(item):
         _scroll_in(flick, item)
 
@@ -106,6 +120,7 @@ def tap(window: QQuickWindow, item: QQuickItem | str, *, settle_ms: int = 0) -> 
     if isinstance(item, str):
         item = find(window, item)
     scroll_into_view(item)
+    settle_layout(item)
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
     _mouse(window, QEvent.Type.MouseButtonPress, centre)
     _mouse(window, QEvent.Type.MouseButtonRelease, centre, advance_ms=0)

@@ -335,6 +335,12 @@ class Session(QObject):
         self._act(lambda: self.visit.start(kind))
 
     @Slot()
+    def startQuery(self) -> None:  # noqa: N802
+        """From the home screen: 查询办理进度 (its own view-model, `Query`)."""
+        self._clear_confirm()
+        self._act(self.visit.start_query)
+
+    @Slot()
     def back(self) -> None:
         self._act(self.visit.back)
 

@@ -11,12 +11,12 @@ import json
 import shutil
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QPointF
 
-from kiosk import identity
+from kiosk import casequery, identity
 from kiosk.config import LoadedConfig
 from ui import app as app_mod
 from ui import audit
@@ -37,6 +37,34 @@ AGENT_SAMPLE = {
     "authorisation": {"matters": "代为申请复查", "powers": "代为提交材料、接收答复",
                       "valid_from": "2026-11-01", "valid_until": "2027-05-01"},
 }
+
+
+def sample_progress() -> object:
+    """A review application, accepted: what 查询办理进度 shows in the pictures."""
+    from wire import schemas
+
+    def event(day: int, status: str, note: str | None = None) -> schemas.CaseEvent:
+        return schemas.CaseEvent(at=datetime(2026, 11, day, 2, 0, tzinfo=UTC), status=status,
+                                 status_label=schemas.CASE_STATUSES[status], note=note)
+
+    history = [event(16, "received"), event(18, "accepted", "转演示县人力资源和社会保障局办理")]
+    return schemas.CaseProgress(case_no="XF2026111600012", query_code="7KQ3MZ4P", kind="review",
+                                status="accepted", status_label=schemas.CASE_STATUSES["accepted"],
+                                received_at=history[0].at, updated_at=history[-1].at,
+                                history=history)
+
+
+class ScriptedReader:
+    """The tour's stand-in for the platform: answers what the tour sets next."""
+
+    def __init__(self) -> None:
+        self.next = casequery.Answer("offline")
+
+    def __call__(self, lookup: casequery.Lookup) -> casequery.Answer:
+        return self.next
+
+
+TOUR_RECEIPT = "4827105933"  # a valid receipt number (its Damm check digit fits)
 
 
 def sample_petition() -> dict:
@@ -60,8 +88,10 @@ def _sign(window) -> None:
 def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: bool = False) -> dict:
     """Drives one window through the screens; returns the audit (also written to out)."""
     out.mkdir(parents=True, exist_ok=True)
+    reader = ScriptedReader()
     kiosk = app_mod.build(loaded, size=size, windowed=True, elderly=False, voice_engine="off",
-                          today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000))
+                          today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000),
+                          case_reader=reader)
     window, session = kiosk.window, kiosk.session
     window.show()
     pump(50)
@@ -177,6 +207,7 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         kiosk.idle._on_warn()
         shot("18-idle-countdown")
         kiosk.idle.keepGoing()
+        _query_screens(window, session, kiosk.query, reader, shot, set_elderly)
     finally:
         kiosk.close()
         pump(20)
@@ -184,6 +215,47 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
     report["minima"] = _minima(report["screens"])
     (out / "audit.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
+
+
+def _type_digits(window, field: str, digits: str) -> None:
+    tap(window, f"digits:{field}")
+    for d in digits:
+        tap(window, f"key:{d}")
+
+
+def _query_screens(window, session, query, reader: ScriptedReader, shot, set_elderly) -> None:
+    """查询办理进度: the entry with its digit pad, a wrong second factor, the case, offline,
+    and the pad of a query code's characters."""
+    session.goHome()
+    set_elderly()
+    tap(window, "btn:startQuery")
+    set_elderly()
+    _type_digits(window, "query.number", TOUR_RECEIPT)
+    _type_digits(window, "query.phone_last4", "80")
+    shot("19-query-entry-digit-pad")
+    tap(window, "key:完成")
+    tap(window, "btn:query")  # 2 digits of 4: said next to the field
+    shot("20-query-entry-problem")
+    _type_digits(window, "query.phone_last4", "00")
+    tap(window, "key:完成")
+    reader.next = casequery.Answer("not_found")
+    tap(window, "btn:query")
+    wait_until(lambda: query.message != "", 5000)
+    shot("21-query-not-found")
+    reader.next = casequery.Answer("found", progress=sample_progress())
+    tap(window, "btn:query")
+    wait_until(lambda: query.page == "found", 5000)
+    shot("22-query-result")
+    tap(window, "btn:queryAgain", settle_ms=100)
+    reader.next = casequery.Answer("offline")
+    tap(window, "btn:query")
+    wait_until(lambda: query.page == "offline", 5000)
+    shot("23-query-offline")
+    tap(window, "btn:queryRetry", settle_ms=100)
+    tap(window, "query:by:code", settle_ms=50)
+    _type_digits(window, "query.number", "7KQ3MZ4P")
+    shot("24-query-code-pad")
+    tap(window, "key:完成")
 
 
 def _minima(screens: dict) -> dict:

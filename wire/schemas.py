@@ -12,7 +12,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256, lower-case hex")]
 TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -198,12 +198,22 @@ QueryCode = Annotated[str, Field(pattern=f"^[{QUERY_CODE_ALPHABET}]{{8}}$")]
 
 
 class CaseQuery(_Model):
-    """Body of POST /case-queries: a citizen reading their case on any terminal, with the
-    query code of the receipt and a second factor, the last 4 digits of a contact phone
-    given in the submission. A body, not a URL: neither part lands in an access log."""
+    """Body of POST /case-queries: a citizen reading their case, with a second factor, the
+    last 4 digits of a contact phone given in the submission, and either the query code
+    the platform gave (on any terminal) or the receipt number (on the terminal that
+    printed it: a receipt number is unique only per terminal, so the signing terminal's
+    id goes with it). Exactly one of the two. A body, not a URL: no part of it lands in
+    an access log."""
 
-    query_code: QueryCode
+    query_code: QueryCode | None = None
+    receipt_no: Annotated[str, Field(pattern=r"^[0-9]{10}$")] | None = None
     phone_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+
+    @model_validator(mode="after")
+    def _one_of_the_two(self) -> CaseQuery:
+        if (self.query_code is None) == (self.receipt_no is None):
+            raise ValueError("give either query_code or receipt_no")
+        return self
 
 
 # --- follow-ups to a submission: what the citizen does after the receipt ---------------
@@ -290,6 +300,12 @@ def case_query(query_code: str, phone_last4: str) -> CaseQuery:
     """A CaseQuery from what was typed (`normalize_query_code`, `normalize_phone_last4`)."""
     return CaseQuery(query_code=normalize_query_code(query_code),
                      phone_last4=normalize_phone_last4(phone_last4))
+
+
+def receipt_query(receipt_no: str, phone_last4: str) -> CaseQuery:
+    """A CaseQuery by this terminal's receipt number (already checked: ten digits, its
+    check digit fits — the core's `kiosk.store.receipt`)."""
+    return CaseQuery(receipt_no=receipt_no, phone_last4=normalize_phone_last4(phone_last4))
 
 
 class Heartbeat(_Model):

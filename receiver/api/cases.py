@@ -1,11 +1,14 @@
 """Reading a case: GET /cases/{query_code} for the terminals of its jurisdiction, and
-POST /case-queries for a citizen with the query code and a second factor.
+POST /case-queries for a citizen with a second factor and the query code (any terminal)
+or the receipt number (the terminal that printed it).
 
 Who may read what, and the limits on failed guesses, are `receiver.storage.case_reads`;
 a reader who may not read a case is told there is none (404 `case_unknown`), exactly as
 for a code no case has. Over a limit: 429 `case_query_limited` with Retry-After."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from fastapi import APIRouter, Depends, Request
 
@@ -51,16 +54,17 @@ def case(query_code: str, request: Request,
              responses=error_responses(*SIGNED, errors.CASE_UNKNOWN, errors.CASE_QUERY_LIMITED,
                                        errors.INVALID_BODY, errors.DUPLICATE_KEY),
              openapi_extra=json_body("CaseQuery"),
-             summary="A case's progress, for a citizen with its query code and second factor")
+             summary="A case's progress, for a citizen with its query code (or, on the terminal "
+                     "that printed it, the receipt number) and second factor")
 def case_query(request: Request, body: bytes = Depends(read_body)) -> schemas.CaseProgress:
     platform = platform_of(request)
     with signed(request, body) as signer:
         query = parse(schemas.CaseQuery, body)
-        derived = None
-        found = platform.store.find_case(query.query_code)
+        ask = CaseRead(signer.terminal_id, query.query_code, query.phone_last4,
+                       receipt_no=query.receipt_no)
+        found = platform.store.find_asked_case(ask)
         if found is not None and found.phone_factors is None:  # a case older than 0002
-            derived = platform.intake.judge.check.case_factors(
+            ask = dataclasses.replace(ask, derived_factors=platform.intake.judge.check.case_factors(
                 found.case_no, platform.store.case_envelope(found.case_no),
-                found.submission_id)
-        ask = CaseRead(signer.terminal_id, query.query_code, query.phone_last4, derived)
+                found.submission_id))
         return _read(platform, signer, ask)

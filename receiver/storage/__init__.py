@@ -223,6 +223,10 @@ class Store:
     def find_case(self, query_code: str) -> case_reads.StoredCase | None:
         return case_reads.find(self.db.reader(), query_code)
 
+    def find_asked_case(self, ask: CaseRead) -> case_reads.StoredCase | None:
+        """The case a read names, by query code or by the reader's own receipt number."""
+        return case_reads.find_asked(self.db.reader(), ask)
+
     def case_envelope(self, case_no: str) -> bytes:
         return case_reads.envelope(self.db.reader(), case_no)
 

@@ -46,15 +46,18 @@ class ReadLimits:
 
 @dataclass(frozen=True)
 class CaseRead:
-    """What a reader asks for. `factor` is the citizen's last 4 phone digits (None: the
-    terminal reads as one of the case's jurisdiction); `derived_factors` are the factors
-    worked out from the sealed envelope of a case made before they were kept (hashes,
-    as `factor_hash` makes them)."""
+    """What a reader asks for: a case by its query code, or by the reading terminal's own
+    receipt number. `factor` is the citizen's last 4 phone digits (None: the terminal
+    reads as one of the case's jurisdiction); `derived_factors` are the factors worked
+    out from the sealed envelope of a case made before they were kept (hashes, as
+    `factor_hash` makes them)."""
 
     terminal_id: str
-    query_code: str
+    query_code: str | None  # None: `receipt_no` says which case
     factor: str | None = None
     derived_factors: tuple[str, ...] | None = None
+    # A receipt number printed by the reading terminal itself (unique only per terminal)
+    receipt_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,38 @@ def find(conn: sqlite3.Connection, query_code: str) -> StoredCase | None:
     return StoredCase(row[0], row[1], row[2], row[3], factors)
 
 
+def receipt_code(conn: sqlite3.Connection, terminal_id: str, receipt_no: str) -> str | None:
+    """The query code of the case a terminal's receipt number became, or None. A terminal
+    never reuses a number while it holds it; should a replaced terminal ever have, the
+    newest case is the one its citizen holds the receipt of."""
+    row = conn.execute("SELECT query_code FROM cases WHERE terminal_id = ? AND receipt_no = ? "
+                       "ORDER BY received_at DESC, case_no DESC LIMIT 1",
+                       (terminal_id, receipt_no)).fetchone()
+    return row[0] if row else None
+
+
+def find_asked(conn: sqlite3.Connection, ask: CaseRead) -> StoredCase | None:
+    """The case `ask` names (by query code or by the reader's receipt number), or None."""
+    code = _asked_code(conn, ask)
+    return find(conn, code) if code is not None else None
+
+
+def _asked_code(conn: sqlite3.Connection, ask: CaseRead) -> str | None:
+    if ask.receipt_no is not None:
+        return receipt_code(conn, ask.terminal_id, ask.receipt_no)
+    return ask.query_code
+
+
+def _limit_key(conn: sqlite3.Connection, ask: CaseRead) -> str:
+    """What the per-code limit counts against: the case's query code whichever way it was
+    named (so switching between code and receipt number gains no guesses), else what was
+    typed (a receipt number with the terminal it belongs to)."""
+    code = _asked_code(conn, ask)
+    if code is not None:
+        return code_hash(code)
+    return hashlib.sha256(f"receipt:{ask.terminal_id}:{ask.receipt_no}".encode()).hexdigest()
+
+
 def envelope(conn: sqlite3.Connection, case_no: str) -> bytes:
     return conn.execute("SELECT envelope FROM cases WHERE case_no = ?", (case_no,)).fetchone()[0]
 
@@ -95,7 +130,7 @@ def read(conn: sqlite3.Connection, ask: CaseRead, limits: ReadLimits,
          now: datetime) -> ReadOutcome:
     """The case `ask` may read, or a refusal; run in a write transaction, which records a
     failure (and, for an older case, the factors derived for it)."""
-    code = code_hash(ask.query_code)
+    code = _limit_key(conn, ask)
     windows = [("terminal_id", ask.terminal_id, limits.per_terminal, limits.terminal_window)]
     if ask.factor is not None:  # the second factor is what the per-code limit protects
         windows.append(("code_hash", code, limits.per_code, limits.code_window))
@@ -103,13 +138,13 @@ def read(conn: sqlite3.Connection, ask: CaseRead, limits: ReadLimits,
              for column, value, allowed, window in windows]
     if any(w is not None for w in waits):
         return ReadOutcome(retry_after=max(w for w in waits if w is not None))
-    found = find(conn, ask.query_code)
+    found = find_asked(conn, ask)
     if found is not None and found.phone_factors is None and ask.derived_factors is not None:
         conn.execute("UPDATE cases SET phone_factors = ? WHERE case_no = ? AND phone_factors "
                      "IS NULL", (" ".join(ask.derived_factors), found.case_no))
         found = dataclasses.replace(found, phone_factors=ask.derived_factors)
     if found is not None and may_read(conn, found, ask):
-        return ReadOutcome(progress=cases.progress(conn, ask.query_code))
+        return ReadOutcome(progress=cases.progress_of(conn, found.case_no))
     conn.execute("INSERT INTO case_query_failures (terminal_id, code_hash, at) VALUES (?, ?, ?)",
                  (ask.terminal_id, code if ask.factor is not None else None, stamp(now)))
     horizon = now - max(limits.terminal_window, limits.code_window)

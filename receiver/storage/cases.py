@@ -90,8 +90,15 @@ def _new_query_code(conn: sqlite3.Connection) -> str:
 
 def progress(conn: sqlite3.Connection, query_code: str) -> schemas.CaseProgress | None:
     """A case's progress and history by its query code (as typed), or None."""
+    row = conn.execute("SELECT case_no FROM cases WHERE query_code = ?",
+                       (normalize_code(query_code),)).fetchone()
+    return progress_of(conn, row[0]) if row is not None else None
+
+
+def progress_of(conn: sqlite3.Connection, case_no: str) -> schemas.CaseProgress | None:
+    """A case's progress and history by its case number, or None."""
     row = conn.execute("SELECT case_no, query_code, kind, status, received_at, updated_at "
-                       "FROM cases WHERE query_code = ?", (normalize_code(query_code),)).fetchone()
+                       "FROM cases WHERE case_no = ?", (case_no,)).fetchone()
     if row is None:
         return None
     case_no, code, kind, status, received_at, updated_at = row

@@ -548,3 +548,17 @@ def test_closing_a_person_focuses_their_first_problem(tax):
     closed = v.close_person()
     assert closed.focus == "applicants[0].name" and v.group_editing == 0
     assert list(v.errors)[:2] == ["applicants[0].name", "applicants[0].id_number"]
+
+
+def test_the_query_screen_is_a_fresh_visit_of_its_own_beside_the_flow(tax):
+    from kiosk.visit import QUERY
+
+    v = visit(tax)
+    v.start("petition")
+    v.set_value("applicants[0].name", "张三")
+    said = v.start_query()
+    assert v.screen == QUERY and v.answers == {} and not v.in_flow and not v.leave_asks
+    assert v.title == "查询办理进度" and "手机号码的最后4位" in said.say
+    assert v.step_text() == "" and not v.confirms
+    v.back()
+    assert v.screen == HOME

@@ -107,3 +107,49 @@ def test_setting_a_jurisdiction_adopts_the_terminals_cases_made_without_one(stor
     after = make_case(store, "T-N")
     assert read(store, "T-A", after.query_code).progress is None
     assert read(store, "T-B", after.query_code).progress is not None
+
+
+def make_receipt_case(store: Store, terminal_id: str, receipt_no: str,
+                      last4: tuple[str, ...] = ("8000",)) -> schemas.SubmissionAccepted:
+    req = sealed_submission(PUB, terminal_id, submission_id=str(uuid.uuid4()),
+                            receipt_no=receipt_no)
+    [answer] = store.record([Accept(req, b"sealed", req.identity_sha256(), last4)], now=T0)
+    return schemas.SubmissionAccepted.model_validate_json(answer.body)
+
+
+def read_receipt(store, terminal_id, receipt_no, factor, at=T0, limits=LIMITS):
+    return store.read_case(CaseRead(terminal_id, None, factor, receipt_no=receipt_no),
+                           limits, now=at)
+
+
+def test_a_receipt_number_names_a_case_only_on_the_terminal_that_printed_it(store):
+    mine = make_receipt_case(store, "T-A", "1234567897")
+    theirs = make_receipt_case(store, "T-B", "1234567897")  # unique only per terminal
+    assert read_receipt(store, "T-A", "1234567897", "8000").progress.case_no == mine.case_no
+    assert read_receipt(store, "T-B", "1234567897", "8000").progress.case_no == theirs.case_no
+    # another terminal of the same jurisdiction has no receipt of that number
+    assert read_receipt(store, "T-A2", "1234567897", "8000").progress is None
+    # the second factor still decides, also on the terminal that printed the receipt
+    assert read_receipt(store, "T-A", "1234567897", "8001").progress is None
+    assert read_receipt(store, "T-A", "9999999994", "8000").progress is None
+
+
+def test_the_code_limit_counts_a_case_whether_named_by_code_or_by_receipt(store):
+    case = make_receipt_case(store, "T-A", "1234567897")
+    assert read_receipt(store, "T-A", "1234567897", "0000").progress is None
+    assert read(store, "T-B", case.query_code, "0001").progress is None
+    # two failures for this case: the limit holds for both ways of naming it
+    limited = read_receipt(store, "T-A", "1234567897", "8000", T0 + timedelta(seconds=1))
+    assert limited.progress is None and limited.retry_after == 30 * 60 - 1
+    assert read(store, "T-N", case.query_code, "8000",
+                T0 + timedelta(seconds=1)).retry_after == 30 * 60 - 1
+    # guesses at receipt numbers no case has count per number typed
+    for second in (0, 1):
+        assert read_receipt(store, "T-A2", "5555555553", "8000",
+                            T0 + timedelta(seconds=second)).progress is None
+    assert read_receipt(store, "T-A2", "5555555553", "8000",
+                        T0 + timedelta(seconds=2)).retry_after == 30 * 60 - 2
+    conn = sqlite3.connect(store.db_path)
+    hashes = [row[0] for row in conn.execute("SELECT code_hash FROM case_query_failures")]
+    conn.close()
+    assert all("5555555553" not in h and case.query_code not in h for h in hashes)

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from receiver.cli import main
-from receiver.storage import Accept, SchemaError, Store, schema
+from receiver.storage import Accept, CaseRead, SchemaError, Store, schema
 from tests.receiver import legacy
 from tests.support.platform_server import sealed_submission
 from wire import schemas, sealing, signing
@@ -55,7 +55,7 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
     assert len(objects(fresh)) == 23  # 15 tables (0003: followups, evaluations and their
-    # call-backs; 0004: terminal_keys), 8 indexes
+    # call-backs; 0004: terminal_keys), 8 indexes (0004: cases by terminal and receipt)
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -174,6 +174,42 @@ def test_0002_scopes_idempotency_keys_per_terminal_and_keeps_every_row(tmp_path)
         schema.migrate(db, "0001")
     assert revision(db) == schema.HEAD_REVISION
     assert {table: rows(db, table) for table in ("idempotency", "cases")} == migrated
+
+
+def test_0004_indexes_cases_by_terminal_and_receipt_and_keeps_every_row(tmp_path):
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0003") == (None, "0003")
+    before = {table: rows(db, table) for table in ("case_events", "terminals")}
+    [case_before] = rows(db, "cases")
+    assert ("index", "ix_cases_terminal_receipt") not in objects(db)
+
+    assert schema.migrate(db, "0004") == ("0003", "0004")
+    assert {table: rows(db, table) for table in before} == before
+    assert rows(db, "cases") == [case_before + (None,) * 5]  # the receipt's columns, empty
+    assert "(terminal_id, receipt_no)" in objects(db)[("index", "ix_cases_terminal_receipt")]
+    conn = sqlite3.connect(db)
+    try:
+        plan = " ".join(str(row) for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT query_code FROM cases WHERE terminal_id = ? "
+            "AND receipt_no = ?", (legacy.TERMINAL, "0000000001")))
+        [kept] = conn.execute("SELECT receipt_no FROM cases WHERE terminal_id = ?",
+                              (legacy.TERMINAL,)).fetchall()
+    finally:
+        conn.close()
+    assert "ix_cases_terminal_receipt" in plan
+    store = Store(data)
+    try:  # the legacy case is found by its terminal's receipt number
+        found = store.find_asked_case(CaseRead(legacy.TERMINAL, None, "0000",
+                                               receipt_no=kept[0]))
+        assert found is not None and found.case_no == legacy.CASE_NO
+    finally:
+        store.close()
+
+    assert schema.migrate(db, "0003") == ("0004", "0003")
+    assert ("index", "ix_cases_terminal_receipt") not in objects(db)
+    assert {table: rows(db, table) for table in before} == before
+    assert rows(db, "cases") == [case_before]
 
 
 def test_the_migrate_command(tmp_path, capsys):

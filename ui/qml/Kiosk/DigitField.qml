@@ -3,9 +3,14 @@ import QtQuick.Controls.Basic
 import Kiosk.ViewModels
 
 // A number typed on the large digit pad (ID and phone numbers, dates), shown in groups.
+// Bound to the petition by `path`; or, with `own`, holding its value itself (a screen
+// beside the petition, e.g. 查询办理进度): it reports `edited` and shows `problem`.
 Column {
     id: f
     property string path
+    property bool own: false
+    property string problem: ""  // with `own`: the field's problem, in plain Chinese
+    signal edited(string value)
     property string label
     property string kind: "id"  // id | phone | date
     readonly property var entry: Session.digitEntry[kind]  // length, groups, X (kiosk/choices.py)
@@ -17,11 +22,12 @@ Column {
     spacing: Math.round(Theme.gap / 2)
 
     function load() {
+        if (f.own) return
         let v = Session.value(f.path)
         let s = (v === undefined || v === null) ? "" : String(v)
         f.value = f.kind === "date" ? s.replace(/[^0-9]/g, "") : s
     }
-    function store() { Session.setValue(f.path, f.value) }
+    function store() { if (f.own) f.edited(f.value); else Session.setValue(f.path, f.value) }
     function press(ch) { if (f.value.length < f.maxLength) { f.value += ch; store() } }
     function backspace() { f.value = f.value.slice(0, -1); store() }
     function grouped(s) {
@@ -54,7 +60,7 @@ Column {
             radius: Theme.radius
             color: Theme.surface
             border.width: f.active ? Math.round(4 * Theme.scale) : 2
-            border.color: Session.problems[f.path] ? Theme.red : (f.active ? Theme.blue : Theme.line)
+            border.color: (f.own ? f.problem !== "" : Session.problems[f.path]) ? Theme.red : (f.active ? Theme.blue : Theme.line)
         }
         contentItem: Text {
             leftPadding: Theme.gap
@@ -63,8 +69,9 @@ Column {
             font.pixelSize: Math.round(Theme.body * 1.15)
             font.letterSpacing: 2
             color: f.value || f.kind === "date" ? Theme.text : Theme.muted
-            text: f.value || f.kind === "date" ? f.grouped(f.value) : "点这里，用下方数字键输入"
+            text: f.value || f.kind === "date" ? f.grouped(f.value) : (f.kind === "code" ? "点这里，用下方按键输入" : "点这里，用下方数字键输入")
         }
     }
-    FieldProblem { path: f.path; width: f.width }
+    FieldProblem { visible: !f.own && message !== ""; path: f.path; width: f.width }
+    ProblemLine { objectName: "problem:" + f.path; visible: f.own && f.problem !== ""; text: f.problem; width: f.width }
 }

@@ -4,7 +4,8 @@ import QtQuick.Controls.Basic
 import Kiosk
 import Kiosk.ViewModels
 
-// The attract screen: what the kiosk is for, how it works, QR codes to go on by phone.
+// The attract screen: what the kiosk is for, how it works, QR codes to go on by phone,
+// and 查询办理进度 for a citizen who already applied.
 // Normal mode fits both canvases without scrolling (it is read from a distance);
 // 大字 mode may scroll, but the two entries stay at the top.
 Flickable {
@@ -28,6 +29,14 @@ Flickable {
         primary: true
         iconSize: Math.round(Theme.icon * 1.4)
         textSize: Math.round(Theme.heading * 0.9)
+    }
+    // 查询办理进度: as large as the entries, drawn as the secondary action it is.
+    component QueryButton: EntryButton {
+        objectName: "btn:startQuery"
+        primary: false
+        height: Math.max(implicitHeight, Math.round(Theme.target * 1.2))
+        iconName: "magnifier"; text: "查询办理进度"; hint: "凭回执编号查询"
+        onClicked: { Query.reset(); Session.startQuery() }
     }
     // Operating steps as a picture: numbered circles with icons, in a row, a 2×2 grid or a column.
     component Steps: Rectangle {
@@ -117,8 +126,9 @@ Flickable {
         Row {
             visible: page.wide
             spacing: Theme.gap
-            readonly property int entryW: Math.round(col.width * 0.3)
-            readonly property int stepsW: Math.round(col.width * 0.25)
+            readonly property int entryW: Math.round(col.width * 0.28)
+            readonly property int stepsW: Math.round(col.width * 0.18)
+            readonly property int noticeW: Math.round(col.width * 0.33)
             Column {
                 width: parent.entryW
                 spacing: Theme.gap
@@ -137,8 +147,12 @@ Flickable {
                     onClicked: Session.start("review")
                 }
             }
-            Steps { column: true; width: parent.stepsW; height: Math.max(implicitHeight, wideNotice.height) }
-            Notice { id: wideNotice; width: col.width - parent.entryW - parent.stepsW - 2 * Theme.gap; height: implicitHeight }
+            Steps { id: wideSteps; column: true; width: parent.stepsW; height: Math.max(implicitHeight, wideNotice.height) }
+            Notice { id: wideNotice; width: parent.noticeW; height: implicitHeight }
+            // Beside the notice, as tall as the row: the codes below keep their room.
+            QueryButton { vertical: true; textSize: Math.round(Theme.heading * 0.8)
+                          width: col.width - parent.entryW - parent.stepsW - parent.noticeW - 3 * Theme.gap
+                          height: wideSteps.height }
         }
 
         // ---- portrait (and 大字 landscape): the two entries first, equal in size ----
@@ -165,8 +179,17 @@ Flickable {
                 onClicked: Session.start("review")
             }
         }
+        // 大字: 查询办理进度 right under the entries, full width (the page may scroll)
+        QueryButton { visible: !page.wide && Session.elderly; width: col.width }
         Steps { visible: !page.wide; width: col.width; height: implicitHeight }
-        Notice { visible: !page.wide; width: col.width; height: implicitHeight }
+        Row {
+            visible: !page.wide
+            spacing: Theme.gap
+            Notice { id: tallNotice; width: Session.elderly ? col.width : Math.round(col.width * 0.6); height: implicitHeight }
+            // Portrait: beside the notice, as tall as it, so the codes keep their room.
+            QueryButton { visible: !Session.elderly; vertical: true; width: col.width - tallNotice.width - Theme.gap
+                          height: tallNotice.height }
+        }
 
         // ---- QR codes of the platforms and WeChat accounts, each named under it ----
         Text {

@@ -1,0 +1,236 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls.Basic
+import Kiosk
+import Kiosk.ViewModels
+
+// 查询办理进度: the receipt number and the phone's last 4 digits on the digit pad, then the
+// case in plain words (status, the dates ahead, what happened), or, when the platform
+// cannot be reached, the platform's QR code to ask by phone. Everything here is the
+// view-model Query's; the read runs off the GUI thread, so the screen never waits.
+Flickable {
+    id: page
+    objectName: "queryPage"
+    contentWidth: width
+    contentHeight: col.implicitHeight + 2 * Theme.pad
+    clip: true
+    boundsBehavior: Flickable.StopAtBounds
+    ScrollIndicator.vertical: ScrollIndicator { }
+    Component.onCompleted: Shell.currentFlick = page
+    readonly property string shownPage: Query.page
+    onShownPageChanged: { Shell.closePad(); page.contentY = 0 }
+
+    component SectionTitle: Text {
+        width: col.width
+        font.family: Theme.fontFamily; font.pixelSize: Math.round(Theme.body * 1.15); font.bold: true
+        color: Theme.blue; wrapMode: Text.Wrap; lineHeight: 1.3
+    }
+    // One dated line: the date on the left (or above, when narrow), what happened beside it.
+    component DatedLine: Grid {
+        id: dl
+        required property var modelData
+        property bool strong: false
+        width: col.width
+        columns: dateText.implicitWidth + Theme.gap + 8 * Theme.body < width ? 2 : 1
+        columnSpacing: Theme.gap
+        BodyText { id: dateText; text: dl.modelData.when; font.bold: true; width: Math.min(implicitWidth, dl.width) }
+        BodyText { text: dl.modelData.text; font.bold: dl.strong; width: dl.columns === 2 ? dl.width - dateText.width - Theme.gap : dl.width }
+    }
+
+    Column {
+        id: col
+        x: Math.max(Theme.pad, (page.width - Shell.contentMax) / 2)
+        y: Theme.pad
+        width: page.width - 2 * x
+        spacing: Theme.gap
+
+        // ---- entry: what is on the receipt, and the second factor ----
+        Column {
+            objectName: "query:entry"
+            visible: Query.page === "entry"
+            width: col.width
+            spacing: Theme.gap
+            BodyText { width: col.width; color: Theme.muted
+                       text: "请输入回执上的回执编号（或查询码），再输入您申请时留的手机号码的最后4位，然后按“查询”。" }
+            // What the citizen holds: this terminal's receipt, or a query code from elsewhere.
+            Flow {
+                width: col.width
+                spacing: Theme.gap
+                Repeater {
+                    model: [["receipt", "用回执编号查询"], ["code", "用查询码查询"]]
+                    delegate: ActionButton {
+                        required property var modelData
+                        objectName: "query:by:" + modelData[0]
+                        text: modelData[1]
+                        selected: Query.by === modelData[0]
+                        onClicked: { Shell.closePad(); numberField.value = ""; Query.setBy(modelData[0]) }
+                    }
+                }
+            }
+            DigitField {
+                id: numberField
+                own: true
+                path: "query.number"
+                kind: Query.by === "code" ? "code" : "receipt"
+                label: Query.by === "code" ? "查询码（8位，只有数字2-9和字母）" : "回执编号（回执上的10位数字）"
+                problem: Query.problems["number"] || ""
+                onEdited: (value) => Query.setNumber(value)
+            }
+            DigitField {
+                id: phoneField
+                own: true
+                path: "query.phone_last4"
+                kind: "last4"
+                label: "手机号码的最后4位"
+                problem: Query.problems["phone_last4"] || ""
+                onEdited: (value) => Query.setPhoneLast4(value)
+            }
+            Connections {
+                target: Query
+                // a reset (a new visitor) empties the fields as well
+                function onChanged() {
+                    if (Query.number === "" && numberField.value !== "") numberField.value = ""
+                    if (Query.phoneLast4 === "" && phoneField.value !== "") phoneField.value = ""
+                }
+            }
+            // Not found, or wait: said plainly, next to what was typed (which stays).
+            Rectangle {
+                objectName: "query:message"
+                visible: Query.message !== ""
+                width: col.width
+                height: messageLine.implicitHeight + Theme.gap
+                color: Theme.surface
+                border.color: Theme.red
+                border.width: 3
+                radius: Theme.radius
+                ProblemLine { id: messageLine; objectName: "query:messageText"; x: Theme.gap / 2; y: Theme.gap / 2; width: parent.width - Theme.gap; text: Query.message }
+            }
+            ActionButton {
+                objectName: "btn:query"
+                primary: true
+                iconName: "magnifier"
+                text: Query.busy ? "正在查询，请稍候……" : "查询"
+                enabled: !Query.busy
+                width: Math.min(col.width, Math.round(Theme.target * 5))
+                onClicked: { Shell.closePad(); Query.submit() }
+            }
+            InfoBox {
+                width: col.width
+                text: Query.by === "code" ? "查询码由受理平台给出，任何一台机器都可以查询。"
+                                          : "回执编号只能在打印回执的这台机器上查询。在其他地方提交的，请用查询码查询。"
+            }
+        }
+
+        // ---- a case, or a receipt confirmed here and not delivered yet ----
+        Column {
+            objectName: "query:result"
+            visible: Query.page === "found" || Query.page === "pending"
+            width: col.width
+            spacing: Theme.gap
+            Rectangle {
+                width: col.width
+                height: statusCol.implicitHeight + 2 * Theme.gap
+                color: Theme.blueLight
+                radius: Theme.radius
+                border.color: Theme.blue
+                border.width: 2
+                Column {
+                    id: statusCol
+                    x: Theme.gap; y: Theme.gap
+                    width: parent.width - 2 * Theme.gap
+                    spacing: Math.round(Theme.gap / 2)
+                    BodyText { width: parent.width; text: Query.result.kind || ""; color: Theme.blue }
+                    Text {
+                        objectName: "query:status"
+                        width: parent.width
+                        text: Query.result.status || ""
+                        font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true
+                        color: Theme.blue; wrapMode: Text.Wrap; lineHeight: 1.3
+                    }
+                    BodyText { objectName: "query:statusText"; width: parent.width; text: Query.result.statusText || "" }
+                    BodyText { visible: !!Query.result.caseNo; width: parent.width
+                               text: "办理编号：" + (Query.result.caseNo || "") }
+                }
+            }
+            SectionTitle { visible: (Query.result.ahead || []).length > 0; text: "接下来（法定期限）" }
+            Repeater {
+                model: Query.result.ahead || []
+                delegate: DatedLine { strong: true }
+            }
+            Repeater {
+                model: Query.result.rules || []
+                delegate: BodyText { required property string modelData; width: col.width; color: Theme.muted; text: modelData }
+            }
+            Repeater {
+                model: Query.result.notes || []
+                delegate: InfoBox { required property string modelData; width: col.width; text: modelData }
+            }
+            SectionTitle { text: "办理经过" }
+            Repeater {
+                model: Query.result.history || []
+                delegate: DatedLine { }
+            }
+            // ---- 评价: the service evaluation of an answered case (好差评, issue 13 item 6)
+            // goes here, offered only when Query.result.answered; built with the evaluation.
+            Item {
+                objectName: "query:evaluationSlot"
+                visible: Query.result.answered === true
+                width: col.width
+                height: 0
+            }
+            ActionButton {
+                objectName: "btn:queryAgain"
+                iconName: "magnifier"
+                text: "查询其他申请"
+                onClicked: Query.again()
+            }
+        }
+
+        // ---- the platform cannot be reached: say so, and offer the phone ----
+        Column {
+            objectName: "query:offline"
+            visible: Query.page === "offline"
+            width: col.width
+            spacing: Theme.gap
+            Rectangle {
+                width: col.width
+                height: offlineLine.implicitHeight + Theme.gap
+                color: Theme.surface
+                border.color: Theme.red
+                border.width: 3
+                radius: Theme.radius
+                ProblemLine { id: offlineLine; objectName: "query:offlineText"; x: Theme.gap / 2; y: Theme.gap / 2; width: parent.width - Theme.gap
+                              text: "现在连不上受理平台（网络不通），暂时查不了办理进度。" }
+            }
+            BodyText { width: col.width; text: "您的申请不会受影响。可以用手机扫描下面的二维码查询，或稍后再来。" }
+            Flow {
+                width: col.width
+                spacing: Theme.gap * 2
+                Repeater {
+                    model: Session.platforms.slice(0, 2)
+                    delegate: Column {
+                        id: code
+                        required property var modelData
+                        width: 400
+                        spacing: 4
+                        Image {
+                            objectName: "query:qr:" + code.modelData.name
+                            width: 400; height: 400
+                            source: code.modelData.qr
+                            smooth: false
+                            asynchronous: true
+                            fillMode: Image.PreserveAspectFit
+                        }
+                        BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: code.modelData.label }
+                    }
+                }
+            }
+            ActionButton {
+                objectName: "btn:queryRetry"
+                iconName: "magnifier"
+                text: "重新查询"
+                onClicked: Query.again()
+            }
+        }
+    }
+}
