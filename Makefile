@@ -11,8 +11,10 @@ setup:
 run: setup
 	@bash scripts/run-demo.sh
 
+# One worker per core (at most four), a file's tests on one worker: module fixtures such
+# as a shared platform process start once.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # The core's tests and `kiosk status` in a fresh environment without the UI and
 # platform extras (no PySide6, no FastAPI).
