@@ -96,6 +96,11 @@ class Person(QObject):
     contact = Property(bool, lambda self: self._state["contact"], notify=changed)
 
 
+def _receipt_page(loaded: LoadedConfig, receipt) -> str | None:
+    """The URL of a signed receipt's page on the platform; None when unsigned or no receipt."""
+    return receipt and submission_module().receipt_qr(loaded, receipt.token) or None
+
+
 @QmlElement
 @QmlSingleton
 class Session(QObject):
@@ -335,8 +340,7 @@ class Session(QObject):
         self._act(lambda: self.visit.start(kind))
 
     @Slot()
-    def startQuery(self) -> None:  # noqa: N802
-        """From the home screen: 查询办理进度 (its own view-model, `Query`)."""
+    def startQuery(self) -> None:  # noqa: N802 - 查询办理进度, its own view-model `Query`
         self._clear_confirm()
         self._act(self.visit.start_query)
 
@@ -473,14 +477,13 @@ class Session(QObject):
     @Property(str, notify=receiptChanged)
     def receiptQr(self) -> str:  # noqa: N802
         """The signed receipt's QR code (its page on the platform); "" when unsigned."""
-        url = self._receipt and submission_module().receipt_qr(self._loaded, self._receipt.token)
+        url = _receipt_page(self._loaded, self._receipt)
         return qr.memory_url(url) if url else ""
 
     @Property("QVariantMap", notify=receiptChanged)
     def receiptWords(self) -> dict:  # noqa: N802
         """What the receipt screen promises about checking progress (`kiosk.receipt_words`)."""
-        return receipt_words.for_receipt(bool(self._receipt and submission_module().receipt_qr(
-            self._loaded, self._receipt.token)))
+        return receipt_words.for_receipt(bool(_receipt_page(self._loaded, self._receipt)))
 
     @Property("QVariantList", notify=receiptChanged)
     def milestones(self) -> list:
