@@ -123,6 +123,27 @@ def _duplicate_key(rx, t):
                           headers={"Idempotency-Key": req.submission_id})
 
 
+def _followup(rx, t, *, submission_id=None, query_code=None, service="terminal"):
+    req = schemas.FollowUpRequest(
+        followup_id=str(uuid.uuid4()), terminal_id=T, kind="evaluation",
+        submission_id=submission_id, query_code=query_code, created_at=datetime.now(UTC),
+        evaluation=schemas.Evaluation(service=service, level="satisfied"))
+    return signed_request(rx, "POST", paths.FOLLOWUPS, T, t.key, json_body=req,
+                          headers={"Idempotency-Key": req.followup_id})
+
+
+def _delivered(rx, t) -> str:
+    req = sealed_submission(t.pub, T)
+    assert submit(rx, T, t.key, req).status_code == 201
+    return req.submission_id
+
+
+def _already_evaluated(rx, t):
+    sid = _delivered(rx, t)
+    assert _followup(rx, t, submission_id=sid).status_code == 201
+    return _followup(rx, t, submission_id=sid)
+
+
 def _case_query(rx, t, last4, code="ZZZZ2222"):
     return signed_request(rx, "POST", paths.CASE_QUERIES, T, t.key, json_body=json.dumps(
         {"query_code": code, "phone_last4": last4}).encode())
@@ -248,6 +269,12 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
         rx, "GET", paths.case_path("ZZZZZZZZ"), T, t.key)),
     (("post", paths.CASE_QUERIES), "case_unknown", lambda rx, t: _case_query(rx, t, "2222")),
     (("post", paths.CASE_QUERIES), "case_query_limited", _case_query_limited),
+    (("post", paths.FOLLOWUPS), "followup_case_unknown", lambda rx, t: _followup(
+        rx, t, submission_id=str(uuid.uuid4()))),
+    (("post", paths.FOLLOWUPS), "followup_invalid", lambda rx, t: _followup(rx, t)),
+    (("post", paths.FOLLOWUPS), "followup_invalid", lambda rx, t: _followup(
+        rx, t, submission_id=_delivered(rx, t), service="case")),
+    (("post", paths.FOLLOWUPS), "already_evaluated", _already_evaluated),
 ]
 
 
