@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
@@ -70,16 +70,22 @@ class Kiosk:
     lockdown: Lockdown | None  # full-screen only
     query: CaseQuery
     evaluation: Evaluation | None = None
+    closed: bool = False
 
     @property
     def root(self) -> QObject:
         return self.window
 
     def close(self) -> None:
-        """Tears down QML before the view-models it binds to, then the session's store."""
+        """Tears down QML before the view-models it binds to, then the session's store.
+        Once only: closing a closed kiosk does nothing."""
+        if self.closed:
+            return
+        self.closed = True
         app = QGuiApplication.instance()
         app.removeEventFilter(self.idle)
         app.removeEventFilter(self.technician)
+        self.idle.stop()
         if self.lockdown is not None:
             self.lockdown.allow_exit()
             self.lockdown.remove(app)
@@ -87,7 +93,8 @@ class Kiosk:
         self.window.close()
         self.engine.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        QCoreApplication.processEvents()
+        # bounded: what is still due is handled within the time, never waited on for ever
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 500)
         self.session.shutdown()
         if self.evaluation is not None:
             self.evaluation.shutdown()

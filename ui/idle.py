@@ -56,6 +56,12 @@ class IdleWatcher(QObject):
     def remaining(self) -> int:
         return self._remaining
 
+    def stop(self) -> None:
+        """No more warnings or countdowns: the window is gone (a closed kiosk's watcher would
+        otherwise go on re-arming its timers for as long as the process lives)."""
+        self._warn.stop()
+        self._tick.stop()
+
     def _on_warn(self) -> None:
         if not self._active():
             self._warn.start()

@@ -451,6 +451,8 @@ class Technician(QObject):
         self.dataChanged.emit()
 
     def shutdown(self) -> None:
+        self._idle.stop()
+        self._lock_timer.stop()
         self._executor.shutdown(wait=True)
         if self._outbox is not None:
             self._outbox.close()

@@ -113,3 +113,17 @@ def test_home_screen_is_never_interrupted(kiosk_window):
     k = make(idle_ms=(200, 3, 50))
     pump(600)
     assert not k.idle.asking and k.session.screen == "home"
+
+
+def test_a_closed_kiosk_asks_nothing_any_more(kiosk_window):
+    """Its watcher stops with the window: a closed kiosk's timers would otherwise keep
+    re-arming for as long as the process lives."""
+    make, _ = kiosk_window
+    k = make(idle_ms=(200, 3, 50))
+    tap(k.window, "btn:petition")
+    assert wait_until(lambda: k.idle.asking, 2000)  # a countdown running at the close
+    expired = []
+    k.idle.expired.connect(lambda: expired.append(True))
+    k.close()
+    pump(600)  # longer than the countdown and another warning
+    assert expired == [] and not k.idle.asking
