@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, select, update
+from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import states
+from . import settling, states
 from .db import write_transaction
 from .errors import NotFoundError
 from .models import followups, submissions
@@ -78,32 +78,7 @@ def _info(row: Any) -> FollowUpInfo:
         case_no=row.case_no, delivered_at=row.delivered_at, platform_ack=row.platform_ack)
 
 
-_BY_ID = followups.c.id == bindparam("b_id")
-_SETTLE: dict[Event, Any] = {
-    Event.DELIVER: update(followups).where(_BY_ID).values(
-        state=states.target(Event.DELIVER), case_no=bindparam("b_case_no"),
-        delivered_at=bindparam("b_at"), last_error=None, platform_ack=bindparam("b_ack"),
-        updated_at=bindparam("b_now")),
-    Event.RETRY: update(followups).where(_BY_ID).values(
-        state=states.target(Event.RETRY), last_error=bindparam("b_error"),
-        next_attempt_at=bindparam("b_at"), updated_at=bindparam("b_now")),
-    Event.RELEASE: update(followups).where(_BY_ID).values(
-        state=states.target(Event.RELEASE), attempts=followups.c.attempts - 1,
-        next_attempt_at=bindparam("b_at"), updated_at=bindparam("b_now")),
-    Event.REFUSE: update(followups).where(_BY_ID).values(
-        state=states.target(Event.REFUSE), last_error=bindparam("b_error"),
-        platform_ack=bindparam("b_ack"), updated_at=bindparam("b_now")),
-}
-
-
-def _params(x: Settlement) -> dict[str, Any]:
-    if x.event is Event.DELIVER:
-        return {"b_case_no": x.case_no, "b_at": x.at, "b_ack": x.acknowledgement}
-    if x.event is Event.REFUSE:
-        return {"b_error": x.error, "b_ack": x.acknowledgement}
-    if x.event is Event.RETRY:
-        return {"b_error": x.error, "b_at": x.at}
-    return {"b_at": x.at}
+_SETTLE = settling.statements(followups)
 
 
 def _due(now: datetime):
@@ -253,7 +228,7 @@ class FollowUps:
                     skipped.append(x.submission_id)
                     continue
                 by_event.setdefault(x.event, []).append(
-                    {"b_id": x.submission_id, "b_now": now, **_params(x)})
+                    {"b_id": x.submission_id, "b_now": now, **settling.params(x)})
             for event, params in by_event.items():
                 conn.execute(_SETTLE[event], params)
         return skipped

@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 
 from wire.durable import make_dir
 
-from . import damage, intake, queries, states
+from . import damage, intake, queries, settling, states
 from .db import migrate, open_engine, write_transaction
 from .errors import NotFoundError, StoreError
 from .files import ATTACHMENTS_DIR, DB_NAME, AttachmentFiles, create_database_file
@@ -99,34 +99,8 @@ _ATTACHMENTS_OF = (
 _STATES_OF = select(submissions.c.id, submissions.c.state, submissions.c.case_no).where(
     submissions.c.id.in_(bindparam("ids", expanding=True))
 )
-_BY_BATCH_ID = submissions.c.id == bindparam("b_id")
 # What each settled event writes besides the state the table gives it.
-_SETTLE: dict[Event, Any] = {
-    Event.DELIVER: update(submissions).where(_BY_BATCH_ID).values(
-        state=states.target(Event.DELIVER), case_no=bindparam("b_case_no"),
-        query_code=bindparam("b_query_code"), delivered_at=bindparam("b_at"), last_error=None,
-        platform_ack=bindparam("b_ack"), updated_at=bindparam("b_now")),
-    Event.RETRY: update(submissions).where(_BY_BATCH_ID).values(
-        state=states.target(Event.RETRY), last_error=bindparam("b_error"),
-        next_attempt_at=bindparam("b_at"), updated_at=bindparam("b_now")),
-    Event.RELEASE: update(submissions).where(_BY_BATCH_ID).values(
-        state=states.target(Event.RELEASE), attempts=submissions.c.attempts - 1,
-        next_attempt_at=bindparam("b_at"), updated_at=bindparam("b_now")),
-    Event.REFUSE: update(submissions).where(_BY_BATCH_ID).values(
-        state=states.target(Event.REFUSE), last_error=bindparam("b_error"),
-        platform_ack=bindparam("b_ack"), updated_at=bindparam("b_now")),
-}
-
-
-def _settle_params(x: Settlement) -> dict[str, Any]:
-    if x.event is Event.DELIVER:
-        return {"b_case_no": x.case_no, "b_query_code": x.query_code, "b_at": x.at,
-                "b_ack": x.acknowledgement}
-    if x.event is Event.REFUSE:
-        return {"b_error": x.error, "b_ack": x.acknowledgement}
-    if x.event is Event.RETRY:
-        return {"b_error": x.error, "b_at": x.at}
-    return {"b_at": x.at}
+_SETTLE = settling.statements(submissions, with_query_code=True)
 
 
 def _is_repeat(x: Settlement, row: Any) -> bool:
@@ -326,7 +300,7 @@ class Outbox:
                     skipped.append(x.submission_id)
                     continue
                 by_event.setdefault(x.event, []).append(
-                    {"b_id": x.submission_id, "b_now": now, **_settle_params(x)})
+                    {"b_id": x.submission_id, "b_now": now, **settling.params(x, with_query_code=True)})
             for event, params in by_event.items():
                 conn.execute(_SETTLE[event], params)
         return skipped
