@@ -12,9 +12,13 @@ run: setup
 	@bash scripts/run-demo.sh
 
 # One worker per core (at most four), a file's tests on one worker: module fixtures such
-# as a shared platform process start once.
+# as a shared platform process start once. The windows' tests run in processes of their
+# own: a process that ran the other layers first has been seen to stall in Qt's timer
+# list while closing a window (not understood yet; the UI layer alone never has).
+PYTEST := $(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 test: setup
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+	$(PYTEST) --ignore=tests/ui
+	$(PYTEST) tests/ui
 
 # The core's tests and `kiosk status` in a fresh environment without the UI and
 # platform extras (no PySide6, no FastAPI).
