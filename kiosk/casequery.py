@@ -181,7 +181,11 @@ STATUS_TEXT = {
     "answered": "办理单位已经出具处理意见，请留意书面答复。",
     "closed": "您的事项已经办结。",
     "withdrawn": "您的申请已经撤回。",
+    "material_requested": "办理单位需要您补充材料，可以在本机拍照补交。",
+    "material_added": "您补充的材料已经送到，办理单位会继续办理。",
+    "withdrawal_requested": "您申请撤回，正在等待办理单位确认。",
 }
+MATERIAL_WORKING_DAYS = 10  # 规程 Art. 14: material is added within 10 working days
 _NEXT_STEP = {  # after an opinion: what the citizen may do if not satisfied (Arts. 35, 36)
     "petition": ("如果对处理意见不满意，可以自收到书面意见之日起30日内申请复查"
                  "（《信访工作条例》第三十五条）。"),
@@ -195,12 +199,42 @@ def _day(at: datetime) -> date:
     return at.astimezone(CHINA).date()
 
 
+def material_asked(progress: schemas.CaseProgress) -> schemas.CaseEvent | None:
+    """The office's request for material a case is waiting on (its note says what)."""
+    if progress.status != "material_requested":
+        return None
+    return next((e for e in reversed(progress.history) if e.status == "material_requested"),
+                None)
+
+
+def material_due(progress: schemas.CaseProgress, cal: WorkCalendar | None = None) -> date | None:
+    """The last day to add the material asked for: 10 working days from the request."""
+    asked = material_asked(progress)
+    if asked is None:
+        return None
+    return (cal or WorkCalendar.load()).add_working_days(_day(asked.at), MATERIAL_WORKING_DAYS)
+
+
+def may_withdraw(progress: schemas.CaseProgress) -> bool:
+    """Art. 17: before the opinion, and not asked for already."""
+    return progress.status in schemas.BEFORE_OPINION
+
+
 def _ahead(progress: schemas.CaseProgress, cal: WorkCalendar | None
            ) -> list[timelimits.Milestone]:
     received_on = _day(progress.received_at)
-    if progress.status == "received":
+    if progress.material_complete_at is not None:  # Art. 14: that day counts as receipt
+        received_on = max(received_on, _day(progress.material_complete_at))
+    due = material_due(progress, cal)
+    if due is not None:
+        return [timelimits.Milestone(
+            "补充材料", due, f"《信访事项复查复核规程》第十四条：办理单位告知之日起"
+            f"{MATERIAL_WORKING_DAYS}个工作日内补充，补充材料的时间不计入办理期限。")]
+    accepted_before = any(e.status == "accepted" for e in progress.history)
+    if progress.status == "received" or (progress.status == "material_added"
+                                         and not accepted_before):
         return timelimits.next_steps(progress.kind, received_on, cal)
-    if progress.status not in ("accepted", "in_progress"):
+    if progress.status not in ("accepted", "in_progress", "material_added"):
         return []
     if progress.kind != "petition":  # the opinion is counted from the application
         return timelimits.next_steps(progress.kind, received_on, cal)[1:]
@@ -234,6 +268,9 @@ def explain(progress: schemas.CaseProgress, today: date,
     answered = progress.status in ("answered", "closed")
     notes = [_NEXT_STEP[progress.kind]] if progress.status == "answered" else []
     status_text = STATUS_TEXT[progress.status]
+    asked = material_asked(progress)
+    if asked is not None and asked.note:
+        status_text = f"办理单位需要您补充：{asked.note}。可以在本机拍照补交。"
     spoken = f"您的{KIND_LABELS[progress.kind]}，现在的状态是：{progress.status_label}。{status_text}"
     if ahead:
         spoken += f"下一步：{ahead[0].text}，{ahead[0].when}。"

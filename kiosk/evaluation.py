@@ -129,9 +129,10 @@ def level_code(text: str) -> str:
     return by_label.get(text, text)
 
 
-def queue(outbox: Any, loaded: Any, submission_id: str, rating: Rating,
+def queue(outbox: Any, loaded: Any, submission_id: Any, rating: Rating,
           now: datetime | None = None) -> tuple[Any, bool]:
-    """Queues a valid rating of a submission durably and wakes the sync worker: its free
+    """Queues a valid rating of a case (a submission id, or a `CaseRef` for a case read
+    on the query screen) durably and wakes the sync worker: its free
     text sealed to the delivery platform's key, bound to the new follow-up's id. Returns
     (the follow-up, True), or (the rating kept before, False) when this service of this
     submission was rated already. Store failures raise the store's StoreError."""

@@ -218,7 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     set_status.add_argument("case_no", metavar="CASE", help="the case number (XF…)")
     set_status.add_argument("status", metavar="STATUS",
                             help="one of: " + ", ".join(schemas.CASE_STATUSES))
-    set_status.add_argument("--note", help="a note kept in the case's history")
+    set_status.add_argument("--note", help="a note kept in the case's history; for "
+                            "material_requested, what is missing (the citizen reads it)")
+    show = csub.add_parser("show", parents=[common],
+                           help="a case's status, history, material added and withdrawals")
+    show.add_argument("case_no", metavar="CASE", help="the case number (XF…)")
+    show.add_argument("--json", action="store_true", help="print JSON")
 
     receipt = sub.add_parser("receipt", parents=[common], help="signed receipts of terminals")
     rsub = receipt.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -488,8 +493,10 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_case(args: argparse.Namespace) -> int:
-    from receiver.storage import NotFound
+    from receiver.storage import NotFound, StatusRefused
 
+    if args.action == "show":
+        return _show_case(args)
     if args.status not in schemas.CASE_STATUSES:
         known = ", ".join(f"{k} ({v})" for k, v in schemas.CASE_STATUSES.items())
         raise Refused(f"unknown status {args.status!r}; one of: {known}")
@@ -497,7 +504,33 @@ def cmd_case(args: argparse.Namespace) -> int:
         _store(args, must_exist=True).set_case_status(args.case_no, args.status, args.note)
     except NotFound:
         raise Refused(f"no case {args.case_no!r} (see `kiosk-receiver cases`)") from None
+    except StatusRefused as exc:
+        raise Refused(f"{args.case_no}: not set to {args.status}: {exc}") from None
     print(f"{args.case_no}: {args.status} ({schemas.CASE_STATUSES[args.status]})")
+    return EXIT_OK
+
+
+def _show_case(args: argparse.Namespace) -> int:
+    store = _store(args, must_exist=True)
+    progress = store.case_progress_of(args.case_no)
+    if progress is None:
+        raise Refused(f"no case {args.case_no!r} (see `kiosk-receiver cases`)")
+    shown = {**progress.model_dump(mode="json"), **store.case_aftercare(args.case_no)}
+    if args.json:
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{progress.case_no} ({progress.kind}): {progress.status} ({progress.status_label})")
+    if progress.material_complete_at:
+        print(f"material complete: {shown['material_complete_at']}")
+    for event in progress.history:
+        note = f": {event.note}" if event.note else ""
+        print(f"  {event.at.isoformat()}  {event.status_label}{note}")
+    for item in shown["supplements"]:
+        print(f"material added: {item['pages']} page(s), made {item['made_at']}, arrived "
+              f"{item['received_at']} (follow-up {item['followup_id']})")
+    for item in shown["withdrawals"]:
+        state = f"confirmed {item['confirmed_at']}" if item["confirmed_at"] else "waiting"
+        print(f"withdrawal asked {item['made_at']} (was {item['status_before']}): {state}")
     return EXIT_OK
 
 

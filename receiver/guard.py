@@ -99,7 +99,7 @@ class RouteLimits:
             Route("POST", _exact(paths.SUBMISSIONS), max_body),
             Route("POST", _exact(paths.SUBMISSION_BATCHES), max_body),
             Route("GET", _exact(paths.case_path(segment), literal=False), SMALL_BODY),
-            Route("POST", _exact(paths.FOLLOWUPS), SMALL_BODY),
+            Route("POST", _exact(paths.FOLLOWUPS), max_body),  # material added: pages
             Route("POST", _exact(paths.heartbeat_path(segment), literal=False), SMALL_BODY),
             Route("GET", _exact(paths.content_path(segment), literal=False), SMALL_BODY),
         )

@@ -29,6 +29,9 @@ STATUS_WORDS = {
     "已出具处理意见": "已出具处理意见，请留意书面意见。",
     "已办结": "已办结。",
     "已撤回": "已撤回。",
+    "待补充材料": "办理单位需要您补充材料，请在告知之日起10个工作日内补充（可在自助终端拍照补交）。",
+    "已补充材料": "补充的材料已送到，材料齐全之日视为收到申请之日。",
+    "申请撤回，待确认": "您申请撤回，正在等待办理单位确认。",
 }
 REFUSALS_ZH = {
     "malformed": "这不是有效的自助终端回执，或者回执内容不完整。",
@@ -68,8 +71,11 @@ def limits_ahead(kind: str, applied_at: datetime, history: list[schemas.CaseEven
     """The legal time limits still ahead of a case. Calendar-day limits get their date;
     the working-day one (a review's acceptance, 3 working days) is said in words, since
     the platform's office calendar decides it."""
-    if status in ("not_accepted", "answered", "closed", "withdrawn"):
+    if status in ("not_accepted", "answered", "closed", "withdrawn", "withdrawal_requested"):
         return []
+    if status == "material_requested":
+        return [Limit("补充材料", "办理单位告知之日起10个工作日内",
+                      "复查复核规程第十四条：补充材料的时间不计入办理期限")]
     applied = applied_at.astimezone(CASE_DAY_TZ).date()
     accepted = _first(history, "accepted")
     accepted_day = accepted.astimezone(CASE_DAY_TZ).date() if accepted else None

@@ -1,5 +1,5 @@
-"""Delivery of follow-ups (a rating now; material added, a withdrawal next): each sent
-once its submission has its case, exactly once, on the worker's own thread.
+"""Delivery of follow-ups (a rating, material added, a withdrawal): each sent once its
+case can be named, exactly once, on the worker's own thread.
 
 Follow-ups are few and small, so they go one request each, after the submissions of a
 drain and under the same hold: a transient failure (network, timeout, 5xx, 408, 429,
@@ -13,6 +13,7 @@ answer, never a second rating.
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import threading
 
@@ -28,16 +29,29 @@ log = logging.getLogger("kiosk.sync")
 CLAIM = 16  # follow-ups claimed per transaction
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 def wire_body(item: ClaimedFollowUp) -> schemas.FollowUpRequest:
-    evaluation = None
+    bodies: dict = {}
     if item.kind == "evaluation":
-        evaluation = schemas.Evaluation(
+        bodies["evaluation"] = schemas.Evaluation(
             service=item.service, level=item.payload["level"],  # type: ignore[arg-type]
             reasons=list(item.payload.get("reasons") or []),
-            text=base64.b64encode(item.sealed).decode() if item.sealed else None)
+            text=_b64(item.sealed) if item.sealed else None)
+    elif item.kind == "supplement":
+        assert item.sealed is not None
+        bodies["supplement"] = schemas.Supplement(
+            pages=item.payload["pages"], sha256=hashlib.sha256(item.sealed).hexdigest(),
+            sealed=_b64(item.sealed))
+    elif item.kind == "withdrawal":
+        assert item.sealed is not None
+        bodies["withdrawal"] = schemas.Withdrawal(signature=_b64(item.sealed))
     return schemas.FollowUpRequest(
         followup_id=item.followup_id, terminal_id=item.terminal_id, kind=item.kind,  # type: ignore[arg-type]
-        submission_id=item.submission_id, created_at=item.created_at, evaluation=evaluation)
+        submission_id=item.submission_id, query_code=item.query_code,
+        phone_last4=item.phone_last4, created_at=item.created_at, **bodies)
 
 
 def settlement(item: ClaimedFollowUp, client: PlatformClient, hold: QueueHold) -> Settlement:
@@ -53,16 +67,15 @@ def settlement(item: ClaimedFollowUp, client: PlatformClient, hold: QueueHold) -
     if answer.proof is None:  # the client lets no unsigned answer through; kept as a guard
         return Settlement.retry(fid, f"unverified answer: {UNSIGNED_WORD}", hold.hold(None))
     if reading.outcome == "refused":
-        log.error("a %s after receipt %s set aside for a technician: %s", item.kind,
-                  item.receipt_no, reading.error)
+        log.error("a %s after %s set aside for a technician: %s", item.kind, item.about,
+                  reading.error)
         return Settlement.needs_attention(fid, reading.error, answer.proof)
     try:
         accepted = answers.followup_accepted(answer)
     except ValueError as exc:
         return Settlement.retry(fid, f"unexpected answer: {exc}", hold.hold(None))
     hold.delivered()
-    log.info("a %s after receipt %s delivered to case %s", item.kind, item.receipt_no,
-             accepted.case_no)
+    log.info("a %s after %s delivered to case %s", item.kind, item.about, accepted.case_no)
     return Settlement.delivered(fid, accepted.case_no, "", at=accepted.received_at,
                                 acknowledgement=answer.proof)
 
@@ -78,7 +91,7 @@ class FollowUpDelivery:
         self.stop_event = stop_event
 
     def drain(self) -> int:
-        """Sends every due follow-up whose submission has its case; returns how many were
+        """Sends every due follow-up whose case can be named; returns how many were
         settled for good (delivered or set aside). Claimed ones not sent (the queue held
         meanwhile, the worker stopping) go back to the queue, due when the hold ends."""
         handled = 0
@@ -93,8 +106,8 @@ class FollowUpDelivery:
                     continue
                 outcome = settlement(item, self.client, self.hold)
                 if outcome.state == "queued":
-                    log.warning("a %s after receipt %s will be retried: %s", item.kind,
-                                item.receipt_no, outcome.error)
+                    log.warning("a %s after %s will be retried: %s", item.kind,
+                                item.about, outcome.error)
                 else:
                     handled += 1
                 outcomes.append(outcome)

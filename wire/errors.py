@@ -106,8 +106,8 @@ FOLLOWUP_CASE_UNKNOWN = _code("followup_case_unknown", 409,
                               "the case this follow-up names has not arrived (yet): retry after "
                               "its submission is delivered")
 FOLLOWUP_INVALID = _code("followup_invalid", 422,
-                         "the follow-up does not fit its case: no or both links, a body that "
-                         "is not its kind's, a case rating for a case not answered yet")
+                         "the follow-up does not fit its case: no or both links, a case rating "
+                         "for a case not answered yet, material added over the limit")
 ALREADY_EVALUATED = _code("already_evaluated", 422,
                           "this service of this case was rated before (one rating per service)")
 

@@ -160,6 +160,9 @@ class SubmissionBatchResults(_Model):
     results: list[BatchItemResult]  # one per submission, in the batch's order
 
 
+EvaluationService = Literal["terminal", "case"]  # the service at the terminal, a case's handling
+
+
 CASE_STATUSES: dict[str, str] = {
     "received": "已收到",
     "accepted": "已受理",
@@ -168,10 +171,20 @@ CASE_STATUSES: dict[str, str] = {
     "answered": "已出具处理意见",
     "closed": "已办结",
     "withdrawn": "已撤回",
+    # Art. 14: the office asks for missing material (its note says what), the citizen adds it
+    "material_requested": "待补充材料",
+    "material_added": "已补充材料",
+    # Art. 17: the citizen asked to withdraw; the office confirms it (`withdrawn`) or not
+    "withdrawal_requested": "申请撤回，待确认",
 }
 CaseStatusCode = Literal[
-    "received", "accepted", "not_accepted", "in_progress", "answered", "closed", "withdrawn"
+    "received", "accepted", "not_accepted", "in_progress", "answered", "closed", "withdrawn",
+    "material_requested", "material_added", "withdrawal_requested",
 ]
+# The statuses in which the office has not given its opinion yet: a withdrawal may be
+# asked for (Art. 17: before the opinion).
+BEFORE_OPINION = ("received", "accepted", "in_progress", "material_requested",
+                  "material_added")
 
 
 class CaseEvent(_Model):
@@ -190,6 +203,11 @@ class CaseProgress(_Model):
     received_at: datetime
     updated_at: datetime
     history: list[CaseEvent]
+    # Art. 14: the day the material the office asked for was complete (it counts as the
+    # day of receipt); None while none was asked for or it has not come yet.
+    material_complete_at: datetime | None = None
+    # The services of this case rated already (one rating per service)
+    evaluated: list[EvaluationService] = []
 
 
 # A query code: 8 characters without look-alikes (no 0/O, 1/I/L), as on the receipt.
@@ -223,11 +241,15 @@ EvaluationLevel = Literal["very_satisfied", "satisfied", "basically_satisfied", 
 EVALUATION_LEVELS: dict[str, str] = {
     "very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
     "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"}
-EvaluationService = Literal["terminal", "case"]  # the service at the terminal, a case's handling
-# The kinds of follow-up: "evaluation" now; "supplement" (补充材料) and "withdrawal" (撤回申请)
-# are the same item with their own body.
-FollowUpKind = Literal["evaluation"]
+# The kinds of follow-up: a rating, material added (补充材料, Art. 14), a withdrawal
+# (撤回申请, Art. 17); each its own body.
+FollowUpKind = Literal["evaluation", "supplement", "withdrawal"]
 EVALUATION_TEXT_PART = "evaluation-text"  # what a rating's sealed text is bound to
+SUPPLEMENT_PART = "supplement-pages"  # what the sealed pages of material added are bound to
+WITHDRAWAL_PART = "withdrawal-signature"  # what a withdrawal's sealed signature is bound to
+# Material added at once: at most so many pages, so many sealed bytes (one request)
+MAX_SUPPLEMENT_PAGES = 12
+MAX_SUPPLEMENT_SEALED_BYTES = 8 * 1024 * 1024
 
 
 class Evaluation(_Model):
@@ -243,19 +265,57 @@ class Evaluation(_Model):
         | None = None
 
 
+class Supplement(_Model):
+    """Material added to a case (补充材料): `pages` pages, sealed together to the platform's
+    key and bound to the follow-up id and `SUPPLEMENT_PART` (a JSON list of
+    `{"media_type", "data"}`, data base64); `sha256` is the sealed bytes' digest."""
+
+    pages: Annotated[int, Field(ge=1, le=MAX_SUPPLEMENT_PAGES)]
+    sha256: Digest
+    sealed: Annotated[str, Field(max_length=MAX_SUPPLEMENT_SEALED_BYTES * 4 // 3 + 4,
+                                 description="base64 of the sealed pages")]
+
+
+class Withdrawal(_Model):
+    """A request to withdraw an application (撤回申请), signed on the terminal's screen: the
+    signature's PNG sealed to the platform's key, bound to the follow-up id and
+    `WITHDRAWAL_PART`."""
+
+    signature: Annotated[str, Field(max_length=2 * 1024 * 1024,
+                                    description="base64 of the sealed signature PNG")]
+
+
 class FollowUpRequest(_Model):
     """Body of POST /followups (Idempotency-Key: `followup_id`): something done after a
     confirm, linked to the case of `submission_id` (a submission of the signing
     terminal) or of `query_code` (a case the signing terminal may read: the query
-    screen). Exactly one of the two; the case must have arrived (else 409, retried)."""
+    screen, with the last 4 phone digits the citizen proved there: any terminal then, as
+    for a read). Exactly one of the two; the case must have arrived (else 409, retried).
+    The body of `kind` goes with it, and no other."""
 
     followup_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
     terminal_id: TerminalId
     kind: FollowUpKind
     submission_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")] | None = None
     query_code: QueryCode | None = None
+    phone_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")] | None = None
     created_at: datetime
     evaluation: Evaluation | None = None
+    supplement: Supplement | None = None
+    withdrawal: Withdrawal | None = None
+
+    @model_validator(mode="after")
+    def _its_own_body(self) -> FollowUpRequest:
+        bodies = {"evaluation": self.evaluation, "supplement": self.supplement,
+                  "withdrawal": self.withdrawal}
+        if bodies[self.kind] is None:
+            raise ValueError(f"a {self.kind} follow-up carries `{self.kind}`")
+        others = [k for k, v in bodies.items() if k != self.kind and v is not None]
+        if others:
+            raise ValueError(f"a {self.kind} follow-up carries no `{others[0]}`")
+        if self.phone_last4 is not None and self.query_code is None:
+            raise ValueError("`phone_last4` goes only with `query_code`")
+        return self
 
     def identity_sha256(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()

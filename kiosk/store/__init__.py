@@ -9,7 +9,7 @@ open and moved aside), `recovery` (`kiosk recover`), `db`, `models`, `receipt`.
 
 from .db import current_revision, head_revision, migrate, open_engine, write_transaction
 from .errors import DamagedAttachment, NotFoundError, StoreError, TransitionError
-from .followups import ClaimedFollowUp, FollowUpInfo, FollowUps
+from .followups import CaseRef, ClaimedFollowUp, FollowUpInfo, FollowUps
 from .outbox import Outbox
 from .receipt import (
     damm_check_digit,
@@ -35,6 +35,7 @@ from .states import STATES, TRANSITIONS, Event, Transition
 __all__ = [
     "STATES",
     "TRANSITIONS",
+    "CaseRef",
     "Claimed",
     "ClaimedFollowUp",
     "FollowUpInfo",

@@ -1,16 +1,19 @@
-"""Follow-ups to a submission (table `followups`): what the citizen does after the
-receipt that the platform must get exactly once — the service evaluation now; material
-added (补充材料) and a withdrawal (撤回申请) are further kinds of the same item.
+"""Follow-ups to a case (table `followups`): what the citizen does after the receipt
+that the platform must get exactly once — the service evaluation (好差评), material added
+(补充材料), a withdrawal (撤回申请).
 
-A follow-up moves along the outbox's own transition table (`states.py`: claim,
-deliver, retry, release, refuse, requeue of stale `sending`), never purged. It is
-claimed only once its submission has a case number (delivered or purged), so the
-platform can always link it: one made before its submission is delivered waits, and
-follows it. Its id is the Idempotency-Key, so a send repeated after a crash or a lost
-answer gets the platform's stored answer, never a second rating.
+A follow-up names its case (`CaseRef`) through a submission of this terminal, or by the
+case's query code with the phone digits the citizen proved on the query screen (a case
+of any terminal). It moves along the outbox's own transition table (`states.py`: claim,
+deliver, retry, release, refuse, requeue of stale `sending`), never purged. One named
+through a submission is claimed only once that submission has a case number (delivered
+or purged), so the platform can always link it: made before its submission is
+delivered, it waits, and follows it. Its id is the Idempotency-Key, so a send repeated
+after a crash or a lost answer gets the platform's stored answer, never a second one.
 
-Invariant: one evaluation per submission and service (a unique index); asking for a
-second one returns the first, unchanged.
+Invariants: one evaluation per case and service, one withdrawal per case, whichever way
+the case is named (unique indexes); asking for a second returns the first, unchanged.
+Material may be added more than once.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import settling, states
@@ -31,7 +34,39 @@ from .records import MAX_REASON_CHARS, Settlement, as_utc, utcnow
 from .states import Event
 
 EVALUATION = "evaluation"
+SUPPLEMENT = "supplement"
+WITHDRAWAL = "withdrawal"
 _LINKED = (states.DELIVERED, states.PURGED)  # the submission has its case: the platform knows it
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """Which case a follow-up is for: a submission of this terminal, or a query code with
+    the last 4 phone digits the citizen proved and this terminal's id. Exactly one."""
+
+    submission_id: str | None = None
+    query_code: str | None = None
+    phone_last4: str | None = None
+    terminal_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.submission_id is None) == (self.query_code is None):
+            raise ValueError("a follow-up names its case by submission or by query code")
+        if self.query_code is not None and not (self.phone_last4 and self.terminal_id):
+            raise ValueError("a case named by query code needs the phone digits and terminal")
+
+    @classmethod
+    def of(cls, case: CaseRef | str) -> CaseRef:
+        return case if isinstance(case, CaseRef) else cls(submission_id=case)
+
+    def where(self) -> Any:
+        if self.submission_id is not None:
+            return followups.c.submission_id == self.submission_id
+        return followups.c.query_code == self.query_code
+
+    def columns(self) -> dict[str, Any]:
+        return {"submission_id": self.submission_id, "query_code": self.query_code,
+                "phone_last4": self.phone_last4, "terminal_id": self.terminal_id}
 
 
 @dataclass(frozen=True)
@@ -39,7 +74,7 @@ class FollowUpInfo:
     """A follow-up as the store keeps it (its sealed part only as bytes)."""
 
     followup_id: str
-    submission_id: str
+    submission_id: str | None
     kind: str
     service: str | None
     payload: dict
@@ -52,6 +87,7 @@ class FollowUpInfo:
     case_no: str | None
     delivered_at: datetime | None
     platform_ack: str | None
+    query_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +95,8 @@ class ClaimedFollowUp:
     """A follow-up the sync worker now owns (`sending`), with what its request needs."""
 
     followup_id: str
-    submission_id: str
-    receipt_no: str
+    submission_id: str | None
+    receipt_no: str | None  # None: the case is named by query code
     terminal_id: str
     kind: str
     service: str | None
@@ -68,6 +104,14 @@ class ClaimedFollowUp:
     sealed: bytes | None
     created_at: datetime
     attempts: int  # including this one
+    query_code: str | None = None
+    phone_last4: str | None = None
+
+    @property
+    def about(self) -> str:
+        """What the log may say of its case: a receipt number or a masked query code."""
+        return (f"receipt {self.receipt_no}" if self.receipt_no
+                else f"query code {(self.query_code or '')[:2]}******")
 
 
 def _info(row: Any) -> FollowUpInfo:
@@ -75,17 +119,22 @@ def _info(row: Any) -> FollowUpInfo:
         followup_id=row.id, submission_id=row.submission_id, kind=row.kind, service=row.service,
         payload=row.payload, sealed=row.sealed, created_at=row.created_at, state=row.state,
         attempts=row.attempts, next_attempt_at=row.next_attempt_at, last_error=row.last_error,
-        case_no=row.case_no, delivered_at=row.delivered_at, platform_ack=row.platform_ack)
+        case_no=row.case_no, delivered_at=row.delivered_at, platform_ack=row.platform_ack,
+        query_code=row.query_code)
 
 
 _SETTLE = settling.statements(followups)
 
 
+# Sendable: named by query code, or its submission has its case (the platform can link it)
+_LINKABLE = or_(followups.c.submission_id.is_(None), submissions.c.state.in_(_LINKED))
+_WITH_SUBMISSION = followups.outerjoin(submissions)
+
+
 def _due(now: datetime):
-    """SQL: queued, due, and its submission has its case (the platform can link it)."""
+    """SQL: queued, due, and linkable."""
     return and_(followups.c.state.in_(states.sources(Event.CLAIM)),
-                followups.c.next_attempt_at <= now,
-                submissions.c.state.in_(_LINKED))
+                followups.c.next_attempt_at <= now, _LINKABLE)
 
 
 class FollowUps:
@@ -94,35 +143,62 @@ class FollowUps:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def add_evaluation(self, submission_id: str, service: str, level: str,
+    def add_evaluation(self, case: CaseRef | str, service: str, level: str,
                        reasons: tuple[str, ...] = (), sealed_text: bytes | None = None,
                        followup_id: str | None = None, now: datetime | None = None
                        ) -> tuple[FollowUpInfo, bool]:
-        """Queues a rating of `service` for a submission, durably (one transaction).
+        """Queues a rating of `service` for a case (a `CaseRef`, or a submission id),
+        durably (one transaction).
 
         Returns (the follow-up, True) when it is new, or (the one kept before, False) when
-        this submission's `service` was rated already: one rating per service. The level
-        and reasons must be valid (`kiosk.evaluation.validate`); `sealed_text` is the free
+        this case's `service` was rated already: one rating per service. The level and
+        reasons must be valid (`kiosk.evaluation.validate`); `sealed_text` is the free
         text sealed to the platform's key with `followup_id` (make the id first)."""
+        return self._add(CaseRef.of(case), EVALUATION, service,
+                         {"level": level, "reasons": list(reasons)}, sealed_text,
+                         followup_id, now, unique=True)
+
+    def add_supplement(self, case: CaseRef, pages: int, sealed_pages: bytes,
+                       followup_id: str, now: datetime | None = None) -> FollowUpInfo:
+        """Queues material added to a case: `pages` pages sealed together to the platform's
+        key with `followup_id`. Material may be added more than once."""
+        if pages < 1 or not sealed_pages:
+            raise ValueError("material added has at least one page, sealed")
+        added, _ = self._add(case, SUPPLEMENT, None, {"pages": pages}, sealed_pages,
+                             followup_id, now, unique=False)
+        return added
+
+    def add_withdrawal(self, case: CaseRef, sealed_signature: bytes, followup_id: str,
+                       now: datetime | None = None) -> tuple[FollowUpInfo, bool]:
+        """Queues a request to withdraw a case, its signature sealed with `followup_id`;
+        (the one kept before, False) when this case's withdrawal was asked for already."""
+        if not sealed_signature:
+            raise ValueError("a withdrawal carries its signature, sealed")
+        return self._add(case, WITHDRAWAL, None, {}, sealed_signature, followup_id, now,
+                         unique=True)
+
+    def _add(self, case: CaseRef, kind: str, service: str | None, payload: dict,
+             sealed: bytes | None, followup_id: str | None, now: datetime | None, *,
+             unique: bool) -> tuple[FollowUpInfo, bool]:
         now = as_utc(now, "now")
         followup_id = followup_id or str(uuid.uuid4())
-        payload = {"level": level, "reasons": list(reasons)}
         try:
             with write_transaction(self.engine) as conn:
-                known = conn.execute(select(submissions.c.id).where(
-                    submissions.c.id == submission_id)).scalar()
-                if known is None:
-                    raise NotFoundError(submission_id)
-                kept = self._evaluation(conn, submission_id, service)
+                if case.submission_id is not None:
+                    known = conn.execute(select(submissions.c.id).where(
+                        submissions.c.id == case.submission_id)).scalar()
+                    if known is None:
+                        raise NotFoundError(case.submission_id)
+                kept = self._one(conn, case, kind, service) if unique else None
                 if kept is not None:
                     return kept, False
                 conn.execute(followups.insert().values(
-                    id=followup_id, submission_id=submission_id, kind=EVALUATION,
-                    service=service, payload=payload, sealed=sealed_text, created_at=now,
-                    state=states.INITIAL, attempts=0, next_attempt_at=now, updated_at=now))
-        except IntegrityError:  # another process rated it in between: theirs stands
+                    id=followup_id, kind=kind, service=service, payload=payload,
+                    sealed=sealed, created_at=now, state=states.INITIAL, attempts=0,
+                    next_attempt_at=now, updated_at=now, **case.columns()))
+        except IntegrityError:  # another process asked the same in between: theirs stands
             with self.engine.connect() as conn:
-                kept = self._evaluation(conn, submission_id, service)
+                kept = self._one(conn, case, kind, service) if unique else None
             if kept is None:
                 raise
             return kept, False
@@ -131,16 +207,27 @@ class FollowUps:
         return found, True
 
     @staticmethod
-    def _evaluation(conn: Any, submission_id: str, service: str) -> FollowUpInfo | None:
-        row = conn.execute(select(followups).where(
-            followups.c.submission_id == submission_id, followups.c.kind == EVALUATION,
-            followups.c.service == service)).first()
+    def _one(conn: Any, case: CaseRef, kind: str, service: str | None) -> FollowUpInfo | None:
+        query = select(followups).where(case.where(), followups.c.kind == kind)
+        if service is not None:
+            query = query.where(followups.c.service == service)
+        row = conn.execute(query).first()
         return _info(row) if row is not None else None
 
-    def evaluation(self, submission_id: str, service: str) -> FollowUpInfo | None:
-        """The rating of this submission's `service`, if it was rated."""
+    def evaluation(self, case: CaseRef | str, service: str) -> FollowUpInfo | None:
+        """The rating of this case's `service`, if it was rated."""
         with self.engine.connect() as conn:
-            return self._evaluation(conn, submission_id, service)
+            return self._one(conn, CaseRef.of(case), EVALUATION, service)
+
+    def for_case(self, case_no: str, query_code: str) -> list[FollowUpInfo]:
+        """Every follow-up this terminal holds for a case, however it was named: by its
+        query code, or through the submission that became it."""
+        with self.engine.connect() as conn:
+            mine = select(submissions.c.id).where(submissions.c.case_no == case_no)
+            rows = conn.execute(select(followups).where(or_(
+                followups.c.query_code == query_code, followups.c.submission_id.in_(mine)))
+                .order_by(followups.c.created_at, followups.c.id)).all()
+        return [_info(r) for r in rows]
 
     def get(self, followup_id: str) -> FollowUpInfo | None:
         with self.engine.connect() as conn:
@@ -169,16 +256,16 @@ class FollowUps:
         now = as_utc(now, "now")
         with self.engine.connect() as conn:
             return conn.execute(
-                select(func.count()).select_from(followups.join(submissions))
-                .where(followups.c.state.in_((states.QUEUED, states.SENDING)),
-                       submissions.c.state.in_(_LINKED))).scalar() or 0
+                select(func.count()).select_from(_WITH_SUBMISSION)
+                .where(followups.c.state.in_((states.QUEUED, states.SENDING)), _LINKABLE)
+            ).scalar() or 0
 
     def next_due_at(self) -> datetime | None:
         """When the earliest sendable follow-up is due (maybe in the past), or None."""
         with self.engine.connect() as conn:
             return conn.execute(
-                select(followups.c.next_attempt_at).select_from(followups.join(submissions))
-                .where(followups.c.state == states.QUEUED, submissions.c.state.in_(_LINKED))
+                select(followups.c.next_attempt_at).select_from(_WITH_SUBMISSION)
+                .where(followups.c.state == states.QUEUED, _LINKABLE)
                 .order_by(followups.c.next_attempt_at).limit(1)).scalar()
 
     def claim(self, limit: int, now: datetime | None = None) -> list[ClaimedFollowUp]:
@@ -187,8 +274,10 @@ class FollowUps:
         now = as_utc(now, "now")
         with write_transaction(self.engine) as conn:
             rows = conn.execute(
-                select(followups, submissions.c.receipt_no, submissions.c.terminal_id)
-                .select_from(followups.join(submissions))
+                select(followups, submissions.c.receipt_no,
+                       func.coalesce(followups.c.terminal_id, submissions.c.terminal_id)
+                       .label("sender"))
+                .select_from(_WITH_SUBMISSION)
                 .where(_due(now)).order_by(followups.c.created_at, followups.c.id)
                 .limit(max(1, limit))).all()
             if not rows:
@@ -200,8 +289,9 @@ class FollowUps:
                                  attempts=followups.c.attempts + 1, updated_at=now))
         return [ClaimedFollowUp(
             followup_id=r.id, submission_id=r.submission_id, receipt_no=r.receipt_no,
-            terminal_id=r.terminal_id, kind=r.kind, service=r.service, payload=r.payload,
-            sealed=r.sealed, created_at=r.created_at, attempts=r.attempts + 1) for r in rows]
+            terminal_id=r.sender, kind=r.kind, service=r.service, payload=r.payload,
+            sealed=r.sealed, created_at=r.created_at, attempts=r.attempts + 1,
+            query_code=r.query_code, phone_last4=r.phone_last4) for r in rows]
 
     def settle(self, settlements: list[Settlement]) -> list[str]:
         """Records what became of claimed follow-ups (their ids in `submission_id` of each
@@ -256,4 +346,5 @@ class FollowUps:
                                  last_error=None))
 
 
-__all__ = ["EVALUATION", "MAX_REASON_CHARS", "ClaimedFollowUp", "FollowUpInfo", "FollowUps"]
+__all__ = ["EVALUATION", "MAX_REASON_CHARS", "SUPPLEMENT", "WITHDRAWAL", "CaseRef",
+           "ClaimedFollowUp", "FollowUpInfo", "FollowUps"]

@@ -166,20 +166,27 @@ FOLLOWUP_STATES = ("queued", "sending", "delivered", "needs_attention")
 
 class FollowUp(Base):
     """Something the citizen does after a confirm that the platform must get exactly once
-    (a rating now; material added, a withdrawal next), linked to its submission and, once
-    that is delivered, its case. Sent only after its submission has a case number."""
+    (a rating, material added, a withdrawal), linked to its case: through a submission of
+    this terminal (sent only once that has a case number), or by the case's query code and
+    the phone digits the citizen proved on the query screen (a case of any terminal)."""
 
     __tablename__ = "followups"
 
     # A UUID made when the citizen acts; the Idempotency-Key towards the platform.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    submission_id: Mapped[str] = mapped_column(String(36), ForeignKey("submissions.id"))
+    submission_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("submissions.id"))
+    # A case named by its query code (None when `submission_id` names it), with the
+    # terminal that asks and the second factor proved: the last 4 phone digits only.
+    query_code: Mapped[str | None] = mapped_column(String(8))
+    phone_last4: Mapped[str | None] = mapped_column(String(4))
+    terminal_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     # What an evaluation rates: "terminal" or "case" (None for the other kinds).
     service: Mapped[str | None] = mapped_column(String(16))
-    # Not personal: a rating's level and reason codes.
+    # Not personal: a rating's level and reason codes; how many pages of material.
     payload: Mapped[dict] = mapped_column(JSONText(), server_default="{}")
-    # Personal (a rating's free text): sealed to the platform's key; the store cannot read it.
+    # Personal (a rating's free text, the pages of material, a withdrawal's signature):
+    # sealed to the platform's key; the store cannot read it.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16))
@@ -199,10 +206,19 @@ class FollowUp(Base):
         CheckConstraint("state != 'delivered' OR (case_no IS NOT NULL AND "
                         "delivered_at IS NOT NULL)", name="delivered"),
         CheckConstraint("attempts >= 0", name="attempts"),
+        CheckConstraint("(submission_id IS NULL) != (query_code IS NULL) AND (query_code IS "
+                        "NULL OR (phone_last4 IS NOT NULL AND terminal_id IS NOT NULL))",
+                        name="linked"),
         Index("ix_followups_state_created_at", "state", "created_at"),
-        # One rating per submission and service.
+        # One rating per case and service; one withdrawal per case.
         Index("uq_followups_one_evaluation", "submission_id", "service", unique=True,
               sqlite_where=text("kind = 'evaluation'")),
+        Index("uq_followups_one_code_evaluation", "query_code", "service", unique=True,
+              sqlite_where=text("kind = 'evaluation'")),
+        Index("uq_followups_one_withdrawal", "submission_id", unique=True,
+              sqlite_where=text("kind = 'withdrawal'")),
+        Index("uq_followups_one_code_withdrawal", "query_code", unique=True,
+              sqlite_where=text("kind = 'withdrawal'")),
     )
 
 

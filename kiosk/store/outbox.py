@@ -408,6 +408,12 @@ class Outbox:
             return queries.status(conn, now)
 
     @_store_errors
+    @_store_errors
+    def find_by_case_no(self, case_no: str) -> SubmissionInfo | None:
+        """The submission of this terminal that became the case `case_no`, if any."""
+        with self.engine.connect() as conn:
+            return queries.by_case_no(conn, case_no)
+
     def find_by_receipt(self, receipt_no: str) -> SubmissionInfo | None:
         """Look a submission up by its receipt number, as typed (spaces, full-width digits)."""
         bare = parse_receipt_no(receipt_no)

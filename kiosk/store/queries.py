@@ -71,6 +71,11 @@ def by_receipt(conn: Connection, bare_receipt_no: str) -> SubmissionInfo | None:
     return None if row is None else _info(row)
 
 
+def by_case_no(conn: Connection, case_no: str) -> SubmissionInfo | None:
+    row = conn.execute(select(*_INFO_COLUMNS).where(submissions.c.case_no == case_no)).first()
+    return None if row is None else _info(row)
+
+
 def by_id(conn: Connection, submission_id: str) -> SubmissionInfo | None:
     row = conn.execute(select(*_INFO_COLUMNS).where(submissions.c.id == submission_id)).first()
     return None if row is None else _info(row)

@@ -1,5 +1,5 @@
-"""POST /followups: what a citizen does after the receipt (the service evaluation now;
-material added and a withdrawal are further kinds), each exactly once.
+"""POST /followups: what a citizen does after the receipt — the service evaluation,
+material added (补充材料), a withdrawal (撤回申请) — each exactly once.
 
 The Idempotency-Key is the follow-up id: the same request again gets the answer kept
 for it, another request under the same id is refused. A follow-up names its case by
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -34,20 +35,42 @@ from wire import errors, paths, schemas
 router = APIRouter()
 
 
-def _sealed_text(request: Request, req: schemas.FollowUpRequest) -> bytes | None:
-    """The rating's sealed text, checked to open with the platform's key (it stays sealed)."""
-    assert req.evaluation is not None
-    if req.evaluation.text is None:
-        return None
+def _opened(request: Request, req: schemas.FollowUpRequest, text: str, part: str,
+            what: str) -> bytes:
+    """A sealed part of the follow-up, checked to open with the platform's key for this
+    follow-up (it is kept sealed)."""
     try:
-        sealed = base64.b64decode(req.evaluation.text, validate=True)
+        sealed = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         sealed = b""
     check = platform_of(request).intake.judge.check
-    if not sealed or check.opens(sealed, req.followup_id, schemas.EVALUATION_TEXT_PART) is None:
-        raise ApiError(errors.ENVELOPE_INVALID, "the rating's text is not sealed to this "
-                                                "platform for this follow-up")
+    if not sealed or check.opens(sealed, req.followup_id, part) is None:
+        raise ApiError(errors.ENVELOPE_INVALID, f"{what} is not sealed to this platform for "
+                                                "this follow-up")
     return sealed
+
+
+def _sealed_parts(request: Request, req: schemas.FollowUpRequest) -> bytes | None:
+    """The rating's sealed text (None without one); the pages of material added and a
+    withdrawal's signature are checked here too (the store keeps them from the body)."""
+    if req.supplement is not None:
+        sealed = _opened(request, req, req.supplement.sealed, schemas.SUPPLEMENT_PART,
+                         "the material added")
+        if len(sealed) > schemas.MAX_SUPPLEMENT_SEALED_BYTES:
+            raise ApiError(errors.FOLLOWUP_INVALID, "the material added is over "
+                                                    f"{schemas.MAX_SUPPLEMENT_SEALED_BYTES} bytes")
+        if hashlib.sha256(sealed).hexdigest() != req.supplement.sha256:
+            raise ApiError(errors.ENVELOPE_INVALID, "the material added does not match its sha256")
+        return None
+    if req.withdrawal is not None:
+        _opened(request, req, req.withdrawal.signature, schemas.WITHDRAWAL_PART,
+                "the withdrawal's signature")
+        return None
+    assert req.evaluation is not None
+    if req.evaluation.text is None:
+        return None
+    return _opened(request, req, req.evaluation.text, schemas.EVALUATION_TEXT_PART,
+                   "the rating's text")
 
 
 def _check(req: schemas.FollowUpRequest, key: str | None) -> None:
@@ -59,8 +82,6 @@ def _check(req: schemas.FollowUpRequest, key: str | None) -> None:
     if (req.submission_id is None) == (req.query_code is None):
         raise ApiError(errors.FOLLOWUP_INVALID, "name the case by submission_id or by "
                                                 "query_code, exactly one of them")
-    if req.kind == "evaluation" and req.evaluation is None:
-        raise ApiError(errors.FOLLOWUP_INVALID, "an evaluation follow-up carries `evaluation`")
 
 
 def _refusal(exc: FollowUpRefused) -> ApiError:
@@ -71,6 +92,9 @@ def _refusal(exc: FollowUpRefused) -> ApiError:
         return ApiError(errors.FOLLOWUP_CASE_UNKNOWN, str(exc))
     if exc.code is errors.ALREADY_EVALUATED:
         return ApiError(errors.ALREADY_EVALUATED, str(exc))
+    if exc.code is errors.CASE_QUERY_LIMITED:
+        return ApiError(errors.CASE_QUERY_LIMITED, str(exc),
+                        headers={"Retry-After": str(exc.retry_after or 60)})
     return ApiError(errors.FOLLOWUP_INVALID, str(exc))
 
 
@@ -80,18 +104,19 @@ def _refusal(exc: FollowUpRefused) -> ApiError:
                                        errors.IDEMPOTENCY_KEY_MISMATCH,
                                        errors.IDEMPOTENCY_KEY_REUSED, errors.ENVELOPE_INVALID,
                                        errors.FOLLOWUP_CASE_UNKNOWN, errors.FOLLOWUP_INVALID,
-                                       errors.ALREADY_EVALUATED),
+                                       errors.ALREADY_EVALUATED, errors.CASE_QUERY_LIMITED),
              openapi_extra={**header_params("Idempotency-Key"), **json_body("FollowUpRequest")},
-             summary="A follow-up to a case (a service evaluation), exactly once")
+             summary="A follow-up to a case (a rating, material added, a withdrawal), exactly once")
 def followup(request: Request, body: bytes = Depends(read_body)) -> Response:
     with signed(request, body) as signer:
         req = parse(schemas.FollowUpRequest, body)
         same_terminal(signer, req.terminal_id)
         _check(req, idempotency_key(request))
-        sealed = _sealed_text(request, req)
+        sealed = _sealed_parts(request, req)
+        platform = platform_of(request)
         try:
-            kept = platform_of(request).store.take_followup(req, req.identity_sha256(), sealed,
-                                                            signer=signer)
+            kept = platform.store.take_followup(req, req.identity_sha256(), sealed,
+                                                signer=signer, read_limits=platform.read_limits)
         except FollowUpRefused as exc:
             raise _refusal(exc) from None
         return Response(kept.response, status_code=kept.status, media_type="application/json")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from receiver.storage import (
+    aftercare,
     case_reads,
     cases,
     content,
@@ -30,6 +31,7 @@ from receiver.storage import (
     schema,
     terminals,
 )
+from receiver.storage.aftercare import StatusRefused
 from receiver.storage.case_reads import CaseRead, ReadLimits, ReadOutcome
 from receiver.storage.cases import NotFound
 from receiver.storage.codes import group_code
@@ -53,7 +55,7 @@ from wire import errors, schemas
 __all__ = ["DB_FILE", "Accept", "CaseRead", "DigestMismatch", "EnrollmentRefused",
            "FollowUpRefused", "KeptFollowUp", "NonceReused", "NotFound", "OffsetMismatch",
            "ReadLimits", "ReadOutcome", "Refuse",
-           "SchemaError", "Signer", "SignerRefused", "Store", "StoredAnswer", "Upload",
+           "SchemaError", "Signer", "SignerRefused", "StatusRefused", "Store", "StoredAnswer", "Upload",
            "UploadOverrun", "UploadTaken", "group_code"]
 
 
@@ -220,6 +222,23 @@ class Store:
         with self.db.reading() as conn:
             return cases.progress(conn, query_code)
 
+    def case_progress_of(self, case_no: str) -> schemas.CaseProgress | None:
+        """A case's progress by its case number, for the operator."""
+        with self.db.reading() as conn:
+            return cases.progress_of(conn, case_no)
+
+    def case_aftercare(self, case_no: str) -> dict[str, list[dict]]:
+        """The material added to a case and the requests to withdraw it."""
+        with self.db.reading() as conn:
+            return {"supplements": aftercare.supplements_of(conn, case_no),
+                    "withdrawals": aftercare.withdrawals_of(conn, case_no)}
+
+    def supplement_sealed(self, followup_id: str) -> tuple[str, bytes] | None:
+        """(case number, sealed pages) of material added, for the office to open."""
+        row = self.db.reader().execute("SELECT case_no, sealed FROM supplements WHERE id = ?",
+                                       (followup_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def find_case(self, query_code: str) -> case_reads.StoredCase | None:
         return case_reads.find(self.db.reader(), query_code)
 
@@ -269,12 +288,18 @@ class Store:
 
     def take_followup(self, req: schemas.FollowUpRequest, request_sha256: str,
                       text_sealed: bytes | None, signer: Signer | None = None,
-                      now: datetime | None = None) -> KeptFollowUp:
+                      now: datetime | None = None,
+                      read_limits: ReadLimits | None = None) -> KeptFollowUp:
         """A follow-up, exactly once per (terminal, follow-up id), in the transaction that
         spends the request's nonce: the answer kept for it when it came before (the same
         request), else linked to its case and recorded. FollowUpRefused says why not:
-        the id used for another request, no such case (yet), not its case's to take."""
+        the id used for another request, no such case (yet), not its case's to take.
+
+        A follow-up naming its case by query code and phone digits is a read of the case
+        as `POST /case-queries` makes it, under the same limits (`read_limits`): a wrong
+        guess is counted as durably as a failed read, so follow-ups are no way round them."""
         now = now or _now()
+        refusal: FollowUpRefused | None = None
         with self._writing(signer, now) as conn:
             before = evaluations.kept(conn, req.terminal_id, req.followup_id)
             if before is not None:
@@ -282,16 +307,40 @@ class Store:
                     raise FollowUpRefused(errors.IDEMPOTENCY_KEY_REUSED, "this follow-up id was "
                                           "used before for a different request")
                 return before
-            case_no, status = self._followed_case(conn, req)
-            return evaluations.record_evaluation(conn, req, case_no, status, text_sealed,
-                                                 request_sha256, now)
+            found = self._followed_case(conn, req, read_limits or ReadLimits(), now)
+            if isinstance(found, FollowUpRefused):
+                refusal = found  # raised once the failed guess is committed
+            else:
+                case_no, status = found
+                if req.kind == "supplement":
+                    return aftercare.record_supplement(conn, req, case_no, status,
+                                                       request_sha256, now)
+                if req.kind == "withdrawal":
+                    return aftercare.record_withdrawal(conn, req, case_no, status,
+                                                       request_sha256, now)
+                return evaluations.record_evaluation(conn, req, case_no, status, text_sealed,
+                                                     request_sha256, now)
+        raise refusal
 
     @staticmethod
-    def _followed_case(conn: Any, req: schemas.FollowUpRequest) -> tuple[str, str]:
+    def _followed_case(conn: Any, req: schemas.FollowUpRequest, limits: ReadLimits,
+                       now: datetime) -> tuple[str, str] | FollowUpRefused:
+        unknown = FollowUpRefused(errors.FOLLOWUP_CASE_UNKNOWN, "no case of this terminal's "
+                                  "(yet) for this follow-up")
         if req.submission_id is not None:
             row = conn.execute("SELECT case_no, status FROM cases WHERE terminal_id = ? AND "
                                "submission_id = ?", (req.terminal_id, req.submission_id)
                                ).fetchone()
+        elif req.phone_last4 is not None:
+            assert req.query_code is not None
+            outcome = case_reads.read(conn, CaseRead(req.terminal_id, req.query_code,
+                                                     req.phone_last4), limits, now)
+            if outcome.retry_after is not None:
+                return FollowUpRefused(errors.CASE_QUERY_LIMITED, "too many failed case reads; "
+                                       "try again later", retry_after=outcome.retry_after)
+            if outcome.progress is None:
+                return unknown
+            row = (outcome.progress.case_no, outcome.progress.status)
         else:
             assert req.query_code is not None
             found = case_reads.find(conn, req.query_code)
@@ -301,8 +350,7 @@ class Store:
                 row = conn.execute("SELECT case_no, status FROM cases WHERE case_no = ?",
                                    (found.case_no,)).fetchone()
         if row is None:
-            raise FollowUpRefused(errors.FOLLOWUP_CASE_UNKNOWN, "no case of this terminal's (yet) "
-                                  "for this follow-up")
+            raise unknown
         return row[0], row[1]
 
     def evaluation_stats(self, by: str | None = None,

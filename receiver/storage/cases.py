@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from receiver.storage import receipts
+from receiver.storage import aftercare, receipts
 from receiver.storage.codes import QUERY_CODE_LENGTH, normalize_code, random_code
 from receiver.storage.database import parse_stamp, stamp
 from wire import schemas
@@ -104,26 +104,33 @@ def progress_of(conn: sqlite3.Connection, case_no: str) -> schemas.CaseProgress 
     case_no, code, kind, status, received_at, updated_at = row
     events = conn.execute("SELECT at, status, note FROM case_events WHERE case_no = ? "
                           "ORDER BY id", (case_no,)).fetchall()
+    rated = [r[0] for r in conn.execute("SELECT service FROM evaluations WHERE case_no = ? "
+                                        "ORDER BY service", (case_no,))]
     return schemas.CaseProgress(
         case_no=case_no, query_code=code, kind=kind, status=status,
         status_label=schemas.CASE_STATUSES[status], received_at=parse_stamp(received_at),
         updated_at=parse_stamp(updated_at),
         history=[schemas.CaseEvent(at=parse_stamp(at), status=event_status,
                                     status_label=schemas.CASE_STATUSES[event_status], note=note)
-                 for at, event_status, note in events])
+                 for at, event_status, note in events],
+        material_complete_at=aftercare.material_complete_at(conn, case_no), evaluated=rated)
 
 
 def set_status(conn: sqlite3.Connection, case_no: str, status: str, note: str | None,
                now: datetime) -> None:
+    """The office moves a case along (`aftercare.check_status_change` says what it may
+    not do: StatusRefused)."""
     if status not in schemas.CASE_STATUSES:
         raise ValueError(status)
     at = stamp(now)
-    cur = conn.execute("UPDATE cases SET status = ?, updated_at = ? WHERE case_no = ?",
-                       (status, at, case_no))
-    if cur.rowcount != 1:
+    if conn.execute("SELECT 1 FROM cases WHERE case_no = ?", (case_no,)).fetchone() is None:
         raise NotFound(case_no)
+    aftercare.check_status_change(conn, case_no, status, note)
+    conn.execute("UPDATE cases SET status = ?, updated_at = ? WHERE case_no = ?",
+                 (status, at, case_no))
     conn.execute("INSERT INTO case_events (case_no, at, status, note) VALUES (?, ?, ?, ?)",
                  (case_no, at, status, note))
+    aftercare.after_status_change(conn, case_no, status, at)
 
 
 def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:

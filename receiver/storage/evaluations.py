@@ -47,9 +47,10 @@ GROUPINGS = ("terminal", "jurisdiction", "month")
 class FollowUpRefused(Exception):
     """Why a follow-up cannot be taken; `code` is the catalogue's entry."""
 
-    def __init__(self, code: Any, message: str):
+    def __init__(self, code: Any, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.code = code
+        self.retry_after = retry_after  # set with CASE_QUERY_LIMITED: seconds to wait
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,18 @@ def record_evaluation(conn: sqlite3.Connection, req: schemas.FollowUpRequest, ca
         (req.followup_id, req.terminal_id, case_no, ev.service, ev.level,
          json.dumps(ev.reasons), text_sealed, stamp(req.created_at), at,
          "open" if ev.level in BAD else None))
+    return keep_answer(conn, req, case_no, request_sha256, now)
+
+
+def keep_answer(conn: sqlite3.Connection, req: schemas.FollowUpRequest, case_no: str,
+                request_sha256: str, now: datetime) -> KeptFollowUp:
+    """The acceptance of a follow-up, kept to be answered again byte for byte."""
     body = schemas.FollowUpAccepted(followup_id=req.followup_id, kind=req.kind, case_no=case_no,
                                     received_at=now).model_dump_json()
     conn.execute("INSERT INTO followups (terminal_id, followup_id, kind, case_no, request_sha256, "
                  "status, response, received_at) VALUES (?, ?, ?, ?, ?, 201, ?, ?)",
-                 (req.terminal_id, req.followup_id, req.kind, case_no, request_sha256, body, at))
+                 (req.terminal_id, req.followup_id, req.kind, case_no, request_sha256, body,
+                  stamp(now)))
     return KeptFollowUp(201, body, request_sha256)
 
 

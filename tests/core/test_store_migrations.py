@@ -29,7 +29,7 @@ from kiosk.store import (
 from kiosk.store.models import Base
 from tests.support.store import new_submission
 
-HEAD = "0006"
+HEAD = "0007"
 SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",

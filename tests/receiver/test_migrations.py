@@ -54,8 +54,9 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 23  # 15 tables (0003: followups, evaluations and their
-    # call-backs; 0004: terminal_keys), 8 indexes (0004: cases by terminal and receipt)
+    assert len(objects(fresh)) == 27  # 17 tables (0003: followups, evaluations and their
+    # call-backs; 0004: terminal_keys; 0005: supplements, withdrawals), 10 indexes (0004:
+    # cases by terminal and receipt; 0005: supplements and withdrawals by case)
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -206,8 +207,36 @@ def test_0004_indexes_cases_by_terminal_and_receipt_and_keeps_every_row(tmp_path
     finally:
         store.close()
 
-    assert schema.migrate(db, "0003") == ("0004", "0003")
+    assert schema.migrate(db, "0003") == (schema.HEAD_REVISION, "0003")  # the store went to head
     assert ("index", "ix_cases_terminal_receipt") not in objects(db)
+    assert {table: rows(db, table) for table in before} == before
+    assert rows(db, "cases") == [case_before]
+
+
+def test_0005_adds_material_and_withdrawals_and_keeps_every_row(tmp_path):
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0004") == (None, "0004")
+    before = {table: rows(db, table) for table in ("case_events", "terminals", "followups")}
+    [case_before] = rows(db, "cases")
+    assert ("table", "supplements") not in objects(db)
+
+    assert schema.migrate(db, "0005") == ("0004", "0005")
+    assert {table: rows(db, table) for table in before} == before
+    assert rows(db, "cases") == [case_before + (None,) * 2]  # asked for, complete: not yet
+    assert rows(db, "supplements") == [] and rows(db, "withdrawals") == []
+    assert ("index", "ix_supplements_case") in objects(db)
+    store = Store(data)
+    try:  # the legacy case reads as before, nothing asked of it
+        progress = store.case_progress_of(legacy.CASE_NO)
+        assert progress is not None and progress.material_complete_at is None
+        assert progress.evaluated == []
+    finally:
+        store.close()
+
+    assert schema.migrate(db, "0004") == (schema.HEAD_REVISION, "0004")
+    assert ("table", "supplements") not in objects(db)
+    assert ("table", "withdrawals") not in objects(db)
     assert {table: rows(db, table) for table in before} == before
     assert rows(db, "cases") == [case_before]
 
@@ -318,7 +347,7 @@ def test_0004_keeps_every_terminal_key_and_case_and_goes_back(tmp_path):
     db = data / "receiver.db"
     assert schema.migrate(db, "0002") == (None, "0002")
     before = {table: rows(db, table) for table in ("cases", "terminals")}
-    assert schema.migrate(db) == ("0002", schema.HEAD_REVISION)
+    assert schema.migrate(db, "0004") == ("0002", "0004")
     assert rows(db, "cases") == [row + (None,) * 5 for row in before["cases"]]
     assert rows(db, "terminals") == before["terminals"]
     conn = sqlite3.connect(db)
