@@ -15,9 +15,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from receiver import cli, keys
-from receiver.storage import FollowUpRefused, ReadLimits, StatusRefused
-from tests.receiver.test_evaluations import NOV, data, make_case, store  # noqa: F401
+from receiver.storage import FollowUpRefused, ReadLimits, StatusRefused, Store
+from tests.receiver.test_evaluations import NOV, make_case
 from wire import errors, schemas, sealing
+
+
+@pytest.fixture
+def data(tmp_path):
+    return tmp_path / "platform"
+
+
+@pytest.fixture
+def store(data):
+    opened = Store(data)
+    for terminal_id, area in (("T-A", "甲县"), ("T-B", "乙县")):
+        opened.add_terminal(terminal_id, jurisdiction=area, now=NOV)
+    yield opened
+    opened.close()
 
 
 def _supplement(store, data, case_ref, pages=2, terminal_id="T-A", created_at=None,
