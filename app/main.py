@@ -5,7 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app import cases, delivery, doctor, evaluations, logs, outbox, petitions, screens, technician
+from app import (
+    case_actions,
+    cases,
+    delivery,
+    doctor,
+    evaluations,
+    logs,
+    outbox,
+    petitions,
+    screens,
+    technician,
+)
 from app.registry import Command, common_options
 from kiosk import __version__
 
@@ -15,6 +26,7 @@ COMMANDS: tuple[Command, ...] = (
     *delivery.COMMANDS,  # sync, enroll
     *cases.COMMANDS,  # case, query
     *evaluations.COMMANDS,  # evaluate
+    *case_actions.COMMANDS,  # supplement, withdraw
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,
     *logs.COMMANDS,

@@ -204,9 +204,18 @@ class ContentCheck:
     def opens(self, sealed: bytes, bound_to: str, part: str) -> str | None:
         """The text of a sealed part (a rating's free text), or None when it does not
         open with this platform's key for `bound_to` and `part`, or is not UTF-8."""
+        opened = self.unseals(sealed, bound_to, part)
         try:
-            return sealing.unseal(sealed, self._key, bound_to, part).decode("utf-8")
-        except (sealing.SealingError, UnicodeDecodeError):
+            return opened.decode("utf-8") if opened is not None else None
+        except UnicodeDecodeError:
+            return None
+
+    def unseals(self, sealed: bytes, bound_to: str, part: str) -> bytes | None:
+        """The bytes of a sealed part (a signature's PNG), or None when it does not open
+        with this platform's key for `bound_to` and `part`."""
+        try:
+            return sealing.unseal(sealed, self._key, bound_to, part)
+        except sealing.SealingError:
             return None
 
     def attachment(self, submission_id: str, number: int, ref: schemas.AttachmentRef,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -33,44 +34,69 @@ from receiver.storage import FollowUpRefused
 from wire import errors, paths, schemas
 
 router = APIRouter()
+PAGE_TYPES = ("image/jpeg", "image/png", "application/pdf")
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _opened(request: Request, req: schemas.FollowUpRequest, text: str, part: str,
-            what: str) -> bytes:
-    """A sealed part of the follow-up, checked to open with the platform's key for this
-    follow-up (it is kept sealed)."""
+            what: str) -> tuple[bytes, bytes]:
+    """(sealed, opened) of a sealed part of the follow-up, checked to open with the
+    platform's key for this follow-up (it is kept sealed)."""
     try:
         sealed = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         sealed = b""
     check = platform_of(request).intake.judge.check
-    if not sealed or check.opens(sealed, req.followup_id, part) is None:
+    opened = check.unseals(sealed, req.followup_id, part) if sealed else None
+    if opened is None:
         raise ApiError(errors.ENVELOPE_INVALID, f"{what} is not sealed to this platform for "
                                                 "this follow-up")
-    return sealed
+    return sealed, opened
+
+
+def _pages_fit(opened: bytes, pages: int) -> bool:
+    """The material's sealed JSON: `pages` pages, each a known type with base64 data."""
+    try:
+        items = json.loads(opened)
+        return (isinstance(items, list) and len(items) == pages
+                and all(isinstance(i, dict) and i.get("media_type") in PAGE_TYPES
+                        and base64.b64decode(i.get("data") or "", validate=True) for i in items))
+    except (ValueError, TypeError, binascii.Error):
+        return False
 
 
 def _sealed_parts(request: Request, req: schemas.FollowUpRequest) -> bytes | None:
     """The rating's sealed text (None without one); the pages of material added and a
     withdrawal's signature are checked here too (the store keeps them from the body)."""
     if req.supplement is not None:
-        sealed = _opened(request, req, req.supplement.sealed, schemas.SUPPLEMENT_PART,
-                         "the material added")
+        sealed, opened = _opened(request, req, req.supplement.sealed, schemas.SUPPLEMENT_PART,
+                                 "the material added")
         if len(sealed) > schemas.MAX_SUPPLEMENT_SEALED_BYTES:
             raise ApiError(errors.FOLLOWUP_INVALID, "the material added is over "
                                                     f"{schemas.MAX_SUPPLEMENT_SEALED_BYTES} bytes")
         if hashlib.sha256(sealed).hexdigest() != req.supplement.sha256:
             raise ApiError(errors.ENVELOPE_INVALID, "the material added does not match its sha256")
+        if not _pages_fit(opened, req.supplement.pages):
+            raise ApiError(errors.ENVELOPE_INVALID, f"the material added is not "
+                                                    f"{req.supplement.pages} page(s) of JPEG, "
+                                                    "PNG or PDF")
         return None
     if req.withdrawal is not None:
-        _opened(request, req, req.withdrawal.signature, schemas.WITHDRAWAL_PART,
-                "the withdrawal's signature")
+        _, opened = _opened(request, req, req.withdrawal.signature, schemas.WITHDRAWAL_PART,
+                            "the withdrawal's signature")
+        if not opened.startswith(PNG):
+            raise ApiError(errors.ENVELOPE_INVALID, "the withdrawal's signature is not a PNG")
         return None
     assert req.evaluation is not None
     if req.evaluation.text is None:
         return None
-    return _opened(request, req, req.evaluation.text, schemas.EVALUATION_TEXT_PART,
-                   "the rating's text")
+    sealed, opened = _opened(request, req, req.evaluation.text, schemas.EVALUATION_TEXT_PART,
+                             "the rating's text")
+    try:
+        opened.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(errors.ENVELOPE_INVALID, "the rating's text is not UTF-8") from None
+    return sealed
 
 
 def _check(req: schemas.FollowUpRequest, key: str | None) -> None:
