@@ -181,7 +181,7 @@ STATUS_TEXT = {
     "answered": "办理单位已经出具处理意见，请留意书面答复。",
     "closed": "您的事项已经办结。",
     "withdrawn": "您的申请已经撤回。",
-    "material_requested": "办理单位需要您补充材料，可以在本机拍照补交。",
+    "material_requested": "办理单位需要您补充材料，可以在自助终端拍照补交，或交到办理单位的窗口。",
     "material_added": "您补充的材料已经送到，办理单位会继续办理。",
     "withdrawal_requested": "您申请撤回，正在等待办理单位确认。",
 }
@@ -270,7 +270,7 @@ def explain(progress: schemas.CaseProgress, today: date,
     status_text = STATUS_TEXT[progress.status]
     asked = material_asked(progress)
     if asked is not None and asked.note:
-        status_text = f"办理单位需要您补充：{asked.note}。可以在本机拍照补交。"
+        status_text = f"办理单位需要您补充：{asked.note}。可以在自助终端拍照补交，或交到办理单位的窗口。"
     spoken = f"您的{KIND_LABELS[progress.kind]}，现在的状态是：{progress.status_label}。{status_text}"
     if ahead:
         spoken += f"下一步：{ahead[0].text}，{ahead[0].when}。"

@@ -128,7 +128,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     technician = Technician(loaded, session, lockdown=lockdown, **(technician_options or {}))
     app.installEventFilter(technician)
 
-    query = CaseQuery(session, reader=case_reader, today=today)
+    query = CaseQuery(session, reader=case_reader, today=today, loaded=loaded)
 
     engine = QQmlApplicationEngine()
     engine.addImageProvider("qr", qr.QrImageProvider())
@@ -136,6 +136,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     engine.addImportPath(str(QML_DIR))
     # The QML singletons of Kiosk.ViewModels are this window's own objects.
     evaluation = Evaluation(loaded, session)
+    evaluation.case_target = query.case_target  # a `case` rating rates the case read
+    evaluation.on_case_rated = query.rated
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],

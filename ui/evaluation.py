@@ -53,7 +53,11 @@ class Evaluation(QObject):
         self._stored.connect(self._on_stored, Qt.ConnectionType.QueuedConnection)
         session.wiped.connect(self.reset)
         self._service = "terminal"
-        self._rated: set[tuple[str, str]] = set()  # (submission, service) rated this session
+        self._rated: set[tuple[str, str]] = set()  # (submission or case, service) rated here
+        # For a `case` rating: (case number, how a follow-up names it) of the case on the
+        # query screen, or None; handed in by the window (the query's view-model).
+        self.case_target: Any = None
+        self.on_case_rated: Any = None
         self.reset()
 
     @Slot()
@@ -120,7 +124,8 @@ class Evaluation(QObject):
 
     @Slot()
     def submit(self) -> None:
-        sid = self._submission_id()
+        case_rating = self._service == "case" and self.case_target is not None
+        sid = "" if case_rating else self._submission_id()
         if self._busy or self._done or sid is None:
             return
         text = self._session.value(TEXT_PATH) if self.bad else ""
@@ -141,7 +146,13 @@ class Evaluation(QObject):
         try:
             self._outbox = (self._outbox.current() if self._outbox
                             else Outbox.open(self._loaded.data_dir))
-            _, new = evaluation.queue(self._outbox, self._loaded, submission_id, rating)
+            case: Any = submission_id
+            if not submission_id:  # the case on the query screen (its own key, its link)
+                target = self.case_target(self._outbox)
+                if target is None:
+                    raise RuntimeError("no case to rate")
+                submission_id, case = target
+            _, new = evaluation.queue(self._outbox, self._loaded, case, rating)
         except StoreError as exc:
             log.error("evaluation not stored: %s", exc)  # the cause, never the rating's text
             if self._outbox is not None:
@@ -163,6 +174,8 @@ class Evaluation(QObject):
             submission_id, service, _new = outcome
             self._rated.add((submission_id, service))
             self._done = True
+            if service == "case" and self.on_case_rated is not None:
+                self.on_case_rated()
             log.info("service evaluation queued")
             self._message = "谢谢您的评价！"
         self.changed.emit()

@@ -256,6 +256,50 @@ def _query_screens(window, session, query, reader: ScriptedReader, shot, set_eld
     _type_digits(window, "query.number", "7KQ3MZ4P")
     shot("24-query-code-pad")
     tap(window, "key:完成")
+    _after_query_screens(window, session, query, reader, shot)
+
+
+def _sample_case(status: str, note: str | None = None) -> object:
+    from wire import schemas
+
+    base = sample_progress()
+    at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    event = schemas.CaseEvent(at=at, status=status, status_label=schemas.CASE_STATUSES[status],
+                              note=note)
+    return base.model_copy(update={"status": status, "history": [*base.history, event],
+                                   "status_label": schemas.CASE_STATUSES[status],
+                                   "updated_at": at})
+
+
+def _after_query_screens(window, session, query, reader: ScriptedReader, shot) -> None:
+    """补充材料, 撤回申请 and 评价 from the query's result (a camera's pictures handed in as
+    the camera would hand them)."""
+    from PySide6.QtGui import QColor, QImage
+
+    def read(case) -> None:
+        reader.next = casequery.Answer("found", progress=case)
+        query.again()
+        tap(window, "btn:query")
+        wait_until(lambda: query.page == "found", 5000)
+
+    read(_sample_case("material_requested", "原复查申请书的签名页、身份证复印件"))
+    shot("25-query-material-requested")
+    tap(window, "btn:openSupplement")
+    for color in ("white", "lightgray"):
+        page = QImage(640, 480, QImage.Format.Format_RGB32)
+        page.fill(QColor(color))
+        session.addPhoto(query.supplementRole, page)
+    shot("26-query-supplement")
+    tap(window, "btn:submitSupplement")
+    wait_until(lambda: query.page == "done", 5000)
+    shot("27-query-supplement-saved")
+    read(_sample_case("in_progress"))
+    tap(window, "btn:openWithdraw")
+    _sign(window)
+    shot("28-query-withdraw")
+    read(_sample_case("answered"))
+    tap(window, "btn:openRate")
+    shot("29-query-rate-case")
 
 
 def _minima(screens: dict) -> dict:

@@ -16,7 +16,8 @@ SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-appli
            "14a-evaluation", "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",
            "16-group", "17-representatives", "18-idle-countdown", "19-query-entry-digit-pad",
            "20-query-entry-problem", "21-query-not-found", "22-query-result", "23-query-offline",
-           "24-query-code-pad"}
+           "24-query-code-pad", "25-query-material-requested", "26-query-supplement",
+           "27-query-supplement-saved", "28-query-withdraw", "29-query-rate-case"}
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])

@@ -170,19 +170,194 @@ Flickable {
                 model: Query.result.history || []
                 delegate: DatedLine { }
             }
-            // ---- 评价: the service evaluation of an answered case (好差评, issue 13 item 6)
-            // goes here, offered only when Query.result.answered; built with the evaluation.
-            Item {
-                objectName: "query:evaluationSlot"
-                visible: Query.result.answered === true
+            // ---- what this terminal keeps for the case: material, a withdrawal, a rating ----
+            Repeater {
+                model: Query.result.held || []
+                delegate: InfoBox { required property string modelData; objectName: "query:held"; width: col.width; iconName: "check"; text: modelData }
+            }
+            // ---- 补充材料 (Art. 14): only while the office waits for material ----
+            Rectangle {
+                objectName: "query:material"
+                visible: Query.result.canSupplement === true
                 width: col.width
-                height: 0
+                height: materialCol.implicitHeight + 2 * Theme.gap
+                color: Theme.surface
+                radius: Theme.radius
+                border.color: Theme.blue
+                border.width: 3
+                Column {
+                    id: materialCol
+                    x: Theme.gap; y: Theme.gap
+                    width: parent.width - 2 * Theme.gap
+                    spacing: Theme.gap
+                    BodyText { width: parent.width; font.bold: true
+                               text: "需要补充：" + (Query.result.materialNote || "请看办理单位的告知") }
+                    BodyText { width: parent.width
+                               text: "请在 " + (Query.result.materialDue || "") + " 以前补充。补充的材料送到的那一天，算作收到您申请的日子。" }
+                    ActionButton {
+                        objectName: "btn:openSupplement"
+                        primary: true
+                        iconName: "camera"
+                        text: "补充材料"
+                        onClicked: Query.openSupplement()
+                    }
+                }
+            }
+            // ---- 评价: the handling of an answered case (好差评), by choice ----
+            Column {
+                objectName: "query:evaluationSlot"
+                visible: Query.result.canRate === true
+                width: col.width
+                spacing: Theme.gap
+                BodyText { width: col.width; text: "您可以评价这件事的办理情况。评价是自愿的，不评价不影响什么。" }
+                ActionButton {
+                    objectName: "btn:openRate"
+                    iconName: "chart"
+                    text: "评价办理情况"
+                    onClicked: Query.openRate()
+                }
+            }
+            // ---- 撤回申请 (Art. 17): before the opinion ----
+            ActionButton {
+                objectName: "btn:openWithdraw"
+                visible: Query.result.canWithdraw === true
+                iconName: "cross"
+                text: "撤回这件申请"
+                onClicked: Query.openWithdraw()
             }
             ActionButton {
                 objectName: "btn:queryAgain"
                 iconName: "magnifier"
                 text: "查询其他申请"
                 onClicked: Query.again()
+            }
+        }
+
+        // ---- 补充材料: pages photographed one by one, then sealed and queued ----
+        Column {
+            objectName: "query:supplement"
+            visible: Query.page === "supplement"
+            width: col.width
+            spacing: Theme.gap
+            SectionTitle { text: "补充材料" }
+            BodyText { width: col.width; font.bold: true
+                       text: "需要补充：" + (Query.result.materialNote || "请看办理单位的告知") }
+            InfoBox {
+                objectName: "supplement:noCamera"
+                visible: !Session.cameraAvailable && Query.pageCount === 0
+                width: col.width
+                iconName: "camera"
+                text: "这台机器没有连接摄像头，不能在这里拍照补充。请在 " + (Query.result.materialDue || "规定期限")
+                      + " 以前，把材料带到办理单位的窗口，或请工作人员帮您补充。"
+            }
+            BodyText {
+                objectName: "supplement:count"
+                width: col.width
+                text: Query.pageCount > 0
+                      ? "已经拍了 " + Query.pageCount + " 页。还有就接着拍，拍完按“提交补充材料”。"
+                      : "把材料放在摄像头下面，一页一页地拍。"
+            }
+            Loader {
+                id: supplementCamera
+                width: col.width
+                active: Query.page === "supplement" && Session.cameraAvailable
+                // By URL, so QtMultimedia loads only when there is a camera.
+                source: "../CameraShot.qml"
+                onLoaded: item.role = Query.supplementRole  // qmllint disable missing-property
+            }
+            ActionButton {
+                objectName: "btn:retakePages"
+                visible: Query.pageCount > 0
+                iconName: "trash"
+                text: "重拍（删掉已拍的）"
+                onClicked: Session.removePhotos(Query.supplementRole)
+            }
+            ProblemLine { objectName: "supplement:problem"; visible: Query.actionMessage !== ""; width: col.width; text: Query.actionMessage }
+            Flow {
+                width: col.width
+                spacing: Theme.gap
+                ActionButton { objectName: "btn:supplementBack"; iconName: "arrow-left"; text: "返回"; onClicked: Query.backToResult() }
+                ActionButton {
+                    objectName: "btn:submitSupplement"
+                    visible: Session.cameraAvailable || Query.pageCount > 0
+                    primary: true
+                    enabled: !Query.busy
+                    iconName: "check"
+                    text: Query.busy ? "正在保存……" : "提交补充材料"
+                    onClicked: Query.submitSupplement()
+                }
+            }
+        }
+
+        // ---- 撤回申请: what it means, the signature, then queued ----
+        Column {
+            objectName: "query:withdraw"
+            visible: Query.page === "withdraw"
+            width: col.width
+            spacing: Theme.gap
+            SectionTitle { text: "撤回申请" }
+            BodyText { width: col.width; text: "撤回以后，这件事就不再办理了。如果以后还要反映，需要重新提出。办理单位会确认您的撤回。" }
+            BodyText { width: col.width; font.bold: true; text: "确定要撤回，请在下面的框里签上您的名字。" }
+            SignaturePad { width: col.width; height: Math.round(Theme.target * 3.2) }
+            ActionButton { objectName: "btn:withdrawResign"; iconName: "edit"; text: "重新签名"; onClicked: Session.clearSignature() }
+            ProblemLine { objectName: "withdraw:problem"; visible: Query.actionMessage !== ""; width: col.width; text: Query.actionMessage }
+            Flow {
+                width: col.width
+                spacing: Theme.gap
+                ActionButton { objectName: "btn:withdrawBack"; iconName: "arrow-left"; text: "不撤回，返回"; onClicked: Query.backToResult() }
+                ActionButton {
+                    objectName: "btn:submitWithdrawal"
+                    primary: true
+                    enabled: !Query.busy
+                    iconName: "check"
+                    text: Query.busy ? "正在保存……" : "确认撤回"
+                    onClicked: Query.submitWithdrawal()
+                }
+            }
+        }
+
+        // ---- 评价 the handling of the answered case ----
+        Column {
+            objectName: "query:rate"
+            visible: Query.page === "rate"
+            width: col.width
+            spacing: Theme.gap
+            Loader {
+                width: col.width
+                active: Query.page === "rate"
+                sourceComponent: EvaluationPanel { service: "case" }
+            }
+            Flow {
+                width: col.width
+                spacing: Theme.gap
+                ActionButton { objectName: "btn:rateBack"; visible: !Evaluation.done; iconName: "arrow-left"; text: "不评价"
+                               onClicked: { Evaluation.reset(); Query.backToResult() } }
+                ActionButton {
+                    objectName: "btn:submitCaseRating"
+                    visible: !Evaluation.done
+                    primary: true
+                    enabled: Evaluation.level !== "" && !Evaluation.busy
+                    iconName: "check"
+                    text: "提交评价"
+                    onClicked: Evaluation.submit()
+                }
+                ActionButton { objectName: "btn:rateDone"; visible: Evaluation.done; primary: true; iconName: "check"; text: "完成"
+                               onClicked: { Evaluation.reset(); Query.backToResult() } }
+            }
+        }
+
+        // ---- saved: what happens next ----
+        Column {
+            objectName: "query:done"
+            visible: Query.page === "done"
+            width: col.width
+            spacing: Theme.gap
+            InfoBox { objectName: "query:doneText"; width: col.width; iconName: "check"; text: Query.doneText }
+            Flow {
+                width: col.width
+                spacing: Theme.gap
+                ActionButton { objectName: "btn:doneBack"; iconName: "arrow-left"; text: "回到查询结果"; onClicked: Query.backToResult() }
+                ActionButton { objectName: "btn:doneHome"; primary: true; iconName: "home"; text: "返回首页"; onClicked: Session.goHome() }
             }
         }
 
