@@ -152,30 +152,13 @@ Flickable {
                                text: "办理编号：" + (Query.result.caseNo || "") }
                 }
             }
-            SectionTitle { visible: (Query.result.ahead || []).length > 0; text: "接下来（法定期限）" }
-            Repeater {
-                model: Query.result.ahead || []
-                delegate: DatedLine { strong: true }
-            }
-            Repeater {
-                model: Query.result.rules || []
-                delegate: BodyText { required property string modelData; width: col.width; color: Theme.muted; text: modelData }
-            }
-            Repeater {
-                model: Query.result.notes || []
-                delegate: InfoBox { required property string modelData; width: col.width; text: modelData }
-            }
-            SectionTitle { text: "办理经过" }
-            Repeater {
-                model: Query.result.history || []
-                delegate: DatedLine { }
-            }
             // ---- what this terminal keeps for the case: material, a withdrawal, a rating ----
             Repeater {
                 model: Query.result.held || []
                 delegate: InfoBox { required property string modelData; objectName: "query:held"; width: col.width; iconName: "check"; text: modelData }
             }
-            // ---- 补充材料 (Art. 14): only while the office waits for material ----
+            // ---- 补充材料 (Art. 14): only while the office waits for material; first, as
+            // what the citizen has to do now ----
             Rectangle {
                 objectName: "query:material"
                 visible: Query.result.canSupplement === true
@@ -202,6 +185,24 @@ Flickable {
                         onClicked: Query.openSupplement()
                     }
                 }
+            }
+            SectionTitle { visible: (Query.result.ahead || []).length > 0; text: "接下来（法定期限）" }
+            Repeater {
+                model: Query.result.ahead || []
+                delegate: DatedLine { strong: true }
+            }
+            Repeater {
+                model: Query.result.rules || []
+                delegate: BodyText { required property string modelData; width: col.width; color: Theme.muted; text: modelData }
+            }
+            Repeater {
+                model: Query.result.notes || []
+                delegate: InfoBox { required property string modelData; width: col.width; text: modelData }
+            }
+            SectionTitle { text: "办理经过" }
+            Repeater {
+                model: Query.result.history || []
+                delegate: DatedLine { }
             }
             // ---- 评价: the handling of an answered case (好差评), by choice ----
             Column {
@@ -298,7 +299,7 @@ Flickable {
             SectionTitle { text: "撤回申请" }
             BodyText { width: col.width; text: "撤回以后，这件事就不再办理了。如果以后还要反映，需要重新提出。办理单位会确认您的撤回。" }
             BodyText { width: col.width; font.bold: true; text: "确定要撤回，请在下面的框里签上您的名字。" }
-            SignaturePad { width: col.width; height: Math.round(Theme.target * 3.2) }
+            SignaturePad { width: col.width; height: Math.round(Math.min(Theme.target * 3.2, page.height * 0.3)) }
             ActionButton { objectName: "btn:withdrawResign"; iconName: "edit"; text: "重新签名"; onClicked: Session.clearSignature() }
             ProblemLine { objectName: "withdraw:problem"; visible: Query.actionMessage !== ""; width: col.width; text: Query.actionMessage }
             Flow {
