@@ -193,6 +193,8 @@ def _pads(pads: list[QQuickItem]) -> dict:
             if not item.objectName().startswith(PAD_KEY_PREFIXES) or \
                     not item.inherits("QQuickAbstractButton"):
                 continue
+            if not _shown_up_to(item.parentItem(), pad):
+                continue  # in a part of the pad not shown in this layout (e.g. its other row)
             label = _text_of(item).strip()
             if not shown(item) or not label:
                 blank += 1
@@ -205,6 +207,15 @@ def _pads(pads: list[QQuickItem]) -> dict:
     result["pad_blank_cells"] = blank
     result["pad_primary_buttons"] = primary
     return result
+
+
+def _shown_up_to(item: QQuickItem | None, top: QQuickItem) -> bool:
+    node = item
+    while node is not None and node is not top:
+        if not node.isVisible() or node.opacity() <= 0:
+            return False
+        node = node.parentItem()
+    return True
 
 
 def _descendants(item: QQuickItem) -> list[QQuickItem]:

@@ -131,8 +131,9 @@ KeyboardStyle {
         }
     }
 
-    // The candidates of what is typed in 拼音: each a touch target of the screens' size.
-    selectionListHeight: Theme.target
+    // The candidates of what is typed in 拼音: touch targets of UX.md's size (88, 大字 120),
+    // no taller, so the text being typed keeps its room above the keyboard.
+    selectionListHeight: Theme.scale > 1 ? 120 : 90
     selectionListDelegate: SelectionListItem {
         id: selectionListItem
         width: Math.max(Theme.target, Math.round(selectionListLabel.width + 2 * Theme.gap))
