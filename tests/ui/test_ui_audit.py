@@ -180,14 +180,17 @@ def test_keyboard_keys_are_measured_with_their_labels(engine):
     window = engine("""
         Rectangle {
             objectName: "inputPanel"; x: 0; y: 300; width: 600; height: 300; color: "#dce3ee"
-            Item { property int keyType: 0; property string displayText: "a"; property bool functionKey: false
-                   x: 0; width: 120; height: 130; Text { text: "a"; font.pixelSize: 44; color: "#1a1a1a" } }
-            Item { property int keyType: 1; property string displayText: ""; property bool functionKey: true
-                   x: 130; width: 120; height: 130 }
-            Item { property int keyType: 2; property string displayText: "&123"; property bool functionKey: true
-                   x: 260; width: 100; height: 86; Text { text: "&123"; font.pixelSize: 34; color: "#0b3d91" } }
-            Item { property int keyType: 3; property string displayText: "删除"; property bool functionKey: true
-                   x: 370; width: 120; height: 130; Text { text: "删除"; font.pixelSize: 34; color: "#767676" } }
+            Item { property int keyType: 0; property string displayText: "a"
+                   property bool functionKey: false; x: 0; width: 120; height: 130
+                   Text { text: "a"; font.pixelSize: 44; color: "#1a1a1a" } }
+            Item { property int keyType: 1; property string displayText: ""
+                   property bool functionKey: true; x: 130; width: 120; height: 130 }
+            Item { property int keyType: 2; property string displayText: "&123"
+                   property bool functionKey: true; x: 260; width: 100; height: 86
+                   Text { text: "&123"; font.pixelSize: 34; color: "#0b3d91" } }
+            Item { property int keyType: 3; property string displayText: "删除"
+                   property bool functionKey: true; x: 370; width: 120; height: 130
+                   Text { text: "删除"; font.pixelSize: 34; color: "#767676" } }
         }
     """)
     m = audit.measure(window, 52)
@@ -208,7 +211,8 @@ def test_pads_count_their_blank_cells_and_primary_buttons(engine):
             Button { objectName: "key:1"; text: "1"; x: 0; width: 120; height: 110 }
             Button { objectName: "key:"; text: ""; x: 130; width: 120; height: 110 }
             Button { objectName: "key:X"; text: "X"; opacity: 0; x: 260; width: 120; height: 110 }
-            Button { objectName: "key:完成"; text: "确定"; property bool primary: true; x: 390; width: 90; height: 110 }
+            Button { objectName: "key:完成"; text: "确定"; property bool primary: true
+                     x: 390; width: 90; height: 110 }
             Item { visible: false
                    Button { objectName: "key:other"; text: "别处"; width: 10; height: 10 } }
         }

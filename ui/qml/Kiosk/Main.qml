@@ -25,6 +25,7 @@ Window {
     // The keyboard's row height (ui/qml/QtQuick/VirtualKeyboard/Styles/kiosk: its style).
     // Landscape: keys about 100 px tall (≥ 88; 大字 ≥ 120), so the text being typed keeps
     // some lines above it; portrait has the height for larger keys. Four rows.
+    readonly property int kbDesignWidth: 1080  // the style's keyboardDesignWidth
     readonly property int kbRowHeight: landscape ? (Session.elderly ? 130 : 100) : (Session.elderly ? 160 : 130)
     // Room at each side of the landscape keyboard, where 完成输入 stands.
     readonly property int kbGutter: Math.round(Theme.target * 2)
@@ -270,7 +271,7 @@ Window {
         Binding {
             target: inputPanel.keyboard.style
             property: "keyboardDesignHeight"
-            value: Math.round(4 * win.kbRowHeight * inputPanel.keyboard.style.keyboardDesignWidth / inputPanel.width)
+            value: Math.round(4 * win.kbRowHeight * win.kbDesignWidth / inputPanel.width)
             when: inputPanel.keyboard.style !== null && inputPanel.width > 0
         }
     }
