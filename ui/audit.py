@@ -4,9 +4,18 @@ Everything is read from the item tree as it is on screen: every enabled, visible
 thing a finger can press; every visible piece of text with the colour of what is
 painted behind it (the nearest rectangle under its centre, in paint order,
 blended over the window colour when translucent).
+
+An open keyboard (the item named `inputPanel`) and an open digit or PIN pad
+(`digitPad`, `techPinPad`) are counted key by key: each key's cell against the
+targets, its visible label (a function key's in Chinese), and for a pad the cells
+of its grid left blank and its primary buttons. Their labels count with the
+screen's text, sizes and contrast. `primary_buttons` counts the screen's shown
+primary buttons.
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
@@ -16,6 +25,9 @@ from ui.driver import shown
 
 CLICKABLE = ("QQuickAbstractButton", "QQuickMouseArea", "QQuickTextInput", "QQuickTextEdit")
 TEXT = ("QQuickText", "QQuickTextInput", "QQuickTextEdit")
+PADS = ("digitPad", "techPinPad")
+PAD_KEY_PREFIXES = ("key:", "pin:")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _luminance(c: QColor) -> float:
@@ -91,12 +103,10 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
     for index, item in enumerate(items):
         if not shown(item):
             continue
-        if _in_keyboard(item):
-            if item.inherits("QQuickItem") and item.property("key") is not None and \
-                    item.property("text") is not None and item.width() > 0:
-                keyboard_keys.append((round(item.width()), round(item.height())))
-            continue
-        if _is(item, CLICKABLE) and _accepts_presses(item):
+        in_keyboard = _in_keyboard(item)
+        if in_keyboard and _is_key(item):
+            keyboard_keys.append(item)
+        if not in_keyboard and _is(item, CLICKABLE) and _accepts_presses(item):
             editable = not _is(item, ("QQuickTextInput", "QQuickTextEdit")) or \
                 not item.property("readOnly")
             if editable:
@@ -127,10 +137,93 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
         result["lowest_contrast"] = low["contrast"]
         result["lowest_contrast_text"] = f"{low['text']} ({low['color']} on {low['background']})"
         result["lowest_body_contrast"] = min((t["contrast"] for t in body), default=None)
+    primaries = [i for i in items if shown(i) and i.inherits("QQuickAbstractButton")
+                 and i.property("primary") is True]
+    result["primary_buttons"] = len(primaries)
     if keyboard_keys:
-        w, h = min(keyboard_keys, key=lambda k: min(k))
-        result["keyboard_smallest_key"] = f"{w}x{h}"
+        result.update(_keys("keyboard", [(k, _key_label(k), bool(k.property("functionKey")))
+                                         for k in keyboard_keys]))
+    pads = [i for i in items if i.objectName() in PADS and shown(i)]
+    if pads:
+        result.update(_pads(pads))
     return result
+
+
+def _is_key(item: QQuickItem) -> bool:
+    """A key of Qt Virtual Keyboard (a BaseKey: it has a key type and a display text),
+    not a filler that only takes room."""
+    return item.property("keyType") is not None and item.property("displayText") is not None \
+        and "FillerKey" not in item.metaObject().className()
+
+
+def _texts_under(item: QQuickItem) -> list[str]:
+    out = []
+    for child in item.childItems():
+        if _is(child, TEXT) and shown(child) and _text_of(child).strip():
+            out.append(_text_of(child).strip())
+        out.extend(_texts_under(child))
+    return out
+
+
+def _key_label(key: QQuickItem) -> str:
+    """What a keyboard key shows: the text painted on its face, nothing else."""
+    return " ".join(_texts_under(key))
+
+
+def _keys(prefix: str, keys: list[tuple[QQuickItem, str, bool]]) -> dict:
+    """Sizes and labels of a keyboard's or pad's keys: the smallest cell (its shorter side
+    decides), the keys with no visible label, the function keys not labelled in Chinese."""
+    sizes = [(round(k.width()), round(k.height())) for k, _, _ in keys]
+    w, h = min(sizes, key=lambda s: (min(s), s[0] * s[1]))
+    return {f"{prefix}_keys": len(keys),
+            f"{prefix}_smallest_key": f"{w}x{h}",
+            f"{prefix}_smallest_key_px": min(w, h),
+            f"{prefix}_unlabelled": [k.objectName() or k.metaObject().className().split("_")[0]
+                                     for k, label, _ in keys if not label],
+            f"{prefix}_not_chinese": [label for _, label, function in keys
+                                      if label and function and not CHINESE.search(label)]}
+
+
+def _pads(pads: list[QQuickItem]) -> dict:
+    """The open pads' keys, the cells of their grids left blank (a key kept invisible or
+    without a word), and their primary buttons."""
+    keys, blank, primary = [], 0, 0
+    for pad in pads:
+        for item in _descendants(pad):
+            if not item.objectName().startswith(PAD_KEY_PREFIXES) or \
+                    not item.inherits("QQuickAbstractButton"):
+                continue
+            if not _shown_up_to(item.parentItem(), pad):
+                continue  # in a part of the pad not shown in this layout (e.g. its other row)
+            label = _text_of(item).strip()
+            if not shown(item) or not label:
+                blank += 1
+                continue
+            if item.property("primary") is True:
+                primary += 1
+            # a key for one character is its own label; a key for an action says it in words
+            keys.append((item, label, len(label) > 1))
+    result = _keys("pad", keys) if keys else {"pad_keys": 0}
+    result["pad_blank_cells"] = blank
+    result["pad_primary_buttons"] = primary
+    return result
+
+
+def _shown_up_to(item: QQuickItem | None, top: QQuickItem) -> bool:
+    node = item
+    while node is not None and node is not top:
+        if not node.isVisible() or node.opacity() <= 0:
+            return False
+        node = node.parentItem()
+    return True
+
+
+def _descendants(item: QQuickItem) -> list[QQuickItem]:
+    out = []
+    for child in item.childItems():
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
 
 
 def _background(before: list[QQuickItem], point: QPointF, base: QColor) -> QColor:

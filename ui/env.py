@@ -4,6 +4,11 @@ The virtual keyboard reads `QT_IM_MODULE` when the QGuiApplication is made, and
 its Pinyin engine keeps a user dictionary under `$XDG_CONFIG_HOME` (the path is
 hard-coded). A fresh temporary directory per run means nothing one citizen typed
 can ever be suggested to the next, even if learning were switched on by mistake.
+
+The keyboard's look and keys are the project's own: the style `kiosk`
+(`ui/qml/QtQuick/VirtualKeyboard/Styles/kiosk/style.qml`, found through the QML
+import path `ui/qml`) and the layouts of `ui/qml/KeyboardLayouts/`, both read from
+the checkout or the bundle, never from Qt's built-in ones.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+QML_DIR = Path(__file__).resolve().parent / "qml"
+KEYBOARD_STYLE = "kiosk"
+KEYBOARD_LAYOUTS = QML_DIR / "KeyboardLayouts"
 
 _session_dir: Path | None = None
 _previous: dict[str, str | None] = {}
@@ -31,6 +40,8 @@ def prepare(*, offscreen: bool = False) -> Path:
         "QT_QUICK_CONTROLS_STYLE": "Basic",
         # The keyboard's own sounds need a sound server; the kiosk does not use them.
         "QT_VIRTUALKEYBOARD_DESKTOP_DISABLE": "1",
+        "QT_VIRTUALKEYBOARD_STYLE": KEYBOARD_STYLE,
+        "QT_VIRTUALKEYBOARD_LAYOUT_PATH": str(KEYBOARD_LAYOUTS),
     }
     if offscreen:
         values["QT_QPA_PLATFORM"] = "offscreen"

@@ -1,7 +1,8 @@
 """`kiosk tour`: the real window driven through every screen with the sample petition.
 
 Saves one PNG per screen and `audit.json` with, per screen, the smallest touch
-target, the smallest text and the lowest contrast, measured from the live items.
+target, the smallest text and the lowest contrast, measured from the live items;
+on the screens with the keyboard or a pad open, their keys as well (`ui/audit.py`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from kiosk import casequery, identity
 from kiosk.config import LoadedConfig
 from ui import app as app_mod
 from ui import audit
-from ui.driver import drag, find, images_ready, pump, tap, wait_until
+from ui.driver import all_items, call, drag, find, images_ready, pump, shown, tap, type_pinyin, wait_until
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "petition.json"
 TOUR_TODAY = date(2026, 11, 26)  # fixed, so time limits in the pictures never drift
@@ -85,6 +86,14 @@ def _sign(window) -> None:
     drag(window, pad, [(w * 0.3, h * 0.3), (w * 0.35, h * 0.75), (w * 0.4, h * 0.3)])
 
 
+def keyboard_key(window, label: str):
+    """The on-screen keyboard's key that shows `label`, to be tapped as a finger would."""
+    for item in all_items(window):
+        if audit._is_key(item) and shown(item) and audit._key_label(item) == label:
+            return item
+    raise LookupError(f"no keyboard key labelled {label!r}")
+
+
 def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: bool = False) -> dict:
     """Drives one window through the screens; returns the audit (also written to out)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -132,6 +141,12 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         shot("05-applicant")
         tap(window, "digits:applicants[0].phone")
         shot("06-applicant-digit-pad")
+        # The ID number's pad, the one with X; then 清空 and the 撤销 it leaves behind.
+        tap(window, "digits:applicants[0].id_number")
+        shot("06a-applicant-id-pad")
+        tap(window, "key:清空")
+        shot("06b-applicant-id-pad-undo")
+        tap(window, "key:清空")  # now 撤销: the number is back
         tap(window, "key:完成")
         tap(window, "btn:next")
         shot("07-category")
@@ -141,6 +156,22 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         wait_until(lambda: find(window, "inputPanel", required=False) is not None, 2000)
         pump(100)
         shot("09-matter-keyboard")
+        # Its three faces: 拼音 with candidates, 符号, 英文; each back as it was.
+        type_pinyin(window, "xinfang")
+        pump(100)
+        shot("09a-matter-keyboard-candidates")
+        for _ in "xinfang":
+            call(window, "vkbClick", int(Qt.Key.Key_Backspace.value), "")
+        pump(50)
+        tap(window, keyboard_key(window, "符号"))
+        pump(100)
+        shot("09b-matter-keyboard-symbols")
+        tap(window, keyboard_key(window, "拼音"))
+        tap(window, keyboard_key(window, "英文"))
+        pump(100)
+        shot("09c-matter-keyboard-english")
+        tap(window, keyboard_key(window, "中文"))
+        pump(50)
         if find(window, "btn:doneTyping", required=False) is not None:
             tap(window, "btn:doneTyping")  # landscape: the footer comes back with 下一步
         tap(window, "btn:next")

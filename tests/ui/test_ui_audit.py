@@ -25,10 +25,10 @@ def engine(qapp):
 
     made = []
 
-    def load(body: str):
+    def load(body: str, imports: str = ""):
         """A white 600x600 window holding `body`, shown and painted."""
         e = QQmlApplicationEngine()
-        e.loadData(("import QtQuick\nWindow {\n width: 600; height: 600; visible: true\n"
+        e.loadData((f"import QtQuick\n{imports}Window {{\n width: 600; height: 600; visible: true\n"
                     f" color: \"#ffffff\"\n{body}\n}}\n").encode())
         assert e.rootObjects(), "the scene did not load"
         made.append(e)
@@ -68,8 +68,12 @@ def test_targets_are_what_a_finger_can_press_and_the_smallest_is_named(engine):
         Item {
             objectName: "inputPanel"; x: 0; y: 420; width: 600; height: 180
             MouseArea { x: 0; y: 0; width: 30; height: 30 }
-            Item { property int key: 65; property string text: "a"; x: 100; width: 50; height: 64 }
-            Item { property int key: 66; property string text: "b"; x: 200; width: 70; height: 80 }
+            Item { property int key: 65; property int keyType: 0; property string displayText: "a"
+                   property bool functionKey: false; x: 100; width: 50; height: 64
+                   Text { text: "a"; font.pixelSize: 34 } }
+            Item { property int key: 66; property int keyType: 0; property string displayText: "b"
+                   property bool functionKey: false; x: 200; width: 70; height: 80
+                   Text { text: "b"; font.pixelSize: 34 } }
         }
     """)
     m = audit.measure(window, 52)
@@ -168,3 +172,53 @@ def test_translucent_layers_are_blended_over_the_window(engine):
     # (0.5 x 0.75 = 0.375 of white left, shown as #606060): white on it is 6.32
     assert m["lowest_contrast_text"] == "叠加 (#ffffff on #606060)"
     assert m["lowest_contrast"] == 6.32
+
+
+def test_keyboard_keys_are_measured_with_their_labels(engine):
+    from ui import audit
+
+    window = engine("""
+        Rectangle {
+            objectName: "inputPanel"; x: 0; y: 300; width: 600; height: 300; color: "#dce3ee"
+            Item { property int keyType: 0; property string displayText: "a"
+                   property bool functionKey: false; x: 0; width: 120; height: 130
+                   Text { text: "a"; font.pixelSize: 44; color: "#1a1a1a" } }
+            Item { property int keyType: 1; property string displayText: ""
+                   property bool functionKey: true; x: 130; width: 120; height: 130 }
+            Item { property int keyType: 2; property string displayText: "&123"
+                   property bool functionKey: true; x: 260; width: 100; height: 86
+                   Text { text: "&123"; font.pixelSize: 34; color: "#0b3d91" } }
+            Item { property int keyType: 3; property string displayText: "删除"
+                   property bool functionKey: true; x: 370; width: 120; height: 130
+                   Text { text: "删除"; font.pixelSize: 34; color: "#767676" } }
+        }
+    """)
+    m = audit.measure(window, 52)
+    assert m["keyboard_keys"] == 4
+    assert m["keyboard_smallest_key"] == "100x86" and m["keyboard_smallest_key_px"] == 86
+    assert len(m["keyboard_unlabelled"]) == 1  # the key with nothing on its face
+    assert m["keyboard_not_chinese"] == ["&123"]  # a function key must say what it does in words
+    # its labels count with the screen's text: #767676 on the panel's #dce3ee
+    assert m["lowest_contrast_text"] == "删除 (#767676 on #dce3ee)"
+
+
+def test_pads_count_their_blank_cells_and_primary_buttons(engine):
+    from ui import audit
+
+    window = engine("""
+        Rectangle {
+            objectName: "digitPad"; width: 600; height: 300; color: "#dce3ee"
+            Button { objectName: "key:1"; text: "1"; x: 0; width: 120; height: 110 }
+            Button { objectName: "key:"; text: ""; x: 130; width: 120; height: 110 }
+            Button { objectName: "key:X"; text: "X"; opacity: 0; x: 260; width: 120; height: 110 }
+            Button { objectName: "key:完成"; text: "确定"; property bool primary: true
+                     x: 390; width: 90; height: 110 }
+            Item { visible: false
+                   Button { objectName: "key:other"; text: "别处"; width: 10; height: 10 } }
+        }
+    """, imports="import QtQuick.Controls.Basic\n")
+    m = audit.measure(window, 52)
+    assert m["pad_keys"] == 2  # 1 and 确定; the hidden row is not part of this layout
+    assert m["pad_blank_cells"] == 2  # the unlabelled cell and the one kept transparent
+    assert m["pad_primary_buttons"] == 1 and m["primary_buttons"] == 1
+    assert m["pad_smallest_key_px"] == 90

@@ -11,7 +11,12 @@ from kiosk import config, terminal_key  # noqa: E402
 from ui.tour import run_tour  # noqa: E402
 from wire import keys, receipt
 
-SCREENS = {"01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
+KEYBOARD_OPEN = {"09-matter-keyboard", "09a-matter-keyboard-candidates", "09b-matter-keyboard-symbols",
+                 "09c-matter-keyboard-english"}
+PAD_OPEN = {"06-applicant-digit-pad", "06a-applicant-id-pad", "06b-applicant-id-pad-undo",
+            "19-query-entry-digit-pad", "24-query-code-pad"}
+SCREENS = KEYBOARD_OPEN | PAD_OPEN | {
+           "01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
            "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr",
            "14a-evaluation", "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",
            "16-group", "17-representatives", "18-idle-countdown", "19-query-entry-digit-pad",
@@ -39,6 +44,22 @@ def test_tour_meets_the_ux_numbers(qapp, tmp_path, size, elderly):
         assert screen["smallest_text_px"] >= text, (name, screen)
         assert screen["lowest_contrast"] >= 4.5, (name, screen)
         assert screen["lowest_body_contrast"] >= 7.0, (name, screen)
+        # The keyboard's and the pads' keys, wherever one is open: the same sizes, each with
+        # its word or character, a pad without blank cells, one primary action on screen.
+        if "keyboard_keys" in screen:
+            assert screen["keyboard_smallest_key_px"] >= target, (name, screen)
+            assert screen["keyboard_unlabelled"] == [], (name, screen)
+            assert screen["keyboard_not_chinese"] == [], (name, screen)
+        if "pad_keys" in screen:
+            assert screen["pad_smallest_key_px"] >= target, (name, screen)
+            assert screen["pad_unlabelled"] == [] and screen["pad_not_chinese"] == [], (name, screen)
+            assert screen["pad_blank_cells"] == 0 and screen["pad_primary_buttons"] == 0, (name, screen)
+        if "keyboard_keys" in screen or "pad_keys" in screen:
+            assert screen["primary_buttons"] == 1, (name, screen)
+    for name in KEYBOARD_OPEN:
+        assert report["screens"][name]["keyboard_keys"] >= 32, name  # measured, not absent
+    for name in PAD_OPEN:
+        assert report["screens"][name]["pad_keys"] >= 13, name
 
     # The receipt's QR code, read back from the screenshot as a phone would: the
     # platform's receipt page for a receipt this terminal's key signed.

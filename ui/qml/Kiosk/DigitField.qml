@@ -18,6 +18,9 @@ Column {
     readonly property int maxLength: entry.length
     property string value: ""
     readonly property bool active: Shell.digitTarget === f
+    // What 清空 took away, until the next key: 撤销 puts it back. Memory only, like the
+    // value, and gone with the session.
+    property string undoValue: ""
     width: parent ? parent.width : 600
     spacing: Math.round(Theme.gap / 2)
 
@@ -26,10 +29,13 @@ Column {
         let v = Session.value(f.path)
         let s = (v === undefined || v === null) ? "" : String(v)
         f.value = f.kind === "date" ? s.replace(/[^0-9]/g, "") : s
+        f.undoValue = ""
     }
     function store() { if (f.own) f.edited(f.value); else Session.setValue(f.path, f.value) }
-    function press(ch) { if (f.value.length < f.maxLength) { f.value += ch; store() } }
-    function backspace() { f.value = f.value.slice(0, -1); store() }
+    function press(ch) { f.undoValue = ""; if (f.value.length < f.maxLength) { f.value += ch; store() } }
+    function backspace() { f.undoValue = ""; f.value = f.value.slice(0, -1); store() }
+    function clearAll() { if (f.value === "") return; f.undoValue = f.value; f.value = ""; store() }
+    function undoClear() { if (f.undoValue === "") return; f.value = f.undoValue; f.undoValue = ""; store() }
     function grouped(s) {
         let groups = f.entry.groups
         let out = [], i = 0
@@ -45,6 +51,7 @@ Column {
     Connections {
         target: Session
         function onValuesReset() { f.load() }
+        function onWiped() { f.undoValue = "" }
         function onFocusField(p) { if (p === f.path) { Shell.openPad(f); Shell.reveal(f) } }
     }
 

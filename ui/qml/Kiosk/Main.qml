@@ -22,12 +22,11 @@ Window {
     readonly property bool landscape: width > height
     readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, Theme.scale * 0.9)) : width
     readonly property DigitField digitTarget: Shell.digitTarget
-    // The key labels scale with panel width / design width: landscape keys are shorter,
-    // so their labels are set a little smaller than in portrait.
-    readonly property int kbDesignWidth: landscape ? (Session.elderly ? 1700 : 2000) : (Session.elderly ? 1250 : 1200)
-    // Keyboard height / width. Landscape: keys about 100 px tall (≥ 88), so the text being
-    // typed keeps several lines above it; portrait has the height for larger keys.
-    readonly property real kbAspect: landscape ? (Session.elderly ? 0.36 : 0.30) : (Session.elderly ? 0.71 : 0.62)
+    // The keyboard's row height (ui/qml/QtQuick/VirtualKeyboard/Styles/kiosk: its style).
+    // Landscape: keys about 100 px tall (≥ 88; 大字 ≥ 120), so the text being typed keeps
+    // some lines above it; portrait has the height for larger keys. Four rows.
+    readonly property int kbDesignWidth: 1080  // the style's keyboardDesignWidth
+    readonly property int kbRowHeight: landscape ? (Session.elderly ? 130 : 100) : (Session.elderly ? 160 : 130)
     // Room at each side of the landscape keyboard, where 完成输入 stands.
     readonly property int kbGutter: Math.round(Theme.target * 2)
     readonly property Flickable currentFlick: Shell.currentFlick
@@ -268,19 +267,12 @@ Window {
         y: active ? win.height - height : win.height
         visible: active
         z: win.techMode !== "" ? 1000 : 0  // above the technician's screen when typing a reason
-        // Taller keys than the default style's: a kiosk is pressed at arm's length.
+        // The style lays the keys out on a design width: the height that gives kbRowHeight.
         Binding {
             target: inputPanel.keyboard.style
             property: "keyboardDesignHeight"
-            value: Math.round(win.kbDesignWidth * win.kbAspect)
-            when: inputPanel.keyboard.style !== null
-        }
-        // A narrower design width scales the key labels up (the default makes them ~22 px).
-        Binding {
-            target: inputPanel.keyboard.style
-            property: "keyboardDesignWidth"
-            value: win.kbDesignWidth
-            when: inputPanel.keyboard.style !== null
+            value: Math.round(4 * win.kbRowHeight * win.kbDesignWidth / inputPanel.width)
+            when: inputPanel.keyboard.style !== null && inputPanel.width > 0
         }
     }
 

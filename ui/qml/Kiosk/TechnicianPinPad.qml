@@ -95,7 +95,9 @@ Rectangle {
                     columns: 3
                     spacing: Theme.gap
                     Repeater {
-                        model: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "清除", "0", "退格"]
+                        // The citizen's pads' words: 删除 one digit, 清空 all. No 撤销 here: a
+                        // PIN the technician asked to forget is not kept to be put back.
+                        model: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "清空", "0", "删除"]
                         delegate: ActionButton {
                             required property string modelData
                             objectName: "pin:" + modelData
@@ -105,8 +107,8 @@ Rectangle {
                             text: modelData
                             textSize: modelData.length === 1 ? Math.round(Theme.body * 1.4) : Theme.body
                             onClicked: {
-                                if (modelData === "清除") Technician.clearPin()
-                                else if (modelData === "退格") Technician.backspace()
+                                if (modelData === "清空") Technician.clearPin()
+                                else if (modelData === "删除") Technician.backspace()
                                 else Technician.pressDigit(modelData)
                             }
                         }
