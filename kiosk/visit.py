@@ -58,6 +58,7 @@ MULTILINE = frozenset({"matter.request", "matter.facts_and_reasons", "agent.auth
                        "agent.authorisation.powers"})
 SIGNATURE = "signature"  # where the screen shows a problem with the signature
 _SIGNATURE_CODE = "attachment.missing.signature"
+DEFAULT_MATERIAL_DESK = "信访接待窗口，或交给本服务点的工作人员"
 
 Stroke = list[tuple[float, float]]
 RenderSignature = Callable[[list[Stroke], tuple[float, float]], bytes]
@@ -87,10 +88,15 @@ class Outcome:
 
 class Visit:
     def __init__(self, taxonomy: Taxonomy, *, today: Callable[[], date] = date.today,
-                 render_signature: RenderSignature = lambda strokes, size: b""):
+                 render_signature: RenderSignature = lambda strokes, size: b"",
+                 camera: bool = True, material_desk: str = DEFAULT_MATERIAL_DESK):
         self.taxonomy = taxonomy
         self._today = today
         self._render_signature = render_signature
+        # Without a camera every required material is handed in separately (材料另交),
+        # said before the citizen starts, so no step asks for what cannot be given here.
+        self.camera = camera
+        self.material_desk = material_desk  # where material handed in separately goes
         self.edits = self.resets = self.photo_edits = self.stroke_edits = 0
         self._clear()
 
@@ -106,6 +112,7 @@ class Visit:
         self.signature_size = (800.0, 400.0)
         self._signature_png: bytes | None = None
         self.photos: list[Attachment] = []
+        self.chosen_separate: list[str] = []  # roles the citizen chose to hand in on paper
         self.draft_id = str(uuid.uuid4())
         self.photo_edits += 1
         self.stroke_edits += 1
@@ -126,7 +133,11 @@ class Visit:
 
     @property
     def prompt(self) -> str:
-        return self.step.prompt if self.step else SERVICE_SCREENS[self.screen][1]
+        if self.step is None:
+            return SERVICE_SCREENS[self.screen][1]
+        if not self.camera and self.step.prompt_without_camera:
+            return self.step.prompt_without_camera
+        return self.step.prompt
 
     @property
     def in_flow(self) -> bool:
@@ -164,6 +175,15 @@ class Visit:
         if docpath.get(self.answers, path) == value:
             return
         docpath.put(self.answers, path, value)
+        if path == choices.COMMON_MATTER:  # a tile in everyday words records its category
+            category = choices.common_category(str(value), self.taxonomy)
+            if category is not None:
+                self.set_value("category", category)
+        elif path == "category":
+            tapped = choices.common_category(str(self.answers.get(choices.COMMON_MATTER)),
+                                             self.taxonomy)
+            if tapped != value:  # picked from the full list: the tile no longer stands for it
+                self.answers.pop(choices.COMMON_MATTER, None)
         self.edits += 1
         self.errors.pop(path, None)
         self.warnings.pop(path, None)
@@ -248,7 +268,32 @@ class Visit:
         doc = applies.effective(self.answers)
         doc["attachments"] = [{"role": a.role, "media_type": a.media_type, "digest": a.digest}
                               for a in self.attachments()]
+        separate = self.separate_material(doc)
+        if separate:
+            doc["separate_material"] = separate
         return doc
+
+    def separate_material(self, doc: dict | None = None) -> list[str]:
+        """What is handed in separately (材料另交): without a camera, every required
+        material; with one, what the citizen chose to bring instead of photographing."""
+        doc = doc if doc is not None else applies.effective(self.answers)
+        photographed = {a.role for a in self.photos}
+        required = [r for r in petition.required_material(doc) if r not in photographed]
+        if not self.camera:
+            return required
+        return [r for r in self.chosen_separate if r not in photographed]
+
+    def material_notice(self) -> str:
+        """Said before the citizen starts (and on the material step) when the terminal
+        cannot take what the rules ask for: what to bring and where; "" otherwise."""
+        if self.camera:
+            return ""
+        separate = self.separate_material()
+        if not separate:
+            return ""
+        names = "、".join(petition.ATTACHMENT_ROLES[r] for r in separate)
+        return (f"本机不能拍照。您的申请需要{names}，请另交：带上原件，交到{self.material_desk}。"
+                "申请照常在这里提交，不用等材料。")
 
     def validation(self, doc: dict | None = None) -> petition.Validation:
         return petition.validate(doc if doc is not None else self.document(),
@@ -400,19 +445,34 @@ class Visit:
 
     # ---- material and signature ----------------------------------------------------------
     def material(self) -> list[dict]:
-        """What this case needs (and what is optional), with how many photos each has."""
-        needed = [p.code.removeprefix("attachment.missing.") for p in self.validation().problems
-                  if p.code.startswith("attachment.missing.") and p.code != _SIGNATURE_CODE]
+        """What this case needs (and what is optional), with how many photos each has and
+        whether it is handed in separately (材料另交)."""
+        doc = applies.effective(self.answers)
+        separate = set(self.separate_material(doc))
         have: dict[str, int] = {}
         for a in self.photos:
             have[a.role] = have.get(a.role, 0) + 1
+        # still to give: required and not photographed (handed in separately or not)
+        needed = [r for r in petition.required_material(doc) if r not in have]
         roles = list(dict.fromkeys(needed + [r for r in have if r != "evidence"] + ["evidence"]))
         return [{"role": r, "label": petition.ATTACHMENT_ROLES[r], "required": r in needed,
-                 "count": have.get(r, 0)} for r in roles]
+                 "count": have.get(r, 0), "separate": r in separate} for r in roles]
+
+    def toggle_separate(self, role: str) -> None:
+        """With a camera: hand this material in on paper instead (材料另交), or not."""
+        if role not in petition.SEPARATE_ROLES:
+            return
+        if role in self.chosen_separate:
+            self.chosen_separate.remove(role)
+        else:
+            self.chosen_separate.append(role)
+        self.photo_edits += 1
 
     def add_photo(self, role: str, media_type: str, content: bytes) -> None:
         if content:
             self.photos.append(Attachment(role, media_type, content))
+            if role in self.chosen_separate:  # photographed after all
+                self.chosen_separate.remove(role)
             self.photo_edits += 1
 
     def remove_photos(self, role: str) -> None:
@@ -436,8 +496,9 @@ class Visit:
     def review_sections(self) -> list[dict]:
         if self.screen != "review":
             return []
-        return summary.sections(applies.effective(self.answers), self.taxonomy,
-                                [a.role for a in self.photos])
+        return summary.sections(self.document(), self.taxonomy,
+                                [a.role for a in self.photos], material_desk=self.material_desk,
+                                common_matter=self.answers.get(choices.COMMON_MATTER))
 
     def review_problems(self) -> list[dict]:
         """Every problem left, each with the step whose 修改 fixes it (the consent step's
