@@ -206,7 +206,8 @@ def test_0004_indexes_cases_by_terminal_and_receipt_and_keeps_every_row(tmp_path
     finally:
         store.close()
 
-    assert schema.migrate(db, "0003") == ("0004", "0003")
+    # (opening the store brought it to the newest revision)
+    assert schema.migrate(db, "0003") == (schema.HEAD_REVISION, "0003")
     assert ("index", "ix_cases_terminal_receipt") not in objects(db)
     assert {table: rows(db, table) for table in before} == before
     assert rows(db, "cases") == [case_before]
@@ -319,7 +320,8 @@ def test_0004_keeps_every_terminal_key_and_case_and_goes_back(tmp_path):
     assert schema.migrate(db, "0002") == (None, "0002")
     before = {table: rows(db, table) for table in ("cases", "terminals")}
     assert schema.migrate(db) == ("0002", schema.HEAD_REVISION)
-    assert rows(db, "cases") == [row + (None,) * 5 for row in before["cases"]]
+    # 0004's five columns of the receipt, 0005's category_given: all empty
+    assert rows(db, "cases") == [row + (None,) * 6 for row in before["cases"]]
     assert rows(db, "terminals") == before["terminals"]
     conn = sqlite3.connect(db)
     try:
@@ -339,3 +341,21 @@ def test_0004_keeps_every_terminal_key_and_case_and_goes_back(tmp_path):
     assert {table: rows(db, table) for table in ("cases", "terminals")} == before
     assert "terminal_keys" not in {r[0] for r in sqlite3.connect(db).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_0005_adds_the_category_given_empty_and_goes_back(tmp_path):
+    """A case kept before 0005 had its category taken as given: category_given is empty."""
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0004") == (None, "0004")
+    [case_before] = rows(db, "cases")
+    assert schema.migrate(db, "0005") == ("0004", "0005")
+    assert rows(db, "cases") == [case_before + (None,)]
+    store = Store(data)
+    try:
+        [case] = store.list_cases()
+        assert (case["category"], case["category_given"]) == ("labour", None)
+    finally:
+        store.close()
+    assert schema.migrate(db, "0004") == ("0005", "0004")
+    assert rows(db, "cases") == [case_before]
