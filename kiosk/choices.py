@@ -103,10 +103,15 @@ UNSURE = "unsure"  # the common-matter tile for "不知道选哪个", recording 
 
 
 def common_matters(taxonomy: Taxonomy) -> tuple[Choice, ...]:
-    """The common matters in everyday words, then the choice for a citizen who cannot tell."""
-    return tuple(Choice(c.code, c.label, c.hint, c.icon) for c in taxonomy.common) + (
-        Choice(UNSURE, taxonomy.unsure.label, taxonomy.unsure.hint, taxonomy.unsure.icon or "dots",
-               term=taxonomy.unsure_term),)
+    """The common matters in everyday words, those the platform's categories allow."""
+    return tuple(Choice(c.code, c.label, c.hint, c.icon) for c in taxonomy.common)
+
+
+def unsure(taxonomy: Taxonomy) -> Choice:
+    """The choice for a citizen who cannot tell (a common-matter tile of its own, shown
+    across the screen): it records `unclassified`, for the office to classify."""
+    return Choice(UNSURE, taxonomy.unsure.label, taxonomy.unsure.hint,
+                  taxonomy.unsure.icon or "dots", term=taxonomy.unsure_term)
 
 
 def common_category(code: str, taxonomy: Taxonomy) -> str | None:

@@ -80,7 +80,7 @@ STEPS: tuple[Step, ...] = (
     # Material never blocks: without a camera the citizen must still reach the review.
     Step("attachments", "证明材料", "请把需要的材料放到拍摄区，按“拍照”。",
          ("attachments", "separate_material"), blocks=Blocks.NEVER,
-         prompt_without_camera="本机不能拍照。下面的材料请另交，申请照常提交。"),
+         prompt_without_camera="本机不能拍照。需要的材料请另交，申请照常提交。"),
     Step("review", "核对信息", "请核对您填写的内容，哪里不对可以点“修改”。", (),
          blocks=Blocks.ALL_BUT_CONSENT),
     Step("consent", "同意并签名", "请阅读说明，同意后在框里签名，然后按“确认提交”。",

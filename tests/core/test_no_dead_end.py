@@ -73,7 +73,9 @@ def test_the_screen_offers_only_the_categories_the_platform_publishes(tmp_path):
     assert narrowed.category("labour").icon == "helmet"  # the terminal's icon and hint kept
     assert [c.code for c in narrowed.common] == ["wages_owed", "pension"]
     offered = [c.code for c in choices.for_path("common_matter", narrowed)]
-    assert offered == ["wages_owed", "pension", choices.UNSURE]  # "不知道" always last
+    assert offered == ["wages_owed", "pension"]
+    assert choices.unsure(narrowed).code == choices.UNSURE  # "不知道" is always offered
+    assert choices.common_category(choices.UNSURE, narrowed) == UNCLASSIFIED
     # the same taxonomy decides what validation accepts
     doc = f.petition(category="health")
     problems = petition.validate(doc, taxonomy=narrowed, today=TODAY).problems
@@ -131,7 +133,7 @@ def test_a_review_without_a_camera_hands_the_material_in_separately(tax):
     doc = without_material(f.review())
     v.load(doc)
     v.go_to("attachments")
-    assert v.prompt == "本机不能拍照。下面的材料请另交，申请照常提交。"
+    assert v.prompt == "本机不能拍照。需要的材料请另交，申请照常提交。"
     assert "拍照" not in v.prompt.replace("不能拍照", "")
     assert [(m["role"], m["required"], m["separate"]) for m in v.material()] == [
         ("id_proof", True, True), ("reply_opinion", True, True), ("evidence", False, False)]

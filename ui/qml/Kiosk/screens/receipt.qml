@@ -29,6 +29,8 @@ Flickable {
             Icon { id: doneIcon; name: "check"; size: Theme.icon }
             BodyText { width: col.width - doneIcon.width - Theme.gap; text: Session.receiptSummary + "　已经保存，将送交信访部门。" }
         }
+        // 材料另交: what to bring and where, said once more with the receipt
+        InfoBox { objectName: "receiptSeparate"; iconName: "document"; text: Session.receiptSeparate !== "" ? "还要交的材料　" + Session.receiptSeparate : "" }
         Grid {
             columns: Shell.landscape ? 2 : 1
             spacing: Theme.pad
