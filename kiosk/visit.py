@@ -58,6 +58,7 @@ MULTILINE = frozenset({"matter.request", "matter.facts_and_reasons", "agent.auth
                        "agent.authorisation.powers"})
 SIGNATURE = "signature"  # where the screen shows a problem with the signature
 _SIGNATURE_CODE = "attachment.missing.signature"
+NOTHING_REQUIRED_WITHOUT_CAMERA = "本机不能拍照。您的申请不需要必交的材料，请按“下一步”。"
 DEFAULT_MATERIAL_DESK = "信访接待窗口，或交给本服务点的工作人员"
 
 Stroke = list[tuple[float, float]]
@@ -136,7 +137,9 @@ class Visit:
         if self.step is None:
             return SERVICE_SCREENS[self.screen][1]
         if not self.camera and self.step.prompt_without_camera:
-            return self.step.prompt_without_camera
+            # nothing this case must give: no material to bring either
+            return self.step.prompt_without_camera if self.separate_material() \
+                else NOTHING_REQUIRED_WITHOUT_CAMERA
         return self.step.prompt
 
     @property

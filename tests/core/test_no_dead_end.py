@@ -234,3 +234,12 @@ def test_kiosk_submit_takes_material_handed_in_separately(tmp_path):
     path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     wrong = run_kiosk("submit", str(path), "--today", TODAY.isoformat(), env=_env(tmp_path))
     assert wrong.returncode == 2 and "separate_material[0]: 另交的材料种类不对 [choice]" in wrong.stderr
+
+
+def test_without_a_camera_a_case_needing_no_material_says_so(tax):
+    v = visit(tax, camera=False)
+    v.load(f.petition())
+    v.go_to("attachments")
+    assert v.material_notice() == "" and v.separate_material() == []
+    assert v.prompt == "本机不能拍照。您的申请不需要必交的材料，请按“下一步”。"
+    assert "separate_material" not in v.document()

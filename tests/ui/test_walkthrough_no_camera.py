@@ -32,7 +32,7 @@ def _done_typing(w) -> None:
 
 def _type_word(w, field: str, pinyin: str, word: str) -> None:
     tap(w, field)
-    assert wait_until(lambda: find(w, "inputPanel", required=False) is not None, 3000)
+    assert wait_until(lambda: find(w, "inputPanel", required=False) is not None, 3000), field
     candidates = type_pinyin(w, pinyin)
     assert word in candidates, candidates
     choose_candidate(w, word)
@@ -44,6 +44,9 @@ def _digits(w, field: str, text: str) -> None:
     for ch in text:
         tap(w, f"key:{ch}")
     tap(w, "key:完成")
+    # the pad gone and the form laid out again (in landscape it docks beside the form)
+    assert wait_until(lambda: find(w, "key:完成", required=False) is None, 3000)
+    pump(100)
 
 
 def _texts(w) -> str:

@@ -4,18 +4,11 @@ import Kiosk
 import Kiosk.ViewModels
 
 // Material: photographed with the camera if one is connected. Without one, what the
-// case needs is handed in separately (材料另交): said with what to bring and where, and
-// nothing on this screen asks for a photo.
+// case needs is handed in separately (材料另交): the prompt says so, each item what to
+// bring and where, and nothing on this screen asks for a photo.
 StepPage {
     id: s
     readonly property bool camera: Session.cameraAvailable
-    // (What is required then says 材料另交 and where, item by item, below.)
-    InfoBox {
-        objectName: "cameraNotice"
-        visible: !s.camera && Session.materialNotice === ""
-        iconName: "info"
-        text: "您的申请不需要必交的材料，请按“下一步”。"
-    }
     Repeater {
         model: Session.material
         delegate: Rectangle {
