@@ -10,7 +10,16 @@ from datetime import date
 from pathlib import Path
 
 from app.registry import Command, load_config, print_problems
-from kiosk import config, petition, submission, taxonomy, terminal_key, timelimits
+from kiosk import (
+    config,
+    content,
+    petition,
+    submission,
+    summary,
+    taxonomy,
+    terminal_key,
+    timelimits,
+)
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from kiosk.problems import errors
 
@@ -64,7 +73,7 @@ def submit(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     try:
         loaded = load_config(args)
-        tax = taxonomy.load()
+        tax = taxonomy.for_terminal(loaded.data_dir)  # the categories the platform accepts
     except (config.ConfigError, taxonomy.TaxonomyError) as exc:
         print(f"kiosk submit: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -102,6 +111,8 @@ def submit(args: argparse.Namespace) -> int:
         print(f"kiosk submit: not queued: {exc}", file=sys.stderr)
         return EXIT_FAILED
     milestones = timelimits.next_steps(result.document["kind"], today)
+    separate = result.document.get("separate_material") or []
+    desk = content.material_desk(loaded.data_dir, loaded.config.jurisdiction.name)
     receipt_qr = submission.receipt_qr(loaded, receipt.token)
     if receipt.token is None:
         print(f"kiosk submit: {terminal_key.NOT_ENROLLED} (kiosk enroll)", file=sys.stderr)
@@ -117,6 +128,8 @@ def submit(args: argparse.Namespace) -> int:
             "warnings": [p.__dict__ for p in problems],
             "next_steps": [{"label": m.label, "by": m.by.isoformat(), "basis": m.basis}
                            for m in milestones],
+            # handed in on paper (材料另交): what and where, as the receipt screen says it
+            "separate_material": {"roles": separate, "where": desk} if separate else None,
         }, ensure_ascii=False, indent=2))
     else:
         print(f"queued: receipt number {format_receipt_no(receipt.receipt_no)}")
@@ -124,6 +137,8 @@ def submit(args: argparse.Namespace) -> int:
             print(f"  signed receipt: {receipt_qr}")
         for m in milestones:
             print(f"  {m.label}: {timelimits.format_date_zh(m.by)} ({m.basis})")
+        if separate:
+            print(f"  材料另交：{summary.separate_words(separate, desk)}")
     return EXIT_OK
 
 

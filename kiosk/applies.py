@@ -19,6 +19,10 @@ from typing import Any
 
 Answers = dict[str, Any]
 
+# Which common-matter tile the citizen tapped (kiosk/choices.py): kept with the answers so
+# the tile stays marked, never part of the document.
+COMMON_MATTER = "common_matter"
+
 # 信访工作条例 Art. 20; 复查复核规程 Art. 6: more than 5 applicants elect at most 5.
 MAX_REPRESENTATIVES = 5
 
@@ -108,6 +112,7 @@ def effective(answers: Answers) -> Answers:
     """The answers with the parts that no longer apply left out. `answers` itself is not
     changed, so switching back (本人申请 → 替他人申请 → 本人申请 …) loses nothing typed."""
     doc = copy.deepcopy(answers)
+    doc.pop(COMMON_MATTER, None)  # the tile tapped, not part of the document
     matter = doc.get("matter")
     if not purpose(doc):
         doc.pop("purpose", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kiosk import identity
+from kiosk import applies, identity
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.taxonomy import Taxonomy
 from wire.schemas import QUERY_CODE_ALPHABET
@@ -96,6 +96,32 @@ def categories(taxonomy: Taxonomy) -> tuple[Choice, ...]:
     return tuple(Choice(e.code, e.label, e.hint, e.icon or "dots") for e in taxonomy.categories)
 
 
+# Not a field of the document: which common-matter tile the citizen tapped, kept with the
+# answers (kiosk/visit.py records its category; kiosk/applies.py leaves it out).
+COMMON_MATTER = applies.COMMON_MATTER
+UNSURE = "unsure"  # the common-matter tile for "不知道选哪个", recording `unclassified`
+
+
+def common_matters(taxonomy: Taxonomy) -> tuple[Choice, ...]:
+    """The common matters in everyday words, those the platform's categories allow."""
+    return tuple(Choice(c.code, c.label, c.hint, c.icon) for c in taxonomy.common)
+
+
+def unsure(taxonomy: Taxonomy) -> Choice:
+    """The choice for a citizen who cannot tell (a common-matter tile of its own, shown
+    across the screen): it records `unclassified`, for the office to classify."""
+    return Choice(UNSURE, taxonomy.unsure.label, taxonomy.unsure.hint,
+                  taxonomy.unsure.icon or "dots", term=taxonomy.unsure_term)
+
+
+def common_category(code: str, taxonomy: Taxonomy) -> str | None:
+    """The category a common-matter tile records, None for no such tile."""
+    if code == UNSURE:
+        return taxonomy.unsure.code
+    matter = taxonomy.common_matter(code)
+    return matter.category if matter else None
+
+
 def purposes(taxonomy: Taxonomy) -> tuple[Choice, ...]:
     return tuple(Choice(e.code, e.label, e.hint) for e in taxonomy.purposes)
 
@@ -124,6 +150,8 @@ def for_path(path: str, taxonomy: Taxonomy) -> tuple[Choice, ...]:
     key = _INDEX.sub("", path)
     if key == "category":
         return categories(taxonomy)
+    if key == COMMON_MATTER:
+        return common_matters(taxonomy)
     if key == "purpose":
         return purposes(taxonomy)
     return _FIXED.get(key, ())

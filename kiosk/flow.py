@@ -52,6 +52,8 @@ class Step:
     blocks: Blocks = Blocks.OWN  # what 下一步 waits for
     confirms: bool = False  # 下一步 is 确认提交: the submission is confirmed from here
     done: bool = False  # the visit is over: no step number, no 上一步 / 下一步
+    # what the prompt says instead on a terminal without a camera ("" for the same)
+    prompt_without_camera: str = ""
 
     def owns(self, path: str) -> bool:
         return any(path == f or path.startswith((f + ".", f + "[")) for f in self.fields)
@@ -77,7 +79,8 @@ STEPS: tuple[Step, ...] = (
     Step("matter", "您的请求", "请写清楚您的具体请求，以及事实和理由。", ("matter",)),
     # Material never blocks: without a camera the citizen must still reach the review.
     Step("attachments", "证明材料", "请把需要的材料放到拍摄区，按“拍照”。",
-         ("attachments",), blocks=Blocks.NEVER),
+         ("attachments", "separate_material"), blocks=Blocks.NEVER,
+         prompt_without_camera="本机不能拍照。需要的材料请另交，申请照常提交。"),
     Step("review", "核对信息", "请核对您填写的内容，哪里不对可以点“修改”。", (),
          blocks=Blocks.ALL_BUT_CONSENT),
     Step("consent", "同意并签名", "请阅读说明，同意后在框里签名，然后按“确认提交”。",

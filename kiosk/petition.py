@@ -39,6 +39,9 @@ ATTACHMENT_ROLES = {
     "signature": "本人签名",
 }
 MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
+# Material the citizen may hand in on paper instead (材料另交): every role but the
+# signature, which is always drawn on the screen.
+SEPARATE_ROLES = tuple(r for r in ATTACHMENT_ROLES if r != "signature")
 
 LIMITS = {  # characters; generous for the matter, tight for identity fields
     "name": 50,
@@ -294,8 +297,29 @@ def _attachments(r: _Reader, raw: Any) -> list[dict]:
     return out
 
 
-def _required_attachments(doc: dict) -> dict[str, str]:
-    """Material required by 复查复核规程 Art. 10 (and the authorisation for an agent)."""
+def _separate_material(r: _Reader, raw: Any, attached: set) -> list[str]:
+    """The roles the citizen hands in separately (材料另交), in order, once each."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        r.add("separate_material", "另交材料清单的格式不对", "type")
+        return []
+    out: list[str] = []
+    for i, role in enumerate(raw):
+        path = f"separate_material[{i}]"
+        if not isinstance(role, str) or role not in SEPARATE_ROLES:
+            r.add(path, "另交的材料种类不对", "choice")
+        elif role in attached:
+            r.add(path, f"{ATTACHMENT_ROLES[role]}已经拍照提交了，不用再另交",
+                  "separate_material.attached")
+        elif role not in out:
+            out.append(role)
+    return out
+
+
+def required_material(doc: dict) -> dict[str, str]:
+    """Material required by 复查复核规程 Art. 10 (and the authorisation for an agent):
+    role → what is said when it is neither attached nor handed in separately."""
     needed: dict[str, str] = {}
     if applies.agent(doc):
         needed["authorisation"] = "请提供申请人签名的授权委托书"
@@ -319,7 +343,8 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
     if src is None:
         return Validation({}, problems)
     known_keys = {"format", "kind", "purpose", "category", "applying_as", "applicants",
-                  "representatives", "agent", "matter", "attachments", "consent"}
+                  "representatives", "agent", "matter", "attachments", "separate_material",
+                  "consent"}
     for key in sorted(set(src) - known_keys):
         r.add(key, f"无法识别的项目“{key}”", "unknown_key")
     if src.get("format", FORMAT_VERSION) != FORMAT_VERSION:
@@ -329,8 +354,8 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
     kind = doc["kind"] = r.choice(src, "kind", "kind", "办理事项", KINDS)
     review_like = applies.review(doc)
 
-    category_codes = {e.code: e.label for e in taxonomy.categories}
-    doc["category"] = r.choice(src, "category", "category", "问题类别", category_codes)
+    doc["category"] = r.choice(src, "category", "category", "问题类别",
+                               tuple(sorted(taxonomy.category_codes())))
     if applies.purpose(doc):
         doc["purpose"] = r.choice(src, "purpose", "purpose", "信访目的",
                                   {e.code: e.label for e in taxonomy.purposes})
@@ -382,8 +407,11 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
 
     doc["attachments"] = _attachments(r, src.get("attachments"))
     present = {a.get("role") for a in doc["attachments"]}
-    for role, message in _required_attachments(doc).items():
-        if role not in present:
+    separate = _separate_material(r, src.get("separate_material"), present)
+    if separate:
+        doc["separate_material"] = separate
+    for role, message in required_material(doc).items():
+        if role not in present and role not in separate:
             r.add("attachments", message, f"attachment.missing.{role}")
 
     consent = r.obj(src.get("consent"), "consent", "同意事项")

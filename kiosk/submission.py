@@ -111,6 +111,9 @@ def receipt_fields(document: dict, taxonomy: Taxonomy) -> dict[str, Any]:
         "applicant_phone": identity.mask_phone(first.get("phone") or ""),
         "applicant_count": len(applicants),
         "attachment_count": len(document.get("attachments") or []),
+        # material the citizen hands in on paper (材料另交): the receipt says what and where
+        "separate_material": [ATTACHMENT_ROLES.get(r, r)
+                              for r in document.get("separate_material") or []],
     }
 
 

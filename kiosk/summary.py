@@ -49,9 +49,18 @@ def person_rows(p: dict, *, who: str) -> list[dict]:
     return rows
 
 
-def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str]) -> list[dict]:
+def separate_words(roles: list[str], material_desk: str) -> str:
+    """What the citizen brings and where, for material handed in separately (材料另交)."""
+    names = "、".join(petition.ATTACHMENT_ROLES.get(r, r) for r in roles)
+    return f"{names}：请带上原件，交到{material_desk}。" if roles else ""
+
+
+def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str], *,
+             material_desk: str = "", common_matter: str | None = None) -> list[dict]:
     """[{step, title, rows: [{label, value}]}] for the effective answers `doc`;
-    `photo_roles` has one entry per photo taken (the signature is not among them)."""
+    `photo_roles` has one entry per photo taken (the signature is not among them);
+    `doc["separate_material"]` the roles handed in separately (材料另交), said with
+    `material_desk`; `common_matter` the everyday words the citizen tapped, if any."""
     out: list[dict] = []
     walked = {s.id for s in flow.steps_for(doc)}
 
@@ -88,7 +97,11 @@ def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str]) -> list[dict
             {"label": "委托期限", "value": f"{date_zh(auth.get('valid_from'))} 至 "
                                           f"{date_zh(auth.get('valid_until'))}"}])
     category = taxonomy.category(doc.get("category") or "")
-    rows = [{"label": "问题类别", "value": category.label if category else NOT_CHOSEN}]
+    words = taxonomy.common_matter(common_matter or "")
+    value = category.label if category else NOT_CHOSEN
+    if category and words and words.category == category.code:
+        value = f"{words.label}（{category.label}）"  # the citizen's words first
+    rows = [{"label": "问题类别", "value": value}]
     if applies.purpose(doc):
         purpose = taxonomy.purpose(doc.get("purpose") or "")
         rows.append({"label": "信访目的", "value": purpose.label if purpose else NOT_CHOSEN})
@@ -104,6 +117,10 @@ def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str]) -> list[dict
     counts: dict[str, int] = {}
     for role in photo_roles:
         counts[role] = counts.get(role, 0) + 1
-    add("attachments", [{"label": petition.ATTACHMENT_ROLES[r], "value": f"{n}张照片"}
-                        for r, n in counts.items()] or [{"label": "材料", "value": "没有拍照"}])
+    rows = [{"label": petition.ATTACHMENT_ROLES[r], "value": f"{n}张照片"}
+            for r, n in counts.items()]
+    separate = doc.get("separate_material") or []
+    rows += [{"label": petition.ATTACHMENT_ROLES[r],
+              "value": f"材料另交：请带上原件，交到{material_desk}"} for r in separate]
+    add("attachments", rows or [{"label": "材料", "value": "没有拍照"}])
     return out

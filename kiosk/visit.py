@@ -26,7 +26,6 @@ Invariants:
 from __future__ import annotations
 
 import copy
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any
 
 from kiosk import applies, choices, docpath, flow, identity, petition, summary, timelimits
 from kiosk.flow import Blocks
+from kiosk.handover import SIGNATURE, Attachment, Handover, RenderSignature, Stroke
 from kiosk.problems import Problem, errors
 from kiosk.taxonomy import Taxonomy
 
@@ -56,24 +56,10 @@ GENERAL_PATHS = frozenset({"", "applicants", "attachments", "representatives", "
 # Fields that keep their line breaks; every other field is one line.
 MULTILINE = frozenset({"matter.request", "matter.facts_and_reasons", "agent.authorisation.matters",
                        "agent.authorisation.powers"})
-SIGNATURE = "signature"  # where the screen shows a problem with the signature
 _SIGNATURE_CODE = "attachment.missing.signature"
+NOTHING_REQUIRED_WITHOUT_CAMERA = "本机不能拍照。您的申请不需要必交的材料，请按“下一步”。"
+DEFAULT_MATERIAL_DESK = "信访接待窗口，或交给本服务点的工作人员"
 
-Stroke = list[tuple[float, float]]
-RenderSignature = Callable[[list[Stroke], tuple[float, float]], bytes]
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A photo or the signature: bytes held in memory only, until confirmed and sealed."""
-
-    role: str  # kiosk/petition.py ATTACHMENT_ROLES
-    media_type: str
-    content: bytes
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -85,12 +71,17 @@ class Outcome:
     confirm: petition.Validation | None = None  # ready to confirm: the valid document
 
 
-class Visit:
+class Visit(Handover):
     def __init__(self, taxonomy: Taxonomy, *, today: Callable[[], date] = date.today,
-                 render_signature: RenderSignature = lambda strokes, size: b""):
+                 render_signature: RenderSignature = lambda strokes, size: b"",
+                 camera: bool = True, material_desk: str = DEFAULT_MATERIAL_DESK):
         self.taxonomy = taxonomy
         self._today = today
         self._render_signature = render_signature
+        # Without a camera every required material is handed in separately (材料另交),
+        # said before the citizen starts, so no step asks for what cannot be given here.
+        self.camera = camera
+        self.material_desk = material_desk  # where material handed in separately goes
         self.edits = self.resets = self.photo_edits = self.stroke_edits = 0
         self._clear()
 
@@ -106,6 +97,7 @@ class Visit:
         self.signature_size = (800.0, 400.0)
         self._signature_png: bytes | None = None
         self.photos: list[Attachment] = []
+        self.chosen_separate: list[str] = []  # roles the citizen chose to hand in on paper
         self.draft_id = str(uuid.uuid4())
         self.photo_edits += 1
         self.stroke_edits += 1
@@ -126,7 +118,13 @@ class Visit:
 
     @property
     def prompt(self) -> str:
-        return self.step.prompt if self.step else SERVICE_SCREENS[self.screen][1]
+        if self.step is None:
+            return SERVICE_SCREENS[self.screen][1]
+        if not self.camera and self.step.prompt_without_camera:
+            # nothing this case must give: no material to bring either
+            return self.step.prompt_without_camera if self.separate_material() \
+                else NOTHING_REQUIRED_WITHOUT_CAMERA
+        return self.step.prompt
 
     @property
     def in_flow(self) -> bool:
@@ -164,6 +162,15 @@ class Visit:
         if docpath.get(self.answers, path) == value:
             return
         docpath.put(self.answers, path, value)
+        if path == choices.COMMON_MATTER:  # a tile in everyday words records its category
+            category = choices.common_category(str(value), self.taxonomy)
+            if category is not None:
+                self.set_value("category", category)
+        elif path == "category":
+            tapped = choices.common_category(str(self.answers.get(choices.COMMON_MATTER)),
+                                             self.taxonomy)
+            if tapped != value:  # picked from the full list: the tile no longer stands for it
+                self.answers.pop(choices.COMMON_MATTER, None)
         self.edits += 1
         self.errors.pop(path, None)
         self.warnings.pop(path, None)
@@ -229,25 +236,14 @@ class Visit:
             return ""
 
     # ---- the document and its problems ---------------------------------------------------
-    def signature_png(self) -> bytes:
-        if not self.strokes:
-            return b""
-        if self._signature_png is None:
-            self._signature_png = self._render_signature(self.strokes, self.signature_size)
-        return self._signature_png
-
-    def attachments(self) -> list[Attachment]:
-        items = list(self.photos)
-        png = self.signature_png()
-        if png:
-            items.append(Attachment("signature", "image/png", png))
-        return items
-
     def document(self) -> dict:
         """What would be submitted now: the answers that apply, and the material's digests."""
         doc = applies.effective(self.answers)
         doc["attachments"] = [{"role": a.role, "media_type": a.media_type, "digest": a.digest}
                               for a in self.attachments()]
+        separate = self.separate_material(doc)
+        if separate:
+            doc["separate_material"] = separate
         return doc
 
     def validation(self, doc: dict | None = None) -> petition.Validation:
@@ -398,46 +394,13 @@ class Visit:
         self.errors.pop("representatives", None)
         self.general = []
 
-    # ---- material and signature ----------------------------------------------------------
-    def material(self) -> list[dict]:
-        """What this case needs (and what is optional), with how many photos each has."""
-        needed = [p.code.removeprefix("attachment.missing.") for p in self.validation().problems
-                  if p.code.startswith("attachment.missing.") and p.code != _SIGNATURE_CODE]
-        have: dict[str, int] = {}
-        for a in self.photos:
-            have[a.role] = have.get(a.role, 0) + 1
-        roles = list(dict.fromkeys(needed + [r for r in have if r != "evidence"] + ["evidence"]))
-        return [{"role": r, "label": petition.ATTACHMENT_ROLES[r], "required": r in needed,
-                 "count": have.get(r, 0)} for r in roles]
-
-    def add_photo(self, role: str, media_type: str, content: bytes) -> None:
-        if content:
-            self.photos.append(Attachment(role, media_type, content))
-            self.photo_edits += 1
-
-    def remove_photos(self, role: str) -> None:
-        self.photos = [a for a in self.photos if a.role != role]
-        self.photo_edits += 1
-
-    def add_stroke(self, stroke: Stroke, width: float, height: float) -> None:
-        if stroke:
-            self.strokes.append(stroke)
-            self.signature_size = (width, height)
-            self._signature_png = None
-            self.stroke_edits += 1
-            self.errors.pop(SIGNATURE, None)
-
-    def clear_signature(self) -> None:
-        self.strokes = []
-        self._signature_png = None
-        self.stroke_edits += 1
-
     # ---- the review screen ---------------------------------------------------------------
     def review_sections(self) -> list[dict]:
         if self.screen != "review":
             return []
-        return summary.sections(applies.effective(self.answers), self.taxonomy,
-                                [a.role for a in self.photos])
+        return summary.sections(self.document(), self.taxonomy,
+                                [a.role for a in self.photos], material_desk=self.material_desk,
+                                common_matter=self.answers.get(choices.COMMON_MATTER))
 
     def review_problems(self) -> list[dict]:
         """Every problem left, each with the step whose 修改 fixes it (the consent step's

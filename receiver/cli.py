@@ -487,8 +487,11 @@ def cmd_cases(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=2))
     else:
-        _table(rows, ["case_no", "receipt_no", "submission_id", "terminal_id", "kind", "status",
-                      "received_at"])
+        for row in rows:  # a retired category, kept for the office to classify: said so
+            if row["category_given"]:
+                row["category"] = f"{row['category']} (given: {row['category_given']})"
+        _table(rows, ["case_no", "receipt_no", "submission_id", "terminal_id", "kind", "category",
+                      "status", "received_at"])
     return EXIT_OK
 
 

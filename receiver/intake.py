@@ -5,7 +5,8 @@
 - `ContentCheck` opens the envelope and the attachments with the platform's key and
   checks that they agree with the routing metadata.
 - `Judge` decides what a submission gets: an answer already kept, a new case
-  (`Accept`), a lasting refusal to keep (`Refuse`), or a refusal answered but not kept
+  (`Accept`; a category the platform no longer accepts is kept as `unclassified` for the
+  office to classify, never refused), a lasting refusal to keep (`Refuse`), or a refusal answered but not kept
   (attachments missing, or anything that depends on the platform's state).
 - `Intake` runs a request's submissions through the judge while holding their
   Idempotency-Keys, and records what is to be kept in one transaction.
@@ -38,6 +39,7 @@ from receiver.storage import Accept, Refuse, Signer, StoredAnswer
 from receiver.storage.cases import factor_hash
 from wire import errors, schemas, sealing
 from wire import receipt as wire_receipt
+from wire.categories import UNCLASSIFIED
 
 log = logging.getLogger("receiver")
 Verdict = StoredAnswer | ApiError | Accept | Refuse
@@ -50,6 +52,7 @@ class SubmissionStore(Protocol):
     def attachment_states(self, digests: Sequence[str],
                           terminal_id: str | None = None) -> dict[str, tuple[int, bool]]: ...
     def attachment_bytes(self, digest: str) -> bytes: ...
+    def accepted_categories(self) -> frozenset[str]: ...
     def record(self, outcomes: Sequence[Accept | Refuse], inline: dict[str, bytes] | None = None,
                *, signer: Signer | None = None) -> list[StoredAnswer]: ...
 
@@ -286,6 +289,18 @@ def contact_last4(document: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def retired_category(category: str, accepted: frozenset[str]) -> str | None:
+    """The category to keep beside `unclassified`, or None to record it as given.
+
+    A terminal confirmed the submission and told its citizen it was saved; a category
+    the platform stopped accepting since (the terminal had not pulled the newest list)
+    is nothing the citizen could fix, so it is never a refusal: the case is kept for the
+    office to classify. An empty `accepted` publishes no list: every category is taken."""
+    if not accepted or category in accepted or category == UNCLASSIFIED:
+        return None
+    return category
+
+
 def kept(stored: StoredAnswer, request_sha256: str) -> StoredAnswer | ApiError:
     """The kept answer of a key, if it was kept for this very request."""
     if stored.request_sha256 != request_sha256:
@@ -326,7 +341,9 @@ class Judge:
             sizes.update((d, len(data)) for d, data in inline.items())
             refusal, last4 = self.check.checked(req, sealed, sizes, inline, self.store)
         if refusal is None:
-            return Accept(req, sealed, request_sha256, last4), inline
+            return Accept(req, sealed, request_sha256, last4,
+                          retired_category(req.category, self.store.accepted_categories())
+                          ), inline
         if not refusal.lasting:
             return refusal, {}  # answered, not kept: the same request may succeed later
         return Refuse(req.submission_id, req.terminal_id, request_sha256, refusal.status,

@@ -59,8 +59,19 @@ def _method(cls: type, m) -> dict:
                                                          strict=True))]}
 
 
+def _own_meta(cls: type):
+    """The meta-object of the first Qt class `cls` derives from: what lies between it and
+    `cls` (Python base classes such as Session's ReceiptFacts) is described as its own."""
+    python = {c.__name__ for c in cls.__mro__ if not c.__module__.startswith("PySide6")}
+    base = cls.staticMetaObject
+    while base.superClass() is not None and base.superClass().className() in python:
+        base = base.superClass()
+    return base
+
+
 def describe(cls: type, qml_name: str, singleton: bool) -> dict:
     mo = cls.staticMetaObject
+    first = _own_meta(cls)
     infos = [{"name": "QML.Element", "value": qml_name}]
     if singleton:
         infos.append({"name": "QML.Singleton", "value": "true"})
@@ -68,9 +79,10 @@ def describe(cls: type, qml_name: str, singleton: bool) -> dict:
         infos += [{"name": "QML.Creatable", "value": "false"},
                   {"name": "QML.UncreatableReason", "value": "made by the application"}]
     properties = []
-    for i in range(mo.propertyOffset(), mo.propertyCount()):
+    for i in range(first.propertyOffset(), mo.propertyCount()):
         p = mo.property(i)
-        entry = {"name": p.name(), "type": p.typeName(), "read": p.name(), "index": i - mo.propertyOffset()}
+        entry = {"name": p.name(), "type": p.typeName(), "read": p.name(),
+                 "index": i - first.propertyOffset()}
         if p.isWritable():
             entry["write"] = "set" + p.name()[:1].upper() + p.name()[1:]
         if p.hasNotifySignal():
@@ -78,10 +90,10 @@ def describe(cls: type, qml_name: str, singleton: bool) -> dict:
         if p.isConstant():
             entry["constant"] = True
         properties.append(entry)
-    methods = [mo.method(i) for i in range(mo.methodOffset(), mo.methodCount())]
+    methods = [mo.method(i) for i in range(first.methodOffset(), mo.methodCount())]
     public = [m for m in methods if not m.name().data().decode().startswith("_")]
     return {"className": qml_name, "qualifiedClassName": qml_name, "object": True,
-            "superClasses": [{"access": "public", "name": mo.superClass().className()}],
+            "superClasses": [{"access": "public", "name": first.superClass().className()}],
             "classInfos": infos, "properties": properties,
             "signals": [_method(cls, m) for m in public if m.methodType() == QMetaMethod.MethodType.Signal],
             "slots": [_method(cls, m) for m in public if m.methodType() == QMetaMethod.MethodType.Slot]}

@@ -105,14 +105,17 @@ class Kiosk:
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
-          technician_options: dict | None = None, case_reader: Reader | None = None) -> Kiosk:
+          technician_options: dict | None = None, case_reader: Reader | None = None,
+          camera: bool | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
-    `windowed`) installs the lock-down: no way out but the technician's."""
+    `windowed`) installs the lock-down: no way out but the technician's. `camera`: whether
+    the terminal can photograph material (None: asked of QtMultimedia when a visit starts).
+    The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
-    tax = taxonomy_mod.load()
-    session = Session(loaded, tax, today=today)
+    tax = taxonomy_mod.for_terminal(loaded.data_dir)
+    session = Session(loaded, tax, today=today, camera=camera)
     session.elderly = elderly
     voice = Voice(voice_engine)
     session.speak.connect(lambda text: voice.say(text) if session.voice else None)

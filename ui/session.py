@@ -25,13 +25,14 @@ from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQml import QmlElement, QmlSingleton, QmlUncreatable
 
-from kiosk import choices, content, receipt_words, timelimits
+from kiosk import choices, content
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.config import LoadedConfig
 from kiosk.taxonomy import Taxonomy
 from kiosk.visit import HOME, Outcome, Visit
 from ui import qr, signature, viewmodels
 from ui.confirm import Confirmer, submission_module
+from ui.session_receipt import ReceiptFacts
 
 if TYPE_CHECKING:
     from kiosk.store import Receipt
@@ -96,14 +97,9 @@ class Person(QObject):
     contact = Property(bool, lambda self: self._state["contact"], notify=changed)
 
 
-def _receipt_page(loaded: LoadedConfig, receipt) -> str | None:
-    """The URL of a signed receipt's page on the platform; None when unsigned or no receipt."""
-    return receipt and submission_module().receipt_qr(loaded, receipt.token) or None
-
-
 @QmlElement
 @QmlSingleton
-class Session(QObject):
+class Session(ReceiptFacts):
     screenChanged = Signal()  # screen, atHome, title, prompt, fromReview, inFlow, confirms, platforms
     stepTextChanged = Signal()
     problemsChanged = Signal()  # problems, warnings, general
@@ -118,7 +114,6 @@ class Session(QObject):
     signatureChanged = Signal()  # signed, strokes
     reviewChanged = Signal()  # reviewSections, reviewProblems
     busyChanged = Signal()  # busy, storeError
-    receiptChanged = Signal()
     elderlyChanged = Signal()
     voiceChanged = Signal()
     focusField = Signal(str)  # the first field with a problem, after 下一步
@@ -141,16 +136,19 @@ class Session(QObject):
         return viewmodels.of(engine, "Session")
 
     def __init__(self, loaded: LoadedConfig, taxonomy: Taxonomy, *,
-                 today: Callable[[], date] = date.today, parent: QObject | None = None):
+                 today: Callable[[], date] = date.today, camera: bool | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self._loaded = loaded
         self._taxonomy = taxonomy
-        self.visit = Visit(taxonomy, today=today, render_signature=signature.png)
+        desk = content.material_desk(loaded.data_dir, loaded.config.jurisdiction.name)
+        self.visit = Visit(taxonomy, today=today, render_signature=signature.png,
+                           material_desk=desk)
         self._confirmer = Confirmer(loaded, taxonomy, self._confirmDone.emit)
         self._confirmDone.connect(self._on_confirmed, Qt.ConnectionType.QueuedConnection)
         self._elderly = False
         self._voice = True
-        self._camera: bool | None = None
+        self._camera: bool | None = camera
         self._answers: dict[str, Answer] = {}
         self._people: dict[str, Person] = {}
         self._derived = {name: get(self.visit) for name, get in self._DERIVED.items()}
@@ -313,6 +311,9 @@ class Session(QObject):
                             notify=deadlineTextChanged)
     consents = Property("QVariantList", lambda self: [{"path": p, "label": label}
                                                       for p, label in choices.CONSENTS], constant=True)
+    # "不知道选哪个，请工作人员帮您分": a common-matter tile of its own (kiosk/choices.py)
+    unsureChoice = Property("QVariantMap", lambda self: choices.unsure(self._taxonomy).as_dict(),
+                            constant=True)
     maxRepresentatives = Property(int, lambda self: MAX_REPRESENTATIVES, constant=True)
     digitEntry = Property("QVariantMap", lambda self: choices.DIGIT_ENTRY, constant=True)
 
@@ -337,6 +338,9 @@ class Session(QObject):
     def start(self, kind: str) -> None:
         """From the home screen: 我要信访 starts a petition, 申请复查、复核 asks which."""
         self._clear_confirm()
+        # Known before the first question, so the flow says what cannot be photographed here
+        # before the citizen starts (asked now, not at start-up: multimedia is slow to load).
+        self.visit.camera = self.cameraAvailable
         self._act(lambda: self.visit.start(kind))
 
     @Slot()
@@ -403,8 +407,23 @@ class Session(QObject):
 
     @Property(int, notify=materialChanged)
     def materialMissing(self) -> int:  # noqa: N802
-        """How many kinds of required material have no photo yet."""
-        return sum(1 for m in self.visit.material() if m["required"] and m["count"] == 0)
+        """How many kinds of required material have no photo yet and are not handed in
+        separately."""
+        return sum(1 for m in self.visit.material()
+                   if m["required"] and m["count"] == 0 and not m["separate"])
+
+    @Property(str, notify=materialChanged)
+    def materialNotice(self) -> str:  # noqa: N802
+        """What cannot be photographed here, what to bring and where (材料另交); "" with a
+        camera or when nothing is required."""
+        return self.visit.material_notice()
+
+    materialDesk = Property(str, lambda self: self.visit.material_desk, constant=True)
+
+    @Slot(str)
+    def toggleSeparate(self, role: str) -> None:  # noqa: N802
+        """With a camera: bring this material on paper instead of photographing it."""
+        self._act(lambda: self.visit.toggle_separate(role))
 
     @Property(bool, constant=True)
     def cameraAvailable(self) -> bool:  # noqa: N802
@@ -469,37 +488,6 @@ class Session(QObject):
         self.busyChanged.emit()
         self.receiptChanged.emit()
         self._act(self.visit.confirmed)
-
-    @Property(str, notify=receiptChanged)
-    def receiptNo(self) -> str:  # noqa: N802
-        return self._receipt.display_no if self._receipt else ""
-
-    @Property(str, notify=receiptChanged)
-    def receiptQr(self) -> str:  # noqa: N802
-        """The signed receipt's QR code (its page on the platform); "" when unsigned."""
-        url = _receipt_page(self._loaded, self._receipt)
-        return qr.memory_url(url) if url else ""
-
-    @Property("QVariantMap", notify=receiptChanged)
-    def receiptWords(self) -> dict:  # noqa: N802
-        """What the receipt screen promises about checking progress (`kiosk.receipt_words`)."""
-        return receipt_words.for_receipt(bool(_receipt_page(self._loaded, self._receipt)))
-
-    @Property("QVariantList", notify=receiptChanged)
-    def milestones(self) -> list:
-        if not self._receipt:
-            return []
-        steps = timelimits.next_steps(self._receipt_kind, self._receipt.created_at.date())
-        return [{"label": m.label, "by": timelimits.format_date_zh(m.by), "basis": m.basis}
-                for m in steps]
-
-    @Property(str, notify=receiptChanged)
-    def receiptSummary(self) -> str:  # noqa: N802
-        if not self._receipt:
-            return ""
-        f = self._receipt.receipt_fields
-        parts = [f.get("kind_label"), f.get("category_label"), f.get("purpose_label")]
-        return "　".join(p for p in parts if p)
 
     def shutdown(self) -> None:
         self._confirmer.shutdown()

@@ -401,6 +401,9 @@ class TerminalContent(_Model):
     qr_targets: list[QrTarget] = []
     categories: list[dict[str, str]] = []
     purposes: list[dict[str, str]] = []
+    # Where a citizen hands in material the terminal could not photograph (材料另交),
+    # e.g. "演示县信访局接待窗口（城关镇和平街1号）"; None: the terminal says its own.
+    material_desk: Annotated[str, Field(max_length=200)] | None = None
 
 
 class EnrollmentRequest(_Model):

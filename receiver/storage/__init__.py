@@ -183,7 +183,7 @@ class Store:
             return answer
         req = outcome.req
         case_no, query_code = cases.create(conn, req, outcome.envelope, now,
-                                           outcome.contact_last4)
+                                           outcome.contact_last4, outcome.category_given)
         body = schemas.SubmissionAccepted(submission_id=req.submission_id, case_no=case_no,
                                           query_code=query_code, received_at=now).model_dump_json()
         answer = StoredAnswer(201, body, outcome.request_sha256)
@@ -278,6 +278,12 @@ class Store:
         found = content.current(self.db.reader())
         assert found is not None, "a store always has content (published when opened)"
         return found
+
+    def accepted_categories(self) -> frozenset[str]:
+        """The category codes the newest content publishes; empty: every category."""
+        body, _ = self.current_content()
+        published = schemas.TerminalContent.model_validate_json(body).categories
+        return frozenset(c["code"] for c in published if c.get("code"))
 
     def set_content(self, data: dict[str, Any], now: datetime | None = None) -> tuple[int, str]:
         """Publishes new content (its `version` is assigned here); returns (version, ETag)."""

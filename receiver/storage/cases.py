@@ -17,6 +17,7 @@ from receiver.storage import aftercare, receipts
 from receiver.storage.codes import QUERY_CODE_LENGTH, normalize_code, random_code
 from receiver.storage.database import parse_stamp, stamp
 from wire import schemas
+from wire.categories import UNCLASSIFIED
 
 # Case numbers count per calendar day in China (UTC+8 all year, no daylight saving).
 CASE_DAY_TZ = timezone(timedelta(hours=8), "CST")
@@ -34,14 +35,17 @@ def factor_hash(case_no: str, last4: str) -> str:
 
 
 def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: bytes,
-           now: datetime, contact_last4: Sequence[str] = ()) -> tuple[str, str]:
+           now: datetime, contact_last4: Sequence[str] = (),
+           category_given: str | None = None) -> tuple[str, str]:
     """Makes the case of an accepted submission, status `received`; (case_no, query_code).
 
     It records when the application counts as made (`receipts.application_date`): the
     terminal's signed confirmation time when that can be trusted, else `now`.
 
     The case keeps the jurisdiction the platform holds for the submitting terminal now
-    (who may read it), and the second factors of `contact_last4` only as salted hashes."""
+    (who may read it), and the second factors of `contact_last4` only as salted hashes.
+    With `category_given` (a category the platform no longer accepts) the case is kept as
+    `unclassified`, that code beside it, for the office to classify."""
     at = stamp(now)
     case_no = _next_case_no(conn, now)
     query_code = _new_query_code(conn)
@@ -53,13 +57,15 @@ def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: b
         "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
         "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
         "updated_at, terminal_jurisdiction, phone_factors, receipt, confirmed_at, "
-        "clock_offset_seconds, applied_at, applied_basis) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "clock_offset_seconds, applied_at, applied_basis, category_given) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
-         req.category, req.purpose, req.jurisdiction, stamp(req.created_at), at, envelope, at,
+         UNCLASSIFIED if category_given else req.category, req.purpose, req.jurisdiction,
+         stamp(req.created_at), at, envelope, at,
          row[0] if row else None, factors, applied.receipt,
          stamp(applied.confirmed_at) if applied.confirmed_at else None,
-         applied.clock_offset_seconds, stamp(applied.applied_at), applied.basis))
+         applied.clock_offset_seconds, stamp(applied.applied_at), applied.basis,
+         category_given))
     conn.execute("INSERT INTO case_events (case_no, at, status, note) "
                  "VALUES (?, ?, 'received', NULL)", (case_no, at))
     seen: set[str] = set()
@@ -135,8 +141,8 @@ def set_status(conn: sqlite3.Connection, case_no: str, status: str, note: str | 
 
 def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every case in the order received, for the operator."""
-    names = ("case_no", "receipt_no", "submission_id", "terminal_id", "kind", "status",
-             "received_at", "query_code")
+    names = ("case_no", "receipt_no", "submission_id", "terminal_id", "kind", "category",
+             "category_given", "status", "received_at", "query_code")
     rows = conn.execute(f"SELECT {', '.join(names)} FROM cases "
                         "ORDER BY received_at, case_no").fetchall()
     out = []

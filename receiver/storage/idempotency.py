@@ -34,6 +34,9 @@ class Accept:
     # the last 4 digits of each contact phone of the sealed document: the second factor
     # a citizen shows to read the case (kept only hashed, `cases.create`)
     contact_last4: tuple[str, ...] = ()
+    # the category the terminal sent when the platform no longer accepts it: the case is
+    # kept as `unclassified` for the office to classify (`cases.create`)
+    category_given: str | None = None
 
     @property
     def key(self) -> str:

@@ -472,11 +472,14 @@ def test_the_material_list_counts_photos_per_role(tax):
     v.add_photo("evidence", "image/jpeg", b"b")
     v.add_photo("authorisation", "image/jpeg", b"c")  # not asked for: listed all the same
     assert v.material() == [
-        {"role": "id_proof", "label": "申请人身份证明", "required": True, "count": 0},
-        {"role": "reply_opinion", "label": "答复意见书", "required": True, "count": 0},
+        {"role": "id_proof", "label": "申请人身份证明", "required": True, "count": 0,
+         "separate": False},
+        {"role": "reply_opinion", "label": "答复意见书", "required": True, "count": 0,
+         "separate": False},
         {"role": "authorisation", "label": petition.ATTACHMENT_ROLES["authorisation"],
-         "required": False, "count": 1},
-        {"role": "evidence", "label": "其他证据材料", "required": False, "count": 2},
+         "required": False, "count": 1, "separate": False},
+        {"role": "evidence", "label": "其他证据材料", "required": False, "count": 2,
+         "separate": False},
     ]  # the signature is signed on its own screen, never photographed
     v.add_photo("reply_opinion", "image/jpeg", b"d")  # given: no longer asked for
     assert [(m["role"], m["required"], m["count"]) for m in v.material()] == [

@@ -7,6 +7,8 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -330,3 +332,48 @@ def test_a_key_held_for_one_terminal_does_not_hold_another_terminals(pub, store,
     [mine_now] = intake.deliver([mine], None)
     assert mine_now.status == 201 and mine_now.body != answer.body
     assert sorted(c["terminal_id"] for c in store.list_cases()) == [T, "T-0002"]
+
+
+# --- categories the platform no longer accepts -------------------------------------------
+
+
+def _with_category(pub: str, category: str, number: int) -> schemas.SubmissionRequest:
+    return sealed_submission(pub, T, receipt_no=f"202611261{number}",
+                             document={"category": category}).model_copy(
+        update={"category": category})
+
+
+def test_a_retired_category_is_kept_for_the_office_to_classify(pub, store, intake, tmp_path):
+    """A terminal that confirmed a submission told its citizen it was saved: a category
+    the platform stopped accepting since is never a refusal. The case is kept as
+    `unclassified` with the code the terminal sent, for the operator to see."""
+    store.set_content({"categories": [{"code": "labour", "label": "劳动和社会保障"},
+                                      {"code": "health", "label": "医疗卫生"}]})
+    assert store.accepted_categories() == {"labour", "health"}
+    reqs = [_with_category(pub, code, n)
+            for n, code in enumerate(["labour", "urban_rural_construction", "unclassified"])]
+    assert [a.status for a in intake.deliver(reqs, None)] == [201, 201, 201]
+    cases = {c["submission_id"]: c for c in store.list_cases()}
+    assert [(cases[r.submission_id]["category"], cases[r.submission_id]["category_given"])
+            for r in reqs] == [("labour", None), ("unclassified", "urban_rural_construction"),
+                               ("unclassified", None)]
+    # sent again, the kept answer: the same case, never a second
+    again = intake.deliver([reqs[1]], None)
+    assert again[0].status == 201 and len(store.list_cases()) == 3
+
+    listed = subprocess.run([sys.executable, "-m", "receiver", "--data", str(store.data_dir),
+                             "cases"], capture_output=True, text=True, check=True)
+    line = next(row for row in listed.stdout.splitlines() if reqs[1].submission_id in row)
+    assert "unclassified (given: urban_rural_construction)" in line
+    as_json = subprocess.run([sys.executable, "-m", "receiver", "--data", str(store.data_dir),
+                              "cases", "--json"], capture_output=True, text=True, check=True)
+    row = next(c for c in json.loads(as_json.stdout) if c["submission_id"] == reqs[1].submission_id)
+    assert (row["category"], row["category_given"]) == ("unclassified", "urban_rural_construction")
+
+
+def test_without_a_published_list_every_category_is_taken_as_given(pub, store, intake):
+    assert store.accepted_categories() == frozenset()  # the default content lists none
+    [answer] = intake.deliver([_with_category(pub, "anything_new", 5)], None)
+    assert answer.status == 201
+    [case] = store.list_cases()
+    assert (case["category"], case["category_given"]) == ("anything_new", None)

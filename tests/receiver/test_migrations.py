@@ -348,7 +348,7 @@ def test_0004_keeps_every_terminal_key_and_case_and_goes_back(tmp_path):
     assert schema.migrate(db, "0002") == (None, "0002")
     before = {table: rows(db, table) for table in ("cases", "terminals")}
     assert schema.migrate(db, "0004") == ("0002", "0004")
-    assert rows(db, "cases") == [row + (None,) * 5 for row in before["cases"]]
+    assert rows(db, "cases") == [row + (None,) * 5 for row in before["cases"]]  # 0004's
     assert rows(db, "terminals") == before["terminals"]
     conn = sqlite3.connect(db)
     try:
@@ -368,3 +368,21 @@ def test_0004_keeps_every_terminal_key_and_case_and_goes_back(tmp_path):
     assert {table: rows(db, table) for table in ("cases", "terminals")} == before
     assert "terminal_keys" not in {r[0] for r in sqlite3.connect(db).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_0006_adds_the_category_given_empty_and_goes_back(tmp_path):
+    """A case kept before 0006 had its category taken as given: category_given is empty."""
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0005") == (None, "0005")
+    [case_before] = rows(db, "cases")
+    assert schema.migrate(db, "0006") == ("0005", "0006")
+    assert rows(db, "cases") == [case_before + (None,)]
+    store = Store(data)
+    try:
+        [case] = store.list_cases()
+        assert (case["category"], case["category_given"]) == ("labour", None)
+    finally:
+        store.close()
+    assert schema.migrate(db, "0005") == (schema.HEAD_REVISION, "0005")
+    assert rows(db, "cases") == [case_before]

@@ -3,23 +3,19 @@ import QtQuick
 import Kiosk
 import Kiosk.ViewModels
 
-// Material: photographed with the camera if one is connected; otherwise said plainly.
+// Material: photographed with the camera if one is connected. Without one, what the
+// case needs is handed in separately (材料另交): the prompt says so, each item what to
+// bring and where, and nothing on this screen asks for a photo.
 StepPage {
     id: s
     readonly property bool camera: Session.cameraAvailable
-    InfoBox {
-        objectName: "cameraNotice"
-        visible: !s.camera
-        iconName: "camera"
-        text: "这台机器没有连接摄像头，现在不能拍照。" + (Session.materialMissing === 0
-              ? "您的申请不需要必交材料，请直接按“下一步”。"
-              : "您的申请需要下面标着“必须提供”的材料。请先按“下一步”继续，核对页面会提示缺少的材料；也可以带着材料到窗口办理。")
-    }
     Repeater {
         model: Session.material
         delegate: Rectangle {
             id: materialItem
             required property var modelData
+            readonly property bool separate: modelData.separate
+            objectName: "material:" + modelData.role
             width: parent.width
             height: mrow.implicitHeight + 2 * Theme.gap
             color: Theme.surface
@@ -29,23 +25,39 @@ StepPage {
                 id: mrow
                 x: Theme.gap; y: Theme.gap
                 spacing: Theme.gap
-                Icon { name: materialItem.modelData.count > 0 ? "check" : "document"; anchors.verticalCenter: parent.verticalCenter }
+                Icon { name: materialItem.modelData.count > 0 || materialItem.separate ? "check" : "document"; anchors.verticalCenter: parent.verticalCenter }
                 Column {
-                    width: parent.parent.width - 3 * Theme.gap - Theme.icon - (shoot.visible ? shoot.width + Theme.gap : 0)
+                    width: parent.parent.width - 3 * Theme.gap - Theme.icon - (buttons.visible ? buttons.width + Theme.gap : 0)
                     anchors.verticalCenter: parent.verticalCenter
                     BodyText { width: parent.width; font.bold: true; text: materialItem.modelData.label }
                     BodyText {
+                        objectName: "material:" + materialItem.modelData.role + ":state"
                         width: parent.width
-                        color: materialItem.modelData.required && materialItem.modelData.count === 0 ? Theme.red : Theme.muted
-                        text: (materialItem.modelData.required ? "必须提供" : "选填") + (materialItem.modelData.count > 0 ? "，已拍 " + materialItem.modelData.count + " 张" : "")
+                        color: materialItem.modelData.required && materialItem.modelData.count === 0 && !materialItem.separate ? Theme.red : Theme.muted
+                        text: materialItem.modelData.count > 0 ? "已拍 " + materialItem.modelData.count + " 张"
+                              : materialItem.separate ? "材料另交：请带上原件，交到" + Session.materialDesk
+                              : materialItem.modelData.required ? "必须提供：拍照，或选“带原件另交”" : "选填"
                     }
                 }
-                ActionButton {
-                    id: shoot
+                Column {
+                    id: buttons
                     visible: s.camera
-                    text: "拍照"
-                    iconName: "camera"
-                    onClicked: cameraLoader.role = materialItem.modelData.role
+                    spacing: Theme.gap
+                    anchors.verticalCenter: parent.verticalCenter
+                    ActionButton {
+                        text: "拍照"
+                        iconName: "camera"
+                        objectName: "shoot:" + materialItem.modelData.role
+                        onClicked: cameraLoader.role = materialItem.modelData.role
+                    }
+                    ActionButton {
+                        visible: materialItem.modelData.required && materialItem.modelData.count === 0
+                        text: "带原件另交"
+                        iconName: "document"
+                        selected: materialItem.separate
+                        objectName: "separate:" + materialItem.modelData.role
+                        onClicked: Session.toggleSeparate(materialItem.modelData.role)
+                    }
                 }
             }
         }

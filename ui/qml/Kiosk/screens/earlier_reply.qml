@@ -6,6 +6,8 @@ StepPage {
     id: s
     readonly property bool online: Session.answer("matter.earlier_reply.online").value === true
     readonly property string doc: Session.replyDocument
+    // Before the citizen starts: what this terminal cannot photograph, what to bring, where.
+    InfoBox { objectName: "materialNotice"; iconName: "camera"; text: Session.materialNotice }
     BodyText { width: parent.width; font.bold: true; text: s.doc + "是怎么收到的？" }
     Choices {
         path: "matter.earlier_reply.online"

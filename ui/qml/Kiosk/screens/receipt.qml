@@ -72,6 +72,8 @@ Flickable {
                 BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: Session.receiptWords.qrCaption }
             }
         }
+        // 材料另交: what to bring and where, under the receipt number (which stays in view above 完成)
+        InfoBox { objectName: "receiptSeparate"; iconName: "document"; text: Session.receiptSeparate !== "" ? "还要交的材料　" + Session.receiptSeparate : "" }
         Text { text: "接下来会怎样"; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue }
         Repeater {
             model: Session.milestones
