@@ -137,3 +137,41 @@ def test_material_and_a_withdrawal_reach_the_platform_exactly_once_through_a_kil
     # nothing of the pages or the signature reaches a log, of either side
     logs = "".join(rx.output) + (term.config_path.parent / "sync-stderr.log").read_text()
     assert "ID card" not in logs and "the citizen's signature" not in logs
+
+
+def test_a_case_of_another_terminal_is_rated_by_its_query_code_once(tmp_path, rx):
+    """On a second terminal the citizen reads the case by its query code and the phone's
+    digits and rates its handling: the rating names the case by the code, and arrives."""
+    (tmp_path / "home").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    home = enrolled_terminal(tmp_path / "home", rx, terminal_id="T-AFTER-2")
+    [receipt_no] = home.queue(1)
+    worker = home.start_sync()
+    try:
+        wait_for(lambda: rows(rx, "SELECT 1 FROM cases WHERE terminal_id = 'T-AFTER-2'"), 60,
+                 what="the petition delivered")
+    finally:
+        stop(worker)
+    [case] = [c for c in json.loads(rx.cli("cases", "--json").stdout)
+              if c["receipt_no"] == receipt_no]
+    elsewhere = enrolled_terminal(tmp_path / "elsewhere", rx, terminal_id="T-AFTER-3")
+    rate = ("evaluate", case["query_code"], "--service", "case", "--phone-last4", LAST4,
+            "--level", "dissatisfied", "--reason", "too_slow")
+    early = elsewhere.kiosk(*rate)
+    assert early.returncode == 2 and "还没有出具处理意见" in early.stderr
+    rx.cli("case", "set-status", case["case_no"], "answered")
+    done = elsewhere.kiosk(*rate, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["case_no"] == case["case_no"]
+    again = elsewhere.kiosk(*rate)
+    assert again.returncode == 2 and "已经评价过了" in again.stderr
+    worker = elsewhere.start_sync()
+    try:
+        wait_for(lambda: rows(rx, "SELECT 1 FROM evaluations WHERE service = 'case'"), 60,
+                 what="the rating on the platform")
+    finally:
+        stop(worker)
+    assert rows(rx, "SELECT terminal_id, case_no, level FROM evaluations WHERE service = 'case'"
+                ) == [("T-AFTER-3", case["case_no"], "dissatisfied")]
+    read = elsewhere.kiosk("case", case["query_code"], "--phone-last4", LAST4, "--json")
+    assert json.loads(read.stdout)["evaluated"] == ["case"]  # the platform says so, too
