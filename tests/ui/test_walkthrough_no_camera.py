@@ -30,8 +30,21 @@ def _done_typing(w) -> None:
         tap(w, "btn:doneTyping")  # landscape: the footer comes back with 下一步
 
 
+def _focused_in(w, name: str) -> bool:
+    """Whether the window's focus is in the item `name` (or one of its children)."""
+    item, focus = find(w, name, required=False), w.activeFocusItem()
+    while item is not None and focus is not None:
+        if focus == item:
+            return True
+        focus = focus.parentItem()
+    return False
+
+
 def _type_word(w, field: str, pinyin: str, word: str) -> None:
     tap(w, field)
+    if not wait_until(lambda: _focused_in(w, field), 1500):  # the tap came as it moved
+        tap(w, field)
+    assert wait_until(lambda: _focused_in(w, field), 3000), field
     assert wait_until(lambda: find(w, "inputPanel", required=False) is not None, 3000), field
     candidates = type_pinyin(w, pinyin)
     assert word in candidates, candidates
