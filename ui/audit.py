@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtQuick import QQuickItem, QQuickWindow
@@ -111,7 +112,7 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
                 not item.property("readOnly")
             if editable:
                 targets.append({"w": round(item.width()), "h": round(item.height()),
-                                "name": item.objectName() or item.metaObject().className(),
+                                "name": item.objectName() or class_name(item),
                                 "label": _text_of(item)[:20]})
         if _is(item, TEXT) and _text_of(item).strip():
             font = item.property("font")
@@ -149,11 +150,22 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
     return result
 
 
+def class_name(item: QQuickItem) -> str:
+    """The item's class name. A QML item's meta-object is the engine's own heap object,
+    which Python cannot see die: its wrapper is dropped at once, or an item allocated
+    later at the same address would come back from Qt as that stale QMetaObject."""
+    meta = item.metaObject()
+    try:
+        return meta.className()
+    finally:
+        shiboken6.invalidate(meta)
+
+
 def _is_key(item: QQuickItem) -> bool:
     """A key of Qt Virtual Keyboard (a BaseKey: it has a key type and a display text),
     not a filler that only takes room."""
     return item.property("keyType") is not None and item.property("displayText") is not None \
-        and "FillerKey" not in item.metaObject().className()
+        and "FillerKey" not in class_name(item)
 
 
 def _texts_under(item: QQuickItem) -> list[str]:
@@ -178,7 +190,7 @@ def _keys(prefix: str, keys: list[tuple[QQuickItem, str, bool]]) -> dict:
     return {f"{prefix}_keys": len(keys),
             f"{prefix}_smallest_key": f"{w}x{h}",
             f"{prefix}_smallest_key_px": min(w, h),
-            f"{prefix}_unlabelled": [k.objectName() or k.metaObject().className().split("_")[0]
+            f"{prefix}_unlabelled": [k.objectName() or class_name(k).split("_")[0]
                                      for k, label, _ in keys if not label],
             f"{prefix}_not_chinese": [label for _, label, function in keys
                                       if label and function and not CHINESE.search(label)]}
