@@ -3,8 +3,10 @@ the screen over a real store, its actions on that store, and the audit lines."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -12,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from kiosk import technician as tech
-from kiosk.store import Outbox, Settlement
+from kiosk.store import Outbox, Settlement, StoreError
 from tests.support.common import ROOT
 from tests.support.store import claim_one, new_submission, settle_one
 from ui.driver import all_items, find, pump, tap, wait_until
@@ -143,8 +145,10 @@ def _store_with_items(data_dir):
         refused = [box.confirm(new_submission()) for _ in range(2)]
         for _ in refused:
             claimed = claim_one(box)
-            settle_one(box, Settlement.needs_attention(claimed.submission_id,
-                                                       "refused: category_unknown"))
+            # The text the delivery records of the platform's refusal (sync/sending.py).
+            settle_one(box, Settlement.needs_attention(
+                claimed.submission_id, "submission: 422 envelope_invalid: the envelope "
+                                       "cannot be opened with the platform's sealing key"))
         # The two refused are the oldest two confirmed first? Find them by state.
         attention = {i.submission_id: i for i in box.items("needs_attention")}
     return attention
@@ -158,9 +162,12 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     data = loaded.data_dir
     tech.set_pin(data, PIN)
     attention = _store_with_items(data)
-    # What the UI logs when the disk is full at confirm (see Session._confirm_in_worker).
+    # What the UI logs when the disk is full at confirm (ui/confirm.py), of the store's own
+    # error for a write that found no space.
     logs.setup_logging(data, "ui", stderr=False)
-    logging.getLogger("ui.session").error("confirm failed: %s", "StoreFull")
+    full = StoreError.from_exception(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+                                     "confirm: write attachment")
+    logging.getLogger("ui.session").error("confirm failed: %s", full)
     # The network test as `kiosk ui` hands it to the screen: the delivery side's checks.
     from app.doctor import network_test_for
 
@@ -184,10 +191,30 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     shown = texts(w)
     assert "张三丰" not in shown and "13912345678" not in shown and "王*兰" not in shown
     assert "DEMO-0001" in shown and "0.1.0" in shown
-    assert "confirm failed: StoreFull" in shown  # the cause of the failed confirm
+    # The cause of the failed confirm in plain Chinese, with the free space measured now
+    # (plenty here): the English only behind 详情.
+    assert "提交没有保存" in shown and "磁盘已满" in shown and "现在磁盘还有" in shown
+    assert "confirm failed" not in shown and "ENOSPC" not in shown
     assert "可用" in find(w, "tech:disk").property("v")
     for info in attention.values():
         assert f"回执号 {info.display_no}" in shown
+        assert find(w, f"cause:{info.display_no}:english", required=False) is None
+        assert find(w, f"cause:{info.display_no}:detail")  # behind 详情
+    assert "平台打不开加密的提交" in shown and "envelope_invalid" not in shown
+    confirm_error = [item for item in all_items(w)
+                     if (item.objectName() or "").startswith("error:")
+                     and (item.objectName() or "").endswith(":detail")
+                     and item.isVisible()]
+    assert confirm_error, "each log line has its 详情"
+    for button in confirm_error:
+        tap(w, button)
+    pump(50)
+    shown = texts(w)
+    assert "confirm failed: confirm: write attachment: ENOSPC" in shown  # the cause, as logged
+    tap(w, confirm_error[0])  # 收起详情
+    pump(20)
+    assert find(w, confirm_error[0].objectName().replace(":detail", ":english"),
+                required=False) is None
 
     first, second = list(attention.values())
     tap(w, f"retry:{first.display_no}")
@@ -215,6 +242,11 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     tap(w, "tech:reach")
     assert wait_until(lambda: t.reach and not t.reachBusy, 30_000)
     assert {r["name"] for r in t.reach} >= {p.name for p in loaded.config.platforms}
+    pump(50)
+    shown = texts(w)
+    for r in t.reach:  # each finding in Chinese; the doctor's English behind 详情
+        assert r["words"] and r["detail"] and r["detail"] not in shown
+        assert r["ok"] or r["words"] in shown
 
     tap(w, "tech:back")
     assert t.mode == "" and s.screen == "home"
