@@ -272,3 +272,76 @@ def test_the_screen_closes_itself_when_idle(kiosk_window):
     assert find(k.window, "techScreen", required=False) is None
     assert audit_whats(loaded.data_dir) == ["open", "close"]
     assert tech.read_audit(loaded.data_dir)[0][-1]["by"] == "idle"
+
+
+def test_the_oldest_waiting_age_is_that_of_the_oldest_confirm_and_grows_while_open(
+        kiosk_window):
+    from datetime import UTC, datetime, timedelta
+
+    make, loaded = kiosk_window
+    data = loaded.data_dir
+    tech.set_pin(data, PIN)
+    now = datetime.now(UTC)
+    oldest = now - timedelta(hours=2, minutes=5, seconds=10)
+    with Outbox.open(data) as box:
+        box.confirm(new_submission(created_at=now - timedelta(minutes=3)))
+        box.confirm(new_submission(created_at=oldest))
+        box.confirm(new_submission())
+    k = make(technician_options={"refresh_ms": 200})
+    w, t = k.window, k.technician
+    t.openPad()
+    pump(20)
+    enter_pin(w, k, PIN)
+    assert wait_until(lambda: t.info.get("counts"), 10_000)
+    pump(50)
+    assert find(w, "count:queued").property("count") == 3
+    shown = find(w, "tech:oldest").property("v")
+    assert shown == f"2 小时 5 分钟（{oldest.astimezone():%m-%d %H:%M} 确认）", shown
+    # The same age `kiosk status` reports (one query of the store).
+    with Outbox.open(data) as box:
+        age = box.status().oldest_queued_age
+    assert timedelta(hours=2, minutes=5) <= age < timedelta(hours=2, minutes=6)
+
+    # Left open, the screen reads the queue again: one put back from a damaged database
+    # meanwhile (confirmed three days ago) shows, with its age, without reopening.
+    with Outbox.open(data) as box:
+        box.confirm(new_submission(created_at=now - timedelta(days=3, hours=1)))
+    assert wait_until(lambda: find(w, "count:queued").property("count") == 4, 10_000)
+    assert wait_until(lambda: find(w, "tech:oldest").property("v").startswith("3 天 1 小时"),
+                      10_000)
+
+
+def test_leaving_is_apart_from_restarting_and_each_asks_first_saying_what_happens(
+        kiosk_window):
+    make, loaded = kiosk_window
+    tech.set_pin(loaded.data_dir, PIN)
+    exits: list[int] = []
+    k = make(technician_options={"exit_app": exits.append})
+    w, t = k.window, k.technician
+    t.openPad()
+    pump(20)
+    enter_pin(w, k, PIN)
+    leave, restart = find(w, "tech:leave"), find(w, "tech:restart")
+    # Told apart by more than their words: red with its own icon, the other blue.
+    assert leave.property("danger") is True and restart.property("danger") is False
+    assert leave.property("iconName") == "power" and restart.property("iconName") == "restart"
+
+    tap(w, leave)
+    assert find(w, "techConfirm").isVisible()
+    said = texts(w)
+    assert "退出自助服务？" in said and "不会自动重新打开" in said
+    assert "systemctl start petition-kiosk-ui" in said  # how it comes back
+    assert "已确认的提交都保存在本机" in said
+    assert find(w, "techConfirm:primary").property("text") == "确认退出自助服务"
+    tap(w, "techConfirm:secondary")  # 取消: nothing happens
+    assert find(w, "techConfirm", required=False) is None and exits == [] and t.mode == "screen"
+
+    tap(w, restart)
+    said = texts(w)
+    assert "重新启动自助服务？" in said and "几秒钟后自动重新打开首页" in said
+    tap(w, "techConfirm:primary")
+    assert exits == [0]
+    tap(w, leave)
+    tap(w, "techConfirm:primary")
+    assert exits == [0, 10]
+    assert audit_whats(loaded.data_dir)[-2:] == ["restart", "leave"]
