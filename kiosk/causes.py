@@ -101,7 +101,7 @@ CAUSES = _table([
     (r"upload of an attachment did not complete", "附件没有传完，会从断点继续传"),
     # The local store (kiosk/store/errors.py: errno names and SQLite's messages).
     (r"EDQUOT|quota", "本机数据目录的磁盘配额用完了（磁盘本身可能还有空间：请放宽配额）"),
-    (r"ENOSPC|No space left", "本机数据目录所在的磁盘已满（请清理磁盘）"),
+    (r"ENOSPC|No space left", "写入时本机数据目录所在的磁盘已满（请清理磁盘）"),
     (r"database or disk is full|SQLITE_FULL",
      "数据库写不进去：数据目录的磁盘、它的配额或系统临时目录已满"),
     (r"EROFS|read-only", "磁盘变成了只读（常见于磁盘故障：请检查硬件）"),
@@ -246,7 +246,7 @@ def explain(text: str, *, free_bytes: int | None = None) -> Cause:
         words = event or cause or UNKNOWN
     if free_bytes is not None and _FULL.search(detail):
         if free_bytes >= ROOMY_BYTES:
-            words += (f"。现在磁盘还有 {_size(free_bytes)} 可用：满的是配额或系统临时目录，"
+            words += (f"。现在磁盘还有 {_size(free_bytes)} 可用：满的可能是配额或系统临时目录，"
                       "或空间后来已经腾出")
         else:
             words += f"。现在磁盘只剩 {_size(free_bytes)}"

@@ -478,8 +478,9 @@ class Technician(QObject):
         if self._mode != "screen":
             return  # closed meanwhile: show nothing
         if what == "refresh":
-            if not isinstance(result, Exception):
-                self._data = result
+            if isinstance(result, Exception) or result == self._data:
+                return  # nothing new: the screen stays as it is
+            self._data = result
         elif what == "reach":
             self._reach_busy = False
             self._reach = [] if isinstance(result, Exception) else result

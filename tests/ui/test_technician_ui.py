@@ -275,7 +275,7 @@ def test_the_screen_closes_itself_when_idle(kiosk_window):
 
 
 def test_the_oldest_waiting_age_is_that_of_the_oldest_confirm_and_grows_while_open(
-        kiosk_window):
+        kiosk_window, root_logger):
     from datetime import UTC, datetime, timedelta
 
     make, loaded = kiosk_window
@@ -287,6 +287,12 @@ def test_the_oldest_waiting_age_is_that_of_the_oldest_confirm_and_grows_while_op
         box.confirm(new_submission(created_at=now - timedelta(minutes=3)))
         box.confirm(new_submission(created_at=oldest))
         box.confirm(new_submission())
+    from kiosk import logs
+
+    logs.setup_logging(data, "sync", stderr=False)
+    logging.getLogger("kiosk.sync").warning(
+        "receipt %s will be retried: %s", "1234567890",
+        "ConnectionError: Failed to establish a new connection: [Errno 111] Connection refused")
     k = make(technician_options={"refresh_ms": 200})
     w, t = k.window, k.technician
     t.openPad()
@@ -294,6 +300,8 @@ def test_the_oldest_waiting_age_is_that_of_the_oldest_confirm_and_grows_while_op
     enter_pin(w, k, PIN)
     assert wait_until(lambda: t.info.get("counts"), 10_000)
     pump(50)
+    tap(w, "error:0:detail")
+    assert "[Errno 111] Connection refused" in find(w, "error:0:english").property("text")
     assert find(w, "count:queued").property("count") == 3
     shown = find(w, "tech:oldest").property("v")
     assert shown == f"2 小时 5 分钟（{oldest.astimezone():%m-%d %H:%M} 确认）", shown
@@ -309,6 +317,8 @@ def test_the_oldest_waiting_age_is_that_of_the_oldest_confirm_and_grows_while_op
     assert wait_until(lambda: find(w, "count:queued").property("count") == 4, 10_000)
     assert wait_until(lambda: find(w, "tech:oldest").property("v").startswith("3 天 1 小时"),
                       10_000)
+    # The English a technician opened stays open while the screen reads the queue again.
+    assert find(w, "error:0:english").isVisible()
 
 
 def test_leaving_is_apart_from_restarting_and_each_asks_first_saying_what_happens(
@@ -321,6 +331,8 @@ def test_leaving_is_apart_from_restarting_and_each_asks_first_saying_what_happen
     t.openPad()
     pump(20)
     enter_pin(w, k, PIN)
+    assert wait_until(lambda: t.info.get("counts") is not None, 10_000)  # laid out
+    pump(50)
     leave, restart = find(w, "tech:leave"), find(w, "tech:restart")
     # Told apart by more than their words: red with its own icon, the other blue.
     assert leave.property("danger") is True and restart.property("danger") is False
@@ -329,7 +341,7 @@ def test_leaving_is_apart_from_restarting_and_each_asks_first_saying_what_happen
     tap(w, leave)
     assert find(w, "techConfirm").isVisible()
     said = texts(w)
-    assert "退出自助服务？" in said and "不会自动重新打开" in said
+    assert "退出自助服务？" in said and "不会自动重新打开，市民不能再使用本机" in said
     assert "systemctl start petition-kiosk-ui" in said  # how it comes back
     assert "已确认的提交都保存在本机" in said
     assert find(w, "techConfirm:primary").property("text") == "确认退出自助服务"

@@ -17,6 +17,9 @@ Rectangle {
     property string asideReceipt: ""
     property string asideCode: ""
     property string confirmWhat: ""
+    // Which causes show their English (by key): kept here, not in the lines, because
+    // the lines are made again whenever the queue is read again.
+    property var openDetails: ({})
     MouseArea { anchors.fill: parent }
     onVisibleChanged: { asideId = ""; confirmWhat = "" }
 
@@ -75,8 +78,9 @@ Rectangle {
         property string words
         property string detail
         property string name  // the 详情 button's objectName: name + ":detail"
+        property string key: name
         property color tone: Theme.text
-        property bool open: false
+        readonly property bool open: scr.openDetails[key] === true
         width: parent ? parent.width : 600
         spacing: Math.round(Theme.gap / 2)
         BodyText { width: parent.width; text: causeLine.words; color: causeLine.tone }
@@ -86,7 +90,11 @@ Rectangle {
             text: causeLine.open ? "收起详情" : "详情"
             iconName: "info"
             selected: causeLine.open
-            onClicked: causeLine.open = !causeLine.open
+            onClicked: {
+                let shown = Object.assign({}, scr.openDetails)
+                shown[causeLine.key] = !causeLine.open
+                scr.openDetails = shown
+            }
         }
         BodyText {
             objectName: causeLine.name + ":english"
@@ -258,6 +266,7 @@ Rectangle {
                                  text: errorItem.modelData.when + "　" + errorItem.modelData.level
                                  color: errorItem.modelData.level === "错误" ? Theme.red : Theme.text }
                         CauseLine { name: "error:" + errorItem.index
+                                    key: errorItem.modelData.when + errorItem.modelData.detail
                                     words: errorItem.modelData.words
                                     detail: errorItem.modelData.detail }
                     }
@@ -272,7 +281,7 @@ Rectangle {
                       onClicked: scr.confirmWhat = "restart" }
                 Rectangle { width: parent.width; height: 2; color: Theme.line }
                 BodyText { width: parent.width; color: Theme.red
-                         text: "退出自助服务：界面关闭，不会自动重新打开，市民无法使用本机。" }
+                         text: "退出自助服务：界面关闭，不会自动重新打开。" }
                 ActionButton { objectName: "tech:leave"; text: "退出自助服务"; iconName: "power"; danger: true
                       onClicked: scr.confirmWhat = "leave" }
             }
@@ -368,36 +377,50 @@ Rectangle {
         readonly property bool leaving: scr.confirmWhat === "leave"
         Rectangle {
             anchors.centerIn: parent
-            width: Math.min(parent.width - 2 * Theme.pad, 1100)
-            height: confirmCol.implicitHeight + 2 * Theme.pad
+            width: Math.min(parent.width - 2 * Theme.pad, Shell.landscape ? 1500 : 1100)
+            // Never taller than the screen: what does not fit scrolls inside the box.
+            height: Math.min(confirmCol.implicitHeight + 2 * Theme.pad, parent.height - 2 * Theme.gap)
             radius: Theme.radius
             color: Theme.surface
             border.width: confirmBox.leaving ? Math.round(4 * Theme.scale) : 0
             border.color: Theme.red
-            Column {
-                id: confirmCol
-                x: Theme.pad; y: Theme.pad
-                width: parent.width - 2 * Theme.pad
-                spacing: Theme.pad
-                BodyText { objectName: "techConfirm:title"; width: parent.width; font.pixelSize: Theme.heading; font.bold: true
-                         color: confirmBox.leaving ? Theme.red : Theme.text
-                         text: confirmBox.leaving ? "退出自助服务？" : "重新启动自助服务？" }
-                BodyText { objectName: "techConfirm:what"; width: parent.width
-                         text: confirmBox.leaving
-                               ? "• 自助服务界面关闭，不会自动重新打开；\n"
-                                 + "• 市民不能再使用本机，直到技术人员重新开机，或运行 systemctl start petition-kiosk-ui；\n"
-                                 + "• 已确认的提交都保存在本机，发送程序照常发送。"
-                               : "• 界面关闭，几秒钟后自动重新打开首页；\n"
-                                 + "• 正在填写的内容会清除（维护界面打开时已经清除）；\n"
-                                 + "• 已确认的提交都保存在本机，发送程序照常发送。" }
-                ActionButton { objectName: "techConfirm:secondary"; width: parent.width; text: "取消，回到维护界面"; iconName: "arrow-left"
-                      onClicked: scr.confirmWhat = "" }
-                ActionButton { objectName: "techConfirm:primary"; width: parent.width
-                      danger: confirmBox.leaving; primary: !confirmBox.leaving
-                      iconName: confirmBox.leaving ? "power" : "restart"
-                      text: confirmBox.leaving ? "确认退出自助服务" : "确认重新启动"
-                      onClicked: { let what = scr.confirmWhat; scr.confirmWhat = ""
-                                   if (what === "leave") Technician.leave(); else Technician.restart() } }
+            Flickable {
+                anchors.fill: parent
+                anchors.margins: Theme.pad
+                contentHeight: confirmCol.implicitHeight
+                boundsBehavior: Flickable.StopAtBounds
+                clip: true
+                Column {
+                    id: confirmCol
+                    width: parent.width
+                    spacing: Theme.pad
+                    BodyText { objectName: "techConfirm:title"; width: parent.width; font.pixelSize: Theme.heading; font.bold: true
+                             color: confirmBox.leaving ? Theme.red : Theme.text
+                             text: confirmBox.leaving ? "退出自助服务？" : "重新启动自助服务？" }
+                    BodyText { objectName: "techConfirm:what"; width: parent.width
+                             text: confirmBox.leaving
+                                   ? "• 界面关闭，不会自动重新打开，市民不能再使用本机；\n"
+                                     + "• 要恢复：重新开机，或运行 systemctl start petition-kiosk-ui；\n"
+                                     + "• 已确认的提交都保存在本机，发送程序照常发送。"
+                                   : "• 界面关闭，几秒钟后自动重新打开首页；\n"
+                                     + "• 已确认的提交都保存在本机，发送程序照常发送。" }
+                    Flow {
+                        id: confirmButtons
+                        width: parent.width
+                        spacing: Theme.gap
+                        // Side by side in landscape (no height to spare), one above the other in portrait.
+                        readonly property int buttonWidth: Shell.landscape ? (width - spacing) / 2 : width
+                        ActionButton { objectName: "techConfirm:secondary"; width: confirmButtons.buttonWidth
+                              text: "取消，回到维护界面"; iconName: "arrow-left"
+                              onClicked: scr.confirmWhat = "" }
+                        ActionButton { objectName: "techConfirm:primary"; width: confirmButtons.buttonWidth
+                              danger: confirmBox.leaving; primary: !confirmBox.leaving
+                              iconName: confirmBox.leaving ? "power" : "restart"
+                              text: confirmBox.leaving ? "确认退出自助服务" : "确认重新启动"
+                              onClicked: { let what = scr.confirmWhat; scr.confirmWhat = ""
+                                           if (what === "leave") Technician.leave(); else Technician.restart() } }
+                    }
+                }
             }
         }
     }
