@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Property, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -88,6 +89,51 @@ def _cause(text: str, free: int | None) -> dict:
     """A recorded cause for the screen: plain Chinese first, the English behind 详情."""
     cause = causes.explain(logs.redact(text), free_bytes=free)
     return {"words": cause.words, "detail": cause.detail[:400]}
+
+
+def snapshot(data_dir: Path, open_store: Callable[[], Any]) -> dict:
+    """What the technician screen shows, read from the store, the logs and the disk
+    (off the GUI thread). `open_store` gives the open outbox."""
+    now = datetime.now(UTC)
+    data: dict[str, Any] = {"storeProblem": "", "storeDetail": ""}
+    # The free space first: it says of a recorded "full" whether the disk still is.
+    free: int | None = None
+    try:
+        usage = shutil.disk_usage(data_dir)
+        free = usage.free
+        data["disk"] = f"{size_zh(usage.free)} 可用（共 {size_zh(usage.total)}）"
+        data["diskLow"] = usage.free < 1024 ** 3
+    except OSError:
+        data["disk"], data["diskLow"] = "未知", True
+    try:
+        box = open_store()
+        st = box.status(now=now)
+        data["counts"] = [{"state": s, "label": label, "count": st.counts.get(s, 0)}
+                          for s, label in STATE_LABELS]
+        data["oldest"] = oldest_zh(st.oldest_queued_age, now)
+        data["attention"] = [{
+            "id": i.submission_id, "receipt": i.display_no, "created": _local(i.created_at),
+            "attempts": i.attempts, "kind": str(i.receipt_fields.get("kind_label") or ""),
+            **(_cause(i.last_error, free) if i.last_error
+               else {"words": "平台没有说明原因", "detail": ""}),
+        } for i in box.items("needs_attention", limit=20)]
+    except Exception as exc:  # a broken store is what the technician must see
+        log.warning("technician screen: store unreadable: %s", type(exc).__name__)
+        cause = _cause(f"{type(exc).__name__}: {exc}", free)
+        data["storeProblem"] = f"无法读取本机存储：{cause['words']}"
+        data["storeDetail"] = cause["detail"]
+        data["counts"], data["oldest"], data["attention"] = [], "未知", []
+    entries, _ = logs.read_entries(data_dir, since=now - timedelta(days=7))
+    bad = [e for e in entries if str(e.data.get("level")) in ("WARNING", "ERROR", "CRITICAL")]
+    data["errors"] = [{
+        "when": e.time.astimezone().strftime("%m-%d %H:%M:%S"),
+        "level": "错误" if e.data.get("level") != "WARNING" else "警告",
+        **_cause(f"{e.component}: {e.data.get('message', '')}"
+                 + (f" [{e.data['exc_type']}]" if e.data.get("exc_type") else ""), free),
+    } for e in reversed(bad[-ERROR_LINES:])]
+    pulled = content.read(data_dir)
+    data["content"] = f"第 {pulled.version} 版" if pulled else "尚未从平台下载（使用本机配置）"
+    return data
 
 
 def _no_network_test() -> list[tech.Reach]:
@@ -295,46 +341,7 @@ class Technician(QObject):
         return self._outbox
 
     def _snapshot(self) -> dict:
-        now = datetime.now(UTC)
-        data: dict[str, Any] = {"storeProblem": "", "storeDetail": ""}
-        # The free space first: it says of a recorded "full" whether the disk still is.
-        free: int | None = None
-        try:
-            usage = shutil.disk_usage(self._dir)
-            free = usage.free
-            data["disk"] = f"{size_zh(usage.free)} 可用（共 {size_zh(usage.total)}）"
-            data["diskLow"] = usage.free < 1024 ** 3
-        except OSError:
-            data["disk"], data["diskLow"] = "未知", True
-        try:
-            box = self._store()
-            st = box.status(now=now)
-            data["counts"] = [{"state": s, "label": label, "count": st.counts.get(s, 0)}
-                              for s, label in STATE_LABELS]
-            data["oldest"] = oldest_zh(st.oldest_queued_age, now)
-            data["attention"] = [{
-                "id": i.submission_id, "receipt": i.display_no, "created": _local(i.created_at),
-                "attempts": i.attempts, "kind": str(i.receipt_fields.get("kind_label") or ""),
-                **(_cause(i.last_error, free) if i.last_error
-                   else {"words": "平台没有说明原因", "detail": ""}),
-            } for i in box.items("needs_attention", limit=20)]
-        except Exception as exc:  # a broken store is what the technician must see
-            log.warning("technician screen: store unreadable: %s", type(exc).__name__)
-            cause = _cause(f"{type(exc).__name__}: {exc}", free)
-            data["storeProblem"] = f"无法读取本机存储：{cause['words']}"
-            data["storeDetail"] = cause["detail"]
-            data["counts"], data["oldest"], data["attention"] = [], "未知", []
-        entries, _ = logs.read_entries(self._dir, since=now - timedelta(days=7))
-        bad = [e for e in entries if str(e.data.get("level")) in ("WARNING", "ERROR", "CRITICAL")]
-        data["errors"] = [{
-            "when": e.time.astimezone().strftime("%m-%d %H:%M:%S"),
-            "level": "错误" if e.data.get("level") != "WARNING" else "警告",
-            **_cause(f"{e.component}: {e.data.get('message', '')}"
-                     + (f" [{e.data['exc_type']}]" if e.data.get("exc_type") else ""), free),
-        } for e in reversed(bad[-ERROR_LINES:])]
-        pulled = content.read(self._dir)
-        data["content"] = f"第 {pulled.version} 版" if pulled else "尚未从平台下载（使用本机配置）"
-        return data
+        return snapshot(self._dir, self._store)
 
     # ---- actions -------------------------------------------------------------------------
     def _act(self, what: str, job: Callable[[], Any]) -> None:
