@@ -17,8 +17,10 @@ def ui_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParse
     parser.add_argument("--windowed", action="store_true",
                         help="an ordinary window instead of full-screen and frameless "
                              "(for a desktop)")
-    parser.add_argument("--size", default="1080x1920", metavar="WxH",
-                        help="window size in pixels (default 1080x1920; full-screen uses the screen)")
+    parser.add_argument("--size", default=None, metavar="WxH",
+                        help="the canvas the layout is made for, 1080x1920 or 1920x1080 "
+                             "(full-screen: the screen's own size; windowed: by default the "
+                             "canvas that fits the screen best, scaled to its free area)")
     parser.add_argument("--bench-first-frame", action="store_true", help=argparse.SUPPRESS)
 
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QRect, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
-from ui import env, icons, qr, viewmodels
+from ui import env, fit, icons, qr, viewmodels
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.idle import IdleWatcher
@@ -40,6 +40,34 @@ def parse_size(text: str) -> tuple[int, int]:
     if w < 480 or h < 480:
         raise ValueError("size must be at least 480x480")
     return w, h
+
+
+def desktop_fit(canvas: tuple[int, int] | None = None, *, screen=None,
+                frame: fit.Margins = fit.FRAME_GUESS) -> fit.Fit:
+    """The canvas and scale at which a desktop window fits `screen`'s available area
+    (the primary screen's by default; taskbars and docks are not available)."""
+    screen = screen or QGuiApplication.primaryScreen()
+    g = screen.availableGeometry()
+    return fit.fit_window(fit.Rect(g.x(), g.y(), g.width(), g.height()), frame, canvas)
+
+
+def place_window(window: QQuickWindow, placement: fit.Fit) -> None:
+    w = placement.window
+    window.setGeometry(QRect(w.x, w.y, w.width, w.height))
+
+
+def refit_framed_window(window: QQuickWindow, canvas: tuple[int, int]) -> bool:
+    """Once shown, the window manager's real frame and the screen the window is on are
+    known: the window is fitted again with them when it does not fit. True if moved."""
+    m = window.frameMargins()
+    placement = desktop_fit(canvas, screen=window.screen(),
+                            frame=fit.Margins(m.left(), m.top(), m.right(), m.bottom()))
+    g = window.frameGeometry()
+    available = window.screen().availableGeometry()
+    if available.contains(g):
+        return False
+    place_window(window, placement)
+    return True
 
 
 def application(argv: list[str] | None = None, *, offscreen: bool = False) -> QGuiApplication:

@@ -29,20 +29,22 @@ def run(args: argparse.Namespace, loaded_config: LoadedConfig, *,
     from ui import app as app_mod
 
     try:
-        size = app_mod.parse_size(args.size)
+        # No --size: full-screen takes the screen, a window the canvas that fits it best.
+        size = None if args.size is None else app_mod.parse_size(args.size)
     except ValueError as exc:
         print(f"kiosk {args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     if args.command == "tour":
         from ui import tour
 
-        return tour.main(loaded_config, args.out, size, elderly=args.elderly)
+        return tour.main(loaded_config, args.out, size or app_mod.SIZES["1080x1920"],
+                         elderly=args.elderly)
     return _run_ui(loaded_config, size, windowed=args.windowed,
                    bench_first_frame=getattr(args, "bench_first_frame", False),
                    network_test=network_test, case_reader=case_reader)
 
 
-def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
+def _run_ui(loaded: LoadedConfig, size: tuple[int, int] | None, *, windowed: bool,
             bench_first_frame: bool, network_test: Callable[[], list[Reach]] | None,
             case_reader: Callable[[Lookup], Answer] | None) -> int:
     import time
@@ -54,7 +56,9 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
 
         lockdown.prepare_environment()
     qapp = app_mod.application()
-    kiosk = app_mod.build(loaded, size=size, windowed=windowed,
+    placement = app_mod.desktop_fit(size) if windowed else None
+    canvas = placement.canvas if placement else (size or app_mod.SIZES["1080x1920"])
+    kiosk = app_mod.build(loaded, size=canvas, windowed=windowed,
                           technician_options={"network_test": network_test},
                           case_reader=case_reader)
     if bench_first_frame:
@@ -66,14 +70,31 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int], *, windowed: bool,
     from ui import watchdog
 
     watchdog.start(kiosk.window)  # under systemd: READY=1 on the first frame, then pings
-    if windowed:
-        kiosk.window.show()
+    if placement is not None:
+        show_fitted(kiosk.window, placement)
     else:
         kiosk.window.showFullScreen()
     status = qapp.exec()
     kiosk.close()
     # 10: 退出自助服务; 0: 重新启动 or stopped by the unit; anything else is a failure.
     return status if status in (EXIT_OK, EXIT_LEAVE) else EXIT_FAILED
+
+
+def show_fitted(window, placement) -> None:
+    """Shows a desktop window where `placement` puts it, then fits it again to the real
+    frame the window manager gave it (known only once it is on screen)."""
+    from ui import app as app_mod
+
+    app_mod.place_window(window, placement)
+    window.show()
+
+    def once_framed() -> None:
+        window.frameSwapped.disconnect(once_framed)
+        if app_mod.refit_framed_window(window, placement.canvas):
+            logging.getLogger("ui").info("window fitted again to its frame")
+    window.frameSwapped.connect(once_framed)
+    logging.getLogger("ui").info("window: canvas %dx%d at scale %.3f", *placement.canvas,
+                                 placement.scale)
 
 
 def _quit_on_signals(qapp) -> None:

@@ -20,13 +20,14 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Property, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QInputDevice
 from PySide6.QtQml import QmlElement, QmlSingleton
 
-from kiosk import __version__, content, logs
+from kiosk import __version__, causes, content, logs
 from kiosk import technician as tech
 from kiosk.config import LoadedConfig
 from kiosk.exits import EXIT_LEAVE
@@ -44,6 +45,9 @@ SCREEN_IDLE_MS = 120_000
 PAD_IDLE_MS = 60_000
 EXIT_RESTART = 0  # the unit starts it again
 ERROR_LINES = 5
+# The queue and its oldest item's age are read again this often while the screen is
+# open: a technician watching it sees the queue move and the age grow.
+REFRESH_MS = 5_000
 
 STATE_LABELS = [("queued", "待发送"), ("sending", "发送中"), ("needs_attention", "需处理"),
                 ("set_aside", "已搁置"), ("delivered", "已送达"), ("purged", "已清理")]
@@ -73,6 +77,65 @@ def _local(when: datetime) -> str:
     return when.astimezone().strftime("%m-%d %H:%M")
 
 
+def oldest_zh(age: timedelta | None, now: datetime) -> str:
+    """How long the oldest submission has waited, and since when (the time anchors the
+    age, so a reading is never mistaken for a live count)."""
+    if age is None:
+        return "无"
+    return f"{age_zh(age)}（{_local(now - age)} 确认）"
+
+
+def _cause(text: str, free: int | None) -> dict:
+    """A recorded cause for the screen: plain Chinese first, the English behind 详情."""
+    cause = causes.explain(logs.redact(text), free_bytes=free)
+    return {"words": cause.words, "detail": cause.detail[:400]}
+
+
+def snapshot(data_dir: Path, open_store: Callable[[], Any]) -> dict:
+    """What the technician screen shows, read from the store, the logs and the disk
+    (off the GUI thread). `open_store` gives the open outbox."""
+    now = datetime.now(UTC)
+    data: dict[str, Any] = {"storeProblem": "", "storeDetail": ""}
+    # The free space first: it says of a recorded "full" whether the disk still is.
+    free: int | None = None
+    try:
+        usage = shutil.disk_usage(data_dir)
+        free = usage.free
+        data["disk"] = f"{size_zh(usage.free)} 可用（共 {size_zh(usage.total)}）"
+        data["diskLow"] = usage.free < 1024 ** 3
+    except OSError:
+        data["disk"], data["diskLow"] = "未知", True
+    try:
+        box = open_store()
+        st = box.status(now=now)
+        data["counts"] = [{"state": s, "label": label, "count": st.counts.get(s, 0)}
+                          for s, label in STATE_LABELS]
+        data["oldest"] = oldest_zh(st.oldest_queued_age, now)
+        data["attention"] = [{
+            "id": i.submission_id, "receipt": i.display_no, "created": _local(i.created_at),
+            "attempts": i.attempts, "kind": str(i.receipt_fields.get("kind_label") or ""),
+            **(_cause(i.last_error, free) if i.last_error
+               else {"words": "平台没有说明原因", "detail": ""}),
+        } for i in box.items("needs_attention", limit=20)]
+    except Exception as exc:  # a broken store is what the technician must see
+        log.warning("technician screen: store unreadable: %s", type(exc).__name__)
+        cause = _cause(f"{type(exc).__name__}: {exc}", free)
+        data["storeProblem"] = f"无法读取本机存储：{cause['words']}"
+        data["storeDetail"] = cause["detail"]
+        data["counts"], data["oldest"], data["attention"] = [], "未知", []
+    entries, _ = logs.read_entries(data_dir, since=now - timedelta(days=7))
+    bad = [e for e in entries if str(e.data.get("level")) in ("WARNING", "ERROR", "CRITICAL")]
+    data["errors"] = [{
+        "when": e.time.astimezone().strftime("%m-%d %H:%M:%S"),
+        "level": "错误" if e.data.get("level") != "WARNING" else "警告",
+        **_cause(f"{e.component}: {e.data.get('message', '')}"
+                 + (f" [{e.data['exc_type']}]" if e.data.get("exc_type") else ""), free),
+    } for e in reversed(bad[-ERROR_LINES:])]
+    pulled = content.read(data_dir)
+    data["content"] = f"第 {pulled.version} 版" if pulled else "尚未从平台下载（使用本机配置）"
+    return data
+
+
 def _no_network_test() -> list[tech.Reach]:
     return [tech.Reach("reach", "", False, "网络测试不可用：本机没有安装发送程序")]
 
@@ -93,7 +156,7 @@ class Technician(QObject):
                  exit_app: Callable[[int], None] | None = None,
                  screen_idle_ms: int = SCREEN_IDLE_MS, pad_idle_ms: int = PAD_IDLE_MS,
                  network_test: Callable[[], list[tech.Reach]] | None = None,
-                 parent: QObject | None = None):
+                 refresh_ms: int = REFRESH_MS, parent: QObject | None = None):
         super().__init__(parent)
         self._loaded = loaded
         self._dir = loaded.data_dir
@@ -124,6 +187,10 @@ class Technician(QObject):
         self._notice = ""
         self._reach: list[dict] = []
         self._reach_busy = False
+        self._reading = False  # a refresh is under way: another asked meanwhile follows it
+        self._read_again = False
+        self._refresh_timer = QTimer(self, interval=refresh_ms)
+        self._refresh_timer.timeout.connect(self.refresh)
 
     # ---- the gesture ---------------------------------------------------------------------
     def attach(self, window) -> None:
@@ -222,6 +289,7 @@ class Technician(QObject):
             self._idle.start(self._screen_idle_ms)
             log.info("technician mode opened")
             self.refresh()
+            self._refresh_timer.start()
         elif attempt.outcome == "wrong":
             if attempt.locked_seconds:
                 self._message = "密码错误次数过多，已暂时锁定"
@@ -260,6 +328,10 @@ class Technician(QObject):
     # ---- the screen's data ---------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
+        if self._reading:
+            self._read_again = True  # what it reads may predate what was just done
+            return
+        self._reading = True
         self._executor.submit(self._work, "refresh", self._snapshot)
 
     def _store(self):
@@ -269,40 +341,7 @@ class Technician(QObject):
         return self._outbox
 
     def _snapshot(self) -> dict:
-        now = datetime.now(UTC)
-        data: dict[str, Any] = {"storeProblem": ""}
-        try:
-            box = self._store()
-            st = box.status(now=now)
-            data["counts"] = [{"state": s, "label": label, "count": st.counts.get(s, 0)}
-                              for s, label in STATE_LABELS]
-            data["oldest"] = age_zh(st.oldest_queued_age)
-            data["attention"] = [{
-                "id": i.submission_id, "receipt": i.display_no, "created": _local(i.created_at),
-                "attempts": i.attempts, "kind": str(i.receipt_fields.get("kind_label") or ""),
-                "error": logs.redact(i.last_error or "")[:160] or "（平台未说明原因）",
-            } for i in box.items("needs_attention", limit=20)]
-        except Exception as exc:  # a broken store is what the technician must see
-            log.warning("technician screen: store unreadable: %s", type(exc).__name__)
-            data["storeProblem"] = f"无法读取本机存储（{type(exc).__name__}）"
-            data["counts"], data["oldest"], data["attention"] = [], "未知", []
-        entries, _ = logs.read_entries(self._dir, since=now - timedelta(days=7))
-        bad = [e for e in entries if str(e.data.get("level")) in ("WARNING", "ERROR", "CRITICAL")]
-        data["errors"] = [{
-            "when": e.time.astimezone().strftime("%m-%d %H:%M:%S"),
-            "level": "错误" if e.data.get("level") != "WARNING" else "警告",
-            "text": logs.redact(f"{e.component}: {e.data.get('message', '')}"
-                                + (f" [{e.data['exc_type']}]" if e.data.get("exc_type") else ""))[:200],
-        } for e in reversed(bad[-ERROR_LINES:])]
-        pulled = content.read(self._dir)
-        data["content"] = f"第 {pulled.version} 版" if pulled else "尚未从平台下载（使用本机配置）"
-        try:
-            usage = shutil.disk_usage(self._dir)
-            data["disk"] = f"{size_zh(usage.free)} 可用（共 {size_zh(usage.total)}）"
-            data["diskLow"] = usage.free < 1024 ** 3
-        except OSError:
-            data["disk"], data["diskLow"] = "未知", True
-        return data
+        return snapshot(self._dir, self._store)
 
     # ---- actions -------------------------------------------------------------------------
     def _act(self, what: str, job: Callable[[], Any]) -> None:
@@ -368,7 +407,9 @@ class Technician(QObject):
             results = self._network_test()
             tech.audit(self._dir, self._terminal, "connectivity_test",
                        reachable=sum(r.ok for r in results), tried=len(results))
-            return [{"name": r.platform or r.name, "ok": r.ok, "found": r.found} for r in results]
+            return [{"name": r.platform or r.name, "ok": r.ok,
+                     "words": "连通" if r.ok else causes.explain(r.found).words,
+                     "detail": r.found} for r in results]
 
         self._act("reach", job)
 
@@ -391,6 +432,7 @@ class Technician(QObject):
         self._notice = ""
         self._idle.stop()
         self._lock_timer.stop()
+        self._refresh_timer.stop()
         if wipe:
             self._session.wipe()
         self.changed.emit()
@@ -419,6 +461,7 @@ class Technician(QObject):
         if self._lockdown is not None:
             self._lockdown.allow_exit()
         self._idle.stop()
+        self._refresh_timer.stop()
         self._exit(code)
 
     # ---- results from the worker ---------------------------------------------------------
@@ -434,11 +477,17 @@ class Technician(QObject):
         if what == "verify":
             self._verified(result)
             return
+        if what == "refresh":
+            self._reading = False
+            if self._read_again and self._mode == "screen":
+                self._read_again = False
+                self.refresh()
         if self._mode != "screen":
             return  # closed meanwhile: show nothing
         if what == "refresh":
-            if not isinstance(result, Exception):
-                self._data = result
+            if isinstance(result, Exception) or result == self._data:
+                return  # nothing new: the screen stays as it is
+            self._data = result
         elif what == "reach":
             self._reach_busy = False
             self._reach = [] if isinstance(result, Exception) else result
@@ -453,6 +502,7 @@ class Technician(QObject):
     def shutdown(self) -> None:
         self._idle.stop()
         self._lock_timer.stop()
+        self._refresh_timer.stop()
         self._executor.shutdown(wait=True)
         if self._outbox is not None:
             self._outbox.close()

@@ -151,6 +151,9 @@ def test_the_technician_leaves_with_status_10(kiosk_window, qapp):
         tap(w, "pin:ok")
         assert wait_until(lambda: t.mode == "screen", 10_000)
         assert w.close() is False  # still refused in technician mode
+        # The screen laid out with what it read, so 退出自助服务 stays where it is tapped.
+        assert wait_until(lambda: t.info.get("counts") is not None, 10_000)
+        pump(50)
         tap(w, "tech:leave")
         fallback.start()
         tap(w, "techConfirm:primary")  # 退出自助服务: the loop ends once this returns

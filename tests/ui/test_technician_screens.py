@@ -7,7 +7,7 @@ import pytest
 
 from kiosk import technician as tech
 from ui import audit
-from ui.driver import pump, tap, wait_until
+from ui.driver import find, pump, tap, wait_until
 
 PIN = "480215"
 
@@ -42,3 +42,11 @@ def test_pad_and_screen_meet_the_ux_numbers(kiosk_window, size, elderly):
     s.elderly = elderly  # entering wiped the session, 大字 with it
     assert wait_until(lambda: t.info.get("counts") is not None, 10_000)
     check("screen")
+    # The confirmation of 退出自助服务 too, whole on the screen (its buttons inside it).
+    tap(w, "tech:leave")
+    check("confirm-leave")
+    box = find(w, "techConfirm:primary")
+    bottom = box.mapToScene(box.boundingRect().bottomLeft()).y()
+    assert bottom <= w.height(), (size, elderly, bottom)
+    tap(w, "techConfirm:secondary")
+    assert t.mode == "screen"

@@ -3,8 +3,10 @@ the screen over a real store, its actions on that store, and the audit lines."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -12,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from kiosk import technician as tech
-from kiosk.store import Outbox, Settlement
+from kiosk.store import Outbox, Settlement, StoreError
 from tests.support.common import ROOT
 from tests.support.store import claim_one, new_submission, settle_one
 from ui.driver import all_items, find, pump, tap, wait_until
@@ -143,8 +145,10 @@ def _store_with_items(data_dir):
         refused = [box.confirm(new_submission()) for _ in range(2)]
         for _ in refused:
             claimed = claim_one(box)
-            settle_one(box, Settlement.needs_attention(claimed.submission_id,
-                                                       "refused: category_unknown"))
+            # The text the delivery records of the platform's refusal (sync/sending.py).
+            settle_one(box, Settlement.needs_attention(
+                claimed.submission_id, "submission: 422 envelope_invalid: the envelope "
+                                       "cannot be opened with the platform's sealing key"))
         # The two refused are the oldest two confirmed first? Find them by state.
         attention = {i.submission_id: i for i in box.items("needs_attention")}
     return attention
@@ -158,9 +162,12 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     data = loaded.data_dir
     tech.set_pin(data, PIN)
     attention = _store_with_items(data)
-    # What the UI logs when the disk is full at confirm (see Session._confirm_in_worker).
+    # What the UI logs when the disk is full at confirm (ui/confirm.py), of the store's own
+    # error for a write that found no space.
     logs.setup_logging(data, "ui", stderr=False)
-    logging.getLogger("ui.session").error("confirm failed: %s", "StoreFull")
+    full = StoreError.from_exception(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+                                     "confirm: write attachment")
+    logging.getLogger("ui.session").error("confirm failed: %s", full)
     # The network test as `kiosk ui` hands it to the screen: the delivery side's checks.
     from app.doctor import network_test_for
 
@@ -184,10 +191,30 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     shown = texts(w)
     assert "张三丰" not in shown and "13912345678" not in shown and "王*兰" not in shown
     assert "DEMO-0001" in shown and "0.1.0" in shown
-    assert "confirm failed: StoreFull" in shown  # the cause of the failed confirm
+    # The cause of the failed confirm in plain Chinese, with the free space measured now
+    # (plenty here): the English only behind 详情.
+    assert "提交没有保存" in shown and "磁盘已满" in shown and "现在磁盘还有" in shown
+    assert "confirm failed" not in shown and "ENOSPC" not in shown
     assert "可用" in find(w, "tech:disk").property("v")
     for info in attention.values():
         assert f"回执号 {info.display_no}" in shown
+        assert find(w, f"cause:{info.display_no}:english", required=False) is None
+        assert find(w, f"cause:{info.display_no}:detail")  # behind 详情
+    assert "平台打不开加密的提交" in shown and "envelope_invalid" not in shown
+    confirm_error = [item for item in all_items(w)
+                     if (item.objectName() or "").startswith("error:")
+                     and (item.objectName() or "").endswith(":detail")
+                     and item.isVisible()]
+    assert confirm_error, "each log line has its 详情"
+    for button in confirm_error:
+        tap(w, button)
+    pump(50)
+    shown = texts(w)
+    assert "confirm failed: confirm: write attachment: ENOSPC" in shown  # the cause, as logged
+    tap(w, confirm_error[0])  # 收起详情
+    pump(20)
+    assert find(w, confirm_error[0].objectName().replace(":detail", ":english"),
+                required=False) is None
 
     first, second = list(attention.values())
     tap(w, f"retry:{first.display_no}")
@@ -215,6 +242,11 @@ def test_right_pin_opens_the_screen_on_the_real_store_and_its_actions_change_it(
     tap(w, "tech:reach")
     assert wait_until(lambda: t.reach and not t.reachBusy, 30_000)
     assert {r["name"] for r in t.reach} >= {p.name for p in loaded.config.platforms}
+    pump(50)
+    shown = texts(w)
+    for r in t.reach:  # each finding in Chinese; the doctor's English behind 详情
+        assert r["words"] and r["detail"] and r["detail"] not in shown
+        assert r["ok"] or r["words"] in shown
 
     tap(w, "tech:back")
     assert t.mode == "" and s.screen == "home"
@@ -240,3 +272,88 @@ def test_the_screen_closes_itself_when_idle(kiosk_window):
     assert find(k.window, "techScreen", required=False) is None
     assert audit_whats(loaded.data_dir) == ["open", "close"]
     assert tech.read_audit(loaded.data_dir)[0][-1]["by"] == "idle"
+
+
+def test_the_oldest_waiting_age_is_that_of_the_oldest_confirm_and_grows_while_open(
+        kiosk_window, root_logger):
+    from datetime import UTC, datetime, timedelta
+
+    make, loaded = kiosk_window
+    data = loaded.data_dir
+    tech.set_pin(data, PIN)
+    now = datetime.now(UTC)
+    oldest = now - timedelta(hours=2, minutes=5, seconds=10)
+    with Outbox.open(data) as box:
+        box.confirm(new_submission(created_at=now - timedelta(minutes=3)))
+        box.confirm(new_submission(created_at=oldest))
+        box.confirm(new_submission())
+    from kiosk import logs
+
+    logs.setup_logging(data, "sync", stderr=False)
+    logging.getLogger("kiosk.sync").warning(
+        "receipt %s will be retried: %s", "1234567890",
+        "ConnectionError: Failed to establish a new connection: [Errno 111] Connection refused")
+    k = make(technician_options={"refresh_ms": 200})
+    w, t = k.window, k.technician
+    t.openPad()
+    pump(20)
+    enter_pin(w, k, PIN)
+    assert wait_until(lambda: t.info.get("counts"), 10_000)
+    pump(50)
+    tap(w, "error:0:detail")
+    assert "[Errno 111] Connection refused" in find(w, "error:0:english").property("text")
+    assert find(w, "count:queued").property("count") == 3
+    shown = find(w, "tech:oldest").property("v")
+    assert shown == f"2 小时 5 分钟（{oldest.astimezone():%m-%d %H:%M} 确认）", shown
+    # The same age `kiosk status` reports (one query of the store).
+    with Outbox.open(data) as box:
+        age = box.status().oldest_queued_age
+    assert timedelta(hours=2, minutes=5) <= age < timedelta(hours=2, minutes=6)
+
+    # Left open, the screen reads the queue again: one put back from a damaged database
+    # meanwhile (confirmed three days ago) shows, with its age, without reopening.
+    with Outbox.open(data) as box:
+        box.confirm(new_submission(created_at=now - timedelta(days=3, hours=1)))
+    assert wait_until(lambda: find(w, "count:queued").property("count") == 4, 10_000)
+    assert wait_until(lambda: find(w, "tech:oldest").property("v").startswith("3 天 1 小时"),
+                      10_000)
+    # The English a technician opened stays open while the screen reads the queue again.
+    assert find(w, "error:0:english").isVisible()
+
+
+def test_leaving_is_apart_from_restarting_and_each_asks_first_saying_what_happens(
+        kiosk_window):
+    make, loaded = kiosk_window
+    tech.set_pin(loaded.data_dir, PIN)
+    exits: list[int] = []
+    k = make(technician_options={"exit_app": exits.append})
+    w, t = k.window, k.technician
+    t.openPad()
+    pump(20)
+    enter_pin(w, k, PIN)
+    assert wait_until(lambda: t.info.get("counts") is not None, 10_000)  # laid out
+    pump(50)
+    leave, restart = find(w, "tech:leave"), find(w, "tech:restart")
+    # Told apart by more than their words: red with its own icon, the other blue.
+    assert leave.property("danger") is True and restart.property("danger") is False
+    assert leave.property("iconName") == "power" and restart.property("iconName") == "restart"
+
+    tap(w, leave)
+    assert find(w, "techConfirm").isVisible()
+    said = texts(w)
+    assert "退出自助服务？" in said and "不会自动重新打开，市民不能再使用本机" in said
+    assert "systemctl start petition-kiosk-ui" in said  # how it comes back
+    assert "已确认的提交都保存在本机" in said
+    assert find(w, "techConfirm:primary").property("text") == "确认退出自助服务"
+    tap(w, "techConfirm:secondary")  # 取消: nothing happens
+    assert find(w, "techConfirm", required=False) is None and exits == [] and t.mode == "screen"
+
+    tap(w, restart)
+    said = texts(w)
+    assert "重新启动自助服务？" in said and "几秒钟后自动重新打开首页" in said
+    tap(w, "techConfirm:primary")
+    assert exits == [0]
+    tap(w, leave)
+    tap(w, "techConfirm:primary")
+    assert exits == [0, 10]
+    assert audit_whats(loaded.data_dir)[-2:] == ["restart", "leave"]

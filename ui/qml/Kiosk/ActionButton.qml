@@ -8,12 +8,13 @@ Button {
     property string iconName: ""
     property bool primary: false
     property bool selected: false
+    property bool danger: false  // an action that ends something (red outline and label)
     property bool vertical: false  // icon above the label (tiles)
     property string hint: ""
     property int textSize: Theme.body
     property int iconSize: Theme.icon
     property real minWidth: Theme.target
-    readonly property color fg: primary ? "#FFFFFF" : Theme.blue
+    readonly property color fg: primary ? "#FFFFFF" : (danger ? Theme.red : Theme.blue)
 
     leftPadding: Math.round(Theme.pad * 0.75)
     rightPadding: Math.round(Theme.pad * 0.75)
@@ -30,8 +31,8 @@ Button {
         radius: Theme.radius
         color: b.primary ? (b.down ? "#082D6B" : Theme.blue)
                          : (b.selected || b.down ? Theme.blueLight : Theme.surface)
-        border.color: b.primary || b.selected ? Theme.blue : Theme.line
-        border.width: b.selected ? Math.round(5 * Theme.scale) : 2
+        border.color: b.danger ? Theme.red : (b.primary || b.selected ? Theme.blue : Theme.line)
+        border.width: b.selected ? Math.round(5 * Theme.scale) : (b.danger ? Math.round(4 * Theme.scale) : 2)
     }
     property bool noIcon: false
     readonly property bool showIcon: !noIcon && (iconName !== "" || (selected && !vertical))

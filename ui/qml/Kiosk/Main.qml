@@ -9,7 +9,7 @@ import Kiosk.ViewModels
 // screens ask of it goes through Shell; everything else is the view-models'.
 Window {
     id: win
-    required property int initialWidth
+    required property int initialWidth  // the canvas: the size the layout is made for
     required property int initialHeight
     required property bool windowed
     width: initialWidth
@@ -19,8 +19,14 @@ Window {
     color: Theme.bg
     title: "网上信访自助服务"
 
-    readonly property bool landscape: width > height
-    readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, Theme.scale * 0.9)) : width
+    // Full-screen, the layout takes the screen as it is. In a desktop window it keeps the
+    // canvas and is shown whole, scaled to the window (ui/fit.py sizes the window to the
+    // screen's available area), so header and footer are never off-screen.
+    readonly property int canvasWidth: windowed ? initialWidth : width
+    readonly property int canvasHeight: windowed ? initialHeight : height
+    readonly property real canvasScale: windowed ? Math.min(width / initialWidth, height / initialHeight) : 1
+    readonly property bool landscape: canvasWidth > canvasHeight
+    readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, Theme.scale * 0.9)) : canvasWidth
     readonly property DigitField digitTarget: Shell.digitTarget
     // The keyboard's row height (ui/qml/QtQuick/VirtualKeyboard/Styles/kiosk: its style).
     // Landscape: keys about 100 px tall (≥ 88; 大字 ≥ 120), so the text being typed keeps
@@ -44,7 +50,7 @@ Window {
     // What the screens and components inside learn about the window, and ask of it.
     Binding { target: Shell; property: "landscape"; value: win.landscape }
     Binding { target: Shell; property: "contentMax"; value: win.contentMax }
-    Binding { target: Shell; property: "windowHeight"; value: win.height }
+    Binding { target: Shell; property: "windowHeight"; value: win.canvasHeight }
     Binding { target: Shell; property: "keyboardOpen"; value: win.keyboardOpen }
     Binding { target: Shell; property: "keyboardHeight"; value: inputPanel.height }
     Binding { target: Shell; property: "typingRoom"; value: win.typingRoom }
@@ -116,7 +122,22 @@ Window {
     function vkbSelect(i) { InputContext.inputEngine.wordCandidateListModel.selectItem(i) }
     function vkbLocale() { return InputContext.locale }
 
+    // The canvas, scaled as a whole. Every item below is written as the window's own and
+    // moved onto it once made, so the layout reads the same whether scaled or not.
+    Item {
+        id: stage
+        objectName: "stage"
+        width: win.canvasWidth
+        height: win.canvasHeight
+        transformOrigin: Item.TopLeft
+        scale: win.canvasScale
+        x: Math.round((win.width - width * scale) / 2)
+        y: Math.round((win.height - height * scale) / 2)
+    }
+
     Component.onCompleted: {
+        for (const item of Array.from(win.contentItem.children))
+            if (item !== stage) item.parent = stage
         VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"]
         VirtualKeyboardSettings.locale = "zh_CN"
         // Never learn: nothing one citizen picks is suggested to the next.
@@ -256,15 +277,15 @@ Window {
         target: win.digitTarget
         side: win.landscape
         anchors { right: parent.right; bottom: parent.bottom }
-        width: side ? implicitWidth : win.width
-        height: side ? win.height - header.height : implicitHeight
+        width: side ? implicitWidth : win.canvasWidth
+        height: side ? win.canvasHeight - header.height : implicitHeight
     }
     InputPanel {
         id: inputPanel
         objectName: "inputPanel"
-        width: win.landscape ? Math.min(win.width - 2 * win.kbGutter, Math.round(win.height * 1.35)) : win.width
+        width: win.landscape ? Math.min(win.canvasWidth - 2 * win.kbGutter, Math.round(win.canvasHeight * 1.35)) : win.canvasWidth
         anchors.horizontalCenter: parent.horizontalCenter
-        y: active ? win.height - height : win.height
+        y: active ? win.canvasHeight - height : win.canvasHeight
         visible: active
         z: win.techMode !== "" ? 1000 : 0  // above the technician's screen when typing a reason
         // The style lays the keys out on a design width: the height that gives kbRowHeight.

@@ -17,6 +17,9 @@ Rectangle {
     property string asideReceipt: ""
     property string asideCode: ""
     property string confirmWhat: ""
+    // Which causes show their English (by key): kept here, not in the lines, because
+    // the lines are made again whenever the queue is read again.
+    property var openDetails: ({})
     MouseArea { anchors.fill: parent }
     onVisibleChanged: { asideId = ""; confirmWhat = "" }
 
@@ -68,6 +71,40 @@ Rectangle {
             BodyText { width: parent.width; text: card.title; font.pixelSize: Math.round(Theme.heading * 0.8); font.bold: true; color: Theme.blue }
         }
     }
+    // A recorded cause: plain Chinese, and the English it was recorded in behind 详情
+    // (what the platform's operator or a search needs).
+    component CauseLine: Column {
+        id: causeLine
+        property string words
+        property string detail
+        property string name  // the 详情 button's objectName: name + ":detail"
+        property string key: name
+        property color tone: Theme.text
+        readonly property bool open: scr.openDetails[key] === true
+        width: parent ? parent.width : 600
+        spacing: Math.round(Theme.gap / 2)
+        BodyText { width: parent.width; text: causeLine.words; color: causeLine.tone }
+        ActionButton {
+            objectName: causeLine.name + ":detail"
+            visible: causeLine.detail !== ""
+            text: causeLine.open ? "收起详情" : "详情"
+            iconName: "info"
+            selected: causeLine.open
+            onClicked: {
+                let shown = Object.assign({}, scr.openDetails)
+                shown[causeLine.key] = !causeLine.open
+                scr.openDetails = shown
+            }
+        }
+        BodyText {
+            objectName: causeLine.name + ":english"
+            visible: causeLine.open && causeLine.detail !== ""
+            width: parent.width
+            text: causeLine.detail
+            color: Theme.muted
+            wrapMode: Text.WrapAnywhere
+        }
+    }
     component Pair: Row {
         id: pair
         property string k
@@ -101,13 +138,13 @@ Rectangle {
                 font.bold: true
                 color: Theme.blue
             }
-            BodyText {
+            CauseLine {
                 objectName: "tech:storeProblem"
+                name: "tech:storeProblem"
                 visible: (scr.info.storeProblem || "") !== ""
-                width: parent.width
-                text: scr.info.storeProblem || ""
-                font.bold: true
-                color: Theme.red
+                words: scr.info.storeProblem || ""
+                detail: scr.info.storeDetail || ""
+                tone: Theme.red
             }
 
             Card {
@@ -156,12 +193,18 @@ Rectangle {
                 }
                 Repeater {
                     model: Technician.reach
-                    delegate: BodyText {
+                    delegate: Column {
+                        id: reachItem
                         required property var modelData
                         objectName: "reach:" + modelData.name
                         width: parent ? parent.width : 600
-                        text: (modelData.ok ? "✓ 连通　" : "✗ 不通　") + modelData.name + "\n" + modelData.found
-                        color: modelData.ok ? Theme.text : Theme.red
+                        BodyText { width: parent.width; font.bold: true
+                                 text: (reachItem.modelData.ok ? "✓ 连通　" : "✗ 不通　") + reachItem.modelData.name
+                                 color: reachItem.modelData.ok ? Theme.text : Theme.red }
+                        CauseLine { name: "reach:" + reachItem.modelData.name
+                                    words: reachItem.modelData.ok ? "" : reachItem.modelData.words
+                                    detail: reachItem.modelData.detail
+                                    tone: Theme.red }
                     }
                 }
             }
@@ -186,7 +229,9 @@ Rectangle {
                                  text: "回执号 " + attentionItem.modelData.receipt + "　" + attentionItem.modelData.kind }
                         BodyText { width: parent.width; color: Theme.muted
                                  text: "提交于 " + attentionItem.modelData.created + "　已尝试 " + attentionItem.modelData.attempts + " 次" }
-                        BodyText { width: parent.width; text: "平台说明：" + attentionItem.modelData.error }
+                        CauseLine { name: "cause:" + attentionItem.modelData.receipt
+                                    words: "原因：" + attentionItem.modelData.words
+                                    detail: attentionItem.modelData.detail }
                         Flow {
                             width: parent.width
                             spacing: Theme.gap
@@ -209,28 +254,36 @@ Rectangle {
                 }
                 Repeater {
                     model: scr.info.errors || []
-                    delegate: BodyText {
+                    delegate: Column {
+                        id: errorItem
                         required property var modelData
-                        objectName: "error:" + index
                         required property int index
+                        objectName: "error:" + index
                         width: parent ? parent.width : 600
-                        text: modelData.when + "　" + modelData.level + "\n" + modelData.text
-                        color: modelData.level === "错误" ? Theme.red : Theme.text
-                        wrapMode: Text.WrapAnywhere
+                        spacing: Math.round(Theme.gap / 2)
+                        Rectangle { width: parent.width; height: 2; color: Theme.line }
+                        BodyText { width: parent.width; font.bold: true
+                                 text: errorItem.modelData.when + "　" + errorItem.modelData.level
+                                 color: errorItem.modelData.level === "错误" ? Theme.red : Theme.text }
+                        CauseLine { name: "error:" + errorItem.index
+                                    key: errorItem.modelData.when + errorItem.modelData.detail
+                                    words: errorItem.modelData.words
+                                    detail: errorItem.modelData.detail }
                     }
                 }
             }
 
             Card {
-                title: "退出或重新启动"
+                title: "重新启动或退出"
                 BodyText { width: parent.width; color: Theme.muted
-                         text: "退出后本机不再提供自助服务，直到技术人员重新启动服务；重新启动约需几秒钟。" }
-                Flow {
-                    width: parent.width
-                    spacing: Theme.gap
-                    ActionButton { objectName: "tech:restart"; text: "重新启动"; onClicked: scr.confirmWhat = "restart" }
-                    ActionButton { objectName: "tech:leave"; text: "退出自助服务"; onClicked: scr.confirmWhat = "leave" }
-                }
+                         text: "重新启动：界面关闭，几秒钟后自动重新打开首页。" }
+                ActionButton { objectName: "tech:restart"; text: "重新启动"; iconName: "restart"
+                      onClicked: scr.confirmWhat = "restart" }
+                Rectangle { width: parent.width; height: 2; color: Theme.line }
+                BodyText { width: parent.width; color: Theme.red
+                         text: "退出自助服务：界面关闭，不会自动重新打开。" }
+                ActionButton { objectName: "tech:leave"; text: "退出自助服务"; iconName: "power"; danger: true
+                      onClicked: scr.confirmWhat = "leave" }
             }
         }
     }
@@ -312,16 +365,63 @@ Rectangle {
         }
     }
 
-    QuestionDialog {
+    // ---- 重新启动 / 退出自助服务: what will happen, then a second tap; 取消 first ----
+    Rectangle {
+        id: confirmBox
         objectName: "techConfirm"
+        anchors.fill: parent
         visible: scr.confirmWhat !== ""
+        color: "#CC000000"
         z: 20
-        message: scr.confirmWhat === "leave" ? "退出自助服务？\n本机将不再提供服务，直到技术人员重新启动。"
-                                             : "重新启动自助服务？\n约需几秒钟，之后回到首页。"
-        primaryText: scr.confirmWhat === "leave" ? "退出自助服务" : "重新启动"
-        secondaryText: "取消"
-        onPrimary: { let what = scr.confirmWhat; scr.confirmWhat = ""
-                     if (what === "leave") Technician.leave(); else Technician.restart() }
-        onSecondary: scr.confirmWhat = ""
+        MouseArea { anchors.fill: parent }
+        readonly property bool leaving: scr.confirmWhat === "leave"
+        Rectangle {
+            anchors.centerIn: parent
+            width: Math.min(parent.width - 2 * Theme.pad, Shell.landscape ? 1500 : 1100)
+            // Never taller than the screen: what does not fit scrolls inside the box.
+            height: Math.min(confirmCol.implicitHeight + 2 * Theme.pad, parent.height - 2 * Theme.gap)
+            radius: Theme.radius
+            color: Theme.surface
+            border.width: confirmBox.leaving ? Math.round(4 * Theme.scale) : 0
+            border.color: Theme.red
+            Flickable {
+                anchors.fill: parent
+                anchors.margins: Theme.pad
+                contentHeight: confirmCol.implicitHeight
+                boundsBehavior: Flickable.StopAtBounds
+                clip: true
+                Column {
+                    id: confirmCol
+                    width: parent.width
+                    spacing: Theme.pad
+                    BodyText { objectName: "techConfirm:title"; width: parent.width; font.pixelSize: Theme.heading; font.bold: true
+                             color: confirmBox.leaving ? Theme.red : Theme.text
+                             text: confirmBox.leaving ? "退出自助服务？" : "重新启动自助服务？" }
+                    BodyText { objectName: "techConfirm:what"; width: parent.width
+                             text: confirmBox.leaving
+                                   ? "• 界面关闭，不会自动重新打开，市民不能再使用本机；\n"
+                                     + "• 要恢复：重新开机，或运行 systemctl start petition-kiosk-ui；\n"
+                                     + "• 已确认的提交都保存在本机，发送程序照常发送。"
+                                   : "• 界面关闭，几秒钟后自动重新打开首页；\n"
+                                     + "• 已确认的提交都保存在本机，发送程序照常发送。" }
+                    Flow {
+                        id: confirmButtons
+                        width: parent.width
+                        spacing: Theme.gap
+                        // Side by side in landscape (no height to spare), one above the other in portrait.
+                        readonly property int buttonWidth: Shell.landscape ? (width - spacing) / 2 : width
+                        ActionButton { objectName: "techConfirm:secondary"; width: confirmButtons.buttonWidth
+                              text: "取消，回到维护界面"; iconName: "arrow-left"
+                              onClicked: scr.confirmWhat = "" }
+                        ActionButton { objectName: "techConfirm:primary"; width: confirmButtons.buttonWidth
+                              danger: confirmBox.leaving; primary: !confirmBox.leaving
+                              iconName: confirmBox.leaving ? "power" : "restart"
+                              text: confirmBox.leaving ? "确认退出自助服务" : "确认重新启动"
+                              onClicked: { let what = scr.confirmWhat; scr.confirmWhat = ""
+                                           if (what === "leave") Technician.leave(); else Technician.restart() } }
+                    }
+                }
+            }
+        }
     }
 }
