@@ -118,6 +118,7 @@ class Session(ReceiptFacts):
     voiceChanged = Signal()
     focusField = Signal(str)  # the first field with a problem, after 下一步
     speak = Signal(str)
+    replay = Signal(str)  # 再听一遍: said even with the voice switched off, since it was asked for
     wiped = Signal()
     _confirmDone = Signal(object, str)  # from the worker thread: (receipt | None, message)
 
@@ -274,6 +275,10 @@ class Session(ReceiptFacts):
     problems = Property("QVariantMap", lambda self: dict(self.visit.errors), notify=problemsChanged)
     warnings = Property("QVariantMap", lambda self: dict(self.visit.warnings), notify=problemsChanged)
     general = Property("QVariantList", lambda self: self.visit.general_messages(), notify=problemsChanged)
+    @Slot()
+    def sayAgain(self) -> None:  # noqa: N802
+        """再听一遍: the screen's prompt."""
+        self.replay.emit(self.visit.prompt)
 
     # ---- answers -------------------------------------------------------------------------
     @Slot(str, result="QVariant")

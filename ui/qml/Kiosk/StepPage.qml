@@ -21,6 +21,16 @@ Flickable {
         y: Theme.pad
         width: page.width - 2 * x
         spacing: Theme.gap
+        Text {  // 第 n 步 / 共 m 步, when the header has no room for it (大字 on a portrait screen)
+            objectName: "pageStep"
+            visible: Shell.stepInPage && Session.stepText !== ""
+            width: col.width
+            text: Session.stepText
+            font.family: Theme.fontFamily
+            font.pixelSize: Theme.body
+            font.bold: true
+            color: Theme.blue
+        }
         Text {
             visible: page.showHeading
             width: col.width
