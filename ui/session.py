@@ -275,10 +275,15 @@ class Session(ReceiptFacts):
     problems = Property("QVariantMap", lambda self: dict(self.visit.errors), notify=problemsChanged)
     warnings = Property("QVariantMap", lambda self: dict(self.visit.warnings), notify=problemsChanged)
     general = Property("QVariantList", lambda self: self.visit.general_messages(), notify=problemsChanged)
+    # The consent step's to-do list: [{number, path, text}], in screen order.
+    consentTodo = Property("QVariantList", lambda self: [
+        {"number": n, "path": path, "text": text}
+        for n, (path, text) in enumerate(self.visit.consent_todo(), 1)], notify=problemsChanged)
+
     @Slot()
     def sayAgain(self) -> None:  # noqa: N802
-        """再听一遍: the screen's prompt."""
-        self.replay.emit(self.visit.prompt)
+        """再听一遍: the screen's prompt, and what is still left to do there."""
+        self.replay.emit(self.visit.replay_text())
 
     # ---- answers -------------------------------------------------------------------------
     @Slot(str, result="QVariant")
