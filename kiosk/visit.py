@@ -338,11 +338,44 @@ class Visit(Handover):
             return Outcome(confirm=result)
         mine = flow.problems_of(flow.CONFIRMING.id, result.problems, doc)
         if errors(mine):
-            self._show([Problem(SIGNATURE, p.message, p.code) if p.code == _SIGNATURE_CODE else p
-                        for p in mine])
-            return Outcome(say="请看红字提示。" + errors(mine)[0].message)
+            self._show(self._on_consent_items(mine))
+            todo = self.consent_todo()
+            return Outcome(focus=todo[0][0] if todo else "", say=self.consent_todo_text())
         self.general = [("", "还有内容需要修改，请按“上一步”回到核对页面。")]
         return Outcome()
+
+    def _on_consent_items(self, problems: list[Problem]) -> list[Problem]:
+        """The consent step's problems, each on the item the citizen taps to fix it: the
+        signature box, and each unticked box (never one banner about 同意事项)."""
+        out: list[Problem] = []
+        for p in problems:
+            if p.code == _SIGNATURE_CODE:
+                out.append(Problem(SIGNATURE, p.message, p.code))
+            elif p.path == "consent":
+                out += [Problem(path, "请点一下这一项，打上勾", "required")
+                        for path, _ in choices.CONSENTS if self.value(path) is not True]
+            else:
+                out.append(p)
+        return out
+
+    def consent_todo(self) -> list[tuple[str, str]]:
+        """What is left to do on the consent step, in screen order: (path, what to do)."""
+        if self.screen != flow.CONFIRMING.id:
+            return []
+        items = [(path, f"勾选“{label}”") for path, label in choices.CONSENTS] + [(SIGNATURE, "签名")]
+        return [(path, text) for path, text in items if path in self.errors]
+
+    def consent_todo_text(self) -> str:
+        """The consent step's to-do list as one sentence: "还有 2 件事没做：1. …；2. …。"."""
+        todo = self.consent_todo()
+        if not todo:
+            return ""
+        listed = "；".join(f"{n}. {text}" for n, (_, text) in enumerate(todo, 1))
+        return f"还有 {len(todo)} 件事没做：{listed}。"
+
+    def replay_text(self) -> str:
+        """What 再听一遍 says: the screen's prompt, then what is still left to do there."""
+        return "".join(part for part in (self.prompt, self.consent_todo_text()) if part)
 
     def confirmed(self) -> Outcome:
         """The submission is on disk: the receipt."""

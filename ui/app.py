@@ -147,6 +147,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     session.elderly = elderly
     voice = Voice(voice_engine)
     session.speak.connect(lambda text: voice.say(text) if session.voice else None)
+    session.replay.connect(voice.say)
     if idle_ms is None:
         idle_ms = (loaded.config.idle.warn_after_seconds * 1000, loaded.config.idle.countdown_seconds,
                    1000)

@@ -147,6 +147,11 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
     pads = [i for i in items if i.objectName() in PADS and shown(i)]
     if pads:
         result.update(_pads(pads))
+    hidden = below_the_fold(items)
+    cued = any(i.objectName() == SCROLL_CUE and shown(i) for i in items)
+    result["below_fold"] = len(hidden)
+    result["below_fold_uncued"] = 0 if cued else len(hidden)
+    result["below_fold_items"] = hidden
     return result
 
 
@@ -159,6 +164,37 @@ def class_name(item: QQuickItem) -> str:
         return meta.className()
     finally:
         shiboken6.invalidate(meta)
+
+
+# What a step asks the citizen to do: fields, digit fields, choices, consent boxes, the
+# signature box. One of them out of view needs the page's "下面还有内容" cue on screen.
+STEP_ITEMS = ("field:", "area:", "digits:", "choice:", "consent:", "signaturePad")
+SCROLL_CUE = "scrollCue"
+
+
+def below_the_fold(items: list[QQuickItem]) -> list[str]:
+    """The step's items not fully in view in their scrolling page (below its visible end)."""
+    out = []
+    for item in items:
+        name = item.objectName()
+        if not name.startswith(STEP_ITEMS) or not shown(item):
+            continue
+        def enclosing(of: QQuickItem) -> QQuickItem | None:
+            up = of.parentItem()
+            while up is not None and not up.inherits("QQuickFlickable"):
+                up = up.parentItem()
+            return up
+
+        page = enclosing(item)
+        if name.startswith("area:") and page is not None:
+            item, page = page, enclosing(page)  # a text box scrolls in itself: its box counts
+        if page is None:
+            continue
+        bottom = _scene_rect(page).bottom()
+        rect = _scene_rect(item)
+        if rect.bottom() > bottom + 1:
+            out.append(name)
+    return out
 
 
 def _is_key(item: QQuickItem) -> bool:

@@ -109,7 +109,8 @@ def _scroll_in(flick: QQuickItem, item: QQuickItem) -> None:
     content = flick.property("contentItem")
     top = item.mapToItem(content, QPointF(0, 0)).y()
     view_top = flick.property("contentY")
-    height = flick.height()
+    # A page's "下面还有内容" covers its bottom: what stands there is not in view.
+    height = flick.height() - (flick.property("cueRoom") or 0)
     if top < view_top or top + item.height() > view_top + height:
         max_y = max(0.0, flick.property("contentHeight") - height)
         flick.setProperty("contentY", max(0.0, min(top - 20, max_y)))

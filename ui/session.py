@@ -97,6 +97,11 @@ class Person(QObject):
     contact = Property(bool, lambda self: self._state["contact"], notify=changed)
 
 
+def _numbered(todo: list[tuple[str, str]]) -> list[dict]:
+    """[{number, path, text}] in screen order, numbered from 1 as the screen says them."""
+    return [{"number": n, "path": path, "text": text} for n, (path, text) in enumerate(todo, 1)]
+
+
 @QmlElement
 @QmlSingleton
 class Session(ReceiptFacts):
@@ -118,6 +123,7 @@ class Session(ReceiptFacts):
     voiceChanged = Signal()
     focusField = Signal(str)  # the first field with a problem, after 下一步
     speak = Signal(str)
+    replay = Signal(str)  # 再听一遍: said even with the voice switched off, since it was asked for
     wiped = Signal()
     _confirmDone = Signal(object, str)  # from the worker thread: (receipt | None, message)
 
@@ -274,6 +280,13 @@ class Session(ReceiptFacts):
     problems = Property("QVariantMap", lambda self: dict(self.visit.errors), notify=problemsChanged)
     warnings = Property("QVariantMap", lambda self: dict(self.visit.warnings), notify=problemsChanged)
     general = Property("QVariantList", lambda self: self.visit.general_messages(), notify=problemsChanged)
+    consentTodo = Property("QVariantList", lambda self: _numbered(self.visit.consent_todo()),
+                           notify=problemsChanged)  # the consent step's to-do list
+
+    @Slot()
+    def sayAgain(self) -> None:  # noqa: N802
+        """再听一遍: the screen's prompt, and what is still left to do there."""
+        self.replay.emit(self.visit.replay_text())
 
     # ---- answers -------------------------------------------------------------------------
     @Slot(str, result="QVariant")

@@ -65,9 +65,18 @@ def test_a_petition_from_home_to_confirm(tax):
         assert v.screen == expected, (v.screen, v.errors)
     out = v.next()  # 确认提交 without consent or signature: shown on the consent screen
     assert out.confirm is None and v.screen == "consent"
-    assert v.errors == {"signature": "请在屏幕上签名"}
-    assert v.general_messages() == ["请填写同意事项"] and out.say == "请看红字提示。请填写同意事项"
+    # Each problem on the item that fixes it, none in a banner; listed by number and said.
+    tick = "请点一下这一项，打上勾"
+    assert v.errors == {"consent.privacy": tick, "consent.truthful": tick, "signature": "请在屏幕上签名"}
+    assert v.general_messages() == []
+    assert [path for path, _ in v.consent_todo()] == ["consent.privacy", "consent.truthful", "signature"]
+    assert out.say == ("还有 3 件事没做：1. 勾选“我同意按上面的说明处理我的个人信息”；"
+                       "2. 勾选“我保证所填内容真实，愿意承担相应责任”；3. 签名。")
+    assert out.focus == "consent.privacy"  # the first one is brought into view
     v.set_value("consent.privacy", True)
+    assert [path for path, _ in v.consent_todo()] == ["consent.truthful", "signature"]
+    assert v.replay_text() == v.prompt + ("还有 2 件事没做：1. 勾选“我保证所填内容真实，愿意承担相应责任”；"
+                                          "2. 签名。")
     v.set_value("consent.truthful", True)
     v.add_stroke([(1.0, 1.0), (20.0, 30.0)], 800, 400)
     assert "signature" not in v.errors

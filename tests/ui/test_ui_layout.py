@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ui.driver import find, pump, tap, wait_until
-from ui.tour import sample_petition
+from ui.tour import keyboard_key, sample_petition
 
 
 def _scene_rect(item):
@@ -52,20 +52,27 @@ def test_landscape_typing_shows_the_field_and_a_way_on(kiosk_window, elderly):
     s.load(sample_petition())
     s.goTo("matter")
     pump(50)
+    back_before, next_before = _scene_rect(find(w, "btn:back")), _scene_rect(find(w, "btn:next"))
     tap(w, "area:matter.facts_and_reasons")
-    assert wait_until(lambda: find(w, "btn:doneTyping", required=False) is not None, 2000)
+    assert wait_until(lambda: find(w, "inputPanel", required=False) is not None, 2000)
     pump(150)
-    assert find(w, "btn:next", required=False) is None  # the footer gave way to the keyboard
     panel = find(w, "inputPanel")
-    _, panel_top, _, _ = _scene_rect(panel)
+    panel_x, panel_top, panel_w, _ = _scene_rect(panel)
+    # 上一步 and 下一步 stay in their corners, beside the keyboard, never under it.
+    back, nxt = _scene_rect(find(w, "btn:back")), _scene_rect(find(w, "btn:next"))
+    assert back[0] == back_before[0] and nxt[0] + nxt[2] == next_before[0] + next_before[2]
+    assert back[1] + back[3] <= 1080 and nxt[1] + nxt[3] <= 1080
+    assert back[0] + back[2] <= panel_x and nxt[0] >= panel_x + panel_w
+    assert find(w, "btn:doneTyping", required=False) is None  # no second primary button
     body = 51 if elderly else 34
     area = find(w, "area:matter.facts_and_reasons")
     box = area.parentItem().parentItem()  # the area's flickable, in the field's box
     _, top, _, height = _scene_rect(box)
     assert top >= 100 and top + height <= panel_top  # fully in view above the keyboard
     assert height >= 3 * body * 1.35
-    tap(w, "btn:doneTyping")
-    assert wait_until(lambda: find(w, "btn:next", required=False) is not None, 2000)
+    tap(w, keyboard_key(w, "收起键盘"))  # the keyboard's own key closes it
+    assert wait_until(lambda: find(w, "inputPanel", required=False) is None, 2000)
+    assert _scene_rect(find(w, "btn:next")) == next_before
 
 
 def test_landscape_digit_pad_stands_beside_the_field(kiosk_window):
@@ -84,8 +91,12 @@ def test_landscape_digit_pad_stands_beside_the_field(kiosk_window):
     assert x + fw <= kx and y + fh <= 1080
     back, nxt = find(w, "btn:back"), find(w, "btn:next")
     bx, _, bw, _ = _scene_rect(back)
-    nx, _, _, _ = _scene_rect(nxt)
+    nx, ny, nw, nh = _scene_rect(nxt)
     assert bx + bw < nx  # the footer's two buttons never overlap
+    # 下一步 keeps its corner under the docked pad, which stands between header and footer.
+    assert nx + nw > 1920 - 100 and ny + nh <= 1080
+    _, pad_y, _, pad_h = _scene_rect(find(w, "digitPad"))
+    assert pad_y + pad_h <= ny
 
 
 def _all(window):

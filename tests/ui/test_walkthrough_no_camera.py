@@ -18,6 +18,7 @@ from kiosk import config
 from kiosk.store import Outbox
 from tests.support.store import claim_one
 from ui.driver import all_items, choose_candidate, drag, find, pump, shown, tap, type_pinyin, wait_until
+from ui.tour import keyboard_key
 from wire import sealing
 
 ID_NUMBER = "11010519491231002X"
@@ -26,8 +27,9 @@ DESK = "演示县信访接待窗口，或交给本服务点的工作人员"
 
 
 def _done_typing(w) -> None:
-    if find(w, "btn:doneTyping", required=False) is not None:
-        tap(w, "btn:doneTyping")  # landscape: the footer comes back with 下一步
+    if find(w, "inputPanel", required=False) is not None:
+        tap(w, keyboard_key(w, "收起键盘"))  # the keyboard's own key: the form has its room back
+        assert wait_until(lambda: find(w, "inputPanel", required=False) is None, 2000)
 
 
 def _focused_in(w, name: str) -> bool:

@@ -25,8 +25,12 @@ Rectangle {
     readonly property bool letters: target !== null && target.kind === "code"
     readonly property bool withX: !letters && target !== null && target.allowX
     readonly property int columns: letters ? (side ? (Session.elderly ? 7 : 6) : (Session.elderly ? 6 : 7)) : 4
-    readonly property int keyH: letters ? Math.round(Theme.target * (Session.elderly ? 0.8 : 1.0))
-                                        : Math.round(Theme.target * 1.1)
+    readonly property int naturalKeyH: letters ? Math.round(Theme.target * (Session.elderly ? 0.8 : 1.0))
+                                               : Math.round(Theme.target * 1.1)
+    // Docked at the side, the pad stands between the window's header and footer: its rows
+    // share that height (the footer stays in place below it).
+    readonly property int keyH: side ? Math.min(naturalKeyH, Math.floor((height - (rowCount + 1) * Theme.gap) / rowCount))
+                                     : naturalKeyH
     readonly property int keyW: side ? (letters ? keyH : Math.round(Theme.target * 1.6))
                                      : Math.min(Math.round(Theme.target * 2.4),
                                                 Math.floor((pad.width - (pad.columns + 1) * Theme.gap) / pad.columns))

@@ -33,13 +33,19 @@ Window {
     // some lines above it; portrait has the height for larger keys. Four rows.
     readonly property int kbDesignWidth: 1080  // the style's keyboardDesignWidth
     readonly property int kbRowHeight: landscape ? (Session.elderly ? 130 : 100) : (Session.elderly ? 160 : 130)
-    // Room at each side of the landscape keyboard, where 完成输入 stands.
-    readonly property int kbGutter: Math.round(Theme.target * 2)
+    // Room at each side of the landscape keyboard: 上一步 and 下一步 stay in their corners
+    // beside it, as wide as nine keys of at least 0.85 × target leave.
+    readonly property int kbGutter: Math.min(Math.round(Theme.target * 3.6),
+                                             Math.floor((width - 9 * Math.round(Theme.target * 0.85)) / 2))
     readonly property Flickable currentFlick: Shell.currentFlick
     readonly property bool keyboardOpen: inputPanel.active
-    // Landscape has no height to spare while typing: the footer gives way to the keyboard
-    // (完成输入 beside it brings the footer back); the digit pad docks at the right instead.
+    // Landscape has no height to spare while typing: the keyboard takes the footer's middle,
+    // 上一步 and 下一步 stay in their corners beside it; the digit pad docks at the right,
+    // between header and footer.
     readonly property bool typingCompact: keyboardOpen && landscape
+    // Where the screen ends: above the footer, the portrait keyboard or pad, the landscape keyboard.
+    readonly property int screenBottom: Math.min(footer.visible ? footer.y : height,
+                                                 keyboardArea.height > 0 ? keyboardArea.y : height)
     readonly property bool padBeside: landscape && digitTarget !== null
     // What a field being typed in may take: the screen area above the keyboard.
     readonly property int typingRoom: loader.height - 2 * Theme.gap
@@ -153,28 +159,36 @@ Window {
         function onScreenChanged() { if (Session.screen !== loader.screen) win.clearInput() }
     }
 
-    // ---- header: where am I, and 返回首页 / 语音 / 大字 always in the same place ----
+    // ---- header: where am I, and 返回首页 / 再听一遍 / 语音 / 大字 always in the same place ----
     Rectangle {
         id: header
+        objectName: "header"
         anchors { left: parent.left; right: parent.right; top: parent.top }
         // The receipt says 提交成功 up here, so its number stays in view above 完成.
         readonly property string title: Session.inFlow ? Session.stepText : Session.title
-        readonly property int titleSize: Session.inFlow ? Theme.body : Theme.heading
-        // A second row when the title does not fit beside the buttons (never an empty one).
-        readonly property bool twoRows: title !== "" && (tools.width > width - 8 * Theme.body
-                                        || titleMetrics.width > width - tools.width - 3 * Theme.pad)
-        TextMetrics { id: titleMetrics; font.family: Theme.fontFamily; font.pixelSize: header.titleSize; font.bold: true; text: header.title }
-        // Elderly portrait: the three buttons only fit without their icons (labels stay).
+        // A screen's name is a heading; where it would need a second row, body size in one.
+        readonly property int titleSize: Session.inFlow || headingMetrics.width > width - tools.width - 3 * Theme.pad
+                                         ? Theme.body : Theme.heading
+        TextMetrics { id: headingMetrics; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; text: header.title }
+        // Elderly portrait: four equal tiles, icon above the word, one row.
         readonly property bool narrow: !win.landscape && Session.elderly
-        height: Theme.target + 2 * Theme.gap + (twoRows ? headerTitle.height + Theme.gap / 2 : 0)
+        readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - 3 * Theme.pad
+        // One row always on a flow step (the page shows the step when it does not fit
+        // here); a second row only for a title of a screen outside the flow.
+        readonly property bool twoRows: title !== "" && !titleFits && !Session.inFlow
+        TextMetrics { id: titleMetrics; font.family: Theme.fontFamily; font.pixelSize: header.titleSize; font.bold: true; text: header.title }
+        readonly property int rowHeight: tools.height + Theme.gap
+        height: rowHeight + (twoRows ? headerTitle.height + Theme.gap / 2 : 0)
         color: Theme.surface
         Rectangle { anchors { left: parent.left; right: parent.right; bottom: parent.bottom } height: 3; color: Theme.blue }
         Column {
             id: headerTitle
+            visible: header.titleFits || header.twoRows
             x: Theme.pad
-            y: header.twoRows ? Theme.target + Math.round(Theme.gap * 1.5) : (Theme.target + 2 * Theme.gap - height) / 2
+            y: header.twoRows ? header.rowHeight : (header.rowHeight - height) / 2
             width: header.twoRows ? header.width - 2 * Theme.pad : Math.max(100, tools.x - 2 * Theme.pad)
             Text {
+                objectName: "headerTitle"
                 width: parent.width
                 text: header.title
                 font.family: Theme.fontFamily
@@ -187,39 +201,60 @@ Window {
         Row {
             id: tools
             anchors { right: parent.right; rightMargin: Theme.pad }
-            y: Theme.gap
-            spacing: Theme.gap
+            y: Math.round(Theme.gap / 2)
+            spacing: Math.round(Theme.gap / 2)
+            readonly property int tile: header.narrow ? Math.floor((header.width - 2 * Theme.pad - 3 * spacing) / 4) : 0
+            readonly property int pads: Math.round(Theme.gap / 2)
             ActionButton {
                 objectName: "btn:home"
                 visible: !Session.atHome
                 text: "返回首页"
                 iconName: "home"
-                noIcon: header.narrow
+                vertical: header.narrow
+                textSize: header.narrow ? Theme.small : Theme.body
+                leftPadding: tools.pads; rightPadding: tools.pads
+                width: header.narrow ? tools.tile : implicitWidth
                 onClicked: Session.leaveAsks ? leaveDialog.visible = true : Session.goHome()
             }
             ActionButton {
+                id: replay
+                objectName: "btn:replay"
+                text: "再听一遍"
+                iconName: "speaker"
+                vertical: header.narrow
+                textSize: header.narrow ? Theme.small : Theme.body
+                leftPadding: tools.pads; rightPadding: tools.pads
+                width: header.narrow ? tools.tile : implicitWidth
+                onClicked: Session.sayAgain()
+            }
+            Toggle {
                 objectName: "btn:voice"
-                text: Session.voice ? "语音 开" : "语音 关"
-                iconName: Session.voice ? "speaker" : "speaker-off"
-                noIcon: header.narrow
+                label: "语音"
+                on: Session.voice
+                stacked: header.narrow
+                width: header.narrow ? tools.tile : implicitWidth
+                height: Math.max(implicitHeight, replay.implicitHeight)
                 onClicked: Session.voice = !Session.voice
             }
-            ActionButton {
+            Toggle {
                 objectName: "btn:elderly"
-                text: Session.elderly ? "大字 开" : "大字"
-                iconName: "text-size"
-                noIcon: header.narrow
-                selected: Session.elderly
+                label: "大字"
+                on: Session.elderly
+                stacked: header.narrow
+                width: header.narrow ? tools.tile : implicitWidth
+                height: Math.max(implicitHeight, replay.implicitHeight)
                 onClicked: Session.elderly = !Session.elderly
             }
         }
     }
+    Binding { target: Shell; property: "stepInPage"; value: Session.inFlow && !header.titleFits }
 
     // ---- the screen: one per flow step ----
     Loader {
         id: loader
         property string screen: Session.screen
-        anchors { left: parent.left; right: parent.right; top: header.bottom; bottom: footer.visible ? footer.top : keyboardArea.top }
+        anchors { left: parent.left; right: parent.right; top: header.bottom }
+        height: win.screenBottom - header.height
         anchors.rightMargin: win.padBeside ? digitPad.width : 0
         active: Shell.ready
         source: Qt.resolvedUrl("screens/" + screen + ".qml")
@@ -231,43 +266,46 @@ Window {
     // ---- footer: 上一步 left, 下一步 right, in the same place on every step ----
     Rectangle {
         id: footer
-        visible: Session.inFlow && !win.typingCompact
-        anchors { left: parent.left; right: parent.right; bottom: keyboardArea.top }
-        anchors.rightMargin: win.padBeside ? digitPad.width : 0
-        height: Theme.target + 2 * Theme.gap
+        objectName: "footer"
+        // At the bottom of the window whatever is open: the keyboard and the pad stand above
+        // it (portrait) or beside its two buttons (landscape), never over them.
+        visible: Session.inFlow
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: Math.max(Theme.target, next.implicitHeight) + Theme.gap
         color: Theme.surface
-        // Beside the landscape digit pad in 大字 mode: two equal halves, labels without icons.
-        readonly property bool narrow: width < Math.round(Theme.target * 6.5)
-        readonly property int half: (width - 2 * Theme.pad - Theme.gap) / 2
+        // Beside the landscape keyboard: each button in its corner, as wide as the room there.
+        readonly property bool narrow: win.typingCompact
+        readonly property int half: win.kbGutter - 2 * Theme.pad
         Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
         ActionButton {
             objectName: "btn:back"
             anchors { left: parent.left; leftMargin: Theme.pad; verticalCenter: parent.verticalCenter }
             text: "上一步"
             iconName: "arrow-left"
-            noIcon: footer.narrow
+            noIcon: footer.narrow && Session.elderly
             width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(Theme.target * 2.6)
             onClicked: { win.clearInput(); Session.back() }
         }
         ActionButton {
+            id: next
             objectName: "btn:next"
             anchors { right: parent.right; rightMargin: Theme.pad; verticalCenter: parent.verticalCenter }
             primary: true
             text: Session.confirms ? "确认提交" : (Session.fromReview ? "改好了，回到核对" : "下一步")
             iconName: Session.confirms ? "check" : "arrow-right"
-            noIcon: footer.narrow
+            noIcon: footer.narrow && Session.elderly
             width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(Theme.target * 3.2)
             enabled: !Session.busy
-            onClicked: { win.inputMethod.commit(); win.closePad(); Session.next() }
+            onClicked: { win.doneTyping(); win.closePad(); Session.next() }
         }
     }
 
     // ---- the keyboard and the digit pad share the bottom of the screen ----
     Item {
         id: keyboardArea
-        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        anchors { left: parent.left; right: parent.right; bottom: win.landscape || !footer.visible ? parent.bottom : footer.top }
         height: inputPanel.active ? inputPanel.height : (win.digitTarget && !win.landscape ? digitPad.height : 0)
     }
     // Portrait: under the screen, full width. Landscape: a column at the right, beside the form.
@@ -276,16 +314,16 @@ Window {
         visible: win.digitTarget !== null
         target: win.digitTarget
         side: win.landscape
-        anchors { right: parent.right; bottom: parent.bottom }
+        anchors { right: parent.right; bottom: footer.visible ? footer.top : parent.bottom }
         width: side ? implicitWidth : win.canvasWidth
-        height: side ? win.canvasHeight - header.height : implicitHeight
+        height: side ? (footer.visible ? footer.y : win.canvasHeight) - header.height : implicitHeight
     }
     InputPanel {
         id: inputPanel
         objectName: "inputPanel"
         width: win.landscape ? Math.min(win.canvasWidth - 2 * win.kbGutter, Math.round(win.canvasHeight * 1.35)) : win.canvasWidth
         anchors.horizontalCenter: parent.horizontalCenter
-        y: active ? win.canvasHeight - height : win.canvasHeight
+        y: active ? keyboardArea.y + keyboardArea.height - height : win.canvasHeight
         visible: active
         z: win.techMode !== "" ? 1000 : 0  // above the technician's screen when typing a reason
         // The style lays the keys out on a design width: the height that gives kbRowHeight.
@@ -295,20 +333,6 @@ Window {
             value: Math.round(4 * win.kbRowHeight * win.kbDesignWidth / inputPanel.width)
             when: inputPanel.keyboard.style !== null && inputPanel.width > 0
         }
-    }
-
-    // ---- landscape typing: the way on, where 下一步 usually is ----
-    ActionButton {
-        objectName: "btn:doneTyping"
-        visible: win.typingCompact && Session.inFlow
-        anchors { left: inputPanel.right; right: parent.right; bottom: parent.bottom; margins: Theme.gap }
-        anchors.leftMargin: Theme.gap
-        height: Math.round(inputPanel.height * 0.6)
-        primary: true
-        vertical: true
-        iconName: "check"
-        text: "完成\n输入"
-        onClicked: win.doneTyping()
     }
 
     // ---- 返回首页 in the middle of a petition asks first: nothing is lost by a slip ----

@@ -12,6 +12,7 @@ QtObject {
     property bool keyboardOpen: false
     property int keyboardHeight: 0
     property int typingRoom: 0  // what a field being typed in may take above the keyboard
+    property bool stepInPage: false  // the header has no room for 第 n 步 / 共 m 步: the page shows it
     property bool ready: false  // set once the measures are in, before the first screen loads
 
     // ---- typing ----

@@ -7,7 +7,7 @@ Rectangle {
     objectName: "signaturePad"
     color: "#FFFFFF"
     radius: Theme.radius
-    border.width: 3
+    border.width: Session.problems["signature"] ? Math.round(5 * Theme.scale) : 3
     border.color: Session.problems["signature"] ? Theme.red : Theme.blue
     property var current: []
 

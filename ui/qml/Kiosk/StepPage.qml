@@ -12,8 +12,33 @@ Flickable {
     contentHeight: col.implicitHeight + 2 * Theme.pad
     clip: true
     boundsBehavior: Flickable.StopAtBounds
-    ScrollIndicator.vertical: ScrollIndicator { }
+    // Wherever the page goes on below the screen: a scroll bar that stays visible, and a
+    // large "下面还有内容" at the bottom that scrolls down when tapped (gone at the end).
+    readonly property bool more: contentHeight - contentY - height > Theme.gap
+    readonly property int cueRoom: cue.visible ? cue.height + Theme.gap : 0  // what the cue covers
+    ScrollIndicator.vertical: ScrollIndicator {
+        active: page.contentHeight > page.height
+        contentItem: Rectangle {
+            implicitWidth: Math.round(Theme.gap / 2)
+            radius: width / 2
+            color: Theme.line
+        }
+    }
     Component.onCompleted: Shell.currentFlick = page
+    function scrollDown() {
+        contentY = Math.min(contentY + Math.round(height * 0.75), Math.max(0, contentHeight - height))
+    }
+    ActionButton {
+        objectName: "scrollCue"
+        parent: page
+        id: cue
+        visible: page.more
+        anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom; bottomMargin: Math.round(Theme.gap / 2) }
+        z: 10
+        text: "下面还有内容"
+        hint: "点这里往下看"
+        onClicked: page.scrollDown()
+    }
 
     Column {
         id: col
@@ -21,6 +46,16 @@ Flickable {
         y: Theme.pad
         width: page.width - 2 * x
         spacing: Theme.gap
+        Text {  // 第 n 步 / 共 m 步, when the header has no room for it (大字 on a portrait screen)
+            objectName: "pageStep"
+            visible: Shell.stepInPage && Session.stepText !== ""
+            width: col.width
+            text: Session.stepText
+            font.family: Theme.fontFamily
+            font.pixelSize: Theme.body
+            font.bold: true
+            color: Theme.blue
+        }
         Text {
             visible: page.showHeading
             width: col.width
