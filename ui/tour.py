@@ -132,8 +132,9 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         session.valuesReset.emit()
         shot("03-earlier-reply")
         tap(window, "btn:back")
-        tap(window, "choice:kind:petition")
-        tap(window, "btn:next")
+        tap(window, "btn:back")  # home again: 我要信访 goes straight to its first question
+        tap(window, "btn:petition")
+        set_elderly()
         shot("04-applying-as")
         tap(window, "choice:applying_as:self")
         tap(window, "btn:next")
