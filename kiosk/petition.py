@@ -425,7 +425,7 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
             r.add("consent.truthful", "需要您保证内容真实，才能提交", "consent.truthful")
         doc["consent"] = {"privacy": privacy, "truthful": truthful}
     if "signature" not in present:
-        r.add("attachments", "请在屏幕上签名", "attachment.missing.signature")
+        r.add("attachments", choices.SIGN_HERE, "attachment.missing.signature")
     return Validation(doc, problems, deadline)
 
 

@@ -57,7 +57,7 @@ def test_a_petition_from_home_to_confirm(tax):
     v.set_value("applying_as", "self")
     assert v.errors == {}  # changing the field clears its problem
     v.next()
-    assert v.screen == "applicant" and v.step_text() == "第 3 步 / 共 8 步"
+    assert v.screen == "applicant" and v.step_text() == "第 2 步 / 共 7 步"
     doc = f.petition()
     fill(v, {k: doc[k] for k in ("applicants", "category", "purpose", "matter")})
     for expected in ("category", "matter", "attachments", "review", "consent"):
@@ -65,7 +65,7 @@ def test_a_petition_from_home_to_confirm(tax):
         assert v.screen == expected, (v.screen, v.errors)
     out = v.next()  # 确认提交 without consent or signature: shown on the consent screen
     assert out.confirm is None and v.screen == "consent"
-    assert v.errors == {"signature": "请在屏幕上签名"}
+    assert v.errors == {"signature": "请在下面的框里签名"}
     assert v.general_messages() == ["请填写同意事项"] and out.say == "请看红字提示。请填写同意事项"
     v.set_value("consent.privacy", True)
     v.set_value("consent.truthful", True)
@@ -206,7 +206,8 @@ def test_the_review_sections_name_the_answers(tax):
     assert sections["kind"]["rows"] == [{"label": "办理事项", "value": "复核申请"}]
     assert sections["applying_as"]["rows"][0]["value"] == "替他人申请（代理）"
     assert sections["earlier_reply"]["rows"][0]["value"] == "纸质文书"
-    assert "********" in sections["applicant"]["rows"][1]["value"]
+    assert sections["applicant"]["rows"][1] == {"label": "证件类型", "value": "居民身份证"}
+    assert "********" in sections["applicant"]["rows"][2]["value"]
     v.go_to("matter")
     assert v.review_sections() == []  # only the review screen has them
 

@@ -46,16 +46,18 @@ StepPage {
                 spacing: Math.round(Theme.gap / 2)
                 Item {
                     width: parent.width
-                    height: Math.max(secTitle.implicitHeight, edit.height)
+                    height: Math.max(secTitle.implicitHeight, edit.visible ? edit.height : 0)
                     Text {
                         id: secTitle
                         anchors.verticalCenter: parent.verticalCenter
-                        width: parent.width - edit.width - Theme.gap
+                        width: parent.width - (edit.visible ? edit.width + Theme.gap : 0)
                         text: sec.modelData.title
                         font.family: Theme.fontFamily; font.pixelSize: Theme.body; font.bold: true; color: Theme.blue
                         wrapMode: Text.Wrap
                     }
+                    // no 修改 where no step asked it (我要信访 said it on the home screen)
                     ActionButton { id: edit; anchors.right: parent.right; text: "修改"; iconName: "edit"
+                          visible: sec.modelData.step !== ""
                           objectName: "edit:" + sec.modelData.step; onClicked: Session.goTo(sec.modelData.step) }
                 }
                 Repeater {
