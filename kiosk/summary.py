@@ -130,8 +130,9 @@ def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str], *,
     rows = [{"label": label("matter.request"), "value": matter.get("request") or NOT_FILLED},
             {"label": label("matter.facts_and_reasons"),
              "value": matter.get("facts_and_reasons") or NOT_FILLED}]
+    asked = {"place": applies.place(doc), "concerned_body": True}  # as the matter screen asks
     for field in ("place", "concerned_body"):
-        if matter.get(field):
+        if matter.get(field) and asked[field]:
             rows.append({"label": label("matter." + field), "value": matter[field]})
     add("matter", rows)
     counts: dict[str, int] = {}
