@@ -47,15 +47,14 @@ KINDS: tuple[Choice, ...] = (
 # answer is the kind: a 答复意见书 (the office's reply) is reviewed (复查), a 复查意见书 is
 # re-reviewed (复核). A new petition is never offered here: 我要信访 went straight on.
 HELD_DOCUMENTS: tuple[Choice, ...] = (
-    Choice("review", "答复意见书", "对它不满意：申请复查", "reply-opinion", term="复查申请"),
-    Choice("re_review", "复查意见书", "对它仍不满意：申请复核", "review-opinion", term="复核申请"),
+    Choice("review", "答复意见书", "申请复查", "reply-opinion", term="复查申请"),
+    Choice("re_review", "复查意见书", "申请复核", "review-opinion", term="复核申请"),
 )
 APPLYING_AS: tuple[Choice, ...] = (
     Choice("self", "本人申请", "为自己的事情申请", "person", term="本人申请"),
-    Choice("for_other", "替别人申请（代理）", "需要申请人签名的授权委托书", "hand",
-           term="替他人申请（代理）"),
-    Choice("group", "几个人一起申请", f"多人反映同一件事；超过{MAX_REPRESENTATIVES}人要推选代表", "people",
-           term="多人共同申请"),
+    # the review and the receipt name the answer as the tile does: one name for one choice
+    Choice("for_other", "替别人申请（代理）", "需要申请人签名的授权委托书", "hand"),
+    Choice("group", "几个人一起申请", f"超过{MAX_REPRESENTATIVES}人要推选代表", "people"),
 )
 SEXES: tuple[Choice, ...] = (Choice("male", "男"), Choice("female", "女"))
 ID_TYPES: tuple[Choice, ...] = tuple(Choice(t.value, label) for t, label in identity.ID_TYPE_LABELS.items())

@@ -65,7 +65,7 @@ class Step:
 STEPS: tuple[Step, ...] = (
     # Only for 申请复查、复核: 我要信访 has said what the citizen wants (Visit.start). The
     # document the citizen holds decides between 复查 and 复核 (choices.HELD_DOCUMENTS).
-    Step("kind", "您手里是哪一份意见书", "请看看您收到的意见书，选和它一样的那一份。",
+    Step("kind", "您手里是哪一份意见书", "请看看您收到的意见书，选一样的那一份。",
          ("kind",), applies.review_to_choose),
     Step("earlier_reply", "之前收到的答复",
          "请告诉我们您收到答复的日期和编号，我们帮您算一算还在不在申请期限内。",

@@ -28,16 +28,13 @@ def for_receipt(signed: bool) -> dict[str, object]:
 
 # What the citizen applied for, as the receipt's sentence names it.
 _RECEIVED = {"petition": "您反映的问题", "review": "您的复查申请", "re_review": "您的复核申请"}
-# What the office does first, as the sentence says it (timelimits.next_steps' first step).
-_FIRST_STEP = {"petition": "告诉您是否受理", "review": "决定是否受理", "re_review": "决定是否受理"}
-
-
-def headline(kind: str, category: str, first_by: str) -> str:
+def headline(kind: str, category: str, first_by: str, first_step: str) -> str:
     """The receipt's one sentence: what was received and what happens next, in plain words.
     `category` is the category's label ("" for none, or one the office will choose);
-    `first_by` the latest day of the first step, written out (timelimits.format_date_zh).
-    The rules behind the dates stand under it in small print, never in this sentence."""
+    `first_by` and `first_step` the latest day and the words of the first step after it
+    (timelimits.next_steps' first milestone, the same words as the list under it). The
+    rules behind the dates stand under it in small print, never in this sentence."""
     what = _RECEIVED.get(kind, "您的申请")
     about = f"（{category}）" if category and kind == "petition" else ""
-    then = f"最晚{first_by}{_FIRST_STEP.get(kind, '决定是否受理')}" if first_by else "会尽快办理"
+    then = f"最晚{first_by}{first_step}" if first_by and first_step else "会尽快办理"
     return f"{what}{about}已经提交，本机会把它送到信访部门，{then}。"

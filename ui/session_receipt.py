@@ -74,5 +74,7 @@ class ReceiptFacts(QObject):
         category = f.get("category_label") or ""
         if category == self.visit.taxonomy.unsure_term:
             category = ""
+        first = steps[0] if steps else None
         return receipt_words.headline(kind, category,
-                                      timelimits.format_date_zh(steps[0].by) if steps else "")
+                                      timelimits.format_date_zh(first.by) if first else "",
+                                      first.label if first else "")

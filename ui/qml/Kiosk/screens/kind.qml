@@ -8,12 +8,13 @@ StepPage {
     Choices {
         path: "kind"
         columns: 2
-        vertical: true
-        iconSize: Math.round(Theme.icon * (Shell.landscape ? 3.6 : 4.2))
+        // portrait: the picture above its name; landscape: beside it, so both stay in view
+        vertical: !Shell.landscape
+        iconSize: Math.round(Theme.icon * (Shell.landscape ? 2.6 : 4.2))
     }
     BodyText {
         width: parent.width
         color: Theme.muted
-        text: "两样都不是？请按“返回首页”，选“我要信访”；看不准的，请找工作人员帮您看一看。"
+        text: "都不是，或者看不准？请找工作人员帮您看。"
     }
 }

@@ -65,11 +65,13 @@ StepPage {
                     delegate: Grid {
                         id: row
                         required property var modelData
-                        columns: Shell.landscape ? 2 : 1
+                        // a row named as its section (谁来申请, 办理事项) shows its answer only
+                        readonly property bool named: row.modelData.label !== sec.modelData.title
+                        columns: Shell.landscape && named ? 2 : 1
                         columnSpacing: Theme.gap
                         width: secCol.width
-                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.25) : secCol.width; text: row.modelData.label; color: Theme.muted }
-                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.75) - Theme.gap : secCol.width; text: row.modelData.value }
+                        BodyText { visible: row.named; width: Shell.landscape ? Math.round(secCol.width * 0.25) : secCol.width; text: row.modelData.label; color: Theme.muted }
+                        BodyText { width: Shell.landscape && row.named ? Math.round(secCol.width * 0.75) - Theme.gap : secCol.width; text: row.modelData.value }
                     }
                 }
             }
