@@ -67,8 +67,8 @@ STEPS: tuple[Step, ...] = (
     # document the citizen holds decides between 复查 and 复核 (choices.HELD_DOCUMENTS).
     Step("kind", "您手里是哪一份意见书", "请看看您收到的意见书，选一样的那一份。",
          ("kind",), applies.review_to_choose),
-    Step("earlier_reply", "之前收到的答复",
-         "请告诉我们您收到答复的日期和编号，我们帮您算一算还在不在申请期限内。",
+    Step("earlier_reply", "您收到的意见书",
+         "请告诉我们意见书上的编号和您收到它的日期，我们帮您算一算还在不在申请期限内。",
          ("matter.earlier_reply",), applies.review),
     Step("applying_as", "谁来申请", "请选择：本人申请、替别人申请，还是几个人一起申请。",
          ("applying_as",)),

@@ -581,6 +581,8 @@ def test_the_receipt_says_in_one_sentence_what_was_received_and_what_comes_next(
         first = timelimits.next_steps(kind, day(2026, 11, 26))[0]
         assert first.label == step and "《" in first.basis  # the rule, for the small print
         said = receipt_words.headline(kind, "劳动社保", timelimits.format_date_zh(first.by), first.label)
+        assert receipt_words.WORD_JOINER in said  # the date is never split across lines
+        said = said.replace(receipt_words.WORD_JOINER, "")
         assert said.startswith(opening + "已经提交") and said.endswith(
             f"最晚{timelimits.format_date_zh(first.by)}{step}。")
         assert said.count("。") == 1 and "《" not in said and "条" not in said
