@@ -95,6 +95,8 @@ def walk_every_citizen_screen(w, s):
     tap(w, "btn:next")
     assert wait_until(lambda: s.screen == "receipt", 10_000), s.general
     seen["receipt"] = texts_on_screen(w)
+    tap(w, "btn:evaluate")  # the one way on from the receipt
+    seen["evaluation"] = texts_on_screen(w)
     return seen
 
 
@@ -110,6 +112,8 @@ def test_no_citizen_screen_shows_a_code_and_the_words_are_said_once(kiosk_window
     asks = [t for t in seen["consent-problems"] if "签名" in t and t != flow.BY_ID["consent"].title]
     assert asks and all(choices.SIGN_HERE in t for t in asks if t != "重新签名"), asks
     # the receipt: one plain sentence first, the rules in small print under the dates
+    tap(w, "btn:skipEvaluation")
+    assert s.screen == "receipt"
     sentence = find(w, "receiptSummary").property("text")
     assert sentence.startswith("您反映的问题") and "已经提交" in sentence and "最晚" in sentence
     assert sentence.count("。") == 1 and "《" not in sentence and "第" not in sentence
