@@ -33,6 +33,12 @@ def review(a: Answers) -> bool:
     return a.get("kind") in ("review", "re_review")
 
 
+def review_to_choose(a: Answers) -> bool:
+    """Not a new petition: 申请复查、复核 asks which document the citizen holds (复查 or
+    复核); 我要信访 has already said what the citizen wants, so it is never asked again."""
+    return a.get("kind") != "petition"
+
+
 def re_review(a: Answers) -> bool:
     """A re-review (复核): the review application and review opinion are part of it."""
     return a.get("kind") == "re_review"

@@ -127,7 +127,7 @@ def check_withdrawal(progress: schemas.CaseProgress, signature_png: bytes | None
         problems.append(Problem("case", "办理单位已经出具处理意见（或已经办结），按规定不能再撤回。",
                                 "withdrawal.too_late"))
     if not signature_png:
-        problems.append(Problem(SIGNATURE, "请在框里签上您的名字，表示是您本人申请撤回。",
+        problems.append(Problem(SIGNATURE, "请在下面的框里签名，表示是您本人申请撤回。",
                                 "withdrawal.signature_missing"))
     elif not signature_png.startswith(_PNG):
         problems.append(Problem(SIGNATURE, "签名要是一张PNG图片。", "withdrawal.signature_type"))

@@ -35,17 +35,26 @@ class Choice:
         return {"code": self.code, "label": self.label, "hint": self.hint, "icon": self.icon}
 
 
+# The one phrasing that asks for the signature (the consent screen, its prompt, its problem).
+SIGN_HERE = "请在下面的框里签名"
+
 KINDS: tuple[Choice, ...] = (
     Choice("petition", "反映新的问题（信访事项）", "第一次向政府反映这件事", "pen", term="信访事项"),
     Choice("review", "申请复查", "对收到的答复意见书不满意", "review", term="复查申请"),
     Choice("re_review", "申请复核", "对收到的复查意见书仍不满意", "review", term="复核申请"),
 )
+# What 申请复查、复核 asks: which document the citizen holds, each with a picture of it. The
+# answer is the kind: a 答复意见书 (the office's reply) is reviewed (复查), a 复查意见书 is
+# re-reviewed (复核). A new petition is never offered here: 我要信访 went straight on.
+HELD_DOCUMENTS: tuple[Choice, ...] = (
+    Choice("review", "答复意见书", "申请复查", "reply-opinion", term="复查申请"),
+    Choice("re_review", "复查意见书", "申请复核", "review-opinion", term="复核申请"),
+)
 APPLYING_AS: tuple[Choice, ...] = (
     Choice("self", "本人申请", "为自己的事情申请", "person", term="本人申请"),
-    Choice("for_other", "替别人申请（代理）", "需要申请人签名的授权委托书", "hand",
-           term="替他人申请（代理）"),
-    Choice("group", "几个人一起申请", f"多人反映同一件事；超过{MAX_REPRESENTATIVES}人要推选代表", "people",
-           term="多人共同申请"),
+    # the review and the receipt name the answer as the tile does: one name for one choice
+    Choice("for_other", "替别人申请（代理）", "需要申请人签名的授权委托书", "hand"),
+    Choice("group", "几个人一起申请", f"超过{MAX_REPRESENTATIVES}人要推选代表", "people"),
 )
 SEXES: tuple[Choice, ...] = (Choice("male", "男"), Choice("female", "女"))
 ID_TYPES: tuple[Choice, ...] = tuple(Choice(t.value, label) for t, label in identity.ID_TYPE_LABELS.items())
@@ -132,7 +141,7 @@ def reply_document(kind: str | None) -> str:
 
 
 _FIXED: dict[str, tuple[Choice, ...]] = {
-    "kind": KINDS,
+    "kind": HELD_DOCUMENTS,
     "applying_as": APPLYING_AS,
     "applicants.id_type": ID_TYPES,
     "applicants.sex": SEXES,
@@ -142,6 +151,55 @@ _FIXED: dict[str, tuple[Choice, ...]] = {
     "matter.earlier_reply.informed_of_limit": INFORMED_OF_LIMIT,
 }
 _INDEX = re.compile(r"\[\d+\]")
+
+
+# Every field's label, one wording wherever the field appears: on the screen that asks it
+# and on the review screen (kiosk/summary.py). Keyed by the path without indices and
+# without the person's prefix for a person's fields; "{doc}" is the document a review
+# disagrees with. An optional field adds OPTIONAL on entry; nothing else is added.
+PERSON_LABELS: dict[str, str] = {
+    "id_type": "证件类型", "id_number": "证件号码", "name": "姓名", "sex": "性别",
+    "birth_date": "出生日期", "phone": "手机号码", "address": "通讯地址",
+}
+LABELS: dict[str, str] = {
+    "kind": "办理事项",
+    "applying_as": "谁来申请",
+    "matter.earlier_reply.online": "{doc}是怎么收到的？",
+    "matter.earlier_reply.number": "{doc}上的编号",
+    "matter.earlier_reply.received_on": "收到{doc}的日期",
+    "matter.earlier_reply.informed_of_limit": "{doc}上有没有告诉您申请期限和途径？",
+    "matter.earlier_reply.known_on": "您是哪天知道申请期限的？",
+    "category": "问题类别",
+    "purpose": "您希望怎么处理？",
+    "matter.request": "您的具体请求",
+    "matter.facts_and_reasons": "事实和理由",
+    "matter.place": "问题发生的地点",
+    "matter.concerned_body": "涉及的单位",
+    "agent.authorisation.matters": "委托事项",
+    "agent.authorisation.powers": "委托权限",
+    "agent.authorisation.valid_from": "委托开始日期",
+    "agent.authorisation.valid_until": "委托截止日期",
+}
+OPTIONAL = "（选填）"
+
+
+def label(path: str, answers: dict) -> str:
+    """The label of the field at `path` ("applicants[0].phone", "matter.place"), in the
+    words of this visit's answers; "" for a path that has none."""
+    key = _INDEX.sub("", path)
+    kind = answers.get("kind")
+    reply = (answers.get("matter") or {}).get("earlier_reply") if isinstance(
+        answers.get("matter"), dict) else None
+    if key == "matter.earlier_reply.received_on" and isinstance(reply, dict) \
+            and reply.get("online") is True:
+        words = "第一次在网上打开{doc}的日期"  # an online reply is "received" when opened
+    elif key == "matter.concerned_body" and applies.review(answers):
+        words = "作出答复的单位"
+    else:
+        owner, _, field = key.partition(".")
+        words = LABELS.get(key) or (PERSON_LABELS.get(field, "")
+                                    if owner in ("applicants", "agent") else "")
+    return words.replace("{doc}", reply_document(kind))
 
 
 def for_path(path: str, taxonomy: Taxonomy) -> tuple[Choice, ...]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from kiosk import applies
+from kiosk import applies, choices
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.problems import Problem
 
@@ -54,16 +54,21 @@ class Step:
     done: bool = False  # the visit is over: no step number, no 上一步 / 下一步
     # what the prompt says instead on a terminal without a camera ("" for the same)
     prompt_without_camera: str = ""
+    # the same step number as the step before it: that question, continued (推选代表 is
+    # part of saying who applies together), so the total cannot grow with the answers
+    continues: bool = False
 
     def owns(self, path: str) -> bool:
         return any(path == f or path.startswith((f + ".", f + "[")) for f in self.fields)
 
 
 STEPS: tuple[Step, ...] = (
-    Step("kind", "您要办理什么", "请选择：反映新的问题，还是对答复不满意申请复查、复核。",
-         ("kind",)),
-    Step("earlier_reply", "之前收到的答复",
-         "请告诉我们您收到答复的日期和编号，我们帮您算一算还在不在申请期限内。",
+    # Only for 申请复查、复核: 我要信访 has said what the citizen wants (Visit.start). The
+    # document the citizen holds decides between 复查 and 复核 (choices.HELD_DOCUMENTS).
+    Step("kind", "您手里是哪一份意见书", "请看看您收到的意见书，选一样的那一份。",
+         ("kind",), applies.review_to_choose),
+    Step("earlier_reply", "您收到的意见书",
+         "请告诉我们意见书上的编号和您收到它的日期，我们帮您算一算还在不在申请期限内。",
          ("matter.earlier_reply",), applies.review),
     Step("applying_as", "谁来申请", "请选择：本人申请、替别人申请，还是几个人一起申请。",
          ("applying_as",)),
@@ -72,7 +77,7 @@ STEPS: tuple[Step, ...] = (
     Step("group", "共同申请的人", "请逐一添加每一位申请人。", ("applicants",), applies.group),
     Step("representatives", "推选代表",
          f"申请人超过{MAX_REPRESENTATIVES}位，请选出不超过{MAX_REPRESENTATIVES}位代表。",
-         ("representatives",), applies.representatives),
+         ("representatives",), applies.representatives, continues=True),
     Step("agent", "代理人和授权", "请填写您自己（代理人）的身份，以及申请人授权您办理的事项、权限和期限。",
          ("agent",), applies.agent),
     Step("category", "问题类别", "请选择您反映的问题属于哪一类。", ("category", "purpose")),
@@ -83,7 +88,7 @@ STEPS: tuple[Step, ...] = (
          prompt_without_camera="本机不能拍照。需要的材料请另交，申请照常提交。"),
     Step("review", "核对信息", "请核对您填写的内容，哪里不对可以点“修改”。", (),
          blocks=Blocks.ALL_BUT_CONSENT),
-    Step("consent", "同意并签名", "请阅读说明，同意后在框里签名，然后按“确认提交”。",
+    Step("consent", "同意并签名", f"请阅读说明，勾选同意。{choices.SIGN_HERE}，然后按“确认提交”。",
          ("consent",), confirms=True),
     Step("receipt", "提交成功", "已经提交成功。请记下回执编号，或用手机扫码查询进度。", (),
          done=True),
@@ -105,8 +110,10 @@ def steps_for(answers: Answers) -> list[Step]:
     return [s for s in STEPS if s.applies(answers)]
 
 
-def first_step() -> Step:
-    return STEPS[0]
+def first_step(answers: Answers | None = None) -> Step:
+    """Where a visit starts: 我要信访 (kind already petition) goes straight to the first
+    real question; 申请复查、复核 asks which document the citizen holds."""
+    return steps_for(answers or {})[0]
 
 
 def next_step(current: str, answers: Answers) -> Step | None:
@@ -131,13 +138,33 @@ def _nearest_following(current: str, steps: list[Step]) -> Step | None:
     return after[0] if after else None
 
 
-def position(current: str, answers: Answers) -> tuple[int, int]:
+# The answers that choose which steps a citizen walks (kiosk/applies.py): the total of the
+# step indicator is shown once the citizen has passed every step that asks one of them.
+DECIDING_FIELDS = ("kind", "applying_as")
+
+
+def position(current: str, answers: Answers) -> tuple[int, int | None]:
     """(n, total) for the step indicator 第 n 步 / 共 total 步; the receipt (`done`) is not
-    counted."""
+    counted and a step that `continues` the one before has its number. `total` is None
+    while the path is not known yet (on the steps up to the last that chooses it): a
+    total that changed as answers changed (1/7, 2/8, 2/7, …) would tell an elderly citizen
+    that something went wrong; a number that only grows and a total that, once shown,
+    never moves do not."""
     steps = [s for s in steps_for(answers) if not s.done]
+    numbered = [s.id for s in steps if not s.continues]
     ids = [s.id for s in steps]
-    n = ids.index(current) + 1 if current in ids else len(ids)
-    return n, len(ids)
+    if current in ids:
+        at = ids.index(current)
+        while steps[at].continues and at > 0:
+            at -= 1
+        n = numbered.index(steps[at].id) + 1
+    else:
+        n = len(numbered)
+    order = [s.id for s in STEPS]
+    deciding = [order.index(s.id) for s in steps
+                if any(s.owns(f) for f in DECIDING_FIELDS)]
+    known = current in order and all(order.index(current) > i for i in deciding)
+    return n, len(numbered) if known else None
 
 
 def step_of(problem: Problem, answers: Answers) -> Step | None:

@@ -362,7 +362,8 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
     elif src.get("purpose") is not None:
         r.add("purpose", "复查、复核申请不需要选择信访目的", "purpose.not_applicable")
 
-    mode = doc["applying_as"] = r.choice(src, "applying_as", "applying_as", "申请方式", APPLYING_AS)
+    mode = doc["applying_as"] = r.choice(src, "applying_as", "applying_as",
+                                                choices.LABELS["applying_as"], APPLYING_AS)
     doc["applicants"] = _applicants(r, src.get("applicants"), mode, review_like, today)
     doc["representatives"] = _representatives(r, src.get("representatives"), doc)
     if applies.representatives(doc):
@@ -386,12 +387,12 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
     matter_src = r.obj(src.get("matter"), "matter", "事项内容")
     if matter_src is not None:
         matter = {
-            "request": r.text(matter_src, "request", "matter.request", "具体请求",
+            "request": r.text(matter_src, "request", "matter.request", choices.LABELS["matter.request"],
                               limit=LIMITS["request"], multiline=True),
             "facts_and_reasons": r.text(matter_src, "facts_and_reasons",
                                         "matter.facts_and_reasons", "事实和理由",
                                         limit=LIMITS["facts_and_reasons"], multiline=True),
-            "place": r.text(matter_src, "place", "matter.place", "问题发生地",
+            "place": r.text(matter_src, "place", "matter.place", choices.LABELS["matter.place"],
                             required=applies.place(doc), limit=LIMITS["place"]),
             "concerned_body": r.text(matter_src, "concerned_body", "matter.concerned_body",
                                      "涉及的单位", required=review_like,
@@ -425,7 +426,7 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
             r.add("consent.truthful", "需要您保证内容真实，才能提交", "consent.truthful")
         doc["consent"] = {"privacy": privacy, "truthful": truthful}
     if "signature" not in present:
-        r.add("attachments", "请在屏幕上签名", "attachment.missing.signature")
+        r.add("attachments", choices.SIGN_HERE, "attachment.missing.signature")
     return Validation(doc, problems, deadline)
 
 
@@ -439,7 +440,8 @@ def _applicants(r: _Reader, raw: Any, mode: str | None, review_like: bool,
         return []
     counted = {"applying_as": mode, "applicants": raw}
     if applies.one_applicant(counted) and len(raw) != 1:
-        r.add("applicants", "本人或代理申请时只能有一位申请人；多人申请请选择“多人共同申请”",
+        r.add("applicants", "本人或代理申请时只能有一位申请人；多人申请请选择"
+              f"“{APPLYING_AS['group']}”",
               "applicants.count")
     if applies.group(counted) and len(raw) < 2:
         r.add("applicants", "多人共同申请至少需要两位申请人", "applicants.count")

@@ -24,3 +24,26 @@ def for_receipt(signed: bool) -> dict[str, object]:
     return {"signed": signed, "qrCaption": QR_CAPTION,
             "whereToCheck": WHERE_TO_CHECK_PROGRESS if signed
             else UNSIGNED + UNSIGNED_WHERE_TO_CHECK}
+
+
+# What the citizen applied for, as the receipt's sentence names it.
+_RECEIVED = {"petition": "您反映的问题", "review": "您的复查申请", "re_review": "您的复核申请"}
+# WORD JOINER: no line break between the characters it stands between (Unicode UAX #14).
+WORD_JOINER = "\u2060"
+
+
+def unbroken(text: str) -> str:
+    """`text` kept on one line (a date: "2026年12月16日" never split after "2026")."""
+    return WORD_JOINER.join(text)
+
+
+def headline(kind: str, category: str, first_by: str, first_step: str) -> str:
+    """The receipt's one sentence: what was received and what happens next, in plain words.
+    `category` is the category's label ("" for none, or one the office will choose);
+    `first_by` and `first_step` the latest day and the words of the first step after it
+    (timelimits.next_steps' first milestone, the same words as the list under it). The
+    rules behind the dates stand under it in small print, never in this sentence."""
+    what = _RECEIVED.get(kind, "您的申请")
+    about = f"（{category}）" if category and kind == "petition" else ""
+    then = f"最晚{unbroken(first_by)}{first_step}" if first_by and first_step else "会尽快办理"
+    return f"{what}{about}已经提交，本机会把它送到信访部门，{then}。"

@@ -26,26 +26,31 @@ def date_zh(value: Any) -> str:
         return str(value)
 
 
-def person_rows(p: dict, *, who: str) -> list[dict]:
+def person_rows(p: dict, *, prefix: str) -> list[dict]:
+    """The rows of one person's answers, labelled as the person's form labels them."""
     id_type = p.get("id_type")
-    label = identity.ID_TYPE_LABELS.get(identity.IdType(id_type), "") if id_type in \
+    type_label = identity.ID_TYPE_LABELS.get(identity.IdType(id_type), "") if id_type in \
         identity.IdType._value2member_map_ else ""
-    rows = [{"label": f"{who}姓名", "value": p.get("name") or NOT_FILLED},
-            {"label": "证件", "value": (label + "　" if label else "") +
-             (identity.mask_id(p.get("id_number") or "") or NOT_FILLED)}]
+
+    def row(field: str, value: str) -> dict:
+        return {"label": choices.label(f"{prefix}.{field}", {}), "value": value}
+
+    rows = [row("name", p.get("name") or NOT_FILLED),
+            row("id_type", type_label or NOT_CHOSEN),
+            row("id_number", identity.mask_id(p.get("id_number") or "") or NOT_FILLED)]
     number = p.get("id_number") or ""
     check = identity.check_id(id_type, number) if id_type and number else None
     sex = check.sex if check and check.ok and check.sex else p.get("sex")
     birth = check.birth_date.isoformat() if check and check.ok and check.birth_date \
         else p.get("birth_date")
     if sex:
-        rows.append({"label": "性别", "value": petition.SEXES.get(sex, "")})
+        rows.append(row("sex", petition.SEXES.get(sex, "")))
     if birth:
-        rows.append({"label": "出生日期", "value": date_zh(birth)})
+        rows.append(row("birth_date", date_zh(birth)))
     if p.get("phone"):
-        rows.append({"label": "手机号码", "value": p["phone"]})
+        rows.append(row("phone", p["phone"]))
     if p.get("address"):
-        rows.append({"label": "通讯地址", "value": p["address"]})
+        rows.append(row("address", p["address"]))
     return rows
 
 
@@ -68,15 +73,29 @@ def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str], *,
         if step in walked:
             out.append({"step": step, "title": flow.BY_ID[step].title, "rows": rows})
 
-    add("kind", [{"label": "办理事项", "value": petition.KINDS.get(doc.get("kind"), NOT_CHOSEN)}])
+    def label(path: str) -> str:
+        return choices.label(path, doc)
+
+    # What the citizen applies for, on every path: 修改 only where a step asked it (我要信访
+    # said it on the home screen, so a petition's row has no step to go back to).
+    out.append({"step": "kind" if "kind" in walked else "", "title": label("kind"),
+                "rows": [{"label": label("kind"),
+                          "value": petition.KINDS.get(doc.get("kind"), NOT_CHOSEN)}]})
     reply = docpath.get(doc, "matter.earlier_reply") or {}
     if reply:
-        add("earlier_reply", [
-            {"label": "收到方式", "value": choices.terms(choices.REPLY_ONLINE)[bool(reply.get("online"))]},
-            {"label": "文书编号", "value": reply.get("number") or NOT_FILLED},
-            {"label": "收到日期", "value": date_zh(reply.get("received_on"))},
-        ])
-    add("applying_as", [{"label": "申请方式",
+        at = "matter.earlier_reply."
+        rows = [{"label": label(at + "online"),
+                 "value": choices.terms(choices.REPLY_ONLINE)[bool(reply.get("online"))]},
+                {"label": label(at + "number"), "value": reply.get("number") or NOT_FILLED},
+                {"label": label(at + "received_on"), "value": date_zh(reply.get("received_on"))}]
+        if "informed_of_limit" in reply:
+            rows.append({"label": label(at + "informed_of_limit"),
+                         "value": choices.terms(choices.INFORMED_OF_LIMIT).get(
+                             reply["informed_of_limit"], NOT_CHOSEN)})
+        if reply.get("known_on"):
+            rows.append({"label": label(at + "known_on"), "value": date_zh(reply["known_on"])})
+        add("earlier_reply", rows)
+    add("applying_as", [{"label": label("applying_as"),
                          "value": petition.APPLYING_AS.get(doc.get("applying_as"), NOT_CHOSEN)}])
     people = doc.get("applicants") or []
     if applies.group(doc):
@@ -87,32 +106,34 @@ def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str], *,
             add("representatives", [{"label": "代表", "value": "、".join(
                 (people[i].get("name") or "") for i in reps if i < len(people))}])
     else:
-        add("applicant", person_rows(people[0] if people else {}, who=""))
+        add("applicant", person_rows(people[0] if people else {}, prefix="applicants[0]"))
     agent = doc.get("agent") or {}
     if applies.agent(doc):
         auth = agent.get("authorisation") or {}
-        add("agent", person_rows(agent, who="代理人") + [
-            {"label": "委托事项", "value": auth.get("matters") or NOT_FILLED},
-            {"label": "委托权限", "value": auth.get("powers") or NOT_FILLED},
-            {"label": "委托期限", "value": f"{date_zh(auth.get('valid_from'))} 至 "
-                                          f"{date_zh(auth.get('valid_until'))}"}])
+        at = "agent.authorisation."
+        add("agent", person_rows(agent, prefix="agent") + [
+            {"label": label(at + "matters"), "value": auth.get("matters") or NOT_FILLED},
+            {"label": label(at + "powers"), "value": auth.get("powers") or NOT_FILLED},
+            {"label": label(at + "valid_from"), "value": date_zh(auth.get("valid_from"))},
+            {"label": label(at + "valid_until"), "value": date_zh(auth.get("valid_until"))}])
     category = taxonomy.category(doc.get("category") or "")
     words = taxonomy.common_matter(common_matter or "")
     value = category.label if category else NOT_CHOSEN
     if category and words and words.category == category.code:
         value = f"{words.label}（{category.label}）"  # the citizen's words first
-    rows = [{"label": "问题类别", "value": value}]
+    rows = [{"label": label("category"), "value": value}]
     if applies.purpose(doc):
         purpose = taxonomy.purpose(doc.get("purpose") or "")
-        rows.append({"label": "信访目的", "value": purpose.label if purpose else NOT_CHOSEN})
+        rows.append({"label": label("purpose"), "value": purpose.label if purpose else NOT_CHOSEN})
     add("category", rows)
     matter = doc.get("matter") or {}
-    rows = [{"label": "具体请求", "value": matter.get("request") or NOT_FILLED},
-            {"label": "事实和理由", "value": matter.get("facts_and_reasons") or NOT_FILLED}]
-    if matter.get("place"):
-        rows.append({"label": "发生地点", "value": matter["place"]})
-    if matter.get("concerned_body"):
-        rows.append({"label": "涉及单位", "value": matter["concerned_body"]})
+    rows = [{"label": label("matter.request"), "value": matter.get("request") or NOT_FILLED},
+            {"label": label("matter.facts_and_reasons"),
+             "value": matter.get("facts_and_reasons") or NOT_FILLED}]
+    asked = {"place": applies.place(doc), "concerned_body": True}  # as the matter screen asks
+    for field in ("place", "concerned_body"):
+        if matter.get(field) and asked[field]:
+            rows.append({"label": label("matter." + field), "value": matter[field]})
     add("matter", rows)
     counts: dict[str, int] = {}
     for role in photo_roles:

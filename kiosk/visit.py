@@ -140,7 +140,7 @@ class Visit(Handover):
         if not self.in_flow:
             return ""
         n, total = flow.position(self.screen, applies.effective(self.answers))
-        return f"第 {n} 步 / 共 {total} 步"
+        return f"第 {n} 步 / 共 {total} 步" if total else f"第 {n} 步"
 
     @property
     def has_answers(self) -> bool:
@@ -185,6 +185,10 @@ class Visit(Handover):
     def what_applies(self) -> dict[str, bool]:
         """What applies to the answers so far, by the names kiosk/applies.py gives the screens."""
         return applies.for_screens(self.answers)
+
+    def label(self, path: str) -> str:
+        """The field's label, the same on its screen and on the review (kiosk/choices.py)."""
+        return choices.label(path, self.answers)
 
     def reply_document(self) -> str:
         return choices.reply_document(self.answers.get("kind"))
@@ -277,13 +281,13 @@ class Visit(Handover):
         self._touch()
 
     def start(self, kind: str) -> Outcome:
-        """From home: 我要信访 starts a petition, 申请复查、复核 asks which application."""
+        """From home: 我要信访 starts a petition and goes straight to its first question;
+        申请复查、复核 asks which document the citizen holds (复查 or 复核)."""
         self._clear()
         if kind == "petition":
             self.answers["kind"] = "petition"
         self._touch()
-        first = flow.first_step()
-        return self._go(flow.next_step(first.id, self.answers).id if kind == "petition" else first.id)
+        return self._go(flow.first_step(self.answers).id)
 
     def start_query(self) -> Outcome:
         """From home: 查询办理进度. A fresh visit: nothing of a petition comes along."""

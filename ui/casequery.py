@@ -103,7 +103,7 @@ class CaseQuery(QObject):
     def create(engine) -> CaseQuery:
         return viewmodels.of(engine, "Query")
 
-    _acted = Signal(int, str, str)  # from the worker: (generation, page, words)
+    _acted = Signal(int, str, str, str)  # from the worker: (generation, from page, page, words)
 
     def __init__(self, session, *, reader: Reader | None = None,
                  today: Callable[[], date] = date.today, loaded: Any = None,
@@ -281,7 +281,7 @@ class CaseQuery(QObject):
         if self._result.get("canWithdraw"):
             self._session.clearSignature()
             self._go("withdraw", "撤回以后，这件事就不再办理了。"
-                                 "如果确定要撤回，请在框里签名，再按“确认撤回”。")
+                                 "如果确定要撤回，请在下面的框里签名，再按“确认撤回”。")
 
     @Slot()
     def openRate(self) -> None:  # noqa: N802
@@ -347,7 +347,7 @@ class CaseQuery(QObject):
         self._busy = True
         self._action_message = ""
         self.changed.emit()
-        generation = self._generation
+        generation, acting_on = self._generation, self._page
 
         def run() -> None:
             try:
@@ -356,7 +356,7 @@ class CaseQuery(QObject):
                 log.error("follow-up not stored: %s", type(exc).__name__)  # never its content
                 self._outbox = None
                 page, words = "", STORE_FAILED
-            self._acted.emit(generation, page, words)
+            self._acted.emit(generation, acting_on, page, words)
 
         self._executor.submit(run)
 
@@ -380,10 +380,13 @@ class CaseQuery(QObject):
         return "done", ("您的撤回申请已经保存在本机，会自动送到办理单位。办理单位确认后，"
                         "查询时会显示“已撤回”。")
 
-    def _on_acted(self, generation: int, page: str, words: str) -> None:
+    def _on_acted(self, generation: int, acting_on: str, page: str, words: str) -> None:
         if generation != self._generation:
             return  # queued all the same; the next person sees nothing of it
         self._busy = False
+        if self._page != acting_on:  # the citizen went elsewhere meanwhile: stay there
+            self.changed.emit()
+            return
         if page:
             self._session.removePhotos(SUPPLEMENT_ROLE)
             self._session.clearSignature()

@@ -46,20 +46,31 @@ QML_IMPORT_MAJOR_VERSION = 1
 @QmlElement
 @QmlUncreatable("made by Session.answer()")
 class Answer(QObject):
-    """One field of the answers for bindings: its value, and the choices offered for it."""
+    """One field of the answers for bindings: its value, its label (the same on the review,
+    `Visit.label`) and the choices offered for it."""
 
     valueChanged = Signal()
+    labelChanged = Signal()
 
     def __init__(self, visit: Visit, path: str, options: list[dict], parent: QObject):
         super().__init__(parent)
         self._visit, self._path, self._options = visit, path, options
         self._value = visit.value(path)
+        self._label = visit.label(path)
 
     def refresh(self) -> None:
         value = self._visit.value(self._path)
         if value != self._value:
             self._value = value
             self.valueChanged.emit()
+        label = self._visit.label(self._path)  # it may name another answer (the document)
+        if label != self._label:
+            self._label = label
+            self.labelChanged.emit()
+
+    @Property(str, notify=labelChanged)
+    def label(self) -> str:
+        return self._label
 
     @Property("QVariant", notify=valueChanged)
     def value(self) -> Any:

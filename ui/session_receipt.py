@@ -64,8 +64,17 @@ class ReceiptFacts(QObject):
 
     @Property(str, notify=receiptChanged)
     def receiptSummary(self) -> str:  # noqa: N802
+        """One sentence: what was received and what happens next (`kiosk.receipt_words`)."""
         if not self._receipt:
             return ""
         f = self._receipt.receipt_fields
-        parts = [f.get("kind_label"), f.get("category_label"), f.get("purpose_label")]
-        return "　".join(p for p in parts if p)
+        kind = f.get("kind") or self._receipt_kind
+        steps = timelimits.next_steps(self._receipt_kind, self._receipt.created_at.date())
+        # a category the office will choose (不知道选哪个) is not named as one
+        category = f.get("category_label") or ""
+        if category == self.visit.taxonomy.unsure_term:
+            category = ""
+        first = steps[0] if steps else None
+        return receipt_words.headline(kind, category,
+                                      timelimits.format_date_zh(first.by) if first else "",
+                                      first.label if first else "")

@@ -132,8 +132,9 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         session.valuesReset.emit()
         shot("03-earlier-reply")
         tap(window, "btn:back")
-        tap(window, "choice:kind:petition")
-        tap(window, "btn:next")
+        tap(window, "btn:back")  # home again: 我要信访 goes straight to its first question
+        tap(window, "btn:petition")
+        set_elderly()
         shot("04-applying-as")
         tap(window, "choice:applying_as:self")
         tap(window, "btn:next")
@@ -311,7 +312,8 @@ def _after_query_screens(window, session, query, reader: ScriptedReader, shot) -
         reader.next = casequery.Answer("found", progress=case)
         query.again()
         tap(window, "btn:query")
-        wait_until(lambda: query.page == "found", 5000)
+        if not wait_until(lambda: query.page == "found" and not query.busy, 30000):
+            raise RuntimeError(f"the tour's query read did not come back: {query.page}")
 
     read(_sample_case("material_requested", "原复查申请书的签名页、身份证复印件"))
     shot("25-query-material-requested")
@@ -322,7 +324,8 @@ def _after_query_screens(window, session, query, reader: ScriptedReader, shot) -
         session.addPhoto(query.supplementRole, page)
     shot("26-query-supplement")
     tap(window, "btn:submitSupplement")
-    wait_until(lambda: query.page == "done", 5000)
+    if not wait_until(lambda: query.page == "done", 30000):
+        raise RuntimeError(f"the tour's material was not saved: {query.page}")
     shot("27-query-supplement-saved")
     read(_sample_case("in_progress"))
     tap(window, "btn:openWithdraw")

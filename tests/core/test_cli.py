@@ -55,7 +55,7 @@ def test_invalid_document_lists_every_problem_and_queues_nothing(tmp_path):
     result = run_kiosk("submit", str(path), env=_env(tmp_path))
     assert result.returncode == 2
     assert "applicants[0].id_number:" in result.stderr
-    assert "matter.request: 请填写具体请求" in result.stderr
+    assert "matter.request: 请填写您的具体请求" in result.stderr
     assert "nothing queued" in result.stderr
     assert _status(tmp_path)["total"] == 0
 

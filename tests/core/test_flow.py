@@ -18,14 +18,14 @@ def answers(kind, mode, size):
 
 def walk(a):
     """Taps 下一步 from the first step to the end, as the UI does."""
-    seen, step = [], flow.first_step()
+    seen, step = [], flow.first_step(a)
     while step is not None:
         seen.append(step.id)
         step = flow.next_step(step.id, a)
     return seen
 
 
-EXPECTED_BASE = ["kind", "applying_as", "category", "matter", "attachments", "review",
+EXPECTED_BASE = ["applying_as", "category", "matter", "attachments", "review",
                  "consent", "receipt"]
 
 
@@ -35,8 +35,8 @@ def test_every_path(kind, mode_size):
     a = answers(kind, mode, size)
     path = walk(a)
     expected = list(EXPECTED_BASE)
-    if kind != "petition":
-        expected.insert(1, "earlier_reply")
+    if kind != "petition":  # 我要信访 went straight on; 申请复查、复核 asks which document
+        expected[0:0] = ["kind", "earlier_reply"]
     at = expected.index("applying_as") + 1
     extra = {"self": ["applicant"], "for_other": ["applicant", "agent"],
              "group": ["group"] + (["representatives"] if size > 5 else [])}[mode]
@@ -49,10 +49,14 @@ def test_every_path(kind, mode_size):
         prev = flow.previous_step(step, a)
         step = prev.id if prev else None
     assert back == list(reversed(path))
-    # the step indicator counts 1..n without the receipt
+    # the step indicator counts 1..n without the receipt, 推选代表 under the number of the
+    # group it continues; the total shows from the first step after 谁来申请, and never moves
     positions = [flow.position(s, a) for s in path[:-1]]
-    total = len(path) - 1
-    assert positions == [(i + 1, total) for i in range(total)]
+    numbered = [s for s in path[:-1] if s != "representatives"]
+    total = len(numbered)
+    expected_n = [numbered.index("group" if s == "representatives" else s) + 1 for s in path[:-1]]
+    decided = path.index("applying_as") + 1
+    assert positions == [(n, total if i >= decided else None) for i, n in enumerate(expected_n)]
 
 
 def test_changing_an_answer_skips_steps_that_no_longer_apply():
@@ -93,3 +97,16 @@ def test_every_step_has_chinese_title_and_prompt():
     for step in flow.STEPS:
         assert step.title and step.prompt
         assert any("\u4e00" <= ch <= "\u9fff" for ch in step.title + step.prompt)
+
+
+def test_the_step_total_stays_once_the_path_is_known():
+    """Filling in answers after 谁来申请 never changes 共 M 步; only a different path does."""
+    a = {"kind": "petition", "applying_as": "group", "applicants": [f.person(0)]}
+    assert flow.position("applying_as", a) == (1, None)  # the question that decides
+    before = flow.position("group", a)
+    a["applicants"] = [f.person(i) for i in range(8)]  # a sixth person: 推选代表 appears
+    assert flow.position("group", a) == before == (2, 7)
+    assert flow.position("representatives", a) == (2, 7)
+    assert flow.position("category", a) == (3, 7)
+    assert flow.first_step(a).id == "applying_as"  # 我要信访 never asks what it said
+    assert flow.first_step({}).id == "kind"  # 申请复查、复核: which document

@@ -52,12 +52,12 @@ def test_a_petition_from_home_to_confirm(tax):
     said = v.start("petition")
     assert v.screen == "applying_as" and said.say == flow.BY_ID["applying_as"].prompt
     blocked = v.next()  # nothing chosen: the problem shows next to the field, the screen stays
-    assert v.screen == "applying_as" and v.errors == {"applying_as": "请选择申请方式"}
-    assert blocked.focus == "applying_as" and blocked.say.endswith("请选择申请方式")
+    assert v.screen == "applying_as" and v.errors == {"applying_as": "请选择谁来申请"}
+    assert blocked.focus == "applying_as" and blocked.say.endswith("请选择谁来申请")
     v.set_value("applying_as", "self")
     assert v.errors == {}  # changing the field clears its problem
     v.next()
-    assert v.screen == "applicant" and v.step_text() == "第 3 步 / 共 8 步"
+    assert v.screen == "applicant" and v.step_text() == "第 2 步 / 共 7 步"
     doc = f.petition()
     fill(v, {k: doc[k] for k in ("applicants", "category", "purpose", "matter")})
     for expected in ("category", "matter", "attachments", "review", "consent"):
@@ -67,7 +67,7 @@ def test_a_petition_from_home_to_confirm(tax):
     assert out.confirm is None and v.screen == "consent"
     # Each problem on the item that fixes it, none in a banner; listed by number and said.
     tick = "请点一下这一项，打上勾"
-    assert v.errors == {"consent.privacy": tick, "consent.truthful": tick, "signature": "请在屏幕上签名"}
+    assert v.errors == {"consent.privacy": tick, "consent.truthful": tick, "signature": "请在下面的框里签名"}
     assert v.general_messages() == []
     assert [path for path, _ in v.consent_todo()] == ["consent.privacy", "consent.truthful", "signature"]
     assert out.say == ("还有 3 件事没做：1. 勾选“我同意按上面的说明处理我的个人信息”；"
@@ -213,9 +213,10 @@ def test_the_review_sections_name_the_answers(tax):
     assert list(sections) == ["kind", "earlier_reply", "applying_as", "applicant", "agent", "category",
                               "matter", "attachments"]
     assert sections["kind"]["rows"] == [{"label": "办理事项", "value": "复核申请"}]
-    assert sections["applying_as"]["rows"][0]["value"] == "替他人申请（代理）"
+    assert sections["applying_as"]["rows"][0]["value"] == "替别人申请（代理）"  # as its tile
     assert sections["earlier_reply"]["rows"][0]["value"] == "纸质文书"
-    assert "********" in sections["applicant"]["rows"][1]["value"]
+    assert sections["applicant"]["rows"][1] == {"label": "证件类型", "value": "居民身份证"}
+    assert "********" in sections["applicant"]["rows"][2]["value"]
     v.go_to("matter")
     assert v.review_sections() == []  # only the review screen has them
 
@@ -287,8 +288,11 @@ def test_every_choice_is_what_validation_accepts(tax):
     assert set(petition.APPLYING_AS) == {c.code for c in choices.APPLYING_AS}
     assert set(petition.SEXES) == {c.code for c in choices.SEXES}
     assert petition.KINDS == {"petition": "信访事项", "review": "复查申请", "re_review": "复核申请"}
-    assert petition.APPLYING_AS == {"self": "本人申请", "for_other": "替他人申请（代理）",
-                                    "group": "多人共同申请"}
+    # named everywhere as their tiles name them (docs/ui.md 术语表)
+    assert petition.APPLYING_AS == {"self": "本人申请", "for_other": "替别人申请（代理）",
+                                    "group": "几个人一起申请"}
+    # 申请复查、复核 offers the documents held, each deciding a kind validation accepts
+    assert [c.code for c in choices.for_path("kind", tax)] == ["review", "re_review"]
     assert str(applies.MAX_REPRESENTATIVES) in choices.APPLYING_AS[2].hint
     for path in ("kind", "applying_as", "applicants[3].id_type", "agent.sex", "category", "purpose",
                  "matter.earlier_reply.online", "matter.earlier_reply.informed_of_limit"):
@@ -574,3 +578,33 @@ def test_the_query_screen_is_a_fresh_visit_of_its_own_beside_the_flow(tax):
     assert v.step_text() == "" and not v.confirms
     v.back()
     assert v.screen == HOME
+
+
+def test_the_receipt_says_in_one_sentence_what_was_received_and_what_comes_next():
+    from datetime import date as day
+
+    from kiosk import receipt_words, timelimits
+    for kind, opening, step in (("petition", "您反映的问题（劳动社保）", "告知您是否受理"),
+                                ("review", "您的复查申请", "决定是否受理"),
+                                ("re_review", "您的复核申请", "决定是否受理")):
+        first = timelimits.next_steps(kind, day(2026, 11, 26))[0]
+        assert first.label == step and "《" in first.basis  # the rule, for the small print
+        said = receipt_words.headline(kind, "劳动社保", timelimits.format_date_zh(first.by), first.label)
+        assert receipt_words.WORD_JOINER in said  # the date is never split across lines
+        said = said.replace(receipt_words.WORD_JOINER, "")
+        assert said.startswith(opening + "已经提交") and said.endswith(
+            f"最晚{timelimits.format_date_zh(first.by)}{step}。")
+        assert said.count("。") == 1 and "《" not in said and "条" not in said
+    # a category the office will choose (不知道选哪个) is not named as one
+    assert receipt_words.headline("petition", "", "2026年12月11日", "告知您是否受理").startswith(
+        "您反映的问题已经提交")
+
+
+def test_a_field_has_one_label_on_entry_and_review():
+    answers = {"kind": "re_review", "matter": {"earlier_reply": {"online": True}}}
+    assert choices.label("matter.earlier_reply.number", answers) == "复查意见书上的编号"
+    assert choices.label("matter.earlier_reply.received_on", answers) == "第一次在网上打开复查意见书的日期"
+    assert choices.label("applicants[3].phone", answers) == choices.label("agent.phone", {}) == "手机号码"
+    assert choices.label("matter.concerned_body", answers) == "作出答复的单位"
+    assert choices.label("matter.concerned_body", {"kind": "petition"}) == "涉及的单位"
+    assert choices.label("consent.privacy", {}) == ""

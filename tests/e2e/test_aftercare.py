@@ -87,7 +87,7 @@ def test_material_and_a_withdrawal_reach_the_platform_exactly_once_through_a_kil
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["pages"] == 2
     unsigned = term.kiosk("withdraw", withdrawn_receipt, "--phone-last4", LAST4)
-    assert unsigned.returncode == 2 and "签上您的名字" in unsigned.stderr
+    assert unsigned.returncode == 2 and "请在下面的框里签名" in unsigned.stderr
     asked_to = term.kiosk("withdraw", withdrawn_receipt, "--phone-last4", LAST4,
                           "--signature", str(tmp_path / "sig.png"))
     assert asked_to.returncode == 0, asked_to.stderr

@@ -90,7 +90,7 @@ def test_a_withdrawal_is_signed_and_queued_once_and_then_no_longer_offered(kiosk
     assert k.query.page == "withdraw"
     tap(k.window, "btn:submitWithdrawal")
     pump(30)
-    assert "签上您的名字" in find(k.window, "withdraw:problem").property("text")
+    assert "请在下面的框里签名" in find(k.window, "withdraw:problem").property("text")
     k.session.addStroke([{"x": 10, "y": 10}, {"x": 200, "y": 80}, {"x": 300, "y": 40}],
                         600, 300)
     tap(k.window, "btn:submitWithdrawal")

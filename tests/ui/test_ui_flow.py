@@ -46,7 +46,7 @@ def test_petition_by_touch_is_queued_once_with_the_typed_values(kiosk_window):
     tap(w, "btn:petition")
     assert s.screen == "applying_as"
     tap(w, "btn:next")  # nothing chosen: the problem shows, the screen stays
-    assert s.screen == "applying_as" and s.problems["applying_as"] == "请选择申请方式"
+    assert s.screen == "applying_as" and s.problems["applying_as"] == "请选择谁来申请"
     tap(w, "choice:applying_as:self")
     tap(w, "btn:next")
     assert s.screen == "applicant"

@@ -10,6 +10,7 @@ Column {
     readonly property Answer answer: Session.answer(path)
     property int columns: 1
     property bool vertical: false
+    property int iconSize: Theme.icon  // larger for a picture of the thing chosen (kind.qml)
     width: parent ? parent.width : 600
     spacing: Math.round(Theme.gap / 2)
     signal picked(var code)
@@ -27,6 +28,7 @@ Column {
                 hint: modelData.hint
                 iconName: modelData.icon
                 vertical: c.vertical
+                iconSize: c.iconSize
                 selected: c.answer.value === modelData.code
                 objectName: "choice:" + c.path + ":" + modelData.code
                 onClicked: { Session.setValue(c.path, modelData.code); c.picked(modelData.code) }

@@ -3,11 +3,14 @@ import QtQuick
 import Kiosk.ViewModels
 
 // One person: document type, number (digit pad), name, what the number says, phone, address.
-// What is asked, and how, is the core's (kiosk/visit.py `Visit.person`).
+// What is asked, and how, is the core's (kiosk/visit.py `Visit.person`); every label is the
+// core's too (`Answer.label`, kiosk/choices.py), the same words as on the review screen.
 Column {
     id: pf
     property string prefix
     readonly property Person person: Session.person(prefix)
+    function labelOf(field: string): string { return Session.answer(prefix + "." + field).label }
+    readonly property string optional: person.contact ? "" : "（选填）"
     width: parent ? parent.width : 600
     spacing: Theme.pad
     Component.onCompleted: if (!person.idType) Session.setValue(prefix + ".id_type", "resident_id")
@@ -15,7 +18,7 @@ Column {
     Column {
         width: pf.width
         spacing: Math.round(Theme.gap / 2)
-        BodyText { text: "证件类型"; font.bold: true; width: pf.width }
+        BodyText { text: pf.labelOf("id_type"); font.bold: true; width: pf.width }
         Choices {
             path: pf.prefix + ".id_type"
             columns: Shell.landscape ? 3 : 2
@@ -25,8 +28,8 @@ Column {
         width: pf.width
         sourceComponent: pf.person.digitPad ? padNumber : textNumber
     }
-    Component { id: padNumber; DigitField { path: pf.prefix + ".id_number"; label: "证件号码"; kind: "id"; allowX: pf.person.allowsX } }
-    Component { id: textNumber; Field { path: pf.prefix + ".id_number"; label: "证件号码" } }
+    Component { id: padNumber; DigitField { path: pf.prefix + ".id_number"; label: pf.labelOf("id_number"); kind: "id"; allowX: pf.person.allowsX } }
+    Component { id: textNumber; Field { path: pf.prefix + ".id_number"; label: pf.labelOf("id_number") } }
 
     Rectangle {
         visible: pf.person.sex !== ""
@@ -40,8 +43,9 @@ Column {
             id: readout
             x: Theme.gap; y: Theme.gap; width: parent.width - 2 * Theme.gap
             color: Theme.blue
-            text: "从证件号码读出：性别 " + pf.person.sex + "，出生日期 " + pf.person.birth
-                  + "。\n如果不对，请检查证件号码。"
+            text: "从" + pf.labelOf("id_number") + "读出：" + pf.labelOf("sex") + " " + pf.person.sex
+                  + "，" + pf.labelOf("birth_date") + " " + pf.person.birth
+                  + "。\n如果不对，请检查" + pf.labelOf("id_number") + "。"
         }
     }
     Choices {
@@ -51,9 +55,9 @@ Column {
     }
     DigitField {
         visible: pf.person.asksSexAndBirth
-        path: pf.prefix + ".birth_date"; label: "出生日期"; kind: "date"
+        path: pf.prefix + ".birth_date"; label: pf.labelOf("birth_date"); kind: "date"
     }
-    Field { path: pf.prefix + ".name"; label: "姓名"; placeholder: "点这里，用拼音输入" }
-    DigitField { path: pf.prefix + ".phone"; label: pf.person.contact ? "手机号码" : "手机号码（选填）"; kind: "phone" }
-    Field { path: pf.prefix + ".address"; label: pf.person.contact ? "通讯地址" : "通讯地址（选填）"; placeholder: "省、市、县、乡镇、街道、门牌号" }
+    Field { path: pf.prefix + ".name"; label: pf.labelOf("name"); placeholder: "点这里，用拼音输入" }
+    DigitField { path: pf.prefix + ".phone"; label: pf.labelOf("phone") + pf.optional; kind: "phone" }
+    Field { path: pf.prefix + ".address"; label: pf.labelOf("address") + pf.optional; placeholder: "省、市、县、乡镇、街道、门牌号" }
 }

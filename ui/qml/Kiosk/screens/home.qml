@@ -143,7 +143,7 @@ Flickable {
                     objectName: "btn:review"
                     width: parent.width
                     height: Math.max(implicitHeight, Math.round(Theme.target * 1.5))
-                    iconName: "review"; text: "申请复查、复核"; hint: "对答复意见不满意"
+                    iconName: "review"; text: "申请复查、复核"; hint: "对收到的意见书不满意"
                     onClicked: Session.start("review")
                 }
             }
@@ -175,7 +175,7 @@ Flickable {
                 id: reviewTile
                 objectName: "btn:review"
                 width: parent.tileW; height: parent.tileH
-                iconName: "review"; text: "申请复查、复核"; hint: "对答复意见不满意"
+                iconName: "review"; text: "申请复查、复核"; hint: "对收到的意见书不满意"
                 onClicked: Session.start("review")
             }
         }

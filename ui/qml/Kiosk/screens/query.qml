@@ -298,7 +298,7 @@ Flickable {
             spacing: Theme.gap
             SectionTitle { text: "撤回申请" }
             BodyText { width: col.width; text: "撤回以后，这件事就不再办理了。如果以后还要反映，需要重新提出。办理单位会确认您的撤回。" }
-            BodyText { width: col.width; font.bold: true; text: "确定要撤回，请在下面的框里签上您的名字。" }
+            BodyText { width: col.width; font.bold: true; text: "确定要撤回，请在下面的框里签名。" }
             SignaturePad { width: col.width; height: Math.round(Math.min(Theme.target * 3.2, page.height * 0.3)) }
             ActionButton { objectName: "btn:withdrawResign"; iconName: "edit"; text: "重新签名"; onClicked: Session.clearSignature() }
             ProblemLine { objectName: "withdraw:problem"; visible: Query.actionMessage !== ""; width: col.width; text: Query.actionMessage }

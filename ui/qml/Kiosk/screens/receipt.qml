@@ -27,7 +27,8 @@ Flickable {
             spacing: Theme.gap
             width: col.width
             Icon { id: doneIcon; name: "check"; size: Theme.icon }
-            BodyText { width: col.width - doneIcon.width - Theme.gap; text: Session.receiptSummary + "　已经保存，将送交信访部门。" }
+            // one sentence: what was received and what happens next (kiosk/receipt_words.py)
+            BodyText { objectName: "receiptSummary"; width: col.width - doneIcon.width - Theme.gap; text: Session.receiptSummary }
         }
         Grid {
             columns: Shell.landscape ? 2 : 1
@@ -92,7 +93,9 @@ Flickable {
                     width: parent.width - 2 * Theme.gap
                     spacing: 4
                     BodyText { width: parent.width; font.bold: true; text: (milestone.index + 1) + ". 最晚 " + milestone.modelData.by + "：" + milestone.modelData.label }
-                    BodyText { width: parent.width; color: Theme.muted; text: milestone.modelData.basis }
+                    // the rule behind the date, in small print under the plain words
+                    BodyText { objectName: "milestoneBasis"; width: parent.width; color: Theme.muted
+                               font.pixelSize: Theme.small; text: milestone.modelData.basis }
                 }
             }
         }

@@ -46,16 +46,18 @@ StepPage {
                 spacing: Math.round(Theme.gap / 2)
                 Item {
                     width: parent.width
-                    height: Math.max(secTitle.implicitHeight, edit.height)
+                    height: Math.max(secTitle.implicitHeight, edit.visible ? edit.height : 0)
                     Text {
                         id: secTitle
                         anchors.verticalCenter: parent.verticalCenter
-                        width: parent.width - edit.width - Theme.gap
+                        width: parent.width - (edit.visible ? edit.width + Theme.gap : 0)
                         text: sec.modelData.title
                         font.family: Theme.fontFamily; font.pixelSize: Theme.body; font.bold: true; color: Theme.blue
                         wrapMode: Text.Wrap
                     }
+                    // no 修改 where no step asked it (我要信访 said it on the home screen)
                     ActionButton { id: edit; anchors.right: parent.right; text: "修改"; iconName: "edit"
+                          visible: sec.modelData.step !== ""
                           objectName: "edit:" + sec.modelData.step; onClicked: Session.goTo(sec.modelData.step) }
                 }
                 Repeater {
@@ -63,11 +65,13 @@ StepPage {
                     delegate: Grid {
                         id: row
                         required property var modelData
-                        columns: Shell.landscape ? 2 : 1
+                        // a row named as its section (谁来申请, 办理事项) shows its answer only
+                        readonly property bool named: row.modelData.label !== sec.modelData.title
+                        columns: Shell.landscape && named ? 2 : 1
                         columnSpacing: Theme.gap
                         width: secCol.width
-                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.25) : secCol.width; text: row.modelData.label; color: Theme.muted }
-                        BodyText { width: Shell.landscape ? Math.round(secCol.width * 0.75) - Theme.gap : secCol.width; text: row.modelData.value }
+                        BodyText { visible: row.named; width: Shell.landscape ? Math.round(secCol.width * 0.25) : secCol.width; text: row.modelData.label; color: Theme.muted }
+                        BodyText { width: Shell.landscape && row.named ? Math.round(secCol.width * 0.75) - Theme.gap : secCol.width; text: row.modelData.value }
                     }
                 }
             }
