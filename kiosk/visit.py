@@ -366,7 +366,8 @@ class Visit(Handover):
         """What is left to do on the consent step, in screen order: (path, what to do)."""
         if self.screen != flow.CONFIRMING.id:
             return []
-        items = [(path, f"勾选“{label}”") for path, label in choices.CONSENTS] + [(SIGNATURE, "签名")]
+        items = ([(path, f"勾选“{label}”") for path, label in choices.CONSENTS]
+                 + [(SIGNATURE, choices.SIGN_HERE)])
         return [(path, text) for path, text in items if path in self.errors]
 
     def consent_todo_text(self) -> str:

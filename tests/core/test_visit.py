@@ -71,12 +71,12 @@ def test_a_petition_from_home_to_confirm(tax):
     assert v.general_messages() == []
     assert [path for path, _ in v.consent_todo()] == ["consent.privacy", "consent.truthful", "signature"]
     assert out.say == ("还有 3 件事没做：1. 勾选“我同意按上面的说明处理我的个人信息”；"
-                       "2. 勾选“我保证所填内容真实，愿意承担相应责任”；3. 签名。")
+                       "2. 勾选“我保证所填内容真实，愿意承担相应责任”；3. 请在下面的框里签名。")
     assert out.focus == "consent.privacy"  # the first one is brought into view
     v.set_value("consent.privacy", True)
     assert [path for path, _ in v.consent_todo()] == ["consent.truthful", "signature"]
     assert v.replay_text() == v.prompt + ("还有 2 件事没做：1. 勾选“我保证所填内容真实，愿意承担相应责任”；"
-                                          "2. 签名。")
+                                          "2. 请在下面的框里签名。")
     v.set_value("consent.truthful", True)
     v.add_stroke([(1.0, 1.0), (20.0, 30.0)], 800, 400)
     assert "signature" not in v.errors
