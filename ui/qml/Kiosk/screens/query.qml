@@ -173,10 +173,11 @@ Flickable {
                     x: Theme.gap; y: Theme.gap
                     width: parent.width - 2 * Theme.gap
                     spacing: Theme.gap
+                    // what is missing is said once, in the status above; here, by when
                     BodyText { width: parent.width; font.bold: true
-                               text: "需要补充：" + (Query.result.materialNote || "请看办理单位的告知") }
+                               text: "请在 " + (Query.result.materialDue || "") + " 以前补充。" }
                     BodyText { width: parent.width
-                               text: "请在 " + (Query.result.materialDue || "") + " 以前补充。补充的材料送到的那一天，算作收到您申请的日子。" }
+                               text: "补充的材料送到的那一天，算作收到您申请的日子。" }
                     ActionButton {
                         objectName: "btn:openSupplement"
                         primary: true
