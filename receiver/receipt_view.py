@@ -66,6 +66,10 @@ def _first(history: list[schemas.CaseEvent], status: str) -> datetime | None:
     return next((e.at for e in history if e.status == status), None)
 
 
+def _last(history: list[schemas.CaseEvent], status: str) -> datetime | None:
+    return next((e.at for e in reversed(history) if e.status == status), None)
+
+
 def limits_ahead(kind: str, applied_at: datetime, history: list[schemas.CaseEvent],
                  status: str) -> list[Limit]:
     """The legal time limits still ahead of a case. Calendar-day limits get their date;
@@ -77,6 +81,9 @@ def limits_ahead(kind: str, applied_at: datetime, history: list[schemas.CaseEven
         return [Limit("补充材料", "办理单位告知之日起10个工作日内",
                       "复查复核规程第十四条：补充材料的时间不计入办理期限")]
     applied = applied_at.astimezone(CASE_DAY_TZ).date()
+    completed = _last(history, "material_added")  # Art. 14: that day counts as receipt
+    if completed is not None:
+        applied = max(applied, completed.astimezone(CASE_DAY_TZ).date())
     accepted = _first(history, "accepted")
     accepted_day = accepted.astimezone(CASE_DAY_TZ).date() if accepted else None
     out: list[Limit] = []

@@ -195,3 +195,19 @@ def test_the_office_commands(store, data, capsys):
     assert [s["pages"] for s in shown["supplements"]] == [2]
     assert cli.main(["case", "set-status", case.case_no, "withdrawn", "--data", str(data)]) == 2
     assert "no request to withdraw" in capsys.readouterr().err
+
+
+def test_the_receipt_page_counts_the_limits_from_the_day_the_material_was_complete():
+    from receiver.receipt_view import limits_ahead
+
+    def event(day: int, status: str) -> schemas.CaseEvent:
+        return schemas.CaseEvent(at=datetime(2026, 11, day, 2, 0, tzinfo=UTC), status=status,
+                                 status_label=schemas.CASE_STATUSES[status])
+
+    applied = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    history = [event(2, "received"), event(4, "material_requested"), event(12, "material_added")]
+    [accept] = [x for x in limits_ahead("petition", applied, history, "material_added")
+                if x.label == "告知是否受理"]
+    assert accept.by == "2026年11月27日"  # 15 days from 12 November, not from 2 November
+    [asked] = limits_ahead("petition", applied, history[:2], "material_requested")
+    assert asked.label == "补充材料" and "10个工作日" in asked.by
