@@ -15,7 +15,7 @@ Flickable {
     // Wherever the page goes on below the screen: a scroll bar that stays visible, and a
     // large "下面还有内容" at the bottom that scrolls down when tapped (gone at the end).
     readonly property bool more: contentHeight - contentY - height > Theme.gap
-    readonly property int cueRoom: cue.visible ? cue.height + Theme.gap : 0  // what the cue covers
+    readonly property int cueRoom: cue.room  // what the cue covers
     ScrollIndicator.vertical: ScrollIndicator {
         active: page.contentHeight > page.height
         contentItem: Rectangle {
@@ -25,20 +25,8 @@ Flickable {
         }
     }
     Component.onCompleted: Shell.currentFlick = page
-    function scrollDown() {
-        contentY = Math.min(contentY + Math.round(height * 0.75), Math.max(0, contentHeight - height))
-    }
-    ActionButton {
-        objectName: "scrollCue"
-        parent: page
-        id: cue
-        visible: page.more
-        anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom; bottomMargin: Math.round(Theme.gap / 2) }
-        z: 10
-        text: "下面还有内容"
-        hint: "点这里往下看"
-        onClicked: page.scrollDown()
-    }
+    function scrollDown() { cue.clicked() }
+    ScrollCue { id: cue; flick: page }
 
     Column {
         id: col

@@ -16,6 +16,10 @@ Flickable {
     clip: true
     boundsBehavior: Flickable.StopAtBounds
     ScrollIndicator.vertical: ScrollIndicator { }
+    // The page goes on below the screen: the cue says so (the receipt's QR code, the query's
+    // fields and actions in 大字).
+    readonly property int cueRoom: cue.room
+    ScrollCue { id: cue; flick: page }
     Column {
         id: col
         x: Math.max(Theme.pad, (page.width - Shell.contentMax) / 2)
