@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 
 from tests.support.platform_server import running_receiver
-from tests.support.terminal import enrolled_terminal, stop, wait_for
+from tests.support.terminal import enrolled_terminal, stop, unrecord_delivered_followups, wait_for
 
 LAST4 = "0000"  # the applicant's phone in the test petitions ends so
 JPEG = b"\xff\xd8\xff\xe0" + b"a page of the ID card" * 50
@@ -102,15 +102,8 @@ def test_material_and_a_withdrawal_reach_the_platform_exactly_once_through_a_kil
                  60, what="a follow-up on the platform")
     finally:
         assert stop(worker, signal.SIGKILL) == -signal.SIGKILL
-    # The kill may come between the platform's commit and the terminal's record of it:
-    # a follow-up left `sending` (as a worker killed there leaves it) is sent again.
-    conn = sqlite3.connect(term.data_dir / "kiosk.db")
-    try:
-        conn.execute("UPDATE followups SET state = 'sending', case_no = NULL, delivered_at = "
-                     "NULL, platform_ack = NULL WHERE state = 'delivered'")
-        conn.commit()
-    finally:
-        conn.close()
+    # The kill may come between the platform's commit and the terminal's record of it.
+    unrecord_delivered_followups(term)
     worker = term.start_sync()
     try:
         wait_for(lambda: all(s == "delivered" for _, s in followup_states(term)), 60,

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 
 from tests.support.platform_server import running_receiver
-from tests.support.terminal import enrolled_terminal, stop, wait_for
+from tests.support.terminal import enrolled_terminal, stop, unrecord_delivered_followups, wait_for
 
 LEVELS = [  # (level, reasons, text)
     ("very_satisfied", [], None),
@@ -67,14 +67,7 @@ def test_a_rating_of_each_level_arrives_exactly_once_through_a_kill(tmp_path, rx
         assert stop(worker, signal.SIGKILL) == -signal.SIGKILL
     # The kill may have come between the platform's commit and the terminal's record of
     # it: a follow-up left `sending` (as a worker killed there leaves it) is sent again.
-    conn = sqlite3.connect(term.data_dir / "kiosk.db")
-    try:
-        conn.execute("UPDATE followups SET state = 'sending', case_no = NULL, delivered_at = "
-                     "NULL, platform_ack = NULL WHERE id = (SELECT id FROM followups WHERE "
-                     "state = 'delivered' ORDER BY created_at LIMIT 1)")
-        conn.commit()
-    finally:
-        conn.close()
+    unrecord_delivered_followups(term, only_oldest=True)
 
     worker = term.start_sync()
     try:

@@ -127,6 +127,21 @@ def make_due(term: Terminal) -> None:
         conn.close()
 
 
+def unrecord_delivered_followups(term: Terminal, *, only_oldest: bool = False) -> None:
+    """Puts delivered follow-ups back to `sending`, as a worker killed between the
+    platform's commit and its own record of it leaves them: sent again on the next start,
+    they must get the platform's stored answer, never a second one."""
+    which = ("id = (SELECT id FROM followups WHERE state = 'delivered' ORDER BY created_at "
+             "LIMIT 1)") if only_oldest else "state = 'delivered'"
+    conn = sqlite3.connect(term.data_dir / "kiosk.db")
+    try:
+        conn.execute("UPDATE followups SET state = 'sending', case_no = NULL, delivered_at = "
+                     f"NULL, platform_ack = NULL WHERE {which}")
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
     if process.poll() is None:
         process.send_signal(sig)
