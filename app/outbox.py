@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.registry import Command, with_config
-from kiosk import config, doctor, wake
+from kiosk import causes, config, doctor, wake
 from kiosk.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 
 STATES = ("queued", "sending", "delivered", "needs_attention", "set_aside", "purged")
@@ -27,6 +27,7 @@ def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
         "total": st.total,
         "oldest_queued_age_seconds": None if oldest is None else round(oldest.total_seconds()),
         "last_error": st.last_error,
+        "last_error_words": causes.explain(st.last_error).words if st.last_error else None,
         "at": now.isoformat(),
     }
 
@@ -50,7 +51,10 @@ def status(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         print(f"  {state:16} {count}")
     age = data["oldest_queued_age_seconds"]
     print(f"oldest queued: {'none' if age is None else doctor.format_age(timedelta(seconds=age))}")
-    print(f"last error: {data['last_error'] or 'none'}")
+    last = data["last_error"]
+    # The technician's words first (kiosk/causes.py, as the technician screen says it), the
+    # recorded English after them for a search or a bug report.
+    print(f"last error: {data['last_error_words']}  [{last}]" if last else "last error: none")
     return EXIT_OK
 
 

@@ -175,3 +175,27 @@ def test_submit_signs_the_receipt_once_enrolled_and_says_so_before(tmp_path):
     assert terminal_key.NOT_ENROLLED not in result.stderr
     human = run_kiosk("submit", str(EXAMPLE), env=_env(tmp_path))
     assert "signed receipt: http://127.0.0.1:8700/r/R1" in human.stdout
+
+
+def test_status_says_the_last_error_in_words_with_the_recorded_english_after(tmp_path):
+    """A delivery that failed on a refused connection: `kiosk status` says it as the
+    technician screen does (kiosk/causes.py), the English kept in brackets and in --json."""
+    from datetime import UTC, timedelta
+
+    from kiosk import causes
+    from kiosk.paths import APP_NAME
+    from kiosk.store import Outbox
+    from kiosk.store.records import Settlement
+
+    assert run_kiosk("submit", str(EXAMPLE), env=_env(tmp_path)).returncode == 0
+    error = "ConnectionRefusedError: [Errno 111] Connection refused"
+    with Outbox.open(tmp_path / "xdg-data" / APP_NAME / "demo") as outbox:  # the embedded default
+        (claimed,) = outbox.claim_batch(1)
+        outbox.settle([Settlement.retry(claimed.submission_id, error,
+                                        datetime.now(UTC) + timedelta(minutes=5))])
+    words = causes.explain(error).words
+    assert words and "Connection" not in words  # plain Chinese, not the English again
+    status = _status(tmp_path)
+    assert status["last_error"] == error and status["last_error_words"] == words
+    human = run_kiosk("status", env=_env(tmp_path))
+    assert f"last error: {words}  [{error}]" in human.stdout
