@@ -80,7 +80,11 @@ STEPS: tuple[Step, ...] = (
          ("representatives",), applies.representatives, continues=True),
     Step("agent", "代理人和授权", "请填写您自己（代理人）的身份，以及申请人授权您办理的事项、权限和期限。",
          ("agent",), applies.agent),
-    Step("category", "问题类别", "请选择您反映的问题属于哪一类。", ("category", "purpose")),
+    # One question per screen: the purpose after the long list of categories would sit
+    # far below the fold in 大字, where nobody looks for a second question.
+    Step("category", "问题类别", "请选择您反映的问题属于哪一类。", ("category",)),
+    Step("purpose", "您希望怎么处理？", "请选择您希望有关部门怎么处理这件事。", ("purpose",),
+         applies.purpose),
     Step("matter", "您的请求", "请写清楚您的具体请求，以及事实和理由。", ("matter",)),
     # Material never blocks: without a camera the citizen must still reach the review.
     Step("attachments", "证明材料", "请把需要的材料放到拍摄区，按“拍照”。",

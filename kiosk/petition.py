@@ -357,10 +357,11 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
     doc["category"] = r.choice(src, "category", "category", "问题类别",
                                tuple(sorted(taxonomy.category_codes())))
     if applies.purpose(doc):
-        doc["purpose"] = r.choice(src, "purpose", "purpose", "信访目的",
+        doc["purpose"] = r.choice(src, "purpose", "purpose", "怎么处理",
                                   {e.code: e.label for e in taxonomy.purposes})
     elif src.get("purpose") is not None:
-        r.add("purpose", "复查、复核申请不需要选择信访目的", "purpose.not_applicable")
+        r.add("purpose", "复查、复核申请不需要选择怎么处理（这一项只用于新的信访事项）",
+              "purpose.not_applicable")
 
     mode = doc["applying_as"] = r.choice(src, "applying_as", "applying_as",
                                                 choices.LABELS["applying_as"], APPLYING_AS)

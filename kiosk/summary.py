@@ -121,11 +121,11 @@ def sections(doc: dict, taxonomy: Taxonomy, photo_roles: list[str], *,
     value = category.label if category else NOT_CHOSEN
     if category and words and words.category == category.code:
         value = f"{words.label}（{category.label}）"  # the citizen's words first
-    rows = [{"label": label("category"), "value": value}]
+    add("category", [{"label": label("category"), "value": value}])
     if applies.purpose(doc):
         purpose = taxonomy.purpose(doc.get("purpose") or "")
-        rows.append({"label": label("purpose"), "value": purpose.label if purpose else NOT_CHOSEN})
-    add("category", rows)
+        add("purpose", [{"label": label("purpose"),
+                         "value": purpose.label if purpose else NOT_CHOSEN}])
     matter = doc.get("matter") or {}
     rows = [{"label": label("matter.request"), "value": matter.get("request") or NOT_FILLED},
             {"label": label("matter.facts_and_reasons"),

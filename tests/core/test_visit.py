@@ -57,10 +57,10 @@ def test_a_petition_from_home_to_confirm(tax):
     v.set_value("applying_as", "self")
     assert v.errors == {}  # changing the field clears its problem
     v.next()
-    assert v.screen == "applicant" and v.step_text() == "第 2 步 / 共 7 步"
+    assert v.screen == "applicant" and v.step_text() == "第 2 步 / 共 8 步"
     doc = f.petition()
     fill(v, {k: doc[k] for k in ("applicants", "category", "purpose", "matter")})
-    for expected in ("category", "matter", "attachments", "review", "consent"):
+    for expected in ("category", "purpose", "matter", "attachments", "review", "consent"):
         v.next()
         assert v.screen == expected, (v.screen, v.errors)
     out = v.next()  # 确认提交 without consent or signature: shown on the consent screen
@@ -129,7 +129,7 @@ def test_a_fix_from_the_review_comes_straight_back(tax):
     assert v.screen == "review" and not v.from_review
     v.go_to("matter")
     v.back()  # 上一步 instead: the way back follows the answers, and forgets the review
-    assert v.screen == "category" and not v.from_review
+    assert v.screen == "purpose" and not v.from_review
 
 
 def test_switching_back_loses_nothing_typed(tax):

@@ -69,6 +69,8 @@ def test_petition_by_touch_is_queued_once_with_the_typed_values(kiosk_window):
 
     tap(w, "btn:moreCategories")  # the full list, under the common matters
     tap(w, "choice:category:labour")
+    tap(w, "btn:next")
+    assert s.screen == "purpose", s.problems  # one question per screen: what the citizen wants done
     tap(w, "choice:purpose:demand")
     tap(w, "btn:next")
     assert s.screen == "matter"
