@@ -19,7 +19,8 @@ import re
 
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextLayout, QTextOption
+from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 
 from ui.driver import shown
@@ -95,6 +96,82 @@ def _text_of(item: QQuickItem) -> str:
     return str(item.property("text") or "")
 
 
+# What does not count as a character of its own on a line: spaces and punctuation (the
+# same as WrappedText.qml's).
+_NOT_A_CHARACTER = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20"
+                              r"\uff3b-\uff40\uff5b-\uff65.,;:!?()\[\]\"'·、]")
+
+
+def _evaluate(item: QQuickItem, expression: str):
+    """`expression` read by QML in `item`'s scope (PySide has no converter for some of a
+    QML item's enums, and a Text's own layout is asked through its methods)."""
+    context = QQmlEngine.contextForObject(item)
+    if context is None:
+        return None
+    value, failed = QQmlExpression(context, item, expression).evaluate()
+    return None if failed else value
+
+
+def _laid_out_lines(item: QQuickItem) -> list[str]:
+    """`item`'s lines as Qt lays them out: its font, width and wrap mode, and for a
+    WrappedText the line it shortened (`givingLine`) shortened the same way."""
+    # Text lays a newline out as a line separator (one character: the offsets stay).
+    text = _text_of(item).replace("\n", "\u2028")
+    width = item.width() - (item.property("leftPadding") or 0) - (item.property("rightPadding") or 0)
+    font = item.property("font")
+    giving = item.property("givingLine")
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode(int(_evaluate(item, "wrapMode + 0") or 0)))
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        if giving is not None and line.lineNumber() == giving:
+            line.setLineWidth(max(1.0, line.naturalTextWidth() - font.pixelSize() * 0.9))
+        lines.append(text[line.textStart():line.textStart() + line.textLength()])
+    layout.endLayout()
+    return lines
+
+
+def lone_character(item: QQuickItem) -> str | None:
+    """The text of `item` when a wrapped line of it holds one character alone (such as 证
+    under 港澳台居民居住); None otherwise."""
+    text = _text_of(item)
+    if not text.strip() or (item.property("lineCount") or 0) < 2 or "<" in text \
+            or not _evaluate(item, "wrapMode + 0"):
+        return None
+    lines = _laid_out_lines(item)
+    if any(len(_NOT_A_CHARACTER.sub("", piece)) == 1 for piece in lines[1:]):
+        return " / ".join(lines)[:60]
+    return None
+
+
+# An ID, phone or receipt number, masked or grouped: what must never break across lines.
+_NUMBER = re.compile(r"[0-9Xx*]{3,}(?: [0-9Xx*]{2,})+|[0-9Xx*]{7,}")
+
+
+def split_number(item: QQuickItem) -> str | None:
+    """An ID, phone or receipt number of `item` broken across two lines, as laid out, or
+    wider than the item on its one line (cut off by the box it stands in)."""
+    text = _text_of(item)
+    if "<" in text or not _NUMBER.search(text):
+        return None
+    if (item.property("lineCount") or 0) < 2:  # on one line: cut off at the item's edge?
+        room = item.width() - (item.property("leftPadding") or 0) - (item.property("rightPadding") or 0)
+        cut = (item.property("contentWidth") or 0) > room + 1
+        return _NUMBER.search(text).group() + " (cut off)" if cut and room > 0 else None
+    starts, at = [], 0
+    for piece in _laid_out_lines(item):
+        starts.append(at)
+        at += len(piece)
+    for match in _NUMBER.finditer(text):
+        if any(match.start() < start < match.end() for start in starts):
+            return match.group()
+    return None
+
+
 def measure(window: QQuickWindow, heading_px: int) -> dict:
     """Smallest target, smallest text, lowest contrast (all text, and body text)."""
     items = _paint_order(window.contentItem())
@@ -124,6 +201,9 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
                           "text": _text_of(item)[:20], "color": colour.name(),
                           "background": background.name()})
     result: dict = {"targets": len(targets), "texts": len(texts)}
+    shown_texts = [i for i in items if _is(i, ("QQuickText",)) and shown(i)]
+    result["lone_characters"] = [t for i in shown_texts for t in [lone_character(i)] if t]
+    result["split_numbers"] = [n for i in shown_texts for n in [split_number(i)] if n]
     if targets:
         smallest = min(targets, key=lambda t: (min(t["w"], t["h"]), t["w"] * t["h"]))
         result["smallest_target"] = f"{smallest['w']}x{smallest['h']}"
@@ -190,7 +270,8 @@ def below_the_fold(items: list[QQuickItem]) -> list[str]:
             item, page = page, enclosing(page)  # a text box scrolls in itself: its box counts
         if page is None:
             continue
-        bottom = _scene_rect(page).bottom()
+        # The "下面还有内容" band covers the page's bottom: what stands under it is not in view.
+        bottom = _scene_rect(page).bottom() - (page.property("cueRoom") or 0)
         rect = _scene_rect(item)
         if rect.bottom() > bottom + 1:
             out.append(name)

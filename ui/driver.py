@@ -121,6 +121,7 @@ def tap(window: QQuickWindow, item: QQuickItem | str, *, settle_ms: int = 0) -> 
     if isinstance(item, str):
         item = find(window, item)
     scroll_into_view(item)
+    pump(5)  # zero-interval timers (WrappedText's line breaks) run: heights are final
     settle_layout(item)
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
     _mouse(window, QEvent.Type.MouseButtonPress, centre)

@@ -122,6 +122,9 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
     try:
         set_elderly()
         shot("01-home")
+        if session.elderly:  # 大字: the codes are one tap away, not gone
+            tap(window, "btn:showCodes")
+            shot("01a-home-codes")
         tap(window, "btn:review")
         set_elderly()
         shot("02-kind")
@@ -151,6 +154,8 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         tap(window, "key:完成")
         tap(window, "btn:next")
         shot("07-category")
+        tap(window, "btn:next")
+        shot("07a-purpose")
         tap(window, "btn:next")
         shot("08-matter")
         tap(window, "area:matter.request")

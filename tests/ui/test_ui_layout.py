@@ -124,3 +124,49 @@ def test_qr_targets_published_by_the_platform_replace_the_configured_ones(kiosk_
     k2 = make(size=(1080, 1920))
     names = [i.objectName() for i in _all(k2.window) if i.objectName().startswith("qr:")]
     assert len(names) == 4  # back to the configuration's four codes
+
+
+def test_elderly_home_brings_the_codes_up_in_one_tap(kiosk_window):
+    """大字: the QR codes are below the fold, 手机扫码办理 under the entries brings all four
+    fully into view (above the 下面还有内容 band), scannable size kept."""
+    make, _ = kiosk_window
+    k = make(size=(1080, 1920), elderly=True)
+    w = k.window
+    page = find(w, "homePage")
+    codes = [i for i in _all(w) if i.objectName().startswith("qr:")]
+    page_bottom = _scene_rect(page)[1] + page.height()
+    assert any(_scene_rect(c)[1] + c.height() > page_bottom for c in codes)  # below the fold
+    tap(w, "btn:showCodes")
+    pump(50)
+    band = find(w, "scrollCue", required=False)  # gone once the end is in view
+    visible_bottom = page_bottom - (band.height() if band is not None else 0)
+    for code in codes:
+        _, y, cw, ch = _scene_rect(code)
+        assert cw >= 400 and _scene_rect(page)[1] <= y and y + ch <= visible_bottom, code.objectName()
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+def test_next_brings_an_unanswered_choice_into_view(kiosk_window, size):
+    """大字: 下一步 on 您收到的意见书 with nothing answered stays, and the first question it
+    names, a row of choices below the fold, is scrolled into view above the band."""
+    from ui import audit
+
+    make, _ = kiosk_window
+    k = make(size=size, elderly=True)
+    w, s = k.window, k.session
+    tap(w, "btn:review")
+    tap(w, "choice:kind:review")
+    tap(w, "btn:next")
+    assert s.screen == "earlier_reply"
+    for key in ("number", "received_on"):  # answered: the first unanswered is a choice
+        s.setValue(f"matter.earlier_reply.{key}", {"number": "演人社复〔2026〕12号",
+                                                     "received_on": "2026-11-09"}[key])
+    s.valuesReset.emit()
+    pump(50)
+    target = "choice:matter.earlier_reply.online:true"
+    items = list(_all(w))
+    assert target in audit.below_the_fold(items)  # out of view before
+    tap(w, "btn:next")
+    pump(150)
+    assert s.screen == "earlier_reply"
+    assert target not in audit.below_the_fold(list(_all(w))), s.problems

@@ -59,7 +59,7 @@ Button {
             width: parent.textW
             x: b.vertical ? (parent.width - width) / 2 : icon.x + b.iconSpace
             y: b.vertical ? icon.y + (b.showIcon ? b.iconSize + 8 : 0) : (parent.height - height) / 2
-            Text {
+            WrappedText {
                 id: label
                 width: parent.width
                 text: b.text
@@ -69,7 +69,7 @@ Button {
                 horizontalAlignment: b.vertical ? Text.AlignHCenter : Text.AlignLeft
                 lineHeight: 1.3
             }
-            Text {
+            WrappedText {
                 id: hintText
                 visible: b.hint !== ""
                 width: parent.width

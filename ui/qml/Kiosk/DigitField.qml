@@ -70,8 +70,14 @@ Column {
             border.color: (f.own ? f.problem !== "" : Session.problems[f.path]) ? Theme.red : (f.active ? Theme.blue : Theme.line)
         }
         contentItem: Text {
+            objectName: "digitsText:" + f.path
             leftPadding: Theme.gap
+            rightPadding: Theme.gap
             verticalAlignment: Text.AlignVCenter
+            // A number is never broken nor cut: it gets smaller to fit the box instead.
+            wrapMode: Text.NoWrap
+            fontSizeMode: Text.HorizontalFit
+            minimumPixelSize: Theme.small
             font.family: Theme.fontFamily
             font.pixelSize: Math.round(Theme.body * 1.15)
             font.letterSpacing: 2

@@ -99,7 +99,11 @@ Window {
             p = field.box.mapToItem(currentFlick.contentItem, 0, 0)
             h = field.box.height
         }
-        let top = currentFlick.contentY, bottom = top + currentFlick.height
+        // The "下面还有内容" band covers the page's bottom: what stands under it is not in view.
+        let cueRoom = 0
+        for (let child of currentFlick.children)
+            if (child.objectName === "scrollCue" && child.visible) cueRoom = child.height
+        let top = currentFlick.contentY, bottom = top + currentFlick.height - cueRoom
         if (p.y < top || p.y + h > bottom) {
             let y = Math.max(0, Math.min(p.y - Theme.gap, currentFlick.contentHeight - currentFlick.height))
             currentFlick.contentY = y

@@ -31,15 +31,26 @@ StepPage {
                 color: Theme.surface
                 radius: Theme.radius
                 border.color: Theme.line; border.width: 2
-                Row {
+                // Name, then the masked ID number on its own line, never broken; the
+                // buttons beside them, or under them where the ID would not fit beside.
+                Grid {
                     id: memberRow
                     x: Theme.gap; y: Theme.gap
+                    readonly property int inner: member.width - 2 * Theme.gap
+                    readonly property int buttons: editBtn.width + delBtn.width + Theme.gap
+                    columns: idText.implicitWidth + buttons + Theme.gap <= inner ? 2 : 1
                     spacing: Theme.gap
-                    BodyText { width: parent.parent.width - 2 * Theme.gap - editBtn.width - delBtn.width - 2 * Theme.gap
-                             anchors.verticalCenter: parent.verticalCenter
-                             text: (member.modelData.index + 1) + ". " + member.modelData.name + "　" + member.modelData.id }
-                    ActionButton { id: editBtn; text: "修改"; iconName: "edit"; onClicked: Session.editPerson(member.modelData.index) }
-                    ActionButton { id: delBtn; text: "删除"; iconName: "trash"; onClicked: Session.removePerson(member.modelData.index) }
+                    verticalItemAlignment: Grid.AlignVCenter
+                    Column {
+                        width: memberRow.columns === 2 ? memberRow.inner - memberRow.buttons - Theme.gap : memberRow.inner
+                        BodyText { width: parent.width; text: (member.modelData.index + 1) + ". " + member.modelData.name }
+                        BodyText { id: idText; objectName: "memberId"; wrapMode: Text.NoWrap; text: member.modelData.id }
+                    }
+                    Row {
+                        spacing: Theme.gap
+                        ActionButton { id: editBtn; text: "修改"; iconName: "edit"; onClicked: Session.editPerson(member.modelData.index) }
+                        ActionButton { id: delBtn; text: "删除"; iconName: "trash"; onClicked: Session.removePerson(member.modelData.index) }
+                    }
                 }
             }
         }

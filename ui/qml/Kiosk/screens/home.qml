@@ -17,6 +17,12 @@ Flickable {
     interactive: contentHeight > height
     boundsBehavior: Flickable.StopAtBounds
     ScrollIndicator.vertical: ScrollIndicator { }
+    // 大字 scrolls: the band says so, and 手机扫码办理 brings the codes up in one tap.
+    ScrollCue { id: cue; flick: page }
+    readonly property int cueRoom: cue.room
+    function showCodes() {
+        contentY = Math.max(0, Math.min(qrHeading.y + col.y - Theme.gap, contentHeight - height))
+    }
     // Landscape, normal size: entries, steps and notice side by side above one row of codes.
     readonly property bool wide: Shell.landscape && !Session.elderly
     readonly property int qrColumns: col.width >= 4 * 400 + 3 * Theme.gap ? 4 : 2
@@ -181,6 +187,13 @@ Flickable {
         }
         // 大字: 查询办理进度 right under the entries, full width (the page may scroll)
         QueryButton { visible: !page.wide && Session.elderly; width: col.width }
+        ActionButton {
+            objectName: "btn:showCodes"
+            visible: !page.wide && Session.elderly
+            width: col.width
+            iconName: "qr"; text: "用手机扫码办理"; hint: "点这里，二维码就在下面"
+            onClicked: page.showCodes()
+        }
         Steps { visible: !page.wide; width: col.width; height: implicitHeight }
         Row {
             visible: !page.wide
@@ -193,6 +206,7 @@ Flickable {
 
         // ---- QR codes of the platforms and WeChat accounts, each named under it ----
         Text {
+            id: qrHeading
             visible: Session.elderly
             text: "用手机扫码，也可以在网上办理"
             font.family: Theme.fontFamily; font.pixelSize: Theme.body; font.bold: true; color: Theme.blue
