@@ -26,7 +26,7 @@ from ui.driver import shown
 
 CLICKABLE = ("QQuickAbstractButton", "QQuickMouseArea", "QQuickTextInput", "QQuickTextEdit")
 TEXT = ("QQuickText", "QQuickTextInput", "QQuickTextEdit")
-PADS = ("digitPad", "techPinPad")
+PADS = ("digitPad", "techPinPad", "handwritingPad")
 PAD_KEY_PREFIXES = ("key:", "pin:")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
