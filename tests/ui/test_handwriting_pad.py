@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ui.driver import drag, find, pump, shown, tap, wait_until
-from ui.tour import keyboard_key
-
-# 十 and 口 as a finger draws them, in fractions of the writing area.
-SHI = [[(0.15, 0.5), (0.5, 0.5), (0.85, 0.5)], [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]]
-KOU = [[(0.25, 0.25), (0.25, 0.75)], [(0.25, 0.25), (0.75, 0.25), (0.75, 0.75)],
-       [(0.25, 0.75), (0.75, 0.75)]]
+from ui.driver import draw_strokes, find, pump, shown, tap, wait_until
+from ui.tour import KOU, SHI, keyboard_key
 
 
 def to_name_field(k):
@@ -33,14 +28,7 @@ def visible(window, name: str) -> bool:
 
 
 def write(window, strokes) -> None:
-    area = find(window, "handwritingArea")
-    for stroke in strokes:
-        points = []
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
-            points += [(area.width() * (x0 + (x1 - x0) * t / 8), area.height() * (y0 + (y1 - y0) * t / 8))
-                       for t in range(8)]
-        points.append((area.width() * stroke[-1][0], area.height() * stroke[-1][1]))
-        drag(window, area, points)
+    draw_strokes(window, find(window, "handwritingArea"), strokes)
 
 
 def candidates(window) -> list[str]:

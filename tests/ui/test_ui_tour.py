@@ -14,7 +14,7 @@ from wire import keys, receipt
 KEYBOARD_OPEN = {"09-matter-keyboard", "09a-matter-keyboard-candidates", "09b-matter-keyboard-symbols",
                  "09c-matter-keyboard-english"}
 PAD_OPEN = {"06-applicant-digit-pad", "06a-applicant-id-pad", "06b-applicant-id-pad-undo",
-            "19-query-entry-digit-pad", "24-query-code-pad"}
+            "06c-applicant-handwriting", "19-query-entry-digit-pad", "24-query-code-pad"}
 SCREENS = KEYBOARD_OPEN | PAD_OPEN | {
            "01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
            "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr",

@@ -33,11 +33,11 @@ Column {
     readonly property bool inked: Shell.inkTarget === f
     // 手写: a character at the cursor; 删除: the one before it.
     function insertText(text: string) {
-        let at = f.input.cursorPosition
-        if (f.multiline) area.insert(at, text); else line.insert(at, text)
+        if (f.multiline) area.insert(area.cursorPosition, text)
+        else line.insert(line.cursorPosition, text)
     }
     function deleteBefore() {
-        let at = f.input.cursorPosition
+        let at = f.multiline ? area.cursorPosition : line.cursorPosition
         if (at <= 0) return
         if (f.multiline) area.remove(at - 1, at); else line.remove(at - 1, at)
     }

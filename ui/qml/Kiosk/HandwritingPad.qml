@@ -7,9 +7,10 @@ import Kiosk.ViewModels
 // puts the character into the field at the cursor and clears the area for the next one.
 //   portrait:  candidates in one row above; right of the area 重写 · 删除 · 拼音 · 收起
 //   landscape: docked at the right (as the digit pad), candidates in two columns beside
-//              the area, the four keys under them
-// The area is at least 600 px square (大字 800) where the canvas has the height
-// (shared/UX.md); the strokes are the view-model's, in memory only.
+//              the area, the four keys in a column of their own at the right
+// The area is 640 px square (大字 800, shared/UX.md) where the canvas has the height; in
+// landscape it takes the height between header and footer (the bottom bar stays put),
+// which in 大字 is less than 800. The strokes are the view-model's, in memory only.
 Rectangle {
     id: pad
     objectName: "handwritingPad"
@@ -20,14 +21,15 @@ Rectangle {
     readonly property int keyH: Theme.target
     readonly property int wanted: Session.elderly ? 800 : 640
     readonly property int area: side ? Math.min(wanted, height - 2 * gap) : wanted
-    readonly property int keyColumn: side ? 2 * keyH + gap : width - area - 3 * gap
+    readonly property int keyColumn: side ? Math.round(keyH * 1.3) : width - area - 3 * gap
+    readonly property int candidateColumn: 2 * keyH + gap  // landscape: two columns of candidates
     property var current: []  // the stroke being drawn: [{x, y}, …]
 
-    implicitWidth: side ? area + keyColumn + 3 * gap : 1080
+    implicitWidth: side ? area + candidateColumn + keyColumn + 4 * gap : 1080
     implicitHeight: side ? area + 2 * gap : keyH + area + 3 * gap
 
     // The candidates that fit in large keys: one row (portrait) or a two-column grid (landscape).
-    readonly property int candidateSlots: side ? 2 * Math.max(1, Math.floor((area - 2 * (keyH + gap)) / (keyH + gap)))
+    readonly property int candidateSlots: side ? 2 * Math.max(1, Math.floor((area + gap) / (keyH + gap)))
                                                : Math.max(1, Math.floor((width - gap) / (keyH * 1.25 + gap)))
     readonly property var shown: Handwriting.candidates.slice(0, candidateSlots)
 
@@ -43,8 +45,8 @@ Rectangle {
         objectName: "handwritingCandidates"
         x: pad.side ? pad.area + 2 * pad.gap : pad.gap
         y: pad.gap
-        width: pad.side ? pad.keyColumn : pad.width - 2 * pad.gap
-        height: pad.side ? pad.area - 2 * (pad.keyH + pad.gap) : pad.keyH
+        width: pad.side ? pad.candidateColumn : pad.width - 2 * pad.gap
+        height: pad.side ? pad.area : pad.keyH
         readonly property int columns: pad.side ? 2 : pad.candidateSlots
         readonly property int cellW: Math.floor((width - (columns - 1) * pad.gap) / columns)
         BodyText {
@@ -162,20 +164,20 @@ Rectangle {
     // ---- 重写 · 删除 · 拼音 · 收起 ----
     Item {
         id: keys
-        x: pad.side ? candidateBox.x : writing.x + writing.width + pad.gap
-        y: pad.side ? writing.y + writing.height - height : writing.y
+        x: pad.side ? candidateBox.x + candidateBox.width + pad.gap : writing.x + writing.width + pad.gap
+        y: writing.y
         width: pad.keyColumn
-        height: pad.side ? 2 * pad.keyH + pad.gap : writing.height
-        readonly property int cellW: pad.side ? Math.floor((width - pad.gap) / 2) : width
-        readonly property int cellH: pad.side ? pad.keyH : Math.floor((height - 3 * pad.gap) / 4)
+        height: writing.height
+        readonly property int cellW: width
+        readonly property int cellH: Math.floor((height - 3 * pad.gap) / 4)
         Repeater {
             model: [["重写", "rewrite"], ["删除", "delete"], ["拼音", "pinyin"], ["收起", "close"]]
             delegate: ActionButton {
                 required property var modelData
                 required property int index
                 objectName: "key:" + modelData[0]
-                x: pad.side ? (index % 2) * (keys.cellW + pad.gap) : 0
-                y: pad.side ? Math.floor(index / 2) * (pad.keyH + pad.gap) : index * (keys.cellH + pad.gap)
+                x: 0
+                y: index * (keys.cellH + pad.gap)
                 width: keys.cellW
                 height: keys.cellH
                 text: modelData[0]
