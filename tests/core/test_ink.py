@@ -46,7 +46,7 @@ def test_the_binding_answers_as_zinnias_own_tool(recognizer):
                               capture_output=True, text=True, timeout=30, check=True).stdout
         lines = [line.split() for line in tool.splitlines() if line and not line.startswith("Answer")]
         theirs = [(c, float(score)) for c, score in lines]
-        ours = recognizer.candidates(strokes, 10)
+        ours = recognizer.engine_candidates(strokes, 10)
         assert [c.character for c in ours] == [c for c, _ in theirs]
         assert [round(c.score, 3) for c in ours] == [round(s, 3) for _, s in theirs]
 
@@ -56,6 +56,23 @@ def test_real_strokes_are_recognised(recognizer):
     assert "口" in recognizer.characters(KOU)[:3]
     for character, strokes in medians().items():
         assert character in recognizer.characters(strokes), character
+
+
+def test_common_characters_come_first_among_the_engines_best(recognizer):
+    assert [ink.gb2312_level(c) for c in "的芷堃A"] == [1, 2, 0, 0]
+    for strokes in (SHI, KOU, *medians().values()):
+        engine = recognizer.engine_candidates(strokes, ink.POOL)
+        ranked = recognizer.candidates(strokes, ink.POOL)
+        assert sorted(c.character for c in ranked) == sorted(c.character for c in engine)  # none dropped
+        levels = [ink.gb2312_level(c.character) for c in recognizer.candidates(strokes, 10)]
+        bonus = {1: ink.LEVEL_1, 2: ink.LEVEL_2, 0: 0.0}
+        boosted = [c.score + bonus[level] for c, level in zip(recognizer.candidates(strokes, 10), levels,
+                                                              strict=True)]
+        assert boosted == sorted(boosted, reverse=True)
+    # 亻 (a radical, GB 2312 level 2) is the engine's first for these strokes; 人 comes first
+    ren = [[(500, 100), (480, 400), (300, 700), (100, 900)], [(500, 400), (700, 700), (900, 900)]]
+    assert recognizer.engine_candidates(ren)[0].character == "亻"
+    assert recognizer.characters(ren)[0] == "人"
 
 
 def test_size_and_place_on_the_pad_do_not_change_the_answer(recognizer):
