@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.driver import draw_strokes, find, pump, shown, tap, wait_until
+from ui.driver import all_items, draw_strokes, find, pump, shown, tap, type_pinyin, wait_until
 from ui.tour import KOU, SHI, keyboard_key
 
 
@@ -106,3 +106,22 @@ def test_the_choice_of_handwriting_holds_for_the_next_field_until_pinyin(kiosk_w
     tap(w, "field:applicants[0].name")
     pump(100)
     assert visible(w, "inputPanel") and not visible(w, "handwritingPad")
+
+
+def test_without_the_model_the_pad_says_so_in_plain_chinese_and_pinyin_stays(kiosk_window, tmp_path):
+    import dataclasses
+
+    make, loaded = kiosk_window
+    settings = loaded.config.handwriting.model_copy(update={"model": tmp_path / "absent.model"})
+    broken = dataclasses.replace(loaded, config=loaded.config.model_copy(update={"handwriting": settings}))
+    k = make(loaded=broken)
+    w, s = to_name_field(k)
+    tap(w, keyboard_key(w, "手写"))
+    assert wait_until(lambda: not k.handwriting.property("available"), 5000)
+    pump(50)
+    texts = [str(i.property("text")) for i in all_items(w)
+             if i.inherits("QQuickText") and shown(i) and find(w, "handwritingArea") is not None]
+    assert any("手写识别的字库没有安装" in t and "拼音" in t for t in texts), texts
+    tap(w, "key:拼音")
+    assert wait_until(lambda: visible(w, "inputPanel"), 3000)
+    assert type_pinyin(w, "xin") and s.screen == "applicant"  # typing stays possible
