@@ -98,7 +98,8 @@ def test_strokes_are_resampled_evenly_and_kept_in_drawing_order():
 
 @pytest.mark.parametrize(("data", "path"), [
     ([], "$"), ({"lines": []}, "$"), ([[]], "$[0]"), ([[[1, 2, 3]]], "$[0][0]"),
-    ([[[1, "a"]]], "$[0][0]"), ([[[1, 2]], [[True, 2]]], "$[1][0]"), ({"strokes": [[[1, float("nan")]]]}, "strokes[0][0]"),
+    ([[[1, "a"]]], "$[0][0]"), ([[[1, 2]], [[True, 2]]], "$[1][0]"),
+    ({"strokes": [[[1, float("nan")]]]}, "strokes[0][0]"),
     ([[[0, 0]]] * (ink.MAX_STROKES + 1), "$"),
 ])
 def test_bad_strokes_are_named_where(data, path):
