@@ -11,6 +11,7 @@ from app import (
     delivery,
     doctor,
     evaluations,
+    ink,
     logs,
     outbox,
     petitions,
@@ -30,6 +31,7 @@ COMMANDS: tuple[Command, ...] = (
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,
     *logs.COMMANDS,
+    *ink.COMMANDS,  # ink recognize
     *technician.COMMANDS,  # set-pin, audit
     *outbox.COMMANDS,  # outbox, status, migrate, recover
 )

@@ -51,6 +51,9 @@ EVENTS = _table([
     (r"technician PIN refused", "有人输错了维护密码"),
     (r"technician \w+ failed", "维护操作没有完成"),
     (r"speech engine unavailable", "语音播报不可用（语音引擎没有启动；屏幕上的文字不受影响）"),
+    (r"handwriting unavailable", "手写输入不可用（手写识别程序或字库没有装好；拼音输入不受影响，"
+                                 "kiosk doctor 会说怎么修）"),
+    (r"handwriting recognition failed", "一次手写识别没有完成（市民可以重写或改用拼音）"),
     (r"could not load the font", "字体没有装好，中文可能显示不全（kiosk doctor 会说怎么修）"),
     (r"damaged database moved aside", "本机数据库损坏，已移到一旁并新建了数据库"
                                       "（用 kiosk recover 找回其中的提交）"),

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from kiosk import paths
+from kiosk import ink, paths
 from wire import sealing
 from wire.durable import make_dir, write_file
 
@@ -155,6 +155,22 @@ class Data(_Strict):
         return value
 
 
+class Handwriting(_Strict):
+    """手写: the Zinnia library and the model it loads (Debian's by default)."""
+
+    model: Path = ink.DEFAULT_MODEL
+    library: NonEmpty = ink.LIBRARY
+
+    @field_validator("model")
+    @classmethod
+    def _usable_model_path(cls, value: Path) -> Path:
+        if "\0" in str(value):
+            raise ValueError("must not contain a NUL character")
+        if not value.is_absolute():
+            raise ValueError("must be an absolute path")
+        return value
+
+
 class KioskConfig(_Strict):
     terminal: Terminal
     jurisdiction: Jurisdiction
@@ -162,6 +178,7 @@ class KioskConfig(_Strict):
     idle: Idle = Idle()
     sync: Sync = Sync()
     data: Data = Data()
+    handwriting: Handwriting = Handwriting()
 
     @model_validator(mode="after")
     def _platforms_fit_jurisdiction(self) -> KioskConfig:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kiosk import config, paths
+from kiosk import config, ink, paths
 from kiosk.exits import EXIT_FAILED, EXIT_OK
 
 PASS, WARN, FAIL, SKIP = "PASS", "WARN", "FAIL", "SKIP"
@@ -281,6 +281,28 @@ def format_age(delta: timedelta) -> str:
     return f"{seconds // 86400} d"
 
 
+# 十 drawn as two straight strokes: what a working library and model put first.
+HANDWRITING_PROBE = ([[(100.0, 500.0), (900.0, 500.0)], [(500.0, 100.0), (500.0, 900.0)]], "十")
+
+
+def check_handwriting(ctx: Context) -> Result:
+    """手写: the library loads, the model opens, and a known character is recognised."""
+    assert ctx.loaded is not None
+    settings = ctx.loaded.config.handwriting
+    try:
+        with ink.Recognizer(settings.model, settings.library) as recognizer:
+            strokes, expected = HANDWRITING_PROBE
+            found = recognizer.characters(strokes)
+    except ink.InkError as e:
+        what, _, fix = e.detail.partition("; fix: ")
+        return Result(FAIL, what, fix or None)
+    if found[:1] != [expected]:
+        return Result(FAIL, f"{settings.model} answers {''.join(found[:3]) or 'nothing'} for {expected}",
+                      f"reinstall the model: sudo apt-get install --reinstall {ink.DEBIAN_PACKAGES[1]},"
+                      " or set [handwriting] model to the simplified-Chinese Zinnia model")
+    return Result(PASS, f"{settings.library} with {settings.model}: {expected} recognised")
+
+
 def core_checks(ctx: Context) -> list[Check]:
     checks = [Check("config", lambda: check_config(ctx), timeout=2)]
     if ctx.loaded is None:
@@ -292,6 +314,7 @@ def core_checks(ctx: Context) -> list[Check]:
               timeout_fix="stop the kiosk and `kiosk sync` and run the doctor again "
                           "(a long write lock, or a very slow disk)"),
         Check("outbox", lambda: check_outbox(ctx), timeout=5, needs=("database",)),
+        Check("handwriting", lambda: check_handwriting(ctx), timeout=5),
     ]
     return checks
 

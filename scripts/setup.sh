@@ -19,6 +19,9 @@ DEBIAN_PACKAGES=(
   libwayland-cursor0 libwayland-egl1
   # spoken prompts (语音播报): QtTextToSpeech's speechd engine with a Mandarin voice
   libspeechd2 speech-dispatcher speech-dispatcher-espeak-ng
+  # 手写: the Zinnia engine (loaded through ctypes) and its simplified-Chinese model;
+  # zinnia-utils' own tool holds the binding to the library in the tests
+  libzinnia0 tegaki-zinnia-simplified-chinese zinnia-utils
   # the tests record real fsync / rename calls with it (tests/support/syscalls.py):
   # a crash keeps the page cache, so only the calls themselves show a missing fsync
   strace

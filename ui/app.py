@@ -19,6 +19,7 @@ from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
+from ui.handwriting import Handwriting
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
 from ui.session import Session
@@ -98,6 +99,7 @@ class Kiosk:
     lockdown: Lockdown | None  # full-screen only
     query: CaseQuery
     evaluation: Evaluation | None = None
+    handwriting: Handwriting | None = None
     closed: bool = False
 
     @property
@@ -128,6 +130,8 @@ class Kiosk:
             self.evaluation.shutdown()
         self.technician.shutdown()
         self.query.shutdown()
+        if self.handwriting is not None:
+            self.handwriting.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
@@ -170,8 +174,10 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     evaluation = Evaluation(loaded, session)
     evaluation.case_target = query.case_target  # a `case` rating rates the case read
     evaluation.on_case_rated = query.rated
+    handwriting = Handwriting(loaded, session)  # strokes in memory, wiped with the session
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
-                       Technician=technician, Evaluation=evaluation, Query=query)
+                       Technician=technician, Evaluation=evaluation, Query=query,
+                       Handwriting=handwriting)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -185,4 +191,5 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         lockdown.install(app)
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
-    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation)
+    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
+                 handwriting)

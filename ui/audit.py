@@ -27,7 +27,7 @@ from ui.driver import shown
 
 CLICKABLE = ("QQuickAbstractButton", "QQuickMouseArea", "QQuickTextInput", "QQuickTextEdit")
 TEXT = ("QQuickText", "QQuickTextInput", "QQuickTextEdit")
-PADS = ("digitPad", "techPinPad")
+PADS = ("digitPad", "techPinPad", "handwritingPad")
 PAD_KEY_PREFIXES = ("key:", "pin:")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -227,6 +227,9 @@ def measure(window: QQuickWindow, heading_px: int) -> dict:
     pads = [i for i in items if i.objectName() in PADS and shown(i)]
     if pads:
         result.update(_pads(pads))
+    writing = [i for i in items if i.objectName() == "handwritingArea" and shown(i)]
+    if writing:  # 手写: the writing area's shorter side (UX.md: 600, 大字 800)
+        result["handwriting_area_px"] = round(min(writing[0].width(), writing[0].height()))
     hidden = below_the_fold(items)
     cued = any(i.objectName() == SCROLL_CUE and shown(i) for i in items)
     result["below_fold"] = len(hidden)

@@ -140,6 +140,20 @@ def drag(window: QQuickWindow, item: QQuickItem, points: list[tuple[float, float
     pump()
 
 
+def draw_strokes(window: QQuickWindow, item: QQuickItem,
+                 strokes: list[list[tuple[float, float]]], steps: int = 8) -> None:
+    """Finger strokes over `item`, each a polyline in fractions of its size, sent as the
+    mouse events of a finger moving along it (`steps` moves per segment)."""
+    w, h = item.width(), item.height()
+    for stroke in strokes:
+        points = []
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+            points += [(w * (x0 + (x1 - x0) * t / steps), h * (y0 + (y1 - y0) * t / steps))
+                       for t in range(steps)]
+        points.append((w * stroke[-1][0], h * stroke[-1][1]))
+        drag(window, item, points)
+
+
 def _mouse(window: QQuickWindow, kind: QEvent.Type, pos: QPoint, *, advance_ms: int = 1) -> None:
     """One left-button event at `pos` (window coordinates), delivered at once, then the
     events it posted are processed. Timestamps advance by `advance_ms`, and by the

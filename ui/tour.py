@@ -21,7 +21,19 @@ from kiosk import casequery, identity
 from kiosk.config import LoadedConfig
 from ui import app as app_mod
 from ui import audit
-from ui.driver import all_items, call, drag, find, images_ready, pump, shown, tap, type_pinyin, wait_until
+from ui.driver import (
+    all_items,
+    call,
+    drag,
+    draw_strokes,
+    find,
+    images_ready,
+    pump,
+    shown,
+    tap,
+    type_pinyin,
+    wait_until,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "petition.json"
 TOUR_TODAY = date(2026, 11, 26)  # fixed, so time limits in the pictures never drift
@@ -84,6 +96,12 @@ def _sign(window) -> None:
     w, h = pad.width(), pad.height()
     drag(window, pad, [(w * 0.15 + i * w * 0.05, h * (0.5 + (0.2 if i % 2 else -0.2))) for i in range(12)])
     drag(window, pad, [(w * 0.3, h * 0.3), (w * 0.35, h * 0.75), (w * 0.4, h * 0.3)])
+
+
+# 十 and 口 as a finger draws them, in fractions of the writing area.
+SHI = [[(0.15, 0.5), (0.5, 0.5), (0.85, 0.5)], [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]]
+KOU = [[(0.25, 0.25), (0.25, 0.75)], [(0.25, 0.25), (0.75, 0.25), (0.75, 0.75)],
+       [(0.25, 0.75), (0.75, 0.75)]]
 
 
 def keyboard_key(window, label: str):
@@ -152,6 +170,18 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         shot("06b-applicant-id-pad-undo")
         tap(window, "key:清空")  # now 撤销: the number is back
         tap(window, "key:完成")
+        # 手写 on the name field: 十 written with a finger, its candidates offered.
+        tap(window, "field:applicants[0].name")
+        pump(100)
+        tap(window, keyboard_key(window, "手写"))
+        pump(100)
+        draw_strokes(window, find(window, "handwritingArea"), SHI)
+        wait_until(lambda: find(window, "key:candidate:0", required=False) is not None, 5000)
+        shot("06c-applicant-handwriting")
+        tap(window, "key:拼音")  # back to the keyboard, which 收起键盘 closes
+        pump(100)
+        tap(window, keyboard_key(window, "收起键盘"))
+        pump(50)
         tap(window, "btn:next")
         shot("07-category")
         tap(window, "btn:next")

@@ -112,12 +112,12 @@ def test_the_keyboard_is_the_kiosks_own_and_grows_in_elderly_mode(kiosk_window, 
     assert "#dce3ee" in backgrounds and "#263238" not in backgrounds, backgrounds
     m = audit.measure(w, 78 if elderly else 52)
     target = 120 if elderly else 88
-    assert m["keyboard_keys"] == 33  # 26 letters, 删除, 符号, 英文, ，, 空格, 。, 收起键盘
+    assert m["keyboard_keys"] == 34  # 26 letters, 删除, 符号, 英文, 手写, ，, 空格, 。, 收起键盘
     assert m["keyboard_smallest_key_px"] >= target, m["keyboard_smallest_key"]
     assert m["keyboard_unlabelled"] == [] and m["keyboard_not_chinese"] == []
     assert m["smallest_text_px"] >= (48 if elderly else 32)
     assert m["lowest_body_contrast"] >= 7.0
-    for label in ("删除", "符号", "英文", "空格", "收起键盘"):
+    for label in ("删除", "符号", "英文", "手写", "空格", "收起键盘"):
         keyboard_key(w, label)  # each there, in words
     # the space bar: dark words on a light face
     space = keyboard_key(w, "空格")

@@ -15,7 +15,8 @@ KEYBOARD_OPEN = {"09-matter-keyboard", "09a-matter-keyboard-candidates", "09b-ma
                  "09c-matter-keyboard-english"}
 PAD_OPEN = {"06-applicant-digit-pad", "06a-applicant-id-pad", "06b-applicant-id-pad-undo",
             "19-query-entry-digit-pad", "24-query-code-pad"}
-SCREENS = KEYBOARD_OPEN | PAD_OPEN | {
+HANDWRITING_OPEN = {"06c-applicant-handwriting"}
+SCREENS = KEYBOARD_OPEN | PAD_OPEN | HANDWRITING_OPEN | {
            "01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
            "07a-purpose",
            "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr",
@@ -66,6 +67,14 @@ def test_tour_meets_the_ux_numbers(qapp, tmp_path, size, elderly):
         assert report["screens"][name]["keyboard_keys"] >= 32, name  # measured, not absent
     for name in PAD_OPEN:
         assert report["screens"][name]["pad_keys"] >= 13, name
+    # 手写: 重写 · 删除 · 拼音 · 收起 and candidates for the 十 written, all keys of the sizes
+    # above (checked as a pad's); the writing area 600 px square, 800 in 大字 where the
+    # canvas has the height (portrait; landscape keeps header and footer, see docs/ui.md).
+    for name in HANDWRITING_OPEN:
+        screen = report["screens"][name]
+        assert screen["pad_keys"] >= 4 + 2, (name, screen)
+        wanted = 800 if elderly and size == (1080, 1920) else 600
+        assert screen["handwriting_area_px"] >= wanted, (name, screen)
 
     # The receipt's QR code, read back from the screenshot as a phone would: the
     # platform's receipt page for a receipt this terminal's key signed.

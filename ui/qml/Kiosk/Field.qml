@@ -16,7 +16,7 @@ Column {
     readonly property int naturalBox: f.multiline ? lineBox * f.lines + 2 * Theme.gap
                                                   : Math.max(Theme.target, line.implicitHeight + Theme.gap)
     // While typed in with the keyboard up, the box fits the room above it (never under 3 lines).
-    readonly property bool squeezed: f.multiline && area.activeFocus && Shell.keyboardOpen
+    readonly property bool squeezed: f.multiline && (area.activeFocus && Shell.keyboardOpen || f.inked)
     width: parent ? parent.width : 600
     spacing: Math.round(Theme.gap / 2)
 
@@ -30,6 +30,24 @@ Column {
         }
     }
     Component.onCompleted: load()
+    readonly property bool inked: Shell.inkTarget === f
+    // 手写: a character at the cursor; 删除: the one before it.
+    function insertText(text: string) {
+        if (f.multiline) area.insert(area.cursorPosition, text)
+        else line.insert(line.cursorPosition, text)
+    }
+    function deleteBefore() {
+        let at = f.multiline ? area.cursorPosition : line.cursorPosition
+        if (at <= 0) return
+        if (f.multiline) area.remove(at - 1, at); else line.remove(at - 1, at)
+    }
+    // Focus: the keyboard, or the handwriting pad once the citizen chose 手写.
+    function focused() {
+        Shell.closePad()
+        Shell.textTarget = f
+        if (Shell.inkPreferred) Shell.openInk(f)
+        else Shell.reveal(f)
+    }
     Connections {
         target: Session
         function onValuesReset() { f.load() }
@@ -50,8 +68,8 @@ Column {
                            : f.naturalBox
         radius: Theme.radius
         color: Theme.surface
-        border.width: f.input.activeFocus ? Math.round(4 * Theme.scale) : 2
-        border.color: Session.problems[f.path] ? Theme.red : (f.input.activeFocus ? Theme.blue : Theme.line)
+        border.width: f.input.activeFocus || f.inked ? Math.round(4 * Theme.scale) : 2
+        border.color: Session.problems[f.path] ? Theme.red : (f.input.activeFocus || f.inked ? Theme.blue : Theme.line)
 
         TextField {
             id: line
@@ -70,7 +88,7 @@ Column {
             persistentSelection: false
             ContextMenu.menu: null
             onTextChanged: Session.setValue(f.path, text)
-            onActiveFocusChanged: if (activeFocus) { Shell.closePad(); Shell.reveal(f) }
+            onActiveFocusChanged: if (activeFocus) f.focused()
             objectName: "field:" + f.path
         }
         Flickable {
@@ -95,7 +113,7 @@ Column {
                 persistentSelection: false
                 ContextMenu.menu: null
                 onTextChanged: Session.setValue(f.path, text)
-                onActiveFocusChanged: if (activeFocus) { Shell.closePad(); Shell.reveal(f) }
+                onActiveFocusChanged: if (activeFocus) f.focused()
                 objectName: "area:" + f.path
             }
         }

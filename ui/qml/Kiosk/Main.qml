@@ -28,6 +28,7 @@ Window {
     readonly property bool landscape: canvasWidth > canvasHeight
     readonly property int contentMax: landscape ? Math.round(1400 * Math.max(1, Theme.scale * 0.9)) : canvasWidth
     readonly property DigitField digitTarget: Shell.digitTarget
+    readonly property Field inkTarget: Shell.inkTarget  // 手写: the field the pad writes into
     // The keyboard's row height (ui/qml/QtQuick/VirtualKeyboard/Styles/kiosk: its style).
     // Landscape: keys about 100 px tall (≥ 88; 大字 ≥ 120), so the text being typed keeps
     // some lines above it; portrait has the height for larger keys. Four rows.
@@ -46,7 +47,7 @@ Window {
     // Where the screen ends: above the footer, the portrait keyboard or pad, the landscape keyboard.
     readonly property int screenBottom: Math.min(footer.visible ? footer.y : height,
                                                  keyboardArea.height > 0 ? keyboardArea.y : height)
-    readonly property bool padBeside: landscape && digitTarget !== null
+    readonly property bool padBeside: landscape && (digitTarget !== null || inkTarget !== null)
     // What a field being typed in may take: the screen area above the keyboard.
     readonly property int typingRoom: loader.height - 2 * Theme.gap
     property Item revealTarget: null
@@ -66,12 +67,37 @@ Window {
         function onClosePadRequested() { win.closePad() }
         function onRevealRequested(item: Item) { win.reveal(item) }
         function onDoneTypingRequested() { win.doneTyping() }
+        function onOpenInkRequested(field: Field) { win.openInk(field) }
+        function onUseKeyboardRequested() { win.useKeyboard() }
     }
 
     function openPad(field: DigitField) {
         if (activeFocusItem) activeFocusItem.focus = false
         win.inputMethod.hide()
+        Shell.inkTarget = null
         Shell.digitTarget = field
+    }
+    // 手写 in place of the keyboard: what Pinyin had half typed is kept, the keyboard goes,
+    // and the field shows as the one being written in (without focus, so the keyboard
+    // does not come back); the model opens on the view-model's worker.
+    function openInk(field: Field) {
+        win.inputMethod.commit()
+        if (activeFocusItem) activeFocusItem.focus = false
+        win.inputMethod.hide()
+        Shell.digitTarget = null
+        Shell.inkPreferred = true
+        Shell.inkTarget = field
+        Handwriting.prepare()
+        win.reveal(field)
+    }
+    function useKeyboard() {
+        let field = Shell.inkTarget
+        Shell.inkPreferred = false
+        Shell.inkTarget = null
+        if (field) {
+            field.input.forceActiveFocus()
+            win.inputMethod.show()
+        }
     }
     function closePad() { Shell.digitTarget = null }
     // Scrolls the field being edited fully into view; again whenever the keyboard or pad
@@ -84,6 +110,7 @@ Window {
     Timer { id: revealTimer; interval: 60; onTriggered: win.doReveal() }
     onKeyboardOpenChanged: if (!keyboardOpen && !digitTarget) revealTarget = null
     onDigitTargetChanged: if (!digitTarget && !keyboardOpen) revealTarget = null
+    onInkTargetChanged: if (!inkTarget && !keyboardOpen && !digitTarget) revealTarget = null
     Connections {
         target: win.currentFlick
         function onContentHeightChanged() { if (win.revealTarget) revealTimer.restart() }
@@ -120,6 +147,7 @@ Window {
         win.inputMethod.hide()
         if (activeFocusItem) activeFocusItem.focus = false
         Shell.digitTarget = null
+        Shell.inkTarget = null
     }
 
     // Test and tour hooks: the keyboard's engine, as a finger would drive it.
@@ -159,7 +187,7 @@ Window {
     onTechModeChanged: { win.clearInput(); leaveDialog.visible = false }
     Connections {
         target: Session
-        function onWiped() { win.clearInput(); leaveDialog.visible = false }
+        function onWiped() { win.clearInput(); Shell.inkPreferred = false; Shell.textTarget = null; leaveDialog.visible = false }
         function onScreenChanged() { if (Session.screen !== loader.screen) win.clearInput() }
     }
 
@@ -259,7 +287,7 @@ Window {
         property string screen: Session.screen
         anchors { left: parent.left; right: parent.right; top: header.bottom }
         height: win.screenBottom - header.height
-        anchors.rightMargin: win.padBeside ? digitPad.width : 0
+        anchors.rightMargin: win.padBeside ? (win.digitTarget ? digitPad.width : inkPad.width) : 0
         active: Shell.ready
         source: Qt.resolvedUrl("screens/" + screen + ".qml")
         onLoaded: if (item && item.hasOwnProperty("contentY")) Shell.currentFlick = item as Flickable
@@ -302,7 +330,7 @@ Window {
             width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(Theme.target * 3.2)
             enabled: !Session.busy
-            onClicked: { win.doneTyping(); win.closePad(); Session.next() }
+            onClicked: { win.doneTyping(); win.closePad(); Shell.closeInk(); Session.next() }
         }
     }
 
@@ -310,13 +338,25 @@ Window {
     Item {
         id: keyboardArea
         anchors { left: parent.left; right: parent.right; bottom: win.landscape || !footer.visible ? parent.bottom : footer.top }
-        height: inputPanel.active ? inputPanel.height : (win.digitTarget && !win.landscape ? digitPad.height : 0)
+        height: inputPanel.active ? inputPanel.height
+                                  : win.landscape ? 0
+                                  : win.digitTarget ? digitPad.height : (win.inkTarget ? inkPad.height : 0)
     }
     // Portrait: under the screen, full width. Landscape: a column at the right, beside the form.
     DigitPad {
         id: digitPad
         visible: win.digitTarget !== null
         target: win.digitTarget
+        side: win.landscape
+        anchors { right: parent.right; bottom: footer.visible ? footer.top : parent.bottom }
+        width: side ? implicitWidth : win.canvasWidth
+        height: side ? (footer.visible ? footer.y : win.canvasHeight) - header.height : implicitHeight
+    }
+    // 手写: where the keyboard was (portrait), or docked at the right as the digit pad (landscape).
+    HandwritingPad {
+        id: inkPad
+        visible: win.inkTarget !== null
+        target: win.inkTarget
         side: win.landscape
         anchors { right: parent.right; bottom: footer.visible ? footer.top : parent.bottom }
         width: side ? implicitWidth : win.canvasWidth

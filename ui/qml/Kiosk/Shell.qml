@@ -18,15 +18,28 @@ QtObject {
     // ---- typing ----
     property DigitField digitTarget: null  // the field the digit pad types into
     property Flickable currentFlick: null  // the screen's scrolling page
+    // 手写: the text field the handwriting pad writes into (null: the pad is closed), the
+    // text field typed in last, and whether the citizen chose 手写 (text fields then open
+    // with the pad, until 拼音 or the end of the session).
+    property Field inkTarget: null
+    property Field textTarget: null
+    property bool inkPreferred: false
 
     signal openPadRequested(DigitField field)
     signal closePadRequested()
     signal revealRequested(Item item)
     signal doneTypingRequested()
+    signal openInkRequested(Field field)
+    signal useKeyboardRequested()
 
     function openPad(field: DigitField) { openPadRequested(field) }
     function closePad() { closePadRequested() }
     // Scrolls the field being edited fully into view, now and as the room changes.
     function reveal(item: Item) { revealRequested(item) }
     function doneTyping() { doneTypingRequested() }
+    // 手写 for `field` (the keyboard's 手写 key: the field typed in last).
+    function openInk(field: Field) { if (field) openInkRequested(field) }
+    function closeInk() { inkTarget = null }
+    // 拼音: back to the keyboard in the same field.
+    function useKeyboard() { useKeyboardRequested() }
 }

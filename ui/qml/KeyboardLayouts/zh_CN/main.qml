@@ -2,12 +2,14 @@ import QtQuick
 import QtQuick.Layouts
 import QtQuick.VirtualKeyboard
 import QtQuick.VirtualKeyboard.Components
+import Kiosk
 
 // 拼音: the letters in the order of the 汉语拼音字母表, nine keys a row, so that 26
 // letters and 删除 fill three rows and, in 大字, nine cells of 120 px fill a 1080 px
 // canvas (the ten keys of a QWERTY row cannot). Every function key says what it does in
 // words; 英文 switches to what it names. No apostrophe key: the candidates offer
-// both readings of an ambiguous syllable (xian: 先 / 西安).
+// both readings of an ambiguous syllable (xian: 先 / 西安). 手写 swaps the keyboard for
+// the handwriting pad in the same field (Kiosk's HandwritingPad.qml), one tap.
 KeyboardLayout {
     function createInputMethod() {
         return Qt.createQmlObject('import QtQuick; import QtQuick.VirtualKeyboard.Plugins; PinyinInputMethod {}', parent, "inputMethod.qml")
@@ -50,8 +52,15 @@ KeyboardLayout {
     KeyboardRow {
         SymbolModeKey { displayText: "符号" }
         ChangeLanguageKey { displayText: "英文" }
+        Key {
+            objectName: "vkb:handwriting"
+            displayText: "手写"
+            functionKey: true
+            noKeyEvent: true
+            onClicked: Shell.openInk(Shell.textTarget)
+        }
         Key { key: Qt.Key_Comma; text: "，" }
-        SpaceKey { weight: 480; displayText: "空格" }
+        SpaceKey { weight: 320; displayText: "空格" }
         Key { key: Qt.Key_Period; text: "。" }
         HideKeyboardKey { weight: 320; displayText: "收起键盘" }
     }
