@@ -160,7 +160,7 @@ def split_number(item: QQuickItem) -> str | None:
         return None
     if (item.property("lineCount") or 0) < 2:  # on one line: cut off at the item's edge?
         room = item.width() - (item.property("leftPadding") or 0) - (item.property("rightPadding") or 0)
-        cut = (item.property("contentWidth") or 0) > room + 1
+        cut = (item.property("contentWidth") or 0) > room + 2  # Text fits to within a pixel or two
         return _NUMBER.search(text).group() + " (cut off)" if cut and room > 0 else None
     starts, at = [], 0
     for piece in _laid_out_lines(item):

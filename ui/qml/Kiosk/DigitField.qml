@@ -71,8 +71,10 @@ Column {
         }
         contentItem: Text {
             objectName: "digitsText:" + f.path
-            leftPadding: Theme.gap
-            rightPadding: Theme.gap
+            // Narrow (beside a pad in 大字 landscape): less room around, so the number fits whole.
+            readonly property bool narrow: f.width <= Theme.body * 14
+            leftPadding: narrow ? Math.round(Theme.gap / 3) : Theme.gap
+            rightPadding: leftPadding
             verticalAlignment: Text.AlignVCenter
             // A number is never broken nor cut: it gets smaller to fit the box instead.
             wrapMode: Text.NoWrap
@@ -80,7 +82,7 @@ Column {
             minimumPixelSize: Theme.small
             font.family: Theme.fontFamily
             font.pixelSize: Math.round(Theme.body * 1.15)
-            font.letterSpacing: 2
+            font.letterSpacing: narrow ? 0 : 2
             color: f.value || f.kind === "date" ? Theme.text : Theme.muted
             text: f.value || f.kind === "date" ? f.grouped(f.value) : (f.kind === "code" ? "点这里，用下方按键输入" : "点这里，用下方数字键输入")
         }
