@@ -11,6 +11,7 @@ from app import (
     delivery,
     doctor,
     evaluations,
+    idcard,
     logs,
     outbox,
     petitions,
@@ -29,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     *case_actions.COMMANDS,  # supplement, withdraw
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,
+    *idcard.COMMANDS,  # idcard read
     *logs.COMMANDS,
     *technician.COMMANDS,  # set-pin, audit
     *outbox.COMMANDS,  # outbox, status, migrate, recover

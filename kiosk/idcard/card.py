@@ -65,7 +65,7 @@ class Card:
     def masked(self) -> dict[str, str]:
         """What may be shown or printed for a technician: masked where the app masks."""
         return {"name": identity.mask_name(self.name), "sex": SEX_WORDS.get(self.sex or "", "未说明"),
-                "birth_date": self.birth_date.isoformat(), "id_number": identity.mask_id(self.id_number),
+                "birth_date": f"{self.birth_date.year}-**-**", "id_number": identity.mask_id(self.id_number),
                 "address": self.address[:6] + "…" if len(self.address) > 6 else self.address,
                 "id_type": self.id_type}
 
