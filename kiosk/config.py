@@ -151,9 +151,9 @@ class IdReader(_Strict):
     baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
     # How long one command may wait for its answer (a read takes about a second).
     timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 3.0
-    # A reader that only ships a vendor library: "module:function", called with these
-    # settings, returning a kiosk.idcard.Card (docs/devices.md).
-    plugin: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    # A reader that only ships a vendor library: the name of the entry point its package
+    # declares in the group petition_kiosk.id_readers (docs/devices.md).
+    plugin: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class Devices(_Strict):

@@ -309,8 +309,9 @@ def check_id_reader(ctx: Context) -> Result:
         try:
             reader.plugin(settings)
         except reader.ReadFailed as exc:
-            return Result(FAIL, exc.detail, "install the reader maker's Python package, or correct "
-                                            "[devices.id_reader] plugin (docs/devices.md)")
+            return Result(FAIL, exc.detail, "install the reader maker's Python package (pip install "
+                                            "into the kiosk's environment), or correct [devices.id_reader] "
+                                            "plugin to the name its entry point has (docs/devices.md)")
         return Result(PASS, f"vendor plug-in {settings.plugin} loads (a read needs a card)")
     try:
         port, card_on = reader.probe(settings)

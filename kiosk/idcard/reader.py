@@ -8,7 +8,7 @@ package with no Qt or network behind it; see docs/architecture.md).
 
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -121,13 +121,24 @@ def read_over(line: frames.Port, timeout: float) -> Card:
         raise ReadFailed(exc.kind, str(exc)) from None
 
 
+# A reader that only ships a vendor library: its Python package declares an entry point
+# in this group, and `[devices.id_reader] plugin` names it (docs/devices.md). An entry
+# point, not a module path in the configuration: the core imports nothing by a name it
+# is given (tests/core/test_layers.py), and what is installed says what may be loaded.
+PLUGIN_GROUP = "petition_kiosk.id_readers"
+
+
 def plugin(settings: IdReader) -> Callable[[IdReader], Any]:
-    """The vendor's callable named by `plugin = "module:function"`."""
-    module_name, _, attr = (settings.plugin or "").partition(":")
+    """The vendor's callable: the entry point `plugin` names in PLUGIN_GROUP."""
+    found = importlib.metadata.entry_points(group=PLUGIN_GROUP, name=settings.plugin or "")
+    if not found:
+        raise ReadFailed("plugin", f"no installed package offers the {PLUGIN_GROUP} entry point "
+                                   f"{settings.plugin!r}")
     try:
-        target = getattr(importlib.import_module(module_name), attr)
+        target = next(iter(found)).load()
     except (ImportError, AttributeError, ValueError) as exc:
-        raise ReadFailed("plugin", f"plugin {settings.plugin!r} cannot be loaded: {exc}") from None
+        raise ReadFailed("plugin", f"plugin {settings.plugin!r} cannot be loaded: "
+                                   f"{type(exc).__name__}") from None
     if not callable(target):
         raise ReadFailed("plugin", f"plugin {settings.plugin!r} is not callable")
     return target
