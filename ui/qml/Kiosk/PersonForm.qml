@@ -26,8 +26,11 @@ Column {
         ActionButton {
             objectName: "btn:idcard"
             width: pf.width
-            primary: true
             iconName: "id-card"
+            // large, but not primary: 下一步 stays the screen's one primary action
+            textSize: Math.round(Theme.body * 1.25)
+            iconSize: Math.round(Theme.icon * 1.6)
+            font.bold: true
             text: IdCard.busy && parent.mine ? "正在读身份证……" : "刷身份证"
             hint: "把身份证放在阅读器上，再按这里"
             enabled: !IdCard.busy
