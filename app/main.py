@@ -11,6 +11,7 @@ from app import (
     delivery,
     doctor,
     evaluations,
+    idcard,
     ink,
     logs,
     outbox,
@@ -30,6 +31,7 @@ COMMANDS: tuple[Command, ...] = (
     *case_actions.COMMANDS,  # supplement, withdraw
     *screens.COMMANDS,  # ui, tour
     *doctor.COMMANDS,
+    *idcard.COMMANDS,  # idcard read
     *logs.COMMANDS,
     *ink.COMMANDS,  # ink recognize
     *technician.COMMANDS,  # set-pin, audit

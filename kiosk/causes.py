@@ -50,6 +50,8 @@ EVENTS = _table([
     (r"technician screen: store unreadable", "维护界面读不了本机存储"),
     (r"technician PIN refused", "有人输错了维护密码"),
     (r"technician \w+ failed", "维护操作没有完成"),
+    (r"ID card read failed unexpectedly", "读身份证时程序出错（市民被告知直接填写；请把日志交给技术人员）"),
+    (r"ID card reader failed", "身份证阅读器没有读出证件（市民可以直接填写；kiosk doctor 会说怎么修）"),
     (r"speech engine unavailable", "语音播报不可用（语音引擎没有启动；屏幕上的文字不受影响）"),
     (r"handwriting unavailable", "手写输入不可用（手写识别程序或字库没有装好；拼音输入不受影响，"
                                  "kiosk doctor 会说怎么修）"),

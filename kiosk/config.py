@@ -144,6 +144,24 @@ class Sync(_Strict):
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
 
 
+class IdReader(_Strict):
+    """[devices.id_reader]: a second-generation ID-card reader (二代证, docs/devices.md)."""
+
+    port: NonEmpty = "auto"  # a device path such as /dev/ttyUSB0, or auto: the USB port that answers
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    # How long one command may wait for its answer (a read takes about a second).
+    timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 3.0
+    # A reader that only ships a vendor library: the name of the entry point its package
+    # declares in the group petition_kiosk.id_readers (docs/devices.md).
+    plugin: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Devices(_Strict):
+    """[devices]: what is attached to this terminal. A device left out is not used."""
+
+    id_reader: IdReader | None = None
+
+
 class Data(_Strict):
     dir: Path | None = None
 
@@ -179,6 +197,7 @@ class KioskConfig(_Strict):
     sync: Sync = Sync()
     data: Data = Data()
     handwriting: Handwriting = Handwriting()
+    devices: Devices = Devices()
 
     @model_validator(mode="after")
     def _platforms_fit_jurisdiction(self) -> KioskConfig:

@@ -315,8 +315,41 @@ def core_checks(ctx: Context) -> list[Check]:
                           "(a long write lock, or a very slow disk)"),
         Check("outbox", lambda: check_outbox(ctx), timeout=5, needs=("database",)),
         Check("handwriting", lambda: check_handwriting(ctx), timeout=5),
+        Check("id-reader", lambda: check_id_reader(ctx), timeout=15,
+              timeout_fix="unplug the ID-card reader and plug it in again, then run the doctor again"),
     ]
     return checks
+
+
+def check_id_reader(ctx: Context) -> Result:
+    """[devices.id_reader]: the port opens and a find-card command gets an answer frame."""
+    from kiosk.idcard import reader  # pyserial, only when the doctor runs
+
+    settings = ctx.loaded.config.devices.id_reader if ctx.loaded else None
+    if settings is None:
+        return Result(SKIP, "not configured ([devices.id_reader] in the configuration adds one)")
+    if settings.plugin:
+        try:
+            reader.plugin(settings)
+        except reader.ReadFailed as exc:
+            return Result(FAIL, exc.detail, "install the reader maker's Python package (pip install "
+                                            "into the kiosk's environment), or correct [devices.id_reader] "
+                                            "plugin to the name its entry point has (docs/devices.md)")
+        return Result(PASS, f"vendor plug-in {settings.plugin} loads (a read needs a card)")
+    try:
+        port, card_on = reader.probe(settings)
+    except reader.ReadFailed as exc:
+        fixes = {
+            "unavailable": "plug the reader in (USB), check its cable, and set [devices.id_reader] "
+                           "port to its device (ls /dev/ttyUSB* /dev/ttyACM*) or to auto; the kiosk's "
+                           "user must be in the dialout group",
+            "silent": "the port opens but nothing answers: check [devices.id_reader] baud (most "
+                      "readers use 115200) and that the port is the reader's, not another device's",
+        }
+        fix = fixes.get(exc.kind, "the reader answers with something that is no SAM frame: check "
+                                  "[devices.id_reader] baud, or the reader needs its maker's plug-in")
+        return Result(FAIL, f"ID-card reader: {exc.kind}: {exc.detail}", fix)
+    return Result(PASS, f"SAM reader answers on {port}" + (" (a card is on it)" if card_on else ""))
 
 
 # Not configurable yet: reported so a technician sees they were not forgotten.

@@ -30,7 +30,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
-from ui import casequery, evaluation, handwriting, idle, session, technician, theme, viewmodels  # noqa: E402
+from ui import (casequery, evaluation, handwriting, idcard, idle, session, technician,  # noqa: E402
+                theme, viewmodels)
 
 # (class, QML name, singleton): as the decorators in ui/ register them.
 TYPES = [
@@ -39,6 +40,7 @@ TYPES = [
     (evaluation.Evaluation, "Evaluation", True),
     (casequery.CaseQuery, "Query", True),
     (handwriting.Handwriting, "Handwriting", True),
+    (idcard.IdCard, "IdCard", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use

@@ -20,6 +20,7 @@ from ui import env, fit, icons, qr, viewmodels
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.handwriting import Handwriting
+from ui.idcard import CardReader, IdCard
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
 from ui.session import Session
@@ -100,6 +101,7 @@ class Kiosk:
     query: CaseQuery
     evaluation: Evaluation | None = None
     handwriting: Handwriting | None = None
+    idcard: IdCard | None = None
     closed: bool = False
 
     @property
@@ -132,18 +134,21 @@ class Kiosk:
         self.query.shutdown()
         if self.handwriting is not None:
             self.handwriting.shutdown()
+        if self.idcard is not None:
+            self.idcard.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
-          camera: bool | None = None) -> Kiosk:
+          camera: bool | None = None, id_reader: CardReader | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
     `windowed`) installs the lock-down: no way out but the technician's. `camera`: whether
     the terminal can photograph material (None: asked of QtMultimedia when a visit starts).
+    `id_reader`: what 刷身份证 runs (None: the configured `[devices.id_reader]`, if any).
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
@@ -165,6 +170,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     app.installEventFilter(technician)
 
     query = CaseQuery(session, reader=case_reader, today=today, loaded=loaded)
+    idcard = IdCard(session, id_reader or configured_id_reader(loaded))
 
     engine = QQmlApplicationEngine()
     engine.addImageProvider("qr", qr.QrImageProvider())
@@ -177,7 +183,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     handwriting = Handwriting(loaded, session)  # strokes in memory, wiped with the session
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query,
-                       Handwriting=handwriting)
+                       Handwriting=handwriting, IdCard=idcard)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -192,4 +198,14 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
-                 handwriting)
+                 handwriting, idcard)
+
+
+def configured_id_reader(loaded: LoadedConfig) -> CardReader | None:
+    """The read of `[devices.id_reader]`, or None: the form then offers no 刷身份证."""
+    settings = loaded.config.devices.id_reader
+    if settings is None:
+        return None
+    from kiosk.idcard import read_card  # pyserial: only on a terminal with a reader
+
+    return lambda: read_card(settings)

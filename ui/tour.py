@@ -18,7 +18,9 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, Qt
 
 from kiosk import casequery, identity
-from kiosk.config import LoadedConfig
+from kiosk.config import IdReader, LoadedConfig
+from kiosk.idcard import read_card
+from kiosk.idcard.simulator import Simulator
 from ui import app as app_mod
 from ui import audit
 from ui.driver import (
@@ -116,9 +118,11 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
     """Drives one window through the screens; returns the audit (also written to out)."""
     out.mkdir(parents=True, exist_ok=True)
     reader = ScriptedReader()
+    card_reader = Simulator("good")  # 刷身份证 reads a simulated reader over a pty
+    id_settings = IdReader(port=card_reader.port, timeout_seconds=1.0)
     kiosk = app_mod.build(loaded, size=size, windowed=True, elderly=False, voice_engine="off",
                           today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000),
-                          case_reader=reader)
+                          case_reader=reader, id_reader=lambda: read_card(id_settings))
     window, session = kiosk.window, kiosk.session
     window.show()
     pump(50)
@@ -161,6 +165,7 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         tap(window, "btn:next")
         session.load(sample_petition())
         shot("05-applicant")
+        _idcard_screens(window, kiosk, card_reader, shot)
         tap(window, "digits:applicants[0].phone")
         shot("06-applicant-digit-pad")
         # The ID number's pad, the one with X; then 清空 and the 撤销 it leaves behind.
@@ -277,11 +282,25 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         _query_screens(window, session, kiosk.query, reader, shot, set_elderly)
     finally:
         kiosk.close()
+        card_reader.close()
         pump(20)
     report["order"] = shots
     report["minima"] = _minima(report["screens"])
     (out / "audit.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return report
+
+
+def _idcard_screens(window, kiosk, card_reader: Simulator, shot) -> None:
+    """刷身份证: the form filled from the simulated card, then a read with no card on the
+    reader; the sample petition back afterwards, as the screens after it expect."""
+    for mode, name in (("good", "05a-applicant-idcard-read"), ("no_card", "05b-applicant-idcard-no-card")):
+        card_reader.mode = mode
+        tap(window, "btn:idcard")
+        wait_until(lambda: not kiosk.idcard.busy, 5000)
+        shot(name)
+    card_reader.mode = "good"
+    kiosk.idcard.reset()
+    kiosk.session.load(sample_petition())
 
 
 def _type_digits(window, field: str, digits: str) -> None:

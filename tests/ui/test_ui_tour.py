@@ -17,7 +17,8 @@ PAD_OPEN = {"06-applicant-digit-pad", "06a-applicant-id-pad", "06b-applicant-id-
             "19-query-entry-digit-pad", "24-query-code-pad"}
 HANDWRITING_OPEN = {"06c-applicant-handwriting"}
 SCREENS = KEYBOARD_OPEN | PAD_OPEN | HANDWRITING_OPEN | {
-           "01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant", "07-category",
+           "01-home", "02-kind", "03-earlier-reply", "04-applying-as", "05-applicant",
+           "05a-applicant-idcard-read", "05b-applicant-idcard-no-card", "07-category",
            "07a-purpose",
            "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr",
            "14a-evaluation", "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",

@@ -15,6 +15,53 @@ Column {
     spacing: Theme.pad
     Component.onCompleted: if (!person.idType) Session.setValue(prefix + ".id_type", "resident_id")
 
+    // 刷身份证: only where a reader is configured. The read fills the fields below, which
+    // the citizen checks and may change; a failed read says why and leaves them as they were.
+    Column {
+        objectName: "idcard:" + pf.prefix
+        visible: IdCard.available
+        width: pf.width
+        spacing: Math.round(Theme.gap / 2)
+        readonly property bool mine: IdCard.prefix === pf.prefix
+        ActionButton {
+            objectName: "btn:idcard"
+            width: pf.width
+            iconName: "id-card"
+            // large, but not primary: 下一步 stays the screen's one primary action
+            textSize: Math.round(Theme.body * 1.25)
+            iconSize: Math.round(Theme.icon * 1.6)
+            font.bold: true
+            text: IdCard.busy && parent.mine ? "正在读身份证……" : "刷身份证"
+            hint: "把身份证放在阅读器上，再按这里"
+            enabled: !IdCard.busy
+            onClicked: IdCard.read(pf.prefix)
+        }
+        InfoBox {
+            objectName: "idcard:readout"
+            text: parent.mine ? IdCard.readOut : ""
+            iconName: "check"
+        }
+        Row {
+            objectName: "idcard:problem"
+            visible: parent.mine && IdCard.message !== "" && !IdCard.busy
+            width: pf.width
+            spacing: Math.round(Theme.gap / 2)
+            Icon { name: "alert"; color: Theme.red; size: Math.round(Theme.body * 1.2) }
+            BodyText {
+                objectName: "idcard:message"
+                width: pf.width - Math.round(Theme.body * 1.2) - parent.spacing
+                text: IdCard.message
+                color: Theme.red
+                font.bold: true
+            }
+        }
+        BodyText {
+            visible: !(parent.mine && (IdCard.readOut !== "" || IdCard.message !== ""))
+            width: pf.width
+            text: "没有带身份证，也可以在下面直接填写。"
+        }
+    }
+
     Column {
         width: pf.width
         spacing: Math.round(Theme.gap / 2)
