@@ -30,8 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
-from ui import (casequery, evaluation, handwriting, idcard, idle, session, technician,  # noqa: E402
-                theme, viewmodels)
+from ui import casequery, evaluation, handwriting, idcard, idle, session, technician, theme, viewmodels  # noqa: E402
 
 # (class, QML name, singleton): as the decorators in ui/ register them.
 TYPES = [
