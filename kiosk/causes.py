@@ -50,6 +50,8 @@ EVENTS = _table([
     (r"technician screen: store unreadable", "维护界面读不了本机存储"),
     (r"technician PIN refused", "有人输错了维护密码"),
     (r"technician \w+ failed", "维护操作没有完成"),
+    (r"camera capture failed", "高拍仪没有拍到照片（市民被告知再按一次“拍照”；kiosk doctor 查高拍仪）"),
+    (r"camera QR decoding failed", "没有读出摄像头下的回执二维码（下一帧会再读；市民也可以输入回执编号）"),
     (r"speech engine unavailable", "语音播报不可用（语音引擎没有启动；屏幕上的文字不受影响）"),
     (r"could not load the font", "字体没有装好，中文可能显示不全（kiosk doctor 会说怎么修）"),
     (r"damaged database moved aside", "本机数据库损坏，已移到一旁并新建了数据库"
