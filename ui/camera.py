@@ -140,6 +140,20 @@ def demo_scene(width: int = 1280, height: int = 960) -> QImage:
     return image
 
 
+def receipt_scene(qr_text: str, width: int = 1280, height: int = 960) -> QImage:
+    """A printed receipt with its QR code, held under the camera (the tour, the tests)."""
+    from ui import qr
+
+    image = demo_scene(width, height)
+    code = QImage.fromData(qr.png_bytes(qr_text), "PNG")
+    side = int(min(width, height) * 0.55)
+    p = QPainter(image)
+    p.drawImage((width - side) // 2, (height - side) // 2,
+                code.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
+    p.end()
+    return image
+
+
 class SyntheticCamera:
     """Pictures pushed into the capture session through QVideoFrameInput, as a camera's
     frames would arrive: `show(image)` puts another sheet under the camera."""

@@ -122,3 +122,61 @@ def test_a_photo_under_review_goes_with_the_session(kiosk_window):
     s.wipe()  # 返回首页 or the idle timeout
     pump(50)
     assert k.camera.state == "off" and k.camera.review_image is None and s.photos == []
+
+
+def _signed_receipt_text(terminal_id: str, receipt_no: str) -> str:
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from wire import receipt
+
+    text = receipt.sign(Ed25519PrivateKey.generate(), terminal_id=terminal_id,
+                        receipt_no=receipt_no, kind="petition",
+                        confirmed_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC), envelope=b"sealed")
+    return receipt.receipt_url("http://127.0.0.1:8700", text)
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
+def test_the_query_screen_reads_a_receipts_qr_code_under_the_camera(kiosk_window, size):
+    from ui.camera import SyntheticCamera, demo_scene, receipt_scene
+    from ui.tour import TOUR_RECEIPT
+
+    make, loaded = kiosk_window
+    camera = SyntheticCamera(demo_scene())  # no code under the camera yet
+    k = make(size=size, camera=camera)
+    w = k.window
+    tap(w, "btn:startQuery")
+    tap(w, "btn:scanReceipt")
+    assert wait_until(lambda: k.camera.state == "live" and k.camera.scanning, 3000)
+    assert find(w, "scan:prompt").property("text") == "把回执二维码放到摄像头下"
+    pump(600)  # frames without a code are decoded and nothing happens
+    assert k.query.number == "" and k.camera.scanning
+
+    # another terminal's receipt: said plainly, the camera stays on
+    camera.show(receipt_scene(_signed_receipt_text("T-ELSEWHERE", TOUR_RECEIPT)))
+    assert wait_until(lambda: k.camera.message != "", 5000)
+    assert "查询码" in find(w, "scan:message").property("text")
+    assert k.query.number == "" and k.camera.scanning
+
+    # this terminal's receipt: the number is filled in as if typed, the camera closes
+    camera.show(receipt_scene(_signed_receipt_text(loaded.config.terminal.id, TOUR_RECEIPT)))
+    assert wait_until(lambda: k.query.number == TOUR_RECEIPT, 5000)
+    assert k.query.by == "receipt"
+    assert wait_until(lambda: find(w, "query:scan", required=False) is None
+                      or find(w, "scan:preview", required=False) is None, 2000)
+    assert k.camera.state == "off" and not k.camera.scanning
+    field = find(w, "digits:query.number")
+    shown_texts = [str(c.property("text")) for c in field.childItems()]
+    assert any(t.replace(" ", "") == TOUR_RECEIPT for t in shown_texts), shown_texts  # on screen
+
+
+def test_the_scan_is_checked_as_kiosk_query_checks_it():
+    from kiosk import casequery
+
+    text = _signed_receipt_text("T-HERE", "4827105933")
+    assert casequery.looks_scanned(text) and casequery.looks_scanned(text.rsplit("/", 1)[1])
+    assert casequery.read_scanned(text, "T-HERE") == ("4827105933", "")
+    assert casequery.read_scanned(text, "T-THERE") == (None, casequery.OTHER_TERMINAL)
+    assert casequery.read_scanned("http://example.org/", "T-HERE") == (None, casequery.NOT_A_RECEIPT)
+    assert casequery.read_scanned(text[:-6], "T-HERE") == (None, casequery.NOT_A_RECEIPT)
