@@ -180,3 +180,16 @@ def test_the_scan_is_checked_as_kiosk_query_checks_it():
     assert casequery.read_scanned(text, "T-THERE") == (None, casequery.OTHER_TERMINAL)
     assert casequery.read_scanned("http://example.org/", "T-HERE") == (None, casequery.NOT_A_RECEIPT)
     assert casequery.read_scanned(text[:-6], "T-HERE") == (None, casequery.NOT_A_RECEIPT)
+
+
+def test_the_configured_camera_is_picked_by_id_then_description_else_the_default():
+    from ui.camera import VideoInput, pick
+
+    built_in = VideoInput("/dev/video0", "Integrated Webcam")
+    doc_cam = VideoInput("/dev/video2", "Eloam S500 高拍仪", default=True)
+    inputs = [built_in, doc_cam]
+    assert pick(inputs, "/dev/video0") is built_in
+    assert pick(inputs, "eloam s500高拍仪") is doc_cam  # case and spaces as typed
+    assert pick(inputs, "") is doc_cam  # the system's default
+    assert pick([built_in], " ") is built_in
+    assert pick(inputs, "Brand X") is None and pick([], "") is None
