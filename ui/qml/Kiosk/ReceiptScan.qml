@@ -9,20 +9,24 @@ Column {
     signal closed()
     width: parent ? parent.width : 600
     spacing: Theme.gap
+    readonly property real room: Shell.currentFlick ? Shell.currentFlick.height - Theme.gap : Shell.windowHeight / 2
     Component.onCompleted: { Camera.scan(output, output.GraphicsInfo.api === GraphicsInfo.Software); Shell.reveal(scan) }
     Component.onDestruction: Camera.close()
 
     Text {
+        id: title
         objectName: "scan:prompt"
         width: scan.width
         text: "把回执二维码放到摄像头下"
         font.family: Theme.fontFamily; font.pixelSize: Math.round(Theme.body * 1.15); font.bold: true
         color: Theme.blue; wrapMode: Text.Wrap; lineHeight: 1.3
     }
-    BodyText { width: scan.width; color: Theme.muted; text: "二维码朝上，放平，停一下，读到了会自动填好回执编号。" }
+    BodyText { id: hint; width: scan.width; color: Theme.muted; text: "二维码朝上，放平，停一下，读到了会自动填好回执编号。" }
     Rectangle {
         width: scan.width
-        height: Math.round(Math.min(scan.width * 0.6, Math.max(Theme.target * 3, Shell.windowHeight * 0.3)))
+        // title, picture and button in view together on every canvas, 大字 included
+        height: Math.round(Math.max(Theme.target * 2, Math.min(scan.width * 0.6,
+                scan.room - title.height - hint.height - closeButton.height - 4 * scan.spacing)))
         color: "#20262C"
         radius: Theme.radius
         border.color: Theme.line
@@ -46,6 +50,7 @@ Column {
     }
     ProblemLine { objectName: "scan:message"; visible: Camera.message !== ""; width: scan.width; text: Camera.message }
     ActionButton {
+        id: closeButton
         objectName: "scan:close"
         iconName: "arrow-left"
         text: "不扫了，自己输入"
