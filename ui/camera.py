@@ -43,6 +43,7 @@ SCAN_EVERY_MS = 250  # a QR code held still is read within a second; the worker 
 SYNTHETIC_FPS = 10
 PAINT_EVERY_MS = 125  # the painted preview (software rendering): 8 frames a second
 OFF, LIVE, REVIEW = "off", "live", "review"
+NO_PICTURE = "摄像头没有画面。可以按“不拍了”，选“带原件另交”；或请工作人员检查摄像头。"
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -94,15 +95,17 @@ class UvcCamera:
         except ImportError:  # QtMultimedia missing from the bundle
             return False
 
-    def attach(self, session: Any) -> None:
+    def attach(self, session: Any, on_error: Callable[[], None]) -> bool:
+        """The camera into the session; False when it is not connected (any more)."""
         from PySide6.QtMultimedia import QCamera, QMediaDevices
 
         chosen = pick(video_inputs(), self.device)
         if chosen is None:
-            return
+            return False
         device = next(d for d in QMediaDevices.videoInputs()
                       if bytes(d.id().data()).decode(errors="replace") == chosen.id)
         self._camera = QCamera(device)
+        self._camera.errorOccurred.connect(lambda *_: on_error())
         # The sharpest picture the camera offers: text on paper must stay legible.
         formats = sorted(device.videoFormats(), key=lambda f: f.resolution().width()
                          * f.resolution().height())
@@ -110,6 +113,7 @@ class UvcCamera:
             self._camera.setCameraFormat(formats[-1])
         session.setCamera(self._camera)
         self._camera.start()
+        return True
 
     def detach(self, session: Any) -> None:
         if self._camera is not None:
@@ -173,7 +177,7 @@ class SyntheticCamera:
     def show(self, scene: QImage) -> None:
         self.scene = scene
 
-    def attach(self, session: Any) -> None:
+    def attach(self, session: Any, on_error: Callable[[], None]) -> bool:
         from PySide6.QtMultimedia import QVideoFrameInput
 
         self._input = QVideoFrameInput()
@@ -183,6 +187,7 @@ class SyntheticCamera:
         self._timer.timeout.connect(self._send)
         self._timer.start()
         self._send()
+        return True
 
     def _send(self) -> None:
         from PySide6.QtMultimedia import QVideoFrame
@@ -324,8 +329,11 @@ class DocumentCamera(QObject):
         sink = self._capture.videoSink()
         if sink is not None:
             sink.videoFrameChanged.connect(self._on_frame)
-        self.source.attach(self._capture)
-        self._set(LIVE, "")
+        if self.source.attach(self._capture, self._on_camera_error):
+            self._set(LIVE, "")
+        else:
+            log.warning("camera not found when its screen opened")
+            self._set(LIVE, NO_PICTURE)
 
     @Slot()
     def close(self) -> None:
@@ -364,6 +372,10 @@ class DocumentCamera(QObject):
         self._shots += 1
         self._set(REVIEW, "")
         self._session.speak.emit("请看照片。看得清楚，就按“保留”；不清楚，就按“重拍”。")
+
+    def _on_camera_error(self) -> None:
+        log.warning("camera stopped with an error")
+        self._set(self._state, NO_PICTURE)
 
     def _on_capture_error(self, _id: int, _error: Any, _text: str) -> None:
         log.warning("camera capture failed")

@@ -193,3 +193,34 @@ def test_the_configured_camera_is_picked_by_id_then_description_else_the_default
     assert pick(inputs, "") is doc_cam  # the system's default
     assert pick([built_in], " ") is built_in
     assert pick(inputs, "Brand X") is None and pick([], "") is None
+
+
+def test_a_configured_camera_that_is_not_there_says_so_and_paper_stays_possible(kiosk_window):
+    """A real UVC source naming a camera this machine does not have (QMediaDevices asked
+    for real): the picture stays dark, the screen says so plainly, and 不拍了 / 带原件另交
+    go on as without a camera."""
+    from ui.camera import NO_PICTURE, UvcCamera
+    from ui.tour import REVIEW_SAMPLE, sample_petition
+
+    make, _ = kiosk_window
+    k = make(camera=UvcCamera("no camera of this name is connected"))
+    w, s = k.window, k.session
+    tap(w, "btn:review")
+    tap(w, "choice:kind:review")
+    doc = sample_petition()
+    doc.pop("purpose")
+    doc.update(kind="review")
+    doc["matter"]["earlier_reply"] = dict(REVIEW_SAMPLE)
+    s.load(doc)
+    s.goTo("attachments")
+    pump(30)
+    tap(w, "shoot:reply_opinion")
+    assert wait_until(lambda: k.camera.message == NO_PICTURE, 3000)
+    assert find(w, "camera:message").property("text") == NO_PICTURE
+    tap(w, "camera:shoot")  # nothing comes of it, and nothing breaks
+    pump(200)
+    assert k.camera.state == "live" and s.photos == []
+    tap(w, "camera:close")
+    assert wait_until(lambda: find(w, "camera:frame", required=False) is None, 2000)
+    tap(w, "separate:reply_opinion")
+    assert find(w, "material:reply_opinion:state").property("text").startswith("材料另交")
