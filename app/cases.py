@@ -156,7 +156,8 @@ def case(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
 def query_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     parser.add_argument("number", metavar="RECEIPT_NO|QUERY_CODE",
                         help="the 10-digit receipt number printed by this terminal, or the "
-                             "8-character query code the platform gave")
+                             "8-character query code the platform gave, or the receipt's QR "
+                             "text (what the query screen's camera reads)")
     parser.add_argument("--phone-last4", metavar="NNNN", default="",
                         help="the last 4 digits of the phone number given in the submission")
     parser.add_argument("--json", action="store_true",
@@ -173,7 +174,14 @@ def _explained_json(told: casequery.Explained) -> dict:
 
 @with_config
 def query_command(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
-    lookup, problems = casequery.read_entry(args.number, args.phone_last4)
+    number = args.number
+    if casequery.looks_scanned(number):  # the receipt's QR text, as the camera reads it
+        scanned, problem = casequery.read_scanned(number, loaded.config.terminal.id)
+        if scanned is None:
+            print(f"kiosk query: 回执二维码：{problem}", file=sys.stderr)
+            return EXIT_INVALID
+        number = scanned
+    lookup, problems = casequery.read_entry(number, args.phone_last4)
     if lookup is None:
         names = {casequery.NUMBER: "回执编号或查询码", casequery.PHONE_LAST4: "--phone-last4"}
         for problem in problems:

@@ -57,6 +57,32 @@ def _looks_like(bare: str) -> By:
     return "code"
 
 
+NOT_A_RECEIPT = "这不是回执上的二维码。请把回执上的二维码放到摄像头下，或者输入回执编号。"
+OTHER_TERMINAL = "这张回执是别的终端开的，在这里要用查询码查询：请输入回执上的8位查询码。"
+
+
+def looks_scanned(text: str) -> bool:
+    """A receipt's QR text (the receipt page's address, or the bare `R1…` text)."""
+    from wire import receipt
+
+    return receipt.PAGE_PATH + receipt.VERSION in text or text.startswith(receipt.VERSION)
+
+
+def read_scanned(text: str, terminal_id: str) -> tuple[str | None, str]:
+    """A receipt's QR code read by the camera (or pasted into `kiosk query`): its receipt
+    number, or None and why not in plain Chinese. A receipt number names a case only on the
+    terminal that printed it, so another terminal's receipt asks for the query code."""
+    from wire import receipt
+
+    try:
+        signed = receipt.parse(text)
+    except receipt.ReceiptInvalid:
+        return None, NOT_A_RECEIPT
+    if terminal_id and signed.terminal_id != terminal_id:
+        return None, OTHER_TERMINAL
+    return signed.receipt_no, ""
+
+
 def read_entry(number: str, phone_last4: str,
                by: By | None = None) -> tuple[Lookup | None, list[Problem]]:
     """The lookup in what was typed, or None and every problem (paths NUMBER, PHONE_LAST4).

@@ -52,6 +52,11 @@ EVENTS = _table([
     (r"technician \w+ failed", "维护操作没有完成"),
     (r"ID card read failed unexpectedly", "读身份证时程序出错（市民被告知直接填写；请把日志交给技术人员）"),
     (r"ID card reader failed", "身份证阅读器没有读出证件（市民可以直接填写；kiosk doctor 会说怎么修）"),
+    (r"camera not found when its screen opened",
+     "拍照时找不到高拍仪（市民被告知可以带原件另交；kiosk doctor 查高拍仪）"),
+    (r"camera stopped with an error", "高拍仪出错停了（检查连线，kiosk doctor 查高拍仪）"),
+    (r"camera capture failed", "高拍仪没有拍到照片（市民被告知再按一次“拍照”；kiosk doctor 查高拍仪）"),
+    (r"camera QR decoding failed", "没有读出摄像头下的回执二维码（下一帧会再读；市民也可以输入回执编号）"),
     (r"speech engine unavailable", "语音播报不可用（语音引擎没有启动；屏幕上的文字不受影响）"),
     (r"handwriting unavailable", "手写输入不可用（手写识别程序或字库没有装好；拼音输入不受影响，"
                                  "kiosk doctor 会说怎么修）"),

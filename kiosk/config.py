@@ -189,6 +189,14 @@ class Handwriting(_Strict):
         return value
 
 
+class Camera(_Strict):
+    """The document camera (高拍仪). Without this section the first camera connected, if any,
+    is used and the doctor does not look for one."""
+
+    # its id or its description as `kiosk doctor` lists them; "" the first video input
+    device: Annotated[str, Field(max_length=200)] = ""
+
+
 class KioskConfig(_Strict):
     terminal: Terminal
     jurisdiction: Jurisdiction
@@ -198,6 +206,7 @@ class KioskConfig(_Strict):
     data: Data = Data()
     handwriting: Handwriting = Handwriting()
     devices: Devices = Devices()
+    camera: Camera | None = None
 
     @model_validator(mode="after")
     def _platforms_fit_jurisdiction(self) -> KioskConfig:

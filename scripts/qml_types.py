@@ -30,14 +30,25 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
-from ui import casequery, evaluation, handwriting, idcard, idle, session, technician, theme, viewmodels  # noqa: E402
+from ui import (  # noqa: E402
+    camera,
+    casequery,
+    evaluation,
+    handwriting,
+    idcard,
+    idle,
+    session,
+    technician,
+    theme,
+    viewmodels,
+)
 
 # (class, QML name, singleton): as the decorators in ui/ register them.
 TYPES = [
     (session.Session, "Session", True), (theme.Theme, "Theme", True),
     (idle.IdleWatcher, "Idle", True), (technician.Technician, "Technician", True),
     (evaluation.Evaluation, "Evaluation", True),
-    (casequery.CaseQuery, "Query", True),
+    (casequery.CaseQuery, "Query", True), (camera.DocumentCamera, "Camera", True),
     (handwriting.Handwriting, "Handwriting", True),
     (idcard.IdCard, "IdCard", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),

@@ -17,6 +17,7 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
+from ui.camera import CameraImages, DocumentCamera, Source, source_for
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.handwriting import Handwriting
@@ -102,6 +103,7 @@ class Kiosk:
     evaluation: Evaluation | None = None
     handwriting: Handwriting | None = None
     idcard: IdCard | None = None
+    camera: DocumentCamera | None = None
     closed: bool = False
 
     @property
@@ -136,23 +138,29 @@ class Kiosk:
             self.handwriting.shutdown()
         if self.idcard is not None:
             self.idcard.shutdown()
+        if self.camera is not None:
+            self.camera.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
-          camera: bool | None = None, id_reader: CardReader | None = None) -> Kiosk:
+          camera: bool | Source | None = None, id_reader: CardReader | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
-    `windowed`) installs the lock-down: no way out but the technician's. `camera`: whether
-    the terminal can photograph material (None: asked of QtMultimedia when a visit starts).
-    `id_reader`: what 刷身份证 runs (None: the configured `[devices.id_reader]`, if any).
+    `windowed`) installs the lock-down: no way out but the technician's. `camera`: the document
+    camera's source (ui/camera.py: a `SyntheticCamera` in tests, the tour and the demo), or
+    whether the terminal can photograph material at all (None: the configured UVC camera,
+    asked of QMediaDevices when a visit starts). `id_reader`: what 刷身份证 runs (None: the
+    configured `[devices.id_reader]`, if any).
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
-    session = Session(loaded, tax, today=today, camera=camera)
+    source, told = source_for(loaded, camera)
+    session = Session(loaded, tax, today=today, camera=source.available if told is None else told)
+    document_camera = DocumentCamera(session, source, terminal_id=loaded.config.terminal.id)
     session.elderly = elderly
     voice = Voice(voice_engine)
     session.speak.connect(lambda text: voice.say(text) if session.voice else None)
@@ -171,10 +179,12 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
 
     query = CaseQuery(session, reader=case_reader, today=today, loaded=loaded)
     idcard = IdCard(session, id_reader or configured_id_reader(loaded))
+    document_camera.receiptRead.connect(query.scanned)  # as if typed
 
     engine = QQmlApplicationEngine()
     engine.addImageProvider("qr", qr.QrImageProvider())
     engine.addImageProvider("icon", icons.IconProvider())
+    engine.addImageProvider("camera", CameraImages(document_camera))
     engine.addImportPath(str(QML_DIR))
     # The QML singletons of Kiosk.ViewModels are this window's own objects.
     evaluation = Evaluation(loaded, session)
@@ -183,7 +193,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     handwriting = Handwriting(loaded, session)  # strokes in memory, wiped with the session
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query,
-                       Handwriting=handwriting, IdCard=idcard)
+                       Handwriting=handwriting, IdCard=idcard, Camera=document_camera)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -198,7 +208,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
-                 handwriting, idcard)
+                 handwriting, idcard, camera=document_camera)
 
 
 def configured_id_reader(loaded: LoadedConfig) -> CardReader | None:

@@ -174,6 +174,11 @@ class CaseQuery(QObject):
         self._message = ""
         self.changed.emit()
 
+    def scanned(self, receipt_no: str) -> None:
+        """A receipt number read from the receipt's QR code (ui/camera.py): as if typed."""
+        self.setBy("receipt")
+        self.setNumber(receipt_no)
+
     @Slot(str)
     def setPhoneLast4(self, text: str) -> None:  # noqa: N802
         self._last4 = text

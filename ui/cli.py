@@ -60,7 +60,7 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int] | None, *, windowed: boo
     canvas = placement.canvas if placement else (size or app_mod.SIZES["1080x1920"])
     kiosk = app_mod.build(loaded, size=canvas, windowed=windowed,
                           technician_options={"network_test": network_test},
-                          case_reader=case_reader)
+                          case_reader=case_reader, camera=demo_camera(loaded))
     if bench_first_frame:
         def first_frame() -> None:
             print(f"FIRST_FRAME {time.time():.6f}", flush=True)
@@ -78,6 +78,16 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int] | None, *, windowed: boo
     kiosk.close()
     # 10: 退出自助服务; 0: 重新启动 or stopped by the unit; anything else is a failure.
     return status if status in (EXIT_OK, EXIT_LEAVE) else EXIT_FAILED
+
+
+def demo_camera(loaded: LoadedConfig):
+    """The demo (`--demo`, the built-in configuration) on a machine with no camera shows
+    the document camera with the synthetic source; a real configuration never does."""
+    if not loaded.is_demo:
+        return None
+    from ui.camera import SyntheticCamera, UvcCamera
+
+    return None if UvcCamera().available() else SyntheticCamera()
 
 
 def show_fitted(window, placement) -> None:

@@ -246,8 +246,28 @@ def check_speech() -> Result:
     return Result(PASS, f"speech engine {name}, Mandarin voice {box['voice']}")
 
 
+def check_camera(device: str) -> Result:
+    """The configured document camera is one QMediaDevices lists."""
+    from ui.camera import pick, video_inputs
+
+    application()
+    inputs = video_inputs()
+    listed = "; ".join(f"{i.description!r} (id {i.id})" for i in inputs) or "none"
+    chosen = pick(inputs, device)
+    wanted = f"camera.device = {device!r}" if device.strip() else "the first camera (camera.device unset)"
+    if chosen is None:
+        fix = ("connect the document camera by USB (a UVC camera), check its cable, then run "
+               "the doctor again" if not inputs else
+               "set camera.device in the configuration to the id or description of one listed")
+        return Result(FAIL, f"{wanted} not found; cameras listed: {listed}", fix)
+    return Result(PASS, f"{chosen.description!r} (id {chosen.id}); cameras listed: {listed}")
+
+
 def checks(ctx: Context) -> list[Check]:
-    return [
+    camera = ctx.loaded.config.camera if ctx.loaded is not None else None
+    devices = [] if camera is None else [
+        Check("camera", lambda: check_camera(camera.device), timeout=5, main_thread=True)]
+    return devices + [
         Check("qt-platform", check_platform, timeout=3, main_thread=True),
         Check("cjk-font", check_cjk_font, timeout=FC_TIMEOUT + 1, main_thread=True),
         Check("virtual-keyboard", check_virtual_keyboard, timeout=3, main_thread=True),

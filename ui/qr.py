@@ -48,6 +48,11 @@ def _png(content: str) -> bytes:
     return bytes(data.data())
 
 
+def png_bytes(content: str) -> bytes:
+    """The code as PNG bytes, in memory (a receipt's code printed, for the camera's tests)."""
+    return _png(content)
+
+
 def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(paths.APP_NAME, appauthor=False)) / "qr"
 

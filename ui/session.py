@@ -153,7 +153,8 @@ class Session(ReceiptFacts):
         return viewmodels.of(engine, "Session")
 
     def __init__(self, loaded: LoadedConfig, taxonomy: Taxonomy, *,
-                 today: Callable[[], date] = date.today, camera: bool | None = None,
+                 today: Callable[[], date] = date.today,
+                 camera: bool | Callable[[], bool] = False,
                  parent: QObject | None = None):
         super().__init__(parent)
         self._loaded = loaded
@@ -165,7 +166,7 @@ class Session(ReceiptFacts):
         self._confirmDone.connect(self._on_confirmed, Qt.ConnectionType.QueuedConnection)
         self._elderly = False
         self._voice = True
-        self._camera: bool | None = camera
+        self._camera = camera  # or how to ask the document camera (ui/camera.py)
         self._answers: dict[str, Answer] = {}
         self._people: dict[str, Person] = {}
         self._derived = {name: get(self.visit) for name, get in self._DERIVED.items()}
@@ -452,13 +453,8 @@ class Session(ReceiptFacts):
     @Property(bool, constant=True)
     def cameraAvailable(self) -> bool:  # noqa: N802
         """Asked when the material screen opens, not at start-up (multimedia is slow to load)."""
-        if self._camera is None:
-            try:
-                from PySide6.QtMultimedia import QMediaDevices
-
-                self._camera = bool(QMediaDevices.videoInputs())
-            except ImportError:
-                self._camera = False
+        if callable(self._camera):
+            self._camera = bool(self._camera())
         return self._camera
 
     @Slot(str, QImage)

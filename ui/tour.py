@@ -284,6 +284,7 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         kiosk.close()
         card_reader.close()
         pump(20)
+    _camera_screens(loaded, out, size, elderly, report, shots)
     report["order"] = shots
     report["minima"] = _minima(report["screens"])
     (out / "audit.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -301,6 +302,54 @@ def _idcard_screens(window, kiosk, card_reader: Simulator, shot) -> None:
     card_reader.mode = "good"
     kiosk.idcard.reset()
     kiosk.session.load(sample_petition())
+def _camera_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elderly: bool,
+                    report: dict, shots: list[str]) -> None:
+    """The document camera, in a window of its own fed by the synthetic source (the first
+    window shows a terminal without one): the material step's live picture, a photo under
+    review, and the query screen waiting for a receipt's QR code."""
+    from ui.camera import SyntheticCamera
+
+    camera = SyntheticCamera()
+    kiosk = app_mod.build(loaded, size=size, windowed=True, elderly=False, voice_engine="off",
+                          today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000), camera=camera)
+    window, session = kiosk.window, kiosk.session
+    window.show()
+    pump(50)
+
+    def shot(name: str) -> None:
+        pump(300)  # a few frames of the live picture
+        wait_until(lambda: images_ready(window), 3000)
+        heading = round(52 * (1.5 if session.elderly else 1.0))
+        window.grabWindow().save(str(out / f"{name}.png"))
+        report["screens"][name] = audit.measure(window, heading)
+        shots.append(name)
+
+    try:
+        if elderly:
+            tap(window, "btn:elderly")
+        tap(window, "btn:petition")
+        session.load(sample_petition())
+        session.goTo("attachments")
+        pump(50)
+        tap(window, "shoot:evidence")
+        if not wait_until(lambda: kiosk.camera.liveSource != "" or not kiosk.camera.painted, 5000):
+            raise RuntimeError("the tour's camera showed no picture")
+        shot("10a-attachments-camera")
+        tap(window, "camera:shoot")
+        if not wait_until(lambda: kiosk.camera.state == "review", 5000):
+            raise RuntimeError(f"the tour's camera took no photo: {kiosk.camera.message}")
+        shot("10b-attachments-photo-review")
+        tap(window, "camera:keep")
+        session.goHome()  # a new visitor: 大字 again
+        if elderly and not session.elderly:
+            tap(window, "btn:elderly")
+        tap(window, "btn:startQuery")
+        tap(window, "btn:scanReceipt")
+        wait_until(lambda: kiosk.camera.scanning, 3000)
+        shot("19a-query-scan-receipt")
+    finally:
+        kiosk.close()
+        pump(20)
 
 
 def _type_digits(window, field: str, digits: str) -> None:

@@ -205,3 +205,17 @@ def test_the_receipt_page_is_at_the_platforms_root_unless_configured():
         "https://xf.example.gov.cn/public"
     del county["receipt_url"], county["api_url"]
     assert config.Platform.model_validate(county).receipt_page_root() is None
+
+
+def test_the_document_camera_section():
+    data = example_data()
+    assert config.parse(data).camera.device == ""  # the example names the section
+    del data["camera"]
+    assert config.parse(data).camera is None  # no section: the first camera, unchecked
+    data["camera"] = {"device": "Eloam S500"}
+    assert config.parse(data).camera.device == "Eloam S500"
+    # a source kind is no configuration key: the synthetic camera is for tests and the demo
+    data["camera"] = {"device": "", "source": "synthetic"}
+    assert [p.split(":")[0] for p in problems_of(data)] == ["camera.source"]
+    data["camera"] = {"device": "x" * 201}
+    assert [p.split(":")[0] for p in problems_of(data)] == ["camera.device"]

@@ -200,3 +200,29 @@ def test_the_query_screen_offline_says_so_and_shows_the_platforms_code(hall, kio
     tap(k.window, "btn:queryRetry")
     assert wait_until(lambda: k.query.page == "entry", 5000)
     assert k.query.page == "entry" and k.query.number == first  # what was typed stays
+
+
+def _receipt_qr(terminal_id: str, receipt_no: str) -> str:
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from wire import receipt
+
+    text = receipt.sign(Ed25519PrivateKey.generate(), terminal_id=terminal_id, receipt_no=receipt_no,
+                        kind="petition", confirmed_at=datetime(2026, 11, 20, tzinfo=UTC),
+                        envelope=b"sealed")
+    return receipt.receipt_url("http://127.0.0.1:8700", text)
+
+
+def test_kiosk_query_takes_the_receipts_qr_text_as_the_query_screens_camera_reads_it(hall):
+    received = hall.delivered[hall.received]
+    scanned = _receipt_qr(hall.here.terminal_id, hall.received)
+    found = hall.here.kiosk("query", scanned, "--phone-last4", LAST4, "--json")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["progress"]["case_no"] == received["case_no"]
+    # another terminal's receipt, or a code that is no receipt: exit 2, said plainly
+    elsewhere = hall.there.kiosk("query", scanned, "--phone-last4", LAST4)
+    assert elsewhere.returncode == 2 and "查询码" in elsewhere.stderr, elsewhere.stderr
+    broken = hall.here.kiosk("query", scanned[:-8], "--phone-last4", LAST4)
+    assert broken.returncode == 2 and "不是回执上的二维码" in broken.stderr, broken.stderr

@@ -25,7 +25,9 @@ SCREENS = KEYBOARD_OPEN | PAD_OPEN | HANDWRITING_OPEN | {
            "16-group", "17-representatives", "18-idle-countdown", "19-query-entry-digit-pad",
            "20-query-entry-problem", "21-query-not-found", "22-query-result", "23-query-offline",
            "24-query-code-pad", "25-query-material-requested", "26-query-supplement",
-           "27-query-supplement-saved", "28-query-withdraw", "29-query-rate-case"}
+           "27-query-supplement-saved", "28-query-withdraw", "29-query-rate-case",
+           # the document camera (the synthetic source): live, a photo under review, the QR scan
+           "10a-attachments-camera", "10b-attachments-photo-review", "19a-query-scan-receipt"}
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])

@@ -3,7 +3,8 @@ import QtQuick
 import Kiosk
 import Kiosk.ViewModels
 
-// Material: photographed with the camera if one is connected. Without one, what the
+// Material: photographed with the document camera if one is connected (CameraShot: the
+// photo is shown before it is kept). Without one, what the
 // case needs is handed in separately (材料另交): the prompt says so, each item what to
 // bring and where, and nothing on this screen asks for a photo.
 StepPage {
@@ -48,7 +49,15 @@ StepPage {
                         text: "拍照"
                         iconName: "camera"
                         objectName: "shoot:" + materialItem.modelData.role
-                        onClicked: cameraLoader.role = materialItem.modelData.role
+                        onClicked: { cameraLoader.label = materialItem.modelData.label; cameraLoader.role = materialItem.modelData.role }
+                    }
+                    ActionButton {
+                        visible: materialItem.modelData.count > 0
+                        text: "删除照片"
+                        iconName: "trash"
+                        danger: true
+                        objectName: "removePhotos:" + materialItem.modelData.role
+                        onClicked: Session.removePhotos(materialItem.modelData.role)
                     }
                     ActionButton {
                         visible: materialItem.modelData.required && materialItem.modelData.count === 0
@@ -70,11 +79,12 @@ StepPage {
         // By URL, so QtMultimedia loads only when there is a camera; the item's type (a
         // CameraShot) is then unknown to the QML tooling.
         source: "../CameraShot.qml"
-        onLoaded: item.role = role  // qmllint disable missing-property
+        property string label: ""
+        onLoaded: { item.role = role; item.label = label }  // qmllint disable missing-property
         Connections {
             target: cameraLoader.item
             ignoreUnknownSignals: true
-            function onTaken() { cameraLoader.role = "" }
+            function onClosed() { cameraLoader.role = "" }
         }
     }
 }

@@ -71,6 +71,32 @@ Flickable {
                     }
                 }
             }
+            // With a camera: the receipt's QR code instead of typing the number.
+            ActionButton {
+                objectName: "btn:scanReceipt"
+                visible: Session.cameraAvailable && Query.by === "receipt" && !scanLoader.active
+                iconName: "camera"
+                text: "扫回执上的二维码"
+                onClicked: { Shell.closePad(); scanLoader.active = true }
+            }
+            Loader {
+                id: scanLoader
+                objectName: "query:scan"
+                active: false
+                width: col.width
+                // By URL, so QtMultimedia loads only when there is a camera.
+                source: "../ReceiptScan.qml"
+                Connections {
+                    target: scanLoader.item
+                    ignoreUnknownSignals: true
+                    function onClosed() { scanLoader.active = false }
+                }
+            }
+            Connections {
+                target: Camera
+                // Query has the number already (ui/app.py); the field shows it, as if typed
+                function onReceiptRead(number: string) { scanLoader.active = false; numberField.value = number }
+            }
             DigitField {
                 id: numberField
                 own: true
@@ -269,7 +295,7 @@ Flickable {
                 active: Query.page === "supplement" && Session.cameraAvailable
                 // By URL, so QtMultimedia loads only when there is a camera.
                 source: "../CameraShot.qml"
-                onLoaded: item.role = Query.supplementRole  // qmllint disable missing-property
+                onLoaded: { item.oneShot = false; item.role = Query.supplementRole }  // qmllint disable missing-property
             }
             ActionButton {
                 objectName: "btn:retakePages"
