@@ -145,6 +145,26 @@ def _relay(args: argparse.Namespace, loaded: config.LoadedConfig, enrolled, plat
     return status
 
 
+def keys_for(loaded: config.LoadedConfig):
+    """What the technician screen's USB stick runs to get the enrollment's keys (read when
+    asked: an enrollment made while the kiosk runs counts)."""
+
+    def keys():
+        from kiosk import carry as station
+        from sync import enrollment
+
+        try:
+            enrolled = enrollment.load(loaded.data_dir)
+            return station.StationKeys(enrolled.terminal_id, enrolled.platform_public_key,
+                                       enrolled.signing_key,
+                                       enrollment.require_platform_key(enrolled))
+        except enrollment.NotEnrolled as exc:
+            raise station.CarryError(str(exc), "本机还没有登记到平台，不能用U盘送件"
+                                               "（请先登记本机：kiosk enroll）") from None
+
+    return keys
+
+
 COMMANDS = (
     Command("carry", "carry the queue on a USB stick: export, import acknowledgements, relay "
                      "another station's file", carry, carry_arguments),

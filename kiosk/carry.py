@@ -173,3 +173,14 @@ def read_acknowledgements(outbox: Outbox, folder: Path, *, terminal_id: str,
     log.info("carry acknowledgements: %d delivered, %d already, %d need attention",
              result.delivered, result.already, result.needs_attention)
     return result
+
+
+@dataclass(frozen=True)
+class StationKeys:
+    """What the enrollment gave the station, for export and import (read by the command,
+    which owns the enrollment file, and handed to the screen)."""
+
+    terminal_id: str
+    platform_public_key: str  # X25519, base64: what the envelopes were sealed to
+    signing_key: Ed25519PrivateKey  # the terminal's own
+    platform_key: Ed25519PublicKey  # the key of the platform's acknowledgements

@@ -17,6 +17,7 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
+from ui.carry import Carry
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.idle import IdleWatcher
@@ -98,6 +99,7 @@ class Kiosk:
     lockdown: Lockdown | None  # full-screen only
     query: CaseQuery
     evaluation: Evaluation | None = None
+    carry: Carry | None = None
     closed: bool = False
 
     @property
@@ -128,18 +130,21 @@ class Kiosk:
             self.evaluation.shutdown()
         self.technician.shutdown()
         self.query.shutdown()
+        if self.carry is not None:
+            self.carry.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
-          camera: bool | None = None) -> Kiosk:
+          camera: bool | None = None, carry_keys: Callable | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
     `windowed`) installs the lock-down: no way out but the technician's. `camera`: whether
     the terminal can photograph material (None: asked of QtMultimedia when a visit starts).
+    `carry_keys` gives the enrollment's keys to the technician screen's USB stick (`ui/carry.py`).
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
@@ -170,8 +175,9 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     evaluation = Evaluation(loaded, session)
     evaluation.case_target = query.case_target  # a `case` rating rates the case read
     evaluation.on_case_rated = query.rated
+    carry = Carry(loaded, carry_keys)
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
-                       Technician=technician, Evaluation=evaluation, Query=query)
+                       Technician=technician, Evaluation=evaluation, Query=query, Carry=carry)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -185,4 +191,5 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         lockdown.install(app)
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
-    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation)
+    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
+                 carry)
