@@ -27,26 +27,30 @@ def _unescape(field: str) -> str:
     return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), field)
 
 
-def sticks(mounts: Path | None = None, roots: tuple[Path, ...] | None = None,
-           types: frozenset[str] | None = None) -> list[Path]:
-    """The mount points of removable media under `roots` (default `ROOTS`) that this
-    process may write, in the order they were mounted; [] when there are none (or no
-    mount table)."""
+def media(mounts: Path | None = None, roots: tuple[Path, ...] | None = None,
+          types: frozenset[str] | None = None) -> list[tuple[Path, bool]]:
+    """Each removable medium mounted under `roots` (default `ROOTS`), in the order they
+    were mounted, and whether this process may write it (not mounted read-only, and
+    permitted); [] when there are none (or no mount table)."""
     mounts, roots = mounts or MOUNTS, roots or ROOTS
     types = types or STICK_TYPES
     try:
         lines = mounts.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-    found: list[Path] = []
+    found: dict[Path, bool] = {}
     for line in lines:
         fields = line.split()
         if len(fields) < 4:
             continue
         point, fstype, options = Path(_unescape(fields[1])), fields[2], fields[3].split(",")
-        if fstype not in types or "ro" in options:
-            continue
-        if any(point.is_relative_to(root) and point != root for root in roots) and \
-                os.access(point, os.W_OK) and point not in found:
-            found.append(point)
-    return found
+        if fstype in types and any(point.is_relative_to(root) and point != root
+                                   for root in roots):
+            found[point] = "ro" not in options and os.access(point, os.W_OK)
+    return list(found.items())
+
+
+def sticks(mounts: Path | None = None, roots: tuple[Path, ...] | None = None,
+           types: frozenset[str] | None = None) -> list[Path]:
+    """The sticks an export can write to (`media`, writable only)."""
+    return [point for point, writable in media(mounts, roots, types) if writable]
