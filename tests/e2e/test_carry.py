@@ -179,6 +179,16 @@ def test_a_relay_through_a_second_terminal_gives_the_same_result(tmp_path):
         [carried] = carry_files(stick)
         before = carried.read_bytes()
 
+        # a changed file is refused at the platform through the relay too, storing nothing
+        flipped = bytearray(before)
+        flipped[len(before) // 2] ^= 0x01
+        bad = _copy_to(tmp_path / "changed", carried, bytes(flipped))
+        counts = platform_rows(with_platform)
+        refused = relay.kiosk("carry", "relay", str(bad.parent))
+        assert refused.returncode == 2 and "carry_refused" in refused.stderr, refused.stderr
+        assert platform_rows(with_platform)["cases"] == counts["cases"] == 0
+        assert not list(bad.parent.glob(f"*{carry.ACK_SUFFIX}"))
+
         relayed = _kiosk_ok(relay, "carry", "relay", str(stick))
         assert "12 submission(s) acknowledged" in relayed.stdout
         assert carried.read_bytes() == before  # the relay only forwards the sealed file
