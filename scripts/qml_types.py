@@ -30,14 +30,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
-from ui import casequery, evaluation, idle, session, technician, theme, viewmodels  # noqa: E402
+from ui import carry, casequery, evaluation, idle, session, technician, theme, viewmodels  # noqa: E402
 
 # (class, QML name, singleton): as the decorators in ui/ register them.
 TYPES = [
     (session.Session, "Session", True), (theme.Theme, "Theme", True),
     (idle.IdleWatcher, "Idle", True), (technician.Technician, "Technician", True),
     (evaluation.Evaluation, "Evaluation", True),
-    (casequery.CaseQuery, "Query", True),
+    (casequery.CaseQuery, "Query", True), (carry.Carry, "Carry", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use
