@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app import (
+    carry,
     case_actions,
     cases,
     delivery,
@@ -36,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     *ink.COMMANDS,  # ink recognize
     *technician.COMMANDS,  # set-pin, audit
     *outbox.COMMANDS,  # outbox, status, migrate, recover
+    *carry.COMMANDS,  # carry export|import|relay
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 DEFAULT = "ui"  # `kiosk` alone, or with only global options, starts the kiosk

@@ -55,13 +55,16 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     if missing:
         print(f"kiosk ui: {missing}", file=sys.stderr)
         return EXIT_FAILED
+    from app.carry import keys_for
     from app.cases import query_for
     from app.doctor import network_test_for
     from ui import cli as ui_cli
 
     network_test, case_reader = network_test_for(loaded), query_for(loaded)
+    carry_keys = keys_for(loaded)
     if not loaded.is_demo:
-        return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader)
+        return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader,
+                          carry_keys=carry_keys)
     # --demo: the whole chain on this machine — a local reference platform, this
     # terminal enrolled with it, and the sync worker — for as long as the UI runs.
     from app.demo import DemoChain, DemoError
@@ -74,7 +77,8 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         print(f"kiosk ui: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader)
+        return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader,
+                          carry_keys=carry_keys)
     finally:
         chain.stop()
 

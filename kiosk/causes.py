@@ -70,6 +70,10 @@ EVENTS = _table([
     (r"unverified answer \(HTTP \d+\)", "收到的答复没有平台的有效签名，按网络故障处理并重试"),
     (r"oldest queued submission has waited", "最早的待发送提交已经等了很久（请检查网络和平台）"),
     (r"content from the platform refused", "平台发来的内容没有通过检查，继续使用原来的内容"),
+    (r"carry export failed", "导出到U盘没有完成，U盘上没有留下不完整的文件，申请仍在本机排队"),
+    (r"carry acknowledgement refused", "U盘上的回执没有通过平台签名检查，没有据此改动任何记录"),
+    (r"carry acknowledgement: \w+ item\(s\) left as they are",
+     "U盘回执里有几件与本机记录的状态不符，没有改动它们（请看详情）"),
     (r"changed meanwhile; its outcome was not recorded",
      "发送结果没有记下（这件提交同时被改动了，会再次发送，平台不会重复受理）"),
 ])
@@ -178,6 +182,7 @@ PLATFORM_CODES = {
     "followup_case_unknown": "平台上还没有这件提交对应的事项（会自动重试）",
     "followup_invalid": "后续材料或评价的格式不对",
     "already_evaluated": "这件事项已经评价过了",
+    "carry_refused": "平台拒收了U盘文件（文件损坏、不完整、属于另一个平台或已经导入过），没有导入任何内容",
 }
 # Any other code, known to a newer platform only: the status says what kind it is.
 _CODE = re.compile(r"\b([1-5]\d\d) ([a-z][a-z0-9_]*):")

@@ -269,6 +269,25 @@ def check_outbox(ctx: Context) -> Result:
     return Result(PASS, found)
 
 
+def check_usb_stick(ctx: Context) -> Result:
+    """The USB stick that carries the queue without network (docs/carry.md): only a stick
+    plugged in but mounted read-only is a problem (an export would fail)."""
+    from kiosk import removable
+
+    found = removable.media()
+    if not found:
+        return Result(PASS, "no USB stick plugged in (needed only to carry the queue "
+                            "without network: kiosk carry export DIR)")
+    read_only = [point for point, writable in found if not writable]
+    listed = ", ".join(f"{point}{'' if writable else ' (read-only)'}"
+                       for point, writable in found)
+    if read_only:
+        return Result(WARN, f"USB stick(s): {listed}: an export cannot write there",
+                      f"remount it writable: sudo mount -o remount,rw {_qualified(read_only[0])} "
+                      "(or unlock the stick's write-protect switch)")
+    return Result(PASS, f"USB stick(s) writable: {listed}")
+
+
 def format_age(delta: timedelta) -> str:
     """A waiting time as a technician reads it: 45 s, 12 min, 5 h, 3 d."""
     seconds = int(delta.total_seconds())
@@ -317,6 +336,7 @@ def core_checks(ctx: Context) -> list[Check]:
         Check("handwriting", lambda: check_handwriting(ctx), timeout=5),
         Check("id-reader", lambda: check_id_reader(ctx), timeout=15,
               timeout_fix="unplug the ID-card reader and plug it in again, then run the doctor again"),
+        Check("usb-stick", lambda: check_usb_stick(ctx), timeout=3),
     ]
     return checks
 

@@ -21,11 +21,13 @@ from fastapi import FastAPI
 
 from receiver import __version__, keys
 from receiver.api import attachments, cases, enrollments, followups, receipts, submissions, terminals
+from receiver.api import carry as carry_api
 from receiver.api import limits as limits_api
 from receiver.api.answers import SignAnswers
 from receiver.api.common import Gate, Platform, install_error_handlers
 from receiver.api.openapi import DESCRIPTION, error_catalogue, install_openapi
 from receiver.auth import Authenticator, Claims
+from receiver.carry import CarryImporter, carry_intake
 from receiver.faults import Switches
 from receiver.guard import BodyBudget, BodyGuard, RouteLimits, require_room
 from receiver.intake import ContentCheck, Intake, Judge, SubmissionDecoder
@@ -36,7 +38,7 @@ from wire import paths, schemas
 __all__ = ["LIMITS", "create_app"]
 log = logging.getLogger("receiver")
 ROUTERS = (enrollments.router, limits_api.router, attachments.router, submissions.router,
-           cases.router, terminals.router, followups.router, receipts.router)
+           cases.router, terminals.router, followups.router, receipts.router, carry_api.router)
 
 
 def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None = None,
@@ -70,7 +72,11 @@ def create_app(data_dir: Path, *, platform_private_key: X25519PrivateKey | None 
                         max_body=max_body(limits),
                         platform_public_key=keys.public_text(platform_private_key),
                         platform_signing_key=keys.signing_public_text(platform_signing_key),
-                        read_limits=read_limits or ReadLimits())
+                        read_limits=read_limits or ReadLimits(),
+                        carry=CarryImporter(store, carry_intake(store, limits,
+                                                                platform_private_key),
+                                            keys.public_text(platform_private_key),
+                                            platform_signing_key))
 
     app = FastAPI(title=f"kiosk-receiver (wire protocol v{paths.VERSION})", version=__version__,
                   description=DESCRIPTION + "\n" + error_catalogue(), docs_url=None,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from receiver import __version__, evaluations_cli, faults, keys
+from receiver import __version__, carry_cli, evaluations_cli, faults, keys
 from receiver.limits import LIMITS, MiB, ServerLimits, max_body
 from receiver.storage.schema import SchemaError
 from wire import schemas, sealing, signing
@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="another revision than the newest (older: a downgrade)")
 
     evaluations_cli.add_parser(sub, common)
+    carry_cli.add_parser(sub, common)
     sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
     return parser
 
@@ -660,6 +661,22 @@ def cmd_evaluations(args: argparse.Namespace) -> int:
         raise Refused(str(exc)) from None
 
 
+def cmd_carry(args: argparse.Namespace) -> int:
+    from receiver.carry import CarryImporter, carry_intake
+
+    store = _store(args, must_exist=True)
+    try:
+        sealing_key, signing_key = keys.load(args.data), keys.load_signing(args.data)
+        if sealing_key is None or signing_key is None:
+            raise Refused(f"no platform key pair in {args.data}: import carry files on the "
+                          "platform whose key the stations were enrolled with")
+        importer = CarryImporter(store, carry_intake(store, LIMITS, sealing_key),
+                                 keys.public_text(sealing_key), signing_key)
+        return carry_cli.run(args, store, importer)
+    finally:
+        store.close()
+
+
 def cmd_openapi(_args: argparse.Namespace) -> int:
     sys.stdout.write(openapi_json())
     return EXIT_OK
@@ -701,7 +718,7 @@ _COMMANDS = {"serve": cmd_serve, "keygen": cmd_keygen, "terminal": cmd_terminal,
              "cases": cmd_cases, "case": cmd_case, "receipt": cmd_receipt,
              "content": cmd_content,
              "maintenance": cmd_maintenance, "fault": cmd_fault, "migrate": cmd_migrate,
-             "evaluations": cmd_evaluations, "openapi": cmd_openapi}
+             "evaluations": cmd_evaluations, "carry": cmd_carry, "openapi": cmd_openapi}
 
 
 def main(argv: list[str] | None = None) -> int:

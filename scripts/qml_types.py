@@ -32,6 +32,7 @@ from PySide6.QtCore import QMetaMethod  # noqa: E402
 
 from ui import (  # noqa: E402
     camera,
+    carry,
     casequery,
     evaluation,
     handwriting,
@@ -51,6 +52,7 @@ TYPES = [
     (casequery.CaseQuery, "Query", True), (camera.DocumentCamera, "Camera", True),
     (handwriting.Handwriting, "Handwriting", True),
     (idcard.IdCard, "IdCard", True),
+    (carry.Carry, "Carry", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.outgoing import wire_body
 from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
 from sync import answers, batches
 from sync.answers import Answer
@@ -73,29 +74,6 @@ def clock_offset(client: PlatformClient) -> int | None:
     """The terminal's clock minus the platform's, whole seconds, once learned."""
     clock = client.clock
     return round(-clock.offset) if clock.learned else None
-
-
-def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = None,
-              clock_offset_seconds: int | None = None) -> schemas.SubmissionRequest:
-    return schemas.SubmissionRequest(
-        submission_id=item.submission_id,
-        terminal_id=item.terminal_id,
-        jurisdiction=item.jurisdiction,
-        kind=item.kind,  # type: ignore[arg-type]
-        category=item.category,
-        purpose=item.purpose,
-        created_at=item.created_at,
-        receipt_no=item.receipt_no,
-        envelope=base64.b64encode(item.envelope).decode(),
-        attachments=[
-            schemas.AttachmentRef(sealed_digest=a.sealed_digest, size=a.size, role=a.role,
-                                   media_type=a.media_type)
-            for a in item.attachments
-        ],
-        inline=inline or [],
-        receipt=item.receipt_token,
-        clock_offset_seconds=clock_offset_seconds,
-    )
 
 
 def upload(client: PlatformClient, data: bytes, sealed_digest: str, chunk_bytes: int) -> None:

@@ -18,6 +18,7 @@ from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
 from ui.camera import CameraImages, DocumentCamera, Source, source_for
+from ui.carry import Carry
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.handwriting import Handwriting
@@ -104,6 +105,7 @@ class Kiosk:
     handwriting: Handwriting | None = None
     idcard: IdCard | None = None
     camera: DocumentCamera | None = None
+    carry: Carry | None = None
     closed: bool = False
 
     @property
@@ -140,13 +142,16 @@ class Kiosk:
             self.idcard.shutdown()
         if self.camera is not None:
             self.camera.shutdown()
+        if self.carry is not None:
+            self.carry.shutdown()
 
 
 def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowed: bool = True,
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
-          camera: bool | Source | None = None, id_reader: CardReader | None = None) -> Kiosk:
+          camera: bool | Source | None = None, id_reader: CardReader | None = None,
+          carry_keys: Callable | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
@@ -154,7 +159,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     camera's source (ui/camera.py: a `SyntheticCamera` in tests, the tour and the demo), or
     whether the terminal can photograph material at all (None: the configured UVC camera,
     asked of QMediaDevices when a visit starts). `id_reader`: what 刷身份证 runs (None: the
-    configured `[devices.id_reader]`, if any).
+    configured `[devices.id_reader]`, if any). `carry_keys` gives the enrollment's keys to the
+    technician screen's USB stick (`ui/carry.py`).
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
@@ -190,10 +196,12 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     evaluation = Evaluation(loaded, session)
     evaluation.case_target = query.case_target  # a `case` rating rates the case read
     evaluation.on_case_rated = query.rated
+    carry = Carry(loaded, carry_keys)
     handwriting = Handwriting(loaded, session)  # strokes in memory, wiped with the session
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query,
-                       Handwriting=handwriting, IdCard=idcard, Camera=document_camera)
+                       Handwriting=handwriting, IdCard=idcard, Camera=document_camera,
+                       Carry=carry)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -208,7 +216,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
-                 handwriting, idcard, camera=document_camera)
+                 handwriting, idcard, camera=document_camera, carry=carry)
 
 
 def configured_id_reader(loaded: LoadedConfig) -> CardReader | None:

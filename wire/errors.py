@@ -112,6 +112,14 @@ ALREADY_EVALUATED = _code("already_evaluated", 422,
                           "this service of this case was rated before (one rating per service)")
 
 
+# --- carry files (a station's USB stick, relayed) ----------------------------------------
+CARRY_REFUSED = _code("carry_refused", 422,
+                      "the carry file is damaged, truncated, sealed for another platform, not "
+                      "signed by its enrolled terminal, or was imported before (a replay); "
+                      "nothing of it was stored")
+
+
 def lookup(code: object) -> ErrorCode | None:
     """The catalogue's entry for a code met in an answer, or None."""
     return CATALOGUE.get(code) if isinstance(code, str) else None
+

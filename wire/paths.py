@@ -9,6 +9,7 @@ SUBMISSION_BATCHES = f"{API}/submissions/batch"
 ENROLLMENTS = f"{API}/enrollments"
 LIMITS = f"{API}/limits"
 CASE_QUERIES = f"{API}/case-queries"  # a citizen's read: query code and second factor
+CARRY_FILES = f"{API}/carry-files"  # another station's carry file, relayed (wire/carry.py)
 FOLLOWUPS = f"{API}/followups"  # after the receipt: a rating (material, a withdrawal next)
 
 

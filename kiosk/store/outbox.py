@@ -269,6 +269,23 @@ class Outbox:
         return [_claimed(row, files[row.id]) for row in rows]
 
     @_store_errors
+    def undelivered(self) -> list[Claimed]:
+        """Every item not delivered yet that the worker would send (`queued`, `sending`),
+        oldest first, as a claim would give it, without claiming it: what a carry file
+        takes (`kiosk/carry.py`). Nothing changes; the items stay in the queue."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions)
+                .where(submissions.c.state.in_((states.QUEUED, states.SENDING)))
+                .order_by(submissions.c.created_at, submissions.c.id)).all()
+            files: dict[str, list[StoredAttachment]] = {row.id: [] for row in rows}
+            ids = list(files)
+            for start in range(0, len(ids), _CHUNK):
+                for a in conn.execute(_ATTACHMENTS_OF, {"ids": ids[start:start + _CHUNK]}):
+                    files[a.submission_id].append(_stored(a, self.files.path(a.file_name)))
+        return [_claimed(row, files[row.id]) for row in rows]
+
+    @_store_errors
     def settle(self, settlements: list[Settlement]) -> list[str]:
         """Records what became of several claimed items in one transaction.
 

@@ -45,6 +45,7 @@ class Platform:
     platform_public_key: str  # X25519, base64, handed to terminals at enrollment
     platform_signing_key: str  # Ed25519, base64: the key of the platform's answers, likewise
     read_limits: ReadLimits = ReadLimits()  # failed case reads allowed
+    carry: Any = None  # receiver.carry.CarryImporter: carry files relayed (POST /carry-files)
 
 
 def platform_of(request: Request) -> Platform:

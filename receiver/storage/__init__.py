@@ -21,6 +21,7 @@ from typing import Any
 
 from receiver.storage import (
     aftercare,
+    carry_imports,
     case_reads,
     cases,
     content,
@@ -133,6 +134,19 @@ class Store:
         (`receipts.check`; ReceiptRefused says why one does not prove itself)."""
         with self.db.reading() as conn:
             return receipts.check(conn, text)
+
+    # --- carry files (receiver/carry.py) ----------------------------------------------------
+
+    def carry_import(self, carry_id: str) -> dict[str, Any] | None:
+        """The carry file of this id imported before, or None."""
+        return carry_imports.find(self.db.reader(), carry_id)
+
+    def record_carry_import(self, carry_id: str, terminal_id: str, carry_sha256: str,
+                            submissions: int, via: str, now: datetime | None = None,
+                            signer: Signer | None = None) -> None:
+        with self._writing(signer, now or _now()) as conn:
+            carry_imports.record(conn, carry_id, terminal_id, carry_sha256, submissions,
+                                 stamp(now or _now()), via)
 
     def nonce_used(self, terminal_id: str, nonce: str) -> bool:
         return self._nonces.used(self.db.reader(), terminal_id, nonce)

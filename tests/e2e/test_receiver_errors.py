@@ -275,6 +275,9 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
     (("post", paths.FOLLOWUPS), "followup_invalid", lambda rx, t: _followup(
         rx, t, submission_id=_delivered(rx, t), service="case")),
     (("post", paths.FOLLOWUPS), "already_evaluated", _already_evaluated),
+    (("post", paths.CARRY_FILES), "carry_refused", lambda rx, t: signed_request(
+        rx, "POST", paths.CARRY_FILES, T, t.key, data=b"not a carry file",
+        headers={"Content-Type": "application/x-tar"})),
 ]
 
 

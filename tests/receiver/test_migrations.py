@@ -54,9 +54,10 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 27  # 17 tables (0003: followups, evaluations and their
-    # call-backs; 0004: terminal_keys; 0005: supplements, withdrawals), 10 indexes (0004:
-    # cases by terminal and receipt; 0005: supplements and withdrawals by case)
+    assert len(objects(fresh)) == 28  # 18 tables (0003: followups, evaluations and their
+    # call-backs; 0004: terminal_keys; 0005: supplements, withdrawals; 0007: carry_imports),
+    # 10 indexes (0004: cases by terminal and receipt; 0005: supplements and withdrawals by
+    # case)
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -386,3 +387,23 @@ def test_0006_adds_the_category_given_empty_and_goes_back(tmp_path):
         store.close()
     assert schema.migrate(db, "0005") == (schema.HEAD_REVISION, "0005")
     assert rows(db, "cases") == [case_before]
+
+
+def test_0007_adds_carry_imports_empty_and_goes_back(tmp_path):
+    """Carry files imported are remembered from 0007 on; the cases are untouched either way."""
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0006") == (None, "0006")
+    [case_before] = rows(db, "cases")
+    at_0006 = objects(db)
+    assert schema.migrate(db, "0007") == ("0006", "0007")
+    assert rows(db, "carry_imports") == [] and rows(db, "cases") == [case_before]
+    store = Store(data)
+    try:
+        store.record_carry_import("c" * 32, "T-1", "d" * 64, 3, "stick")
+        assert store.carry_import("c" * 32)["submissions"] == 3
+        assert store.carry_import("e" * 32) is None
+    finally:
+        store.close()
+    assert schema.migrate(db, "0006") == (schema.HEAD_REVISION, "0006")
+    assert objects(db) == at_0006 and rows(db, "cases") == [case_before]

@@ -21,7 +21,7 @@ Rectangle {
     // the lines are made again whenever the queue is read again.
     property var openDetails: ({})
     MouseArea { anchors.fill: parent }
-    onVisibleChanged: { asideId = ""; confirmWhat = "" }
+    onVisibleChanged: { asideId = ""; confirmWhat = ""; if (!visible) Carry.clear() }
 
     // ---- header: the title, 大字, 返回 ----
     Rectangle {
@@ -207,6 +207,43 @@ Rectangle {
                                     tone: Theme.red }
                     }
                 }
+            }
+
+            // ---- the USB stick: the queue carried to the platform and its receipts back ----
+            Card {
+                objectName: "tech:carry"
+                title: "U盘送件"
+                Timer { interval: 2000; repeat: true; triggeredOnStart: true; running: scr.visible
+                        onTriggered: Carry.look() }
+                BodyText { objectName: "carry:stick"; width: parent.width; text: Carry.stickWords
+                         font.bold: Carry.stick !== ""; color: Carry.stick !== "" ? Theme.text : Theme.muted }
+                BodyText { width: parent.width; color: Theme.muted
+                         text: "没有网络时：导出到U盘，把U盘交到平台导入；再把U盘插回本机，导入平台的回执。导出的申请在回执导入前一直留在本机排队。" }
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    ActionButton { objectName: "carry:export"; text: "导出到U盘"; iconName: "arrow-right"
+                          enabled: Carry.stick !== "" && !Carry.busy; onClicked: Carry.exportToStick() }
+                    ActionButton { objectName: "carry:import"; text: "从U盘导入回执"; iconName: "arrow-left"
+                          enabled: Carry.stick !== "" && !Carry.busy; onClicked: Carry.importFromStick() }
+                }
+                Column {
+                    objectName: "carry:progress"
+                    visible: Carry.busy || Carry.progress > 0
+                    width: parent.width
+                    spacing: Math.round(Theme.gap / 2)
+                    property real value: Carry.progress
+                    Rectangle {
+                        width: parent.width; height: Math.round(Theme.body * 0.9); radius: height / 2
+                        color: Theme.blueLight; border.width: 2; border.color: Theme.blue
+                        Rectangle { width: Math.max(height, parent.width * Carry.progress); height: parent.height
+                                    radius: height / 2; color: Theme.blue; visible: Carry.progress > 0 }
+                    }
+                    BodyText { width: parent.width
+                             text: (Carry.busy ? "正在处理，请不要拔出U盘……" : "完成") + "　" + Math.round(Carry.progress * 100) + "%" }
+                }
+                BodyText { objectName: "carry:result"; visible: Carry.result !== ""; width: parent.width
+                         text: Carry.result; font.bold: true; color: Carry.resultBad ? Theme.red : Theme.blue }
             }
 
             Card {
