@@ -9,6 +9,7 @@ from app import (
     case_actions,
     cases,
     delivery,
+    devices,
     doctor,
     evaluations,
     logs,
@@ -28,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     *evaluations.COMMANDS,  # evaluate
     *case_actions.COMMANDS,  # supplement, withdraw
     *screens.COMMANDS,  # ui, tour
+    *devices.COMMANDS,  # print, help-alert
     *doctor.COMMANDS,
     *logs.COMMANDS,
     *technician.COMMANDS,  # set-pin, audit

@@ -49,6 +49,9 @@ EVENTS = _table([
     (r"case query failed", "查询办理进度没有完成"),
     (r"technician screen: store unreadable", "维护界面读不了本机存储"),
     (r"technician PIN refused", "有人输错了维护密码"),
+    (r"help alert file unreadable", "求助记录文件读不出来，按有人求助处理（到场后在维护界面清除求助）"),
+    (r"voucher not printed", "回执单没有打印出来，屏幕上的回执还在"
+                             "（缺纸、盖子没关好或打印机没有响应：见详情，kiosk doctor 会说怎么修）"),
     (r"technician \w+ failed", "维护操作没有完成"),
     (r"speech engine unavailable", "语音播报不可用（语音引擎没有启动；屏幕上的文字不受影响）"),
     (r"could not load the font", "字体没有装好，中文可能显示不全（kiosk doctor 会说怎么修）"),
