@@ -30,7 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
-from ui import casequery, evaluation, idle, session, technician, theme, viewmodels  # noqa: E402
+from ui import casequery, evaluation, helpdesk, idle, printing, session, technician, theme, viewmodels  # noqa: E402,E501
 
 # (class, QML name, singleton): as the decorators in ui/ register them.
 TYPES = [
@@ -38,6 +38,7 @@ TYPES = [
     (idle.IdleWatcher, "Idle", True), (technician.Technician, "Technician", True),
     (evaluation.Evaluation, "Evaluation", True),
     (casequery.CaseQuery, "Query", True),
+    (printing.ReceiptPrinter, "Printer", True), (helpdesk.HelpDesk, "Help", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use

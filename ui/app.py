@@ -19,8 +19,10 @@ from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
+from ui.helpdesk import HelpDesk
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
+from ui.printing import PrintFn, ReceiptPrinter
 from ui.session import Session
 from ui.speech import Voice
 from ui.technician import Technician
@@ -98,6 +100,8 @@ class Kiosk:
     lockdown: Lockdown | None  # full-screen only
     query: CaseQuery
     evaluation: Evaluation | None = None
+    printer: ReceiptPrinter | None = None
+    help: HelpDesk | None = None
     closed: bool = False
 
     @property
@@ -126,6 +130,10 @@ class Kiosk:
         self.session.shutdown()
         if self.evaluation is not None:
             self.evaluation.shutdown()
+        if self.printer is not None:
+            self.printer.shutdown()
+        if self.help is not None:
+            self.help.shutdown()
         self.technician.shutdown()
         self.query.shutdown()
 
@@ -134,13 +142,14 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
           elderly: bool = False, voice_engine: str | None = None,
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
-          camera: bool | None = None) -> Kiosk:
+          camera: bool | None = None, print_fn: PrintFn | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
     `windowed`) installs the lock-down: no way out but the technician's. `camera`: whether
     the terminal can photograph material (None: asked of QtMultimedia when a visit starts).
-    The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
+    The categories offered are those the platform last published (`taxonomy.for_terminal`).
+    `print_fn` prints the voucher instead of `[devices.printer]` (the tour, tests)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
     session = Session(loaded, tax, today=today, camera=camera)
@@ -170,8 +179,11 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     evaluation = Evaluation(loaded, session)
     evaluation.case_target = query.case_target  # a `case` rating rates the case read
     evaluation.on_case_rated = query.rated
+    printer = ReceiptPrinter(loaded, session, print_fn=print_fn)
+    help_desk = HelpDesk(loaded, session, technician)
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
-                       Technician=technician, Evaluation=evaluation, Query=query)
+                       Technician=technician, Evaluation=evaluation, Query=query,
+                       Printer=printer, Help=help_desk)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -185,4 +197,5 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
         lockdown.install(app)
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
-    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation)
+    return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
+                 printer, help_desk)
