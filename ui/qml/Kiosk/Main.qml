@@ -159,7 +159,7 @@ Window {
         function onScreenChanged() { if (Session.screen !== loader.screen) win.clearInput() }
     }
 
-    // ---- header: where am I, and 返回首页 / 再听一遍 / 语音 / 大字 always in the same place ----
+    // ---- header: where am I, and 求助 / 返回首页 / 再听一遍 / 语音 / 大字 always in the same place ----
     Rectangle {
         id: header
         objectName: "header"
@@ -170,7 +170,7 @@ Window {
         readonly property int titleSize: Session.inFlow || headingMetrics.width > width - tools.width - 3 * Theme.pad
                                          ? Theme.body : Theme.heading
         TextMetrics { id: headingMetrics; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; text: header.title }
-        // Elderly portrait: four equal tiles, icon above the word, one row.
+        // Elderly portrait: five equal tiles, icon above the word, one row.
         readonly property bool narrow: !win.landscape && Session.elderly
         readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - 3 * Theme.pad
         // One row always on a flow step (the page shows the step when it does not fit
@@ -203,8 +203,19 @@ Window {
             anchors { right: parent.right; rightMargin: Theme.pad }
             y: Math.round(Theme.gap / 2)
             spacing: Math.round(Theme.gap / 2)
-            readonly property int tile: header.narrow ? Math.floor((header.width - 2 * Theme.pad - 3 * spacing) / 4) : 0
+            readonly property int tile: header.narrow ? Math.floor((header.width - 2 * Theme.pad - 4 * spacing) / 5) : 0
             readonly property int pads: Math.round(Theme.gap / 2)
+            // 求助: one tap on every screen calls the hall's staff (ui/helpdesk.py)
+            ActionButton {
+                objectName: "btn:help"
+                text: "求助"
+                iconName: "hand"
+                vertical: header.narrow
+                textSize: header.narrow ? Theme.small : Theme.body
+                leftPadding: tools.pads; rightPadding: tools.pads
+                width: header.narrow ? tools.tile : implicitWidth
+                onClicked: Help.call()
+            }
             ActionButton {
                 objectName: "btn:home"
                 visible: !Session.atHome
@@ -353,6 +364,52 @@ Window {
         message: "还需要更多时间吗？\n" + Idle.remaining + " 秒后将清除您填写的内容，回到首页。"
         primaryText: "需要，继续办理"
         onPrimary: Idle.keepGoing()
+    }
+
+    // ---- 求助: said at once over the screen; what was being done stays behind it ----
+    Rectangle {
+        objectName: "helpOverlay"
+        anchors.fill: parent
+        visible: Help.showing
+        color: "#CC000000"
+        z: 150
+        MouseArea { anchors.fill: parent }
+        Rectangle {
+            anchors.centerIn: parent
+            width: Math.min(parent.width - 2 * Theme.pad, 1100)
+            height: helpCol.implicitHeight + 2 * Theme.pad
+            radius: Theme.radius
+            color: Theme.surface
+            Column {
+                id: helpCol
+                x: Theme.pad; y: Theme.pad
+                width: parent.width - 2 * Theme.pad
+                spacing: Theme.pad
+                Row {
+                    spacing: Theme.gap
+                    Icon { id: helpIcon; name: "hand"; size: Theme.icon }
+                    Text {
+                        objectName: "helpComing"
+                        width: helpCol.width - helpIcon.width - Theme.gap
+                        text: Help.coming
+                        wrapMode: Text.Wrap
+                        font.family: Theme.fontFamily
+                        font.pixelSize: Theme.heading
+                        font.bold: true
+                        color: Theme.blue
+                    }
+                }
+                BodyText { width: parent.width; text: Help.comingMore }
+                // the close button, at the box's bottom-right corner
+                Item {
+                    width: parent.width
+                    height: helpClose.height
+                    ActionButton { id: helpClose; objectName: "btn:helpClose"; anchors.right: parent.right
+                                   primary: true; iconName: "check"; text: "知道了"
+                                   minWidth: Math.round(Theme.target * 2.6); onClicked: Help.close() }
+                }
+            }
+        }
     }
 
     // ---- confirming: the receipt appears only after the durable write ----
