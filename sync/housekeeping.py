@@ -45,7 +45,8 @@ class Housekeeping:
         self.timers = timers
         self.clock = clock
         self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
-        self._alert_sent = None  # the help alert's stamp at the last heartbeat sent
+        # the help alert's stamp at the last heartbeat sent (the first beat is due anyway)
+        self._alert_sent = help_alert.stamp(loaded.data_dir)
 
     def _due(self, name: str, every: float) -> bool:
         if self.clock() - self._last[name] >= every:
