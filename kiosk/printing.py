@@ -45,6 +45,14 @@ WORDS = {
     "no_answer": "打印机没有响应，回执单没有打印出来。请记下屏幕上的回执编号，或请工作人员帮助。",
     "no_printer": "",  # a terminal without a printer says nothing of paper
 }
+# The same in one short line (the receipt screen's bottom bar, where there is room).
+BRIEF = {
+    "printed": "回执单已打印，请取走。",
+    "paper_out": "打印机没有纸，回执单没打印出来。",
+    "cover_open": "打印机盖子没关好，回执单没打印出来。",
+    "offline": "打印机不能打印，回执单没打印出来。",
+    "no_answer": "打印机没有响应，回执单没打印出来。",
+}
 # For the command and the doctor: the same outcomes in the technician's words, with the fix.
 FIXES = {
     "paper_out": "paper out: load a new roll and close the cover",
@@ -68,6 +76,10 @@ class Result:
     @property
     def words(self) -> str:
         return WORDS.get(self.outcome, WORDS["no_answer"])
+
+    @property
+    def brief(self) -> str:
+        return BRIEF.get(self.outcome, "" if self.outcome == "no_printer" else BRIEF["no_answer"])
 
 
 @dataclass(frozen=True)

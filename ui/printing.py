@@ -55,11 +55,13 @@ class ReceiptPrinter(QObject):
         self._printed_for: str | None = None  # the submission whose voucher was sent
         self._state = ""  # "", printing, printed, failed
         self._message = ""
+        self._brief = ""
         self._printed.connect(self._on_printed, Qt.ConnectionType.QueuedConnection)
         session.receiptChanged.connect(self._receipt_changed)
 
     state = Property(str, lambda self: self._state, notify=changed)
     message = Property(str, lambda self: self._message, notify=changed)
+    brief = Property(str, lambda self: self._brief, notify=changed)  # one short line
     canRetry = Property(bool, lambda self: self._state == "failed", notify=changed)
 
     def _receipt_changed(self) -> None:
@@ -81,7 +83,7 @@ class ReceiptPrinter(QObject):
 
     def _start(self, receipt, kind: str) -> None:
         self._generation += 1
-        self._set("printing", PRINTING)
+        self._set("printing", PRINTING, PRINTING)
         self._executor.submit(self._run, self._generation, receipt, kind)
 
     def _run(self, generation: int, receipt, kind: str) -> None:
@@ -97,14 +99,14 @@ class ReceiptPrinter(QObject):
         if generation != self._generation:
             return  # the session ended meanwhile, or a newer print was started
         if result.ok:
-            self._set("printed", result.words)
+            self._set("printed", result.words, result.brief)
         else:
             log.warning("voucher not printed: %s %s", result.outcome, result.detail)
-            self._set("failed", result.words)
+            self._set("failed", result.words, result.brief)
 
-    def _set(self, state: str, message: str) -> None:
-        if (state, message) != (self._state, self._message):
-            self._state, self._message = state, message
+    def _set(self, state: str, message: str, brief: str = "") -> None:
+        if (state, message, brief) != (self._state, self._message, self._brief):
+            self._state, self._message, self._brief = state, message, brief
             self.changed.emit()
 
     def shutdown(self) -> None:

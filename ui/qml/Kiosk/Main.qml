@@ -172,6 +172,10 @@ Window {
         TextMetrics { id: headingMetrics; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; text: header.title }
         // Elderly portrait: five equal tiles, icon above the word, one row.
         readonly property bool narrow: !win.landscape && Session.elderly
+        // Five buttons in one row fit a normal portrait canvas, and leave a screen's name its
+        // room beside them in elderly landscape, only without their icons (else the name
+        // takes a second row, which the digit pad docked below pays for with keys < 120 px).
+        readonly property bool wordsOnly: Session.elderly ? win.landscape : !win.landscape
         readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - 3 * Theme.pad
         // One row always on a flow step (the page shows the step when it does not fit
         // here); a second row only for a title of a screen outside the flow.
@@ -200,20 +204,30 @@ Window {
         }
         Row {
             id: tools
-            anchors { right: parent.right; rightMargin: Theme.pad }
+            // Elderly portrait: five tiles in 1080 px, each word on one line at 大字 size — the
+            // margins, gaps (16 px, the least UX.md allows) and paddings as small as it takes,
+            // 求助 (two characters) as narrow as a 大字 target may be (120 px), the other four
+            // sharing the rest.
+            readonly property int margin: header.narrow ? Math.round(Theme.pad / 2) : Theme.pad
+            anchors { right: parent.right; rightMargin: tools.margin }
             y: Math.round(Theme.gap / 2)
-            spacing: Math.round(Theme.gap / 2)
-            readonly property int tile: header.narrow ? Math.floor((header.width - 2 * Theme.pad - 4 * spacing) / 5) : 0
-            readonly property int pads: Math.round(Theme.gap / 2)
+            spacing: header.narrow ? 16 : Math.round(Theme.gap / 2)
+            readonly property int tileRoom: header.width - 2 * margin - 4 * spacing
+            readonly property int helpTile: header.narrow ? Math.max(120, helpBtn.implicitWidth) : 0
+            readonly property int tile: header.narrow ? Math.floor((tileRoom - helpTile) / 4) : 0
+            readonly property int pads: header.narrow ? 8 : Math.round(Theme.gap / 2)
             // 求助: one tap on every screen calls the hall's staff (ui/helpdesk.py)
             ActionButton {
+                id: helpBtn
                 objectName: "btn:help"
+                minWidth: header.narrow ? 120 : Theme.target
                 text: "求助"
                 iconName: "hand"
                 vertical: header.narrow
+                noIcon: header.wordsOnly
                 textSize: header.narrow ? Theme.small : Theme.body
                 leftPadding: tools.pads; rightPadding: tools.pads
-                width: header.narrow ? tools.tile : implicitWidth
+                width: header.narrow ? tools.helpTile : implicitWidth
                 onClicked: Help.call()
             }
             ActionButton {
@@ -222,6 +236,7 @@ Window {
                 text: "返回首页"
                 iconName: "home"
                 vertical: header.narrow
+                noIcon: header.wordsOnly
                 textSize: header.narrow ? Theme.small : Theme.body
                 leftPadding: tools.pads; rightPadding: tools.pads
                 width: header.narrow ? tools.tile : implicitWidth
@@ -233,6 +248,7 @@ Window {
                 text: "再听一遍"
                 iconName: "speaker"
                 vertical: header.narrow
+                noIcon: header.wordsOnly
                 textSize: header.narrow ? Theme.small : Theme.body
                 leftPadding: tools.pads; rightPadding: tools.pads
                 width: header.narrow ? tools.tile : implicitWidth
@@ -376,7 +392,7 @@ Window {
         MouseArea { anchors.fill: parent }
         Rectangle {
             anchors.centerIn: parent
-            width: Math.min(parent.width - 2 * Theme.pad, 1100)
+            width: Math.min(parent.width - 2 * Theme.pad, 1300)
             height: helpCol.implicitHeight + 2 * Theme.pad
             radius: Theme.radius
             color: Theme.surface

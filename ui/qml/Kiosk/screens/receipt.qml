@@ -138,10 +138,13 @@ Rectangle {
     height: Theme.target + 2 * Theme.gap
     color: Theme.surface
     Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
+    // Where the room is (landscape), what the printer did stands here too, in view whatever
+    // the page's scroll: the full words are in the box under the number.
     BodyText {
+        objectName: "printShort"
         anchors { left: parent.left; leftMargin: Theme.pad; right: rateBtn.left; rightMargin: Theme.gap; verticalCenter: parent.verticalCenter }
-        text: "记好回执编号后，请按“完成”。"
-        color: Theme.muted
+        text: Printer.brief !== "" ? Printer.brief : "记好回执编号后，请按“完成”。"
+        color: Printer.state === "failed" ? Theme.red : Theme.muted
         wrapMode: Text.NoWrap
         visible: implicitWidth <= width  // a hint only: left out rather than cut off
     }
