@@ -186,3 +186,39 @@ def test_printer_specs(spec, expected):
 def test_bad_printer_specs_say_why(spec):
     with pytest.raises(ValueError, match="--printer"):
         printing.parse_spec(spec)
+
+
+def _with_printer(loaded, settings):
+    import dataclasses
+
+    from kiosk.config import Devices
+
+    cfg = loaded.config.model_copy(update={"devices": Devices(printer=settings)})
+    return dataclasses.replace(loaded, config=cfg)
+
+
+@pytest.mark.parametrize(("state", "status", "says"), [
+    ("ok", "PASS", "answers, paper in, cover closed"),
+    ("paper_out", "FAIL", "paper out"),
+    ("cover_open", "FAIL", "cover open"),
+    ("silent", "FAIL", "no answer"),
+])
+def test_the_doctor_asks_the_configured_printer(net_printer, demo_config, state, status, says):
+    from kiosk import doctor
+
+    net_printer.state = state
+    ctx = doctor.Context(_with_printer(demo_config, net_printer.settings(timeout=0.5)))
+    outcome = next(o for o in doctor.run_checks(doctor.core_checks(ctx)) if o.name == "printer")
+    assert outcome.result.status == status and outcome.counted
+    assert says in outcome.result.found
+    assert f"network printer 127.0.0.1:{net_printer.port}" in outcome.result.found
+    if status == "FAIL":
+        assert outcome.result.fix.startswith(printing.FIXES["no_answer" if state == "silent" else state])
+
+
+def test_the_doctor_without_a_printer_says_not_configured(demo_config):
+    from kiosk import doctor
+
+    outcomes = doctor.run_checks(doctor.core_checks(doctor.Context(demo_config)))
+    printer = [o for o in outcomes if o.name == "printer"]
+    assert len(printer) == 1 and printer[0].result.status == "SKIP" and not printer[0].counted
