@@ -3,6 +3,7 @@ as real child processes: what they print, their exit codes, what they leave on d
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 
@@ -12,6 +13,11 @@ from kiosk import help_alert, technician
 from kiosk.paths import APP_NAME
 from tests.support.common import EXAMPLE, run_kiosk
 from tests.support.escpos_printer import NetworkPrinter
+
+
+# The printer extra (python-escpos, Pillow): the core's own install runs without it.
+needs_printer_extra = pytest.mark.skipif(importlib.util.find_spec("escpos") is None,
+                                         reason="the printer extra is not installed")
 
 
 def _env(tmp_path):
@@ -37,6 +43,7 @@ def net_printer():
     p.close()
 
 
+@needs_printer_extra
 def test_print_puts_the_voucher_on_the_printer_and_draws_it(tmp_path, receipt_no, net_printer):
     png = tmp_path / "voucher.png"
     done = run_kiosk("print", receipt_no, "--printer", net_printer.spec, "--png", str(png),
@@ -54,6 +61,7 @@ def test_print_puts_the_voucher_on_the_printer_and_draws_it(tmp_path, receipt_no
         assert image.size[0] == 576 and image.size[1] > 600
 
 
+@needs_printer_extra
 @pytest.mark.parametrize("state", ["paper_out", "cover_open"])
 def test_print_into_a_printer_that_cannot_fails_with_the_fix(tmp_path, receipt_no, net_printer,
                                                              state):
@@ -75,6 +83,7 @@ def test_print_with_bad_input_exits_2(tmp_path, receipt_no, args, says):
     assert done.returncode == 2 and says in done.stderr, done.stderr
 
 
+@needs_printer_extra
 def test_print_of_a_receipt_not_of_this_terminal_exits_1(tmp_path, receipt_no, net_printer):
     from kiosk.store.receipt import damm_check_digit
 
