@@ -52,6 +52,7 @@ class HelpDesk(QObject):
     def __init__(self, loaded: LoadedConfig, session, technician):
         super().__init__()
         self._loaded = loaded
+        self._session = session
         self._terminal = loaded.config.terminal.id
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="help")
         self._alert: help_alert.Alert | None = None
@@ -73,6 +74,7 @@ class HelpDesk(QObject):
         """求助: said at once; the alert is written on the thread."""
         self._showing = True
         self.changed.emit()
+        self._session.speak.emit(COMING)  # said aloud too, when 语音 is on
         self._executor.submit(self._job, self._raise)
 
     @Slot()
