@@ -6,7 +6,6 @@ header of any screen, the alert on the technician screen and cleared there, audi
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -85,13 +84,12 @@ def test_paper_out_is_said_on_the_receipt_and_printing_again_prints(kiosk_window
 def test_a_silent_printer_never_holds_the_receipt(kiosk_window, net_printer):
     make, _ = kiosk_window
     net_printer.state = "silent"
-    k = make(print_fn=_printer_fn(net_printer, timeout=2.0))
-    started = time.monotonic()
+    k = make(print_fn=_printer_fn(net_printer, timeout=5.0))
     _confirm_sample(k)
-    assert time.monotonic() - started < 2.0  # the receipt did not wait for the printer
-    assert k.printer.state == "printing"
+    # the receipt is on screen while the printer has not answered yet: it did not wait
+    assert k.printer.state == "printing" and k.session.receiptNo
     assert "正在打印" in texts(k.window)
-    assert wait_until(lambda: k.printer.state == "failed", 6_000)
+    assert wait_until(lambda: k.printer.state == "failed", 10_000)
     assert "没有响应" in k.printer.message and shown(find(k.window, "btn:printAgain"))
 
 

@@ -167,7 +167,7 @@ Window {
         // The receipt says 提交成功 up here, so its number stays in view above 完成.
         readonly property string title: Session.inFlow ? Session.stepText : Session.title
         // A screen's name is a heading; where it would need a second row, body size in one.
-        readonly property int titleSize: Session.inFlow || headingMetrics.width > width - tools.width - 3 * Theme.pad
+        readonly property int titleSize: Session.inFlow || headingMetrics.width > width - tools.width - tools.margin - 2 * Theme.pad
                                          ? Theme.body : Theme.heading
         TextMetrics { id: headingMetrics; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; text: header.title }
         // Elderly portrait: five equal tiles, icon above the word, one row.
@@ -176,7 +176,7 @@ Window {
         // room beside them in elderly landscape, only without their icons (else the name
         // takes a second row, which the digit pad docked below pays for with keys < 120 px).
         readonly property bool wordsOnly: Session.elderly ? win.landscape : !win.landscape
-        readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - 3 * Theme.pad
+        readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - tools.margin - 2 * Theme.pad
         // One row always on a flow step (the page shows the step when it does not fit
         // here); a second row only for a title of a screen outside the flow.
         readonly property bool twoRows: title !== "" && !titleFits && !Session.inFlow
@@ -208,7 +208,9 @@ Window {
             // margins, gaps (16 px, the least UX.md allows) and paddings as small as it takes,
             // 求助 (two characters) as narrow as a 大字 target may be (120 px), the other four
             // sharing the rest.
-            readonly property int margin: header.narrow ? Math.round(Theme.pad / 2) : Theme.pad
+            // (and on any portrait canvas the right margin is halved, so a screen's name keeps
+            // its place beside the five buttons)
+            readonly property int margin: win.landscape ? Theme.pad : Math.round(Theme.pad / 2)
             anchors { right: parent.right; rightMargin: tools.margin }
             y: Math.round(Theme.gap / 2)
             spacing: header.narrow ? 16 : Math.round(Theme.gap / 2)
@@ -220,7 +222,7 @@ Window {
             ActionButton {
                 id: helpBtn
                 objectName: "btn:help"
-                minWidth: header.narrow ? 120 : Theme.target
+                minWidth: header.narrow ? 120 : (win.landscape ? Theme.target : 88)
                 text: "求助"
                 iconName: "hand"
                 vertical: header.narrow
