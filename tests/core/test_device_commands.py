@@ -14,7 +14,6 @@ from kiosk.paths import APP_NAME
 from tests.support.common import EXAMPLE, run_kiosk
 from tests.support.escpos_printer import NetworkPrinter
 
-
 # The printer extra (python-escpos, Pillow): the core's own install runs without it.
 needs_printer_extra = pytest.mark.skipif(importlib.util.find_spec("escpos") is None,
                                          reason="the printer extra is not installed")
