@@ -10,6 +10,7 @@ from app import (
     case_actions,
     cases,
     delivery,
+    devices,
     doctor,
     evaluations,
     idcard,
@@ -31,6 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     *evaluations.COMMANDS,  # evaluate
     *case_actions.COMMANDS,  # supplement, withdraw
     *screens.COMMANDS,  # ui, tour
+    *devices.COMMANDS,  # print, help-alert
     *doctor.COMMANDS,
     *idcard.COMMANDS,  # idcard read
     *logs.COMMANDS,

@@ -49,6 +49,10 @@ EVENTS = _table([
     (r"case query failed", "查询办理进度没有完成"),
     (r"technician screen: store unreadable", "维护界面读不了本机存储"),
     (r"technician PIN refused", "有人输错了维护密码"),
+    (r"help alert not written", "求助没有记下来（本机存储写不进去）；市民已被告知工作人员会来，请留意大厅"),
+    (r"help alert file unreadable", "求助记录文件读不出来，按有人求助处理（到场后在维护界面清除求助）"),
+    (r"voucher not printed", "回执单没有打印出来，屏幕上的回执还在"
+                             "（缺纸、盖子没关好或打印机没有响应：见详情，kiosk doctor 会说怎么修）"),
     (r"technician \w+ failed", "维护操作没有完成"),
     (r"ID card read failed unexpectedly", "读身份证时程序出错（市民被告知直接填写；请把日志交给技术人员）"),
     (r"ID card reader failed", "身份证阅读器没有读出证件（市民可以直接填写；kiosk doctor 会说怎么修）"),

@@ -156,10 +156,38 @@ class IdReader(_Strict):
     plugin: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+class Printer(_Strict):
+    """The receipt printer (ESC/POS, `kiosk/printing.py`): `kind` says how it is reached;
+    `none` (the default) prints nothing and the receipt screen says nothing of paper."""
+
+    kind: Literal["none", "usb", "serial", "network"] = "none"
+    # usb: the printer's vendor and product id, hex as `lsusb` shows them ("04b8", "0e15")
+    vendor_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{4}$")] | None = None
+    product_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{4}$")] | None = None
+    # serial: the device and its speed
+    port: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    baudrate: Annotated[int, Field(ge=1200, le=921600)] = 9600
+    # network: the printer's address; 9100 is the raw port every network model listens on
+    host: Annotated[str, Field(min_length=1, max_length=253)] | None = None
+    tcp_port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    # how long a status query or the print may take before the printer counts as silent
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Printer:
+        needed = {"usb": ("vendor_id", "product_id"), "serial": ("port",),
+                  "network": ("host",)}.get(self.kind, ())
+        for key in needed:
+            if getattr(self, key) is None:
+                raise ValueError(f"{key}: required for a printer of kind {self.kind!r}")
+        return self
+
+
 class Devices(_Strict):
     """[devices]: what is attached to this terminal. A device left out is not used."""
 
     id_reader: IdReader | None = None
+    printer: Printer = Printer()
 
 
 class Data(_Strict):

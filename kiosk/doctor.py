@@ -322,6 +322,23 @@ def check_handwriting(ctx: Context) -> Result:
     return Result(PASS, f"{settings.library} with {settings.model}: {expected} recognised")
 
 
+def check_printer(ctx: Context) -> Result:
+    """The configured receipt printer answers its status request and could print now."""
+    from kiosk import printing
+
+    assert ctx.loaded is not None
+    settings = ctx.loaded.config.devices.printer
+    what = printing.describe(settings)
+    result = printing.check(settings)
+    if result.outcome == "printed":
+        return Result(PASS, f"{what}: answers, paper in, cover closed")
+    fix = printing.FIXES.get(result.outcome, printing.FIXES["no_answer"])
+    if result.outcome == "no_answer":
+        fix += f" (then: {ctx.app('doctor')})"
+    return Result(FAIL, f"{what}: {result.outcome.replace('_', ' ')}"
+                        + (f" ({result.detail})" if result.outcome == "no_answer" else ""), fix)
+
+
 def core_checks(ctx: Context) -> list[Check]:
     checks = [Check("config", lambda: check_config(ctx), timeout=2)]
     if ctx.loaded is None:
@@ -338,6 +355,11 @@ def core_checks(ctx: Context) -> list[Check]:
               timeout_fix="unplug the ID-card reader and plug it in again, then run the doctor again"),
         Check("usb-stick", lambda: check_usb_stick(ctx), timeout=3),
     ]
+    printer = ctx.loaded.config.devices.printer
+    if printer.kind != "none":  # else reported as not configured (below)
+        checks.append(Check("printer", lambda: check_printer(ctx),
+                            timeout=printer.timeout_seconds * 3 + 2,
+                            timeout_fix="the printer hangs: switch it off and on"))
     return checks
 
 
@@ -445,8 +467,8 @@ def run_checks(checks: Sequence[Check]) -> list[Outcome]:
                 time.monotonic() - start)
         outcomes.append(outcome)
     for name in NOT_CONFIGURED:
-        if name in done:  # configured: its own check ran
-            continue
+        if name in done or any(c.name == name for c in checks):
+            continue  # configured: checked above
         outcomes.append(Outcome(name, Result(SKIP, "not configured"), 0.0, counted=False))
     return outcomes
 

@@ -456,7 +456,8 @@ def cmd_terminal(args: argparse.Namespace) -> int:
             print(json.dumps(rows, default=_json_default, ensure_ascii=False, indent=2))
         else:
             _table(rows, ["terminal_id", "name", "jurisdiction", "state", "enrolled_at",
-                          "last_heartbeat_at", "version", "queue_depth", "needs_attention"])
+                          "last_heartbeat_at", "version", "queue_depth", "needs_attention",
+                          "help_requested_at"])
         return EXIT_OK
     if args.action == "set-jurisdiction":
         return _set_jurisdiction(args)

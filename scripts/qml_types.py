@@ -36,8 +36,10 @@ from ui import (  # noqa: E402
     casequery,
     evaluation,
     handwriting,
+    helpdesk,
     idcard,
     idle,
+    printing,
     session,
     technician,
     theme,
@@ -53,6 +55,7 @@ TYPES = [
     (handwriting.Handwriting, "Handwriting", True),
     (idcard.IdCard, "IdCard", True),
     (carry.Carry, "Carry", True),
+    (printing.ReceiptPrinter, "Printer", True), (helpdesk.HelpDesk, "Help", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use

@@ -7,12 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${KIOSK_EXTRAS:-ui,receiver,test}"
+EXTRAS="${KIOSK_EXTRAS:-ui,receiver,printer,test}"
 DEBIAN_PACKAGES=(
   python3-venv            # python3 -m venv
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libpulse0               # the Qt Virtual Keyboard's QML will not load without it
   fonts-noto-cjk          # Chinese text; the Qt wheels carry no CJK font
+  libusb-1.0-0            # USB receipt printers (python-escpos through pyusb)
   # the xcb and wayland platform plugins, for a desktop session or a kiosk compositor
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0

@@ -233,8 +233,10 @@ class PlatformClient:
         return self.request("POST", paths.SUBMISSION_BATCHES, json_body=body)
 
     def heartbeat(self, beat: schemas.Heartbeat) -> Answer:
+        # without help_requested_at while none stands: an older platform refuses unknown keys
+        leave_out = {"help_requested_at"} if beat.help_requested_at is None else None
         return self.request("POST", paths.heartbeat_path(self.terminal_id),
-                            json_body=beat.model_dump_json())
+                            json_body=beat.model_dump_json(exclude=leave_out))
 
     def content(self, etag: str | None) -> Answer:
         headers = {"If-None-Match": etag} if etag else None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kiosk import __version__, content
+from kiosk import __version__, content, help_alert
 from kiosk.config import LoadedConfig
 from kiosk.store import Outbox
 from sync import answers
@@ -23,6 +23,7 @@ from wire.durable import write_file
 log = logging.getLogger("kiosk.sync")
 
 CONTENT_FILE = content.CONTENT_FILE
+ALERT_RETRY_SECONDS = 5.0
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Housekeeping:
         self.timers = timers
         self.clock = clock
         self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
+        # the help alert's stamp at the last heartbeat sent (the first beat is due anyway)
+        self._alert_sent = help_alert.stamp(loaded.data_dir)
 
     def _due(self, name: str, every: float) -> bool:
         if self.clock() - self._last[name] >= every:
@@ -52,7 +55,11 @@ class Housekeeping:
         return False
 
     def run_due(self) -> None:
-        if self._due("heartbeat", self.timers.heartbeat_seconds):
+        # 求助 raised or cleared: the platform's list of terminals hears of it at once
+        # (retried every few seconds while the platform cannot be reached)
+        alert_news = self._alert_changed() and self.clock() - self._last["heartbeat"] >= ALERT_RETRY_SECONDS
+        if alert_news or self._due("heartbeat", self.timers.heartbeat_seconds):
+            self._last["heartbeat"] = self.clock()
             self.heartbeat()
         if self._due("content", self.timers.content_seconds):
             self.pull_content()
@@ -65,7 +72,12 @@ class Housekeeping:
         return min(self._last["heartbeat"] + self.timers.heartbeat_seconds - now,
                    self._last["content"] + self.timers.content_seconds - now)
 
+    def _alert_changed(self) -> bool:
+        return help_alert.stamp(self.loaded.data_dir) != self._alert_sent
+
     def heartbeat(self) -> None:
+        stamp = help_alert.stamp(self.loaded.data_dir)
+        alert = help_alert.status(self.loaded.data_dir)
         st = self.outbox.status()
         age = st.oldest_queued_age
         clock = self.client.clock
@@ -75,6 +87,7 @@ class Housekeeping:
             oldest_queued_age_seconds=None if age is None else int(age.total_seconds()),
             needs_attention=st.counts.get("needs_attention", 0),
             at=datetime.fromtimestamp(clock.now(), UTC),
+            help_requested_at=alert.raised_at if alert else None,
         )
         try:
             sent = clock.local()
@@ -86,6 +99,7 @@ class Housekeeping:
         if answers.outcome(answer.status) != "delivered":
             log.info("heartbeat refused: %s", answer.error)
         else:
+            self._alert_sent = stamp
             ack = answers.heartbeat_ack(answer)
             if ack is not None:  # the platform's clock, to the microsecond: finer than Date
                 clock.observe(ack.received_at.timestamp(), sent, received)

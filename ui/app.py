@@ -22,9 +22,11 @@ from ui.carry import Carry
 from ui.casequery import CaseQuery, Reader
 from ui.evaluation import Evaluation
 from ui.handwriting import Handwriting
+from ui.helpdesk import HelpDesk
 from ui.idcard import CardReader, IdCard
 from ui.idle import IdleWatcher
 from ui.lockdown import Lockdown
+from ui.printing import PrintFn, ReceiptPrinter
 from ui.session import Session
 from ui.speech import Voice
 from ui.technician import Technician
@@ -106,6 +108,8 @@ class Kiosk:
     idcard: IdCard | None = None
     camera: DocumentCamera | None = None
     carry: Carry | None = None
+    printer: ReceiptPrinter | None = None
+    help: HelpDesk | None = None
     closed: bool = False
 
     @property
@@ -134,6 +138,10 @@ class Kiosk:
         self.session.shutdown()
         if self.evaluation is not None:
             self.evaluation.shutdown()
+        if self.printer is not None:
+            self.printer.shutdown()
+        if self.help is not None:
+            self.help.shutdown()
         self.technician.shutdown()
         self.query.shutdown()
         if self.handwriting is not None:
@@ -151,7 +159,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
           camera: bool | Source | None = None, id_reader: CardReader | None = None,
-          carry_keys: Callable | None = None) -> Kiosk:
+          carry_keys: Callable | None = None, print_fn: PrintFn | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
@@ -161,6 +169,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     asked of QMediaDevices when a visit starts). `id_reader`: what 刷身份证 runs (None: the
     configured `[devices.id_reader]`, if any). `carry_keys` gives the enrollment's keys to the
     technician screen's USB stick (`ui/carry.py`).
+    `print_fn` prints the voucher instead of `[devices.printer]` (the tour, tests).
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
@@ -197,11 +206,13 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     evaluation.case_target = query.case_target  # a `case` rating rates the case read
     evaluation.on_case_rated = query.rated
     carry = Carry(loaded, carry_keys)
+    printer = ReceiptPrinter(loaded, session, print_fn=print_fn)
+    help_desk = HelpDesk(loaded, session, technician)
     handwriting = Handwriting(loaded, session)  # strokes in memory, wiped with the session
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query,
                        Handwriting=handwriting, IdCard=idcard, Camera=document_camera,
-                       Carry=carry)
+                       Carry=carry, Printer=printer, Help=help_desk)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -216,7 +227,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     # Off the start path: what only 确认提交 needs is imported once the home screen is up.
     QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
-                 handwriting, idcard, camera=document_camera, carry=carry)
+                 handwriting, idcard, camera=document_camera, carry=carry,
+                 printer=printer, help=help_desk)
 
 
 def configured_id_reader(loaded: LoadedConfig) -> CardReader | None:

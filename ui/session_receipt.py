@@ -31,6 +31,10 @@ class ReceiptFacts(QObject):
     last_confirmed: Any
     visit: Any
 
+    def shown_receipt(self) -> tuple[Any, str] | None:
+        """The receipt on screen and its kind (what the voucher prints), or None."""
+        return (self._receipt, self._receipt_kind) if self._receipt else None
+
     @Property(str, notify=receiptChanged)
     def receiptNo(self) -> str:  # noqa: N802
         return self._receipt.display_no if self._receipt else ""

@@ -79,6 +79,20 @@ class ScriptedReader:
         return self.next
 
 
+class ScriptedPrinter:
+    """The tour's stand-in for the receipt printer: answers what the tour sets next (the
+    real printer's answers are tested against a printer on 127.0.0.1, tests/)."""
+
+    def __init__(self) -> None:
+        from kiosk import printing
+
+        self.next = printing.Result("printed")
+
+    def __call__(self, paper) -> object:
+        return self.next
+
+
+TOUR_PIN = "480215"  # the tour's own data directory only
 TOUR_RECEIPT = "4827105933"  # a valid receipt number (its Damm check digit fits)
 
 
@@ -117,12 +131,17 @@ def keyboard_key(window, label: str):
 def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly: bool = False) -> dict:
     """Drives one window through the screens; returns the audit (also written to out)."""
     out.mkdir(parents=True, exist_ok=True)
+    from kiosk import printing
+
     reader = ScriptedReader()
     card_reader = Simulator("good")  # 刷身份证 reads a simulated reader over a pty
     id_settings = IdReader(port=card_reader.port, timeout_seconds=1.0)
+    printer = ScriptedPrinter()
+    printer.next = printing.Result("paper_out", printing.FIXES["paper_out"])
     kiosk = app_mod.build(loaded, size=size, windowed=True, elderly=False, voice_engine="off",
                           today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000),
-                          case_reader=reader, id_reader=lambda: read_card(id_settings))
+                          case_reader=reader, id_reader=lambda: read_card(id_settings),
+                          print_fn=printer)
     window, session = kiosk.window, kiosk.session
     window.show()
     pump(50)
@@ -228,6 +247,14 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         shot("13-consent-signed")
         tap(window, "btn:next")
         wait_until(lambda: session.screen == "receipt", 10_000)
+        # The voucher: first a printer out of paper (said, the receipt stays, 再打印一次),
+        # then printed once paper is in.
+        wait_until(lambda: kiosk.printer.state == "failed", 5_000)
+        shot("14-receipt-paper-out")
+        printer.next = printing.Result("printed")
+        tap(window, "btn:printAgain")
+        wait_until(lambda: kiosk.printer.state == "printed", 5_000)
+        find(window, "receiptPage").setProperty("contentY", 0.0)  # the tap scrolled it
         shot("14-receipt")
         # scrolled to the receipt's QR code, which 大字 on a portrait canvas puts below the fold
         code = find(window, "receiptQr", required=False)
@@ -279,6 +306,10 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         kiosk.idle._on_warn()
         shot("18-idle-countdown")
         kiosk.idle.keepGoing()
+        tap(window, "btn:help")  # 求助, in the header of every screen
+        shot("18a-help")
+        tap(window, "btn:helpClose")
+        _technician_with_alert(kiosk, loaded, shot, elderly)
         _query_screens(window, session, kiosk.query, reader, shot, set_elderly)
     finally:
         kiosk.close()
@@ -302,6 +333,8 @@ def _idcard_screens(window, kiosk, card_reader: Simulator, shot) -> None:
     card_reader.mode = "good"
     kiosk.idcard.reset()
     kiosk.session.load(sample_petition())
+
+
 def _camera_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elderly: bool,
                     report: dict, shots: list[str]) -> None:
     """The document camera, in a window of its own fed by the synthetic source (the first
@@ -350,6 +383,27 @@ def _camera_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elde
     finally:
         kiosk.close()
         pump(20)
+
+
+def _technician_with_alert(kiosk, loaded: LoadedConfig, shot, elderly: bool) -> None:
+    """The technician screen while the 求助 just pressed stands (then cleared there)."""
+    from kiosk import technician as tech
+
+    tech.set_pin(loaded.data_dir, TOUR_PIN)
+    kiosk.technician.openPad()
+    pump(20)
+    for ch in TOUR_PIN:
+        tap(kiosk.window, f"pin:{ch}")
+    tap(kiosk.window, "pin:ok")
+    wait_until(lambda: kiosk.technician.mode == "screen", 10_000)
+    wait_until(lambda: kiosk.help.standing, 3_000)
+    if elderly and not kiosk.session.elderly:  # the PIN wiped the session, 大字 with it
+        tap(kiosk.window, "tech:elderly")
+    shot("18b-technician-help-alert")
+    tap(kiosk.window, "tech:clearHelp")
+    wait_until(lambda: not kiosk.help.standing, 3_000)
+    tap(kiosk.window, "tech:back")
+    wait_until(lambda: kiosk.technician.mode == "", 3_000)
 
 
 def _type_digits(window, field: str, digits: str) -> None:

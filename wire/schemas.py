@@ -374,6 +374,10 @@ class Heartbeat(_Model):
     oldest_queued_age_seconds: int | None
     needs_attention: int
     at: datetime
+    # 求助: since when a citizen at the terminal has been waiting for the hall's staff (a
+    # technician clears it on the terminal). Left out of the body while none stands, so a
+    # platform that predates it still takes the heartbeat.
+    help_requested_at: datetime | None = None
 
 
 class HeartbeatAck(_Model):

@@ -99,6 +99,15 @@ def revoke(conn: sqlite3.Connection, terminal_id: str) -> bool:
     return cur.rowcount == 1
 
 
+def _help_since(beat: dict | None) -> datetime | None:
+    """Since when the terminal's last heartbeat says a citizen waits for the staff (求助)."""
+    value = beat.get("help_requested_at") if beat else None
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every terminal with its state and what its last heartbeat said, by id."""
     rows = conn.execute(
@@ -125,5 +134,7 @@ def list_all(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             "version": beat.get("version") if beat else None,
             "queue_depth": beat.get("queue_depth") if beat else None,
             "needs_attention": beat.get("needs_attention") if beat else None,
+            # 求助 at the terminal, until a technician clears it there (then a beat without it)
+            "help_requested_at": _help_since(beat),
         })
     return out

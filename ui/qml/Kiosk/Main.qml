@@ -191,7 +191,7 @@ Window {
         function onScreenChanged() { if (Session.screen !== loader.screen) win.clearInput() }
     }
 
-    // ---- header: where am I, and 返回首页 / 再听一遍 / 语音 / 大字 always in the same place ----
+    // ---- header: where am I, and 求助 / 返回首页 / 再听一遍 / 语音 / 大字 always in the same place ----
     Rectangle {
         id: header
         objectName: "header"
@@ -199,12 +199,16 @@ Window {
         // The receipt says 提交成功 up here, so its number stays in view above 完成.
         readonly property string title: Session.inFlow ? Session.stepText : Session.title
         // A screen's name is a heading; where it would need a second row, body size in one.
-        readonly property int titleSize: Session.inFlow || headingMetrics.width > width - tools.width - 3 * Theme.pad
+        readonly property int titleSize: Session.inFlow || headingMetrics.width > width - tools.width - tools.margin - 2 * Theme.pad
                                          ? Theme.body : Theme.heading
         TextMetrics { id: headingMetrics; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; text: header.title }
-        // Elderly portrait: four equal tiles, icon above the word, one row.
+        // Elderly portrait: five equal tiles, icon above the word, one row.
         readonly property bool narrow: !win.landscape && Session.elderly
-        readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - 3 * Theme.pad
+        // Five buttons in one row fit a normal portrait canvas, and leave a screen's name its
+        // room beside them in elderly landscape, only without their icons (else the name
+        // takes a second row, which the digit pad docked below pays for with keys < 120 px).
+        readonly property bool wordsOnly: Session.elderly ? win.landscape : !win.landscape
+        readonly property bool titleFits: !narrow && titleMetrics.width <= width - tools.width - tools.margin - 2 * Theme.pad
         // One row always on a flow step (the page shows the step when it does not fit
         // here); a second row only for a title of a screen outside the flow.
         readonly property bool twoRows: title !== "" && !titleFits && !Session.inFlow
@@ -232,17 +236,41 @@ Window {
         }
         Row {
             id: tools
-            anchors { right: parent.right; rightMargin: Theme.pad }
+            // Elderly portrait: five tiles in 1080 px, each word on one line at 大字 size — the
+            // margins, gaps (16 px, the least UX.md allows) and paddings as small as it takes,
+            // 求助 (two characters) as narrow as a 大字 target may be (120 px), the other four
+            // sharing the rest.
+            // (and on any portrait canvas the right margin is halved, so a screen's name keeps
+            // its place beside the five buttons)
+            readonly property int margin: win.landscape ? Theme.pad : Math.round(Theme.pad / 2)
+            anchors { right: parent.right; rightMargin: tools.margin }
             y: Math.round(Theme.gap / 2)
-            spacing: Math.round(Theme.gap / 2)
-            readonly property int tile: header.narrow ? Math.floor((header.width - 2 * Theme.pad - 3 * spacing) / 4) : 0
-            readonly property int pads: Math.round(Theme.gap / 2)
+            spacing: header.narrow ? 16 : Math.round(Theme.gap / 2)
+            readonly property int tileRoom: header.width - 2 * margin - 4 * spacing
+            readonly property int helpTile: header.narrow ? Math.max(120, helpBtn.implicitWidth) : 0
+            readonly property int tile: header.narrow ? Math.floor((tileRoom - helpTile) / 4) : 0
+            readonly property int pads: header.narrow ? 8 : Math.round(Theme.gap / 2)
+            // 求助: one tap on every screen calls the hall's staff (ui/helpdesk.py)
+            ActionButton {
+                id: helpBtn
+                objectName: "btn:help"
+                minWidth: header.narrow ? 120 : (win.landscape ? Theme.target : 88)
+                text: "求助"
+                iconName: "hand"
+                vertical: header.narrow
+                noIcon: header.wordsOnly
+                textSize: header.narrow ? Theme.small : Theme.body
+                leftPadding: tools.pads; rightPadding: tools.pads
+                width: header.narrow ? tools.helpTile : implicitWidth
+                onClicked: Help.call()
+            }
             ActionButton {
                 objectName: "btn:home"
                 visible: !Session.atHome
                 text: "返回首页"
                 iconName: "home"
                 vertical: header.narrow
+                noIcon: header.wordsOnly
                 textSize: header.narrow ? Theme.small : Theme.body
                 leftPadding: tools.pads; rightPadding: tools.pads
                 width: header.narrow ? tools.tile : implicitWidth
@@ -254,6 +282,7 @@ Window {
                 text: "再听一遍"
                 iconName: "speaker"
                 vertical: header.narrow
+                noIcon: header.wordsOnly
                 textSize: header.narrow ? Theme.small : Theme.body
                 leftPadding: tools.pads; rightPadding: tools.pads
                 width: header.narrow ? tools.tile : implicitWidth
@@ -397,6 +426,52 @@ Window {
         message: "还需要更多时间吗？\n" + Idle.remaining + " 秒后将清除您填写的内容，回到首页。"
         primaryText: "需要，继续办理"
         onPrimary: Idle.keepGoing()
+    }
+
+    // ---- 求助: said at once over the screen; what was being done stays behind it ----
+    Rectangle {
+        objectName: "helpOverlay"
+        anchors.fill: parent
+        visible: Help.showing
+        color: "#CC000000"
+        z: 150
+        MouseArea { anchors.fill: parent }
+        Rectangle {
+            anchors.centerIn: parent
+            width: Math.min(parent.width - 2 * Theme.pad, 1300)
+            height: helpCol.implicitHeight + 2 * Theme.pad
+            radius: Theme.radius
+            color: Theme.surface
+            Column {
+                id: helpCol
+                x: Theme.pad; y: Theme.pad
+                width: parent.width - 2 * Theme.pad
+                spacing: Theme.pad
+                Row {
+                    spacing: Theme.gap
+                    Icon { id: helpIcon; name: "hand"; size: Theme.icon }
+                    Text {
+                        objectName: "helpComing"
+                        width: helpCol.width - helpIcon.width - Theme.gap
+                        text: Help.coming
+                        wrapMode: Text.Wrap
+                        font.family: Theme.fontFamily
+                        font.pixelSize: Theme.heading
+                        font.bold: true
+                        color: Theme.blue
+                    }
+                }
+                BodyText { width: parent.width; text: Help.comingMore }
+                // the close button, at the box's bottom-right corner
+                Item {
+                    width: parent.width
+                    height: helpClose.height
+                    ActionButton { id: helpClose; objectName: "btn:helpClose"; anchors.right: parent.right
+                                   primary: true; iconName: "check"; text: "知道了"
+                                   minWidth: Math.round(Theme.target * 2.6); onClicked: Help.close() }
+                }
+            }
+        }
     }
 
     // ---- confirming: the receipt appears only after the durable write ----

@@ -130,6 +130,31 @@ Rectangle {
             width: scr.colW
             spacing: Theme.pad
 
+            // 求助: a citizen waits for the staff; cleared here once someone went (audited)
+            Rectangle {
+                objectName: "tech:help"
+                visible: Help.standing
+                width: parent.width
+                height: visible ? helpCol.implicitHeight + 2 * Theme.pad : 0
+                radius: Theme.radius
+                color: Theme.surface
+                border.color: Theme.red
+                border.width: 3
+                Column {
+                    id: helpCol
+                    x: Theme.pad; y: Theme.pad
+                    width: parent.width - 2 * Theme.pad
+                    spacing: Theme.gap
+                    Row {
+                        spacing: Theme.gap
+                        Icon { id: helpIcon; name: "hand"; color: Theme.red; size: Math.round(Theme.body * 1.3) }
+                        BodyText { objectName: "tech:helpSince"; width: helpCol.width - helpIcon.width - Theme.gap
+                                   text: Help.since; font.bold: true; color: Theme.red }
+                    }
+                    ActionButton { objectName: "tech:clearHelp"; iconName: "check"; text: "已到场，清除求助"
+                                   onClicked: Help.clear() }
+                }
+            }
             BodyText {
                 objectName: "tech:notice"
                 visible: Technician.notice !== ""

@@ -77,6 +77,33 @@ Flickable {
                 BodyText { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: Session.receiptWords.qrCaption }
             }
         }
+        // The voucher (ui/printing.py): printed after the receipt showed; a failure is said
+        // here in words (paper out, cover open, no answer), the receipt stays, 再打印一次.
+        Rectangle {
+            objectName: "printStatus"
+            visible: Printer.state !== ""
+            width: col.width
+            height: visible ? printCol.implicitHeight + 2 * Theme.gap : 0
+            color: Theme.surface
+            radius: Theme.radius
+            border.color: Printer.state === "failed" ? Theme.red : Theme.line
+            border.width: 2
+            Column {
+                id: printCol
+                x: Theme.gap; y: Theme.gap
+                width: parent.width - 2 * Theme.gap
+                spacing: Theme.gap
+                Row {
+                    spacing: Theme.gap
+                    Icon { id: printIcon; name: Printer.state === "failed" ? "alert" : "document"
+                           color: Printer.state === "failed" ? Theme.red : Theme.blue; size: Math.round(Theme.body * 1.3) }
+                    BodyText { objectName: "printMessage"; width: printCol.width - printIcon.width - Theme.gap
+                               text: Printer.message; color: Printer.state === "failed" ? Theme.red : Theme.text }
+                }
+                ActionButton { objectName: "btn:printAgain"; visible: Printer.canRetry; iconName: "restart"
+                               text: "再打印一次"; onClicked: Printer.again() }
+            }
+        }
         // 材料另交: what to bring and where, under the receipt number (which stays in view above 完成)
         InfoBox { objectName: "receiptSeparate"; iconName: "document"; text: Session.receiptSeparate !== "" ? "还要交的材料　" + Session.receiptSeparate : "" }
         Text { text: "接下来会怎样"; font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue }
@@ -111,10 +138,13 @@ Rectangle {
     height: Theme.target + 2 * Theme.gap
     color: Theme.surface
     Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
+    // Where the room is (landscape), what the printer did stands here too, in view whatever
+    // the page's scroll: the full words are in the box under the number.
     BodyText {
+        objectName: "printShort"
         anchors { left: parent.left; leftMargin: Theme.pad; right: rateBtn.left; rightMargin: Theme.gap; verticalCenter: parent.verticalCenter }
-        text: "记好回执编号后，请按“完成”。"
-        color: Theme.muted
+        text: Printer.brief !== "" ? Printer.brief : "记好回执编号后，请按“完成”。"
+        color: Printer.state === "failed" ? Theme.red : Theme.muted
         wrapMode: Text.NoWrap
         visible: implicitWidth <= width  // a hint only: left out rather than cut off
     }
