@@ -47,6 +47,7 @@ class Housekeeping:
         self._last = {"heartbeat": -1e18, "content": -1e18, "purge": -1e18}
         # the help alert's stamp at the last heartbeat sent (the first beat is due anyway)
         self._alert_sent = help_alert.stamp(loaded.data_dir)
+        self._alert_tried = -1e18  # when a heartbeat was last sent for news of the alert
 
     def _due(self, name: str, every: float) -> bool:
         if self.clock() - self._last[name] >= every:
@@ -56,8 +57,11 @@ class Housekeeping:
 
     def run_due(self) -> None:
         # 求助 raised or cleared: the platform's list of terminals hears of it at once
-        # (retried every few seconds while the platform cannot be reached)
-        alert_news = self._alert_changed() and self.clock() - self._last["heartbeat"] >= ALERT_RETRY_SECONDS
+        # (retried every few seconds while the platform cannot be reached). News goes out at
+        # once, even right after the regular beat: the pause counts from the last try for it.
+        alert_news = self._alert_changed() and self.clock() - self._alert_tried >= ALERT_RETRY_SECONDS
+        if alert_news:
+            self._alert_tried = self.clock()
         if alert_news or self._due("heartbeat", self.timers.heartbeat_seconds):
             self._last["heartbeat"] = self.clock()
             self.heartbeat()
@@ -69,8 +73,11 @@ class Housekeeping:
     def seconds_to_next(self) -> float:
         """Until the next heartbeat or content pull is due (negative: overdue)."""
         now = self.clock()
-        return min(self._last["heartbeat"] + self.timers.heartbeat_seconds - now,
-                   self._last["content"] + self.timers.content_seconds - now)
+        due = min(self._last["heartbeat"] + self.timers.heartbeat_seconds - now,
+                  self._last["content"] + self.timers.content_seconds - now)
+        if self._alert_changed():  # news of the alert not heard yet: try again soon
+            due = min(due, self._alert_tried + ALERT_RETRY_SECONDS - now)
+        return due
 
     def _alert_changed(self) -> bool:
         return help_alert.stamp(self.loaded.data_dir) != self._alert_sent
