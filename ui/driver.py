@@ -121,8 +121,10 @@ def tap(window: QQuickWindow, item: QQuickItem | str, *, settle_ms: int = 0) -> 
     if isinstance(item, str):
         item = find(window, item)
     scroll_into_view(item)
-    pump(5)  # zero-interval timers (WrappedText's line breaks) run: heights are final
-    settle_layout(item)
+    # Zero-interval timers (WrappedText's line breaks) run and the heights above may change:
+    # into view again, or the tap could land on the page's 下面还有内容 band.
+    pump(5)
+    scroll_into_view(item)
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
     _mouse(window, QEvent.Type.MouseButtonPress, centre)
     _mouse(window, QEvent.Type.MouseButtonRelease, centre, advance_ms=0)
