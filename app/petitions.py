@@ -46,10 +46,10 @@ def config_check(args: argparse.Namespace) -> int:
     print(f"delivers to: {target.name} [{target.id}] at {target.api_url}")
     print("shows QR codes of: " + ", ".join(p.name for p in cfg.displayed_platforms))
     print(f"data directory: {loaded.data_dir}")
-    camera = loaded.config.camera
-    print("document camera: " + ("the first one connected, if any (no [camera] section)"
+    camera = loaded.config.devices.camera
+    print("document camera: " + ("the first one connected, if any (no [devices.camera] section)"
                                  if camera is None else repr(camera.device) if camera.device
-                                 else "the system's default or first one ([camera] device unset)"))
+                                 else "the system's default or first one ([devices.camera] device unset)"))
     print("ok")
     return EXIT_OK
 

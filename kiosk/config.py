@@ -183,11 +183,20 @@ class Printer(_Strict):
         return self
 
 
+class Camera(_Strict):
+    """[devices.camera]: the document camera (高拍仪). Without this section the first camera
+    connected, if any, is used and the doctor does not look for one."""
+
+    # its id or its description as `kiosk doctor` lists them; "" the first video input
+    device: Annotated[str, Field(max_length=200)] = ""
+
+
 class Devices(_Strict):
     """[devices]: what is attached to this terminal. A device left out is not used."""
 
     id_reader: IdReader | None = None
     printer: Printer = Printer()
+    camera: Camera | None = None
 
 
 class Data(_Strict):
@@ -217,14 +226,6 @@ class Handwriting(_Strict):
         return value
 
 
-class Camera(_Strict):
-    """The document camera (高拍仪). Without this section the first camera connected, if any,
-    is used and the doctor does not look for one."""
-
-    # its id or its description as `kiosk doctor` lists them; "" the first video input
-    device: Annotated[str, Field(max_length=200)] = ""
-
-
 class KioskConfig(_Strict):
     terminal: Terminal
     jurisdiction: Jurisdiction
@@ -234,7 +235,6 @@ class KioskConfig(_Strict):
     data: Data = Data()
     handwriting: Handwriting = Handwriting()
     devices: Devices = Devices()
-    camera: Camera | None = None
 
     @model_validator(mode="after")
     def _platforms_fit_jurisdiction(self) -> KioskConfig:

@@ -4,7 +4,7 @@ held under the camera on the query screen.
 
 One capture path for every source: a `QMediaCaptureSession` with a `QImageCapture` and
 the screen's `VideoOutput`. What feeds the session is the composition root's choice
-(`ui/app.py`'s `build`): a UVC camera found through `QMediaDevices` (`[camera] device` in
+(`ui/app.py`'s `build`): a UVC camera found through `QMediaDevices` (`[devices.camera] device` in
 the configuration: its id or its description, "" the first video input), or a
 `SyntheticCamera` that pushes pictures through `QVideoFrameInput` (Qt 6.8+) — what the
 tests, the tour and the demo use. No configuration value selects the synthetic source.
@@ -466,6 +466,6 @@ def source_for(loaded: Any, camera: bool | Source | None) -> tuple[Source, Calla
     configured UVC camera; and what the session is told about the camera."""
     if isinstance(camera, UvcCamera | SyntheticCamera):
         return camera, True
-    cfg = getattr(loaded.config, "camera", None)
+    cfg = loaded.config.devices.camera
     source = UvcCamera(cfg.device if cfg is not None else "")
     return source, camera

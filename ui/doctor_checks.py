@@ -254,17 +254,18 @@ def check_camera(device: str) -> Result:
     inputs = video_inputs()
     listed = "; ".join(f"{i.description!r} (id {i.id})" for i in inputs) or "none"
     chosen = pick(inputs, device)
-    wanted = f"camera.device = {device!r}" if device.strip() else "the first camera (camera.device unset)"
+    wanted = (f"devices.camera.device = {device!r}" if device.strip()
+              else "the first camera (devices.camera.device unset)")
     if chosen is None:
         fix = ("connect the document camera by USB (a UVC camera), check its cable, then run "
                "the doctor again" if not inputs else
-               "set camera.device in the configuration to the id or description of one listed")
+               "set [devices.camera] device in the configuration to the id or description of one listed")
         return Result(FAIL, f"{wanted} not found; cameras listed: {listed}", fix)
     return Result(PASS, f"{chosen.description!r} (id {chosen.id}); cameras listed: {listed}")
 
 
 def checks(ctx: Context) -> list[Check]:
-    camera = ctx.loaded.config.camera if ctx.loaded is not None else None
+    camera = ctx.loaded.config.devices.camera if ctx.loaded is not None else None
     devices = [] if camera is None else [
         Check("camera", lambda: check_camera(camera.device), timeout=5, main_thread=True)]
     return devices + [

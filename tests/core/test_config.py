@@ -209,13 +209,13 @@ def test_the_receipt_page_is_at_the_platforms_root_unless_configured():
 
 def test_the_document_camera_section():
     data = example_data()
-    assert config.parse(data).camera.device == ""  # the example names the section
-    del data["camera"]
-    assert config.parse(data).camera is None  # no section: the first camera, unchecked
-    data["camera"] = {"device": "Eloam S500"}
-    assert config.parse(data).camera.device == "Eloam S500"
+    assert config.parse(data).devices.camera.device == ""  # the example names the section
+    del data["devices"]["camera"]
+    assert config.parse(data).devices.camera is None  # no section: the first camera, unchecked
+    data["devices"]["camera"] = {"device": "Eloam S500"}
+    assert config.parse(data).devices.camera.device == "Eloam S500"
     # a source kind is no configuration key: the synthetic camera is for tests and the demo
-    data["camera"] = {"device": "", "source": "synthetic"}
-    assert [p.split(":")[0] for p in problems_of(data)] == ["camera.source"]
-    data["camera"] = {"device": "x" * 201}
-    assert [p.split(":")[0] for p in problems_of(data)] == ["camera.device"]
+    data["devices"]["camera"] = {"device": "", "source": "synthetic"}
+    assert [p.split(":")[0] for p in problems_of(data)] == ["devices.camera.source"]
+    data["devices"]["camera"] = {"device": "x" * 201}
+    assert [p.split(":")[0] for p in problems_of(data)] == ["devices.camera.device"]

@@ -307,7 +307,7 @@ def test_the_platforms_signing_key_is_shown_and_an_old_enrollment_without_it_fai
 
 
 def test_a_configured_camera_that_is_not_connected_fails_with_its_fix(tmp_path):
-    """`[camera]` configured: the doctor asks QMediaDevices for it (no camera of that name
+    """`[devices.camera]` configured: the doctor asks QMediaDevices for it (no camera of that name
     is connected here), says which cameras it sees and how to fix it; counted in the exit
     status. Without the section the line stays SKIP (test above)."""
     from wire import sealing
@@ -315,10 +315,10 @@ def test_a_configured_camera_that_is_not_connected_fails_with_its_fix(tmp_path):
     key = sealing.encode_public_key(sealing.generate_private_key().public_key())
     terminal = make_terminal(tmp_path, "http://127.0.0.1:9/api/v1", key)
     data = tomllib.loads(terminal.config_path.read_text(encoding="utf-8"))
-    data["camera"] = {"device": "Eloam S500 高拍仪"}
+    data.setdefault("devices", {})["camera"] = {"device": "Eloam S500 高拍仪"}
     terminal.config_path.write_text(tomli_w.dumps(data), encoding="utf-8")
     code, checks = doctor_json(terminal)
     camera = checks["camera"]
     assert camera["status"] == FAIL and camera["counted"] and code == 1, camera
-    assert "camera.device = 'Eloam S500 高拍仪' not found; cameras listed: " in camera["found"]
-    assert "camera.device" in camera["fix"] or "connect the document camera" in camera["fix"]
+    assert "devices.camera.device = 'Eloam S500 高拍仪' not found; cameras listed: " in camera["found"]
+    assert "[devices.camera] device" in camera["fix"] or "connect the document camera" in camera["fix"]
