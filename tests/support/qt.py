@@ -48,3 +48,19 @@ def kiosk_window(qapp, tmp_path):
     for k in made:
         k.close()
     pump(20)
+
+
+def confirm_sample_by_touch(k) -> None:
+    """The tour's sample petition confirmed as a citizen would: 我要信访, consent ticked,
+    a signature drawn on the pad, 确认提交; returns once the receipt screen is up."""
+    from ui.driver import drag, find, pump, tap, wait_until
+    from ui.tour import sample_petition
+
+    tap(k.window, "btn:petition")
+    k.session.load(sample_petition() | {"consent": {"privacy": True, "truthful": True}})
+    k.session.goTo("consent")
+    pump(20)
+    drag(k.window, find(k.window, "signaturePad"), [(30, 30), (200, 100)])
+    tap(k.window, "btn:next")
+    assert wait_until(lambda: k.session.screen == "receipt", 10_000), \
+        (k.session.problems, k.session.storeError)

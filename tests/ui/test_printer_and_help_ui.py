@@ -14,7 +14,8 @@ pytest.importorskip("escpos")
 from kiosk import help_alert, printing  # noqa: E402
 from kiosk import technician as tech  # noqa: E402
 from tests.support.escpos_printer import NetworkPrinter  # noqa: E402
-from ui.driver import all_items, drag, find, pump, shown, tap, wait_until  # noqa: E402
+from tests.support.qt import confirm_sample_by_touch
+from ui.driver import all_items, find, pump, shown, tap, wait_until  # noqa: E402
 
 PIN = "480215"
 
@@ -31,16 +32,6 @@ def net_printer():
     p.close()
 
 
-def _confirm_sample(k) -> None:
-    from ui.tour import sample_petition
-
-    tap(k.window, "btn:petition")
-    k.session.load(sample_petition() | {"consent": {"privacy": True, "truthful": True}})
-    k.session.goTo("consent")
-    pump(20)
-    drag(k.window, find(k.window, "signaturePad"), [(30, 30), (200, 100)])
-    tap(k.window, "btn:next")
-    assert wait_until(lambda: k.session.screen == "receipt", 10_000), k.session.problems
 
 
 def _printer_fn(p: NetworkPrinter, timeout: float = 1.0):
@@ -54,7 +45,7 @@ def test_paper_out_is_said_on_the_receipt_and_printing_again_prints(kiosk_window
     net_printer.state = "paper_out"
     k = make(size=size, print_fn=_printer_fn(net_printer))
     w = k.window
-    _confirm_sample(k)
+    confirm_sample_by_touch(k)
     number = k.session.receiptNo
     assert wait_until(lambda: k.printer.state == "failed", 5_000)
     pump(20)
@@ -85,7 +76,7 @@ def test_a_silent_printer_never_holds_the_receipt(kiosk_window, net_printer):
     make, _ = kiosk_window
     net_printer.state = "silent"
     k = make(print_fn=_printer_fn(net_printer, timeout=5.0))
-    _confirm_sample(k)
+    confirm_sample_by_touch(k)
     # the receipt is on screen while the printer has not answered yet: it did not wait
     assert k.printer.state == "printing" and k.session.receiptNo
     assert "正在打印" in texts(k.window)
@@ -96,7 +87,7 @@ def test_a_silent_printer_never_holds_the_receipt(kiosk_window, net_printer):
 def test_no_printer_configured_says_nothing_of_paper(kiosk_window):
     make, _ = kiosk_window
     k = make()
-    _confirm_sample(k)
+    confirm_sample_by_touch(k)
     pump(50)
     assert k.printer.state == "" and find(k.window, "printStatus", required=False) is None
 

@@ -7,19 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.store import Outbox
-from ui.driver import drag, find, pump, tap, wait_until
-
-
-def _confirmed(k) -> None:
-    from ui.tour import sample_petition
-
-    tap(k.window, "btn:petition")
-    k.session.load(sample_petition() | {"consent": {"privacy": True, "truthful": True}})
-    k.session.goTo("consent")
-    pump(20)
-    drag(k.window, find(k.window, "signaturePad"), [(30, 30), (200, 100)])
-    tap(k.window, "btn:next")
-    assert wait_until(lambda: k.session.screen == "receipt", 10_000), k.session.storeError
+from tests.support.qt import confirm_sample_by_touch
+from ui.driver import find, pump, tap, wait_until
 
 
 def _followups(loaded):
@@ -33,7 +22,7 @@ def test_skipping_rates_nothing_and_a_bad_rating_asks_why(kiosk_window, size):
     make, loaded = kiosk_window
     k = make(size=size)
     w, s, ev = k.window, k.session, k.evaluation
-    _confirmed(k)
+    confirm_sample_by_touch(k)
     tap(w, "btn:evaluate")
     assert s.screen == "evaluation" and ev.level == "" and not ev.done  # nothing preselected
     assert not find(w, "btn:submitEvaluation").property("enabled")
@@ -67,7 +56,7 @@ def test_skipping_rates_nothing_and_a_bad_rating_asks_why(kiosk_window, size):
 def test_a_good_rating_is_stored_without_reasons(kiosk_window):
     make, loaded = kiosk_window
     k = make(size=(1920, 1080))
-    _confirmed(k)
+    confirm_sample_by_touch(k)
     tap(k.window, "btn:evaluate")
     tap(k.window, "level:basically_satisfied")
     pump(20)
