@@ -32,6 +32,11 @@ def write(window, strokes) -> None:
 
 
 def candidates(window) -> list[str]:
+    """The candidates shown once recognition of every stroke drawn has answered (while it
+    runs, the keys of the previous answer stay and are about to be replaced)."""
+    pad = find(window, "handwritingPad", required=False)
+    if pad is None or pad.property("recognising"):
+        return []
     out = []
     for i in range(20):
         key = find(window, f"key:candidate:{i}", required=False)
@@ -125,3 +130,30 @@ def test_without_the_model_the_pad_says_so_in_plain_chinese_and_pinyin_stays(kio
     tap(w, "key:拼音")
     assert wait_until(lambda: visible(w, "inputPanel"), 3000)
     assert type_pinyin(w, "xin") and s.screen == "applicant"  # typing stays possible
+
+
+def test_in_elderly_landscape_the_writing_area_is_800_and_stands_in_the_footers_middle(kiosk_window):
+    """大字 on the landscape canvas: between header and footer there is less than 800 px, so
+    the area reaches down into the footer's middle; 上一步 and 下一步 keep their corners, no
+    part of the area lies under them, and strokes drawn in the part inside the footer count."""
+    make, _ = kiosk_window
+    k = make(size=(1920, 1080))
+    tap(k.window, "btn:elderly")
+    w, s = to_name_field(k)
+    tap(w, keyboard_key(w, "手写"))
+    assert wait_until(lambda: visible(w, "handwritingPad"), 3000)
+    pump(100)
+    area = find(w, "handwritingArea")
+    assert min(area.width(), area.height()) >= 800
+    box = area.mapRectToScene(area.boundingRect())
+    footer = find(w, "footer")
+    assert box.bottom() > footer.mapRectToScene(footer.boundingRect()).top()  # it does reach in
+    assert box.bottom() <= w.height()
+    for name in ("btn:back", "btn:next"):
+        button = find(w, name)
+        assert shown(button)
+        assert not box.intersects(button.mapRectToScene(button.boundingRect())), name
+    # 一 drawn low in the area, inside the footer's band: recognised as any other stroke
+    write(w, [[(0.15, 0.92), (0.5, 0.92), (0.85, 0.92)]])
+    assert wait_until(lambda: "一" in candidates(w), 5000), candidates(w)
+    assert s.screen == "applicant"  # the stroke was the pad's, not a tap on the footer

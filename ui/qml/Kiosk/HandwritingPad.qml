@@ -8,28 +8,41 @@ import Kiosk.ViewModels
 //   portrait:  candidates in one row above; right of the area 重写 · 删除 · 拼音 · 收起
 //   landscape: docked at the right (as the digit pad), candidates in two columns beside
 //              the area, the four keys in a column of their own at the right
-// The area is 640 px square (大字 800, shared/UX.md) where the canvas has the height; in
-// landscape it takes the height between header and footer (the bottom bar stays put),
-// which in 大字 is less than 800. The strokes are the view-model's, in memory only.
+// The area is 640 px square (大字 800, shared/UX.md). In landscape 大字 the height between
+// header and footer is less than 800: the area then reaches down into the footer's middle
+// (`reach`), as the landscape keyboard does, while 上一步 and 下一步 keep their corners and
+// the candidates and keys stay above the footer. The strokes are the view-model's, in
+// memory only.
 Rectangle {
     id: pad
     objectName: "handwritingPad"
     property Field target: null  // the text field it writes into
     property bool side: false  // docked at the right of a landscape screen
+    property int reach: 0  // landscape: how far below the pad the writing area may go (the footer's middle)
     color: "#DCE3EE"
     readonly property int gap: Math.round(Theme.gap * 0.75)
     readonly property int keyH: Theme.target
     readonly property int wanted: Session.elderly ? 800 : 640
-    readonly property int area: side ? Math.min(wanted, height - 2 * gap) : wanted
-    readonly property int keyColumn: side ? Math.round(keyH * 1.3) : width - area - 3 * gap
-    readonly property int candidateColumn: 2 * keyH + gap  // landscape: two columns of candidates
+    readonly property int area: side ? Math.min(wanted, height + reach - 2 * gap) : wanted
+    // What stays above the footer: the candidates and the keys.
+    readonly property int column: side ? Math.min(area, height - 2 * gap) : area
+    // The writing area stands in the footer's middle: the footer's buttons keep to their corners.
+    readonly property bool intoFooter: side && area > height - 2 * gap
+    // Landscape 大字: the area reaches into the footer, and the page beside keeps room for a
+    // whole ID number (about 530 px in 大字): candidates as narrow as a target may be (0.8 of
+    // it: 120 px, still UX.md's 大字 minimum), the keys' column as wide as their words.
+    readonly property bool tight: side && wanted + 2 * gap > height
+    readonly property int candidateW: tight ? Math.round(Theme.target * 0.8) : keyH
+    readonly property int keyColumn: side ? Math.round(keyH * (tight ? 1 : 1.3)) : width - area - 3 * gap
+    readonly property int candidateColumn: 2 * candidateW + gap  // landscape: two columns of candidates
+    readonly property bool recognising: Handwriting.busy  // the shown candidates are about to change
     property var current: []  // the stroke being drawn: [{x, y}, …]
 
     implicitWidth: side ? area + candidateColumn + keyColumn + 4 * gap : 1080
     implicitHeight: side ? area + 2 * gap : keyH + area + 3 * gap
 
     // The candidates that fit in large keys: one row (portrait) or a two-column grid (landscape).
-    readonly property int candidateSlots: side ? 2 * Math.max(1, Math.floor((area + gap) / (keyH + gap)))
+    readonly property int candidateSlots: side ? 2 * Math.max(1, Math.floor((column + gap) / (keyH + gap)))
                                                : Math.max(1, Math.floor((width - gap) / (keyH * 1.25 + gap)))
     readonly property var shown: Handwriting.candidates.slice(0, candidateSlots)
 
@@ -38,6 +51,15 @@ Rectangle {
     }
 
     Rectangle { visible: pad.side; width: 2; height: parent.height; color: Theme.line }
+    // Under the part of the writing area that stands in the footer's middle: the pad's colour.
+    Rectangle {
+        visible: pad.intoFooter
+        x: 0
+        y: pad.height
+        width: writing.x + writing.width + pad.gap
+        height: writing.y + writing.height + pad.gap - pad.height
+        color: pad.color
+    }
 
     // ---- the candidates ----
     Item {
@@ -46,7 +68,7 @@ Rectangle {
         x: pad.side ? pad.area + 2 * pad.gap : pad.gap
         y: pad.gap
         width: pad.side ? pad.candidateColumn : pad.width - 2 * pad.gap
-        height: pad.side ? pad.area : pad.keyH
+        height: pad.side ? pad.column : pad.keyH
         readonly property int columns: pad.side ? 2 : pad.candidateSlots
         readonly property int cellW: Math.floor((width - (columns - 1) * pad.gap) / columns)
         BodyText {
@@ -167,7 +189,7 @@ Rectangle {
         x: pad.side ? candidateBox.x + candidateBox.width + pad.gap : writing.x + writing.width + pad.gap
         y: writing.y
         width: pad.keyColumn
-        height: writing.height
+        height: pad.side ? pad.column : writing.height
         readonly property int cellW: width
         readonly property int cellH: Math.floor((height - 3 * pad.gap) / 4)
         Repeater {

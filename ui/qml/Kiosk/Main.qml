@@ -334,8 +334,9 @@ Window {
         anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
         height: Math.max(Theme.target, next.implicitHeight) + Theme.gap
         color: Theme.surface
-        // Beside the landscape keyboard: each button in its corner, as wide as the room there.
-        readonly property bool narrow: win.typingCompact
+        // Beside the landscape keyboard, or the 大字 writing area standing in the footer's
+        // middle: each button in its corner, as wide as the room there.
+        readonly property bool narrow: win.typingCompact || (inkPad.visible && inkPad.intoFooter)
         readonly property int half: win.kbGutter - 2 * Theme.pad
         Rectangle { anchors { left: parent.left; right: parent.right; top: parent.top } height: 2; color: Theme.line }
         ActionButton {
@@ -387,6 +388,7 @@ Window {
         visible: win.inkTarget !== null
         target: win.inkTarget
         side: win.landscape
+        reach: side && footer.visible ? footer.height : 0
         anchors { right: parent.right; bottom: footer.visible ? footer.top : parent.bottom }
         width: side ? implicitWidth : win.canvasWidth
         height: side ? (footer.visible ? footer.y : win.canvasHeight) - header.height : implicitHeight

@@ -30,7 +30,10 @@ Flickable {
 
     Column {
         id: col
-        x: Math.max(Theme.pad, (page.width - Shell.contentMax) / 2)
+        // Beside a pad in 大字 landscape the page is narrow: half the margin, so a whole ID
+        // number still fits in its field.
+        x: Shell.landscape && Session.elderly && (Shell.inkTarget || Shell.digitTarget)
+           ? Math.round(Theme.pad / 2) : Math.max(Theme.pad, (page.width - Shell.contentMax) / 2)
         y: Theme.pad
         width: page.width - 2 * x
         spacing: Theme.gap
@@ -44,7 +47,7 @@ Flickable {
             font.bold: true
             color: Theme.blue
         }
-        Text {
+        WrappedText {
             visible: page.showHeading
             width: col.width
             text: Session.title
@@ -52,7 +55,6 @@ Flickable {
             font.pixelSize: Theme.heading
             font.bold: true
             color: Theme.blue
-            wrapMode: Text.Wrap
             lineHeight: 1.3
         }
         BodyText { visible: page.showHeading; width: col.width; text: Session.prompt; color: Theme.muted }
