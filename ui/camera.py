@@ -397,6 +397,17 @@ class DocumentCamera(QObject):
             self.review_image = None
             self._set(LIVE, "")
 
+    @Slot(result=bool)
+    def undecided(self) -> bool:
+        """下一步 with a photo under review: it is neither kept nor dropped behind the
+        citizen's back. Says to choose, and tells the caller to stay (True)."""
+        if self._state != REVIEW:
+            return False
+        words = "这张照片还没有保留。字看得清楚，就按“保留”；看不清，就按“重拍”。"
+        self._set(REVIEW, words)
+        self._session.speak.emit(words)
+        return True
+
     # ---- the receipt's QR code -------------------------------------------------------------
     @Slot(QObject, bool)
     def scan(self, output: QObject, software: bool) -> None:

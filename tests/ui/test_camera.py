@@ -124,6 +124,34 @@ def test_a_photo_under_review_goes_with_the_session(kiosk_window):
     assert k.camera.state == "off" and k.camera.review_image is None and s.photos == []
 
 
+def test_next_with_a_photo_under_review_asks_to_keep_or_retake_first(kiosk_window):
+    """下一步 while a photo waits is not the screen's primary action (保留 is), and a tap on
+    it neither loses the photo nor keeps it unseen: the step stays and says what to do."""
+    from ui.camera import SyntheticCamera
+
+    make, _ = kiosk_window
+    k = make(camera=SyntheticCamera(_scene("#c83c28")))
+    w, s = _material_step(k)
+    assert find(w, "btn:next").property("primary") is True
+    tap(w, "shoot:evidence")
+    assert wait_until(lambda: k.camera.state == "live", 3000)
+    tap(w, "camera:shoot")
+    assert wait_until(lambda: k.camera.state == "review", 5000)
+    assert find(w, "btn:next").property("primary") is False
+    assert find(w, "camera:keep").property("primary") is True
+    tap(w, "btn:next")
+    pump(50)
+    assert s.screen == "attachments" and k.camera.state == "review" and s.photos == []
+    message = find(w, "camera:message")
+    assert shown(message) and "还没有保留" in message.property("text")
+    tap(w, "camera:keep")
+    assert wait_until(lambda: len(s.photos) == 1, 3000)
+    assert find(w, "btn:next").property("primary") is True
+    tap(w, "btn:next")
+    pump(50)
+    assert s.screen != "attachments"
+
+
 def _signed_receipt_text(terminal_id: str, receipt_no: str) -> str:
     from datetime import UTC, datetime
 

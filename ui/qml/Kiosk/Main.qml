@@ -353,14 +353,18 @@ Window {
             id: next
             objectName: "btn:next"
             anchors { right: parent.right; rightMargin: Theme.pad; verticalCenter: parent.verticalCenter }
-            primary: true
+            // A photo under review: 保留 is the one primary action, 下一步 waits for it.
+            primary: Camera.state !== "review"
             text: Session.confirms ? "确认提交" : (Session.fromReview ? "改好了，回到核对" : "下一步")
             iconName: Session.confirms ? "check" : "arrow-right"
             noIcon: footer.narrow && Session.elderly
             width: footer.narrow ? footer.half : implicitWidth
             minWidth: Math.round(Theme.target * 3.2)
             enabled: !Session.busy
-            onClicked: { win.doneTyping(); win.closePad(); Shell.closeInk(); Session.next() }
+            onClicked: {
+                if (Camera.undecided()) return
+                win.doneTyping(); win.closePad(); Shell.closeInk(); Session.next()
+            }
         }
     }
 
