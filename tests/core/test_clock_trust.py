@@ -195,3 +195,53 @@ def test_a_submission_without_a_record_keeps_its_identity():
     with_record = body.model_copy(update={"confirmation_clock": schemas.ConfirmationClock(
         confirmed_local=body.created_at, state="unknown")})
     assert with_record.identity_sha256() != body.identity_sha256()
+
+
+def test_the_doctor_says_how_far_the_clock_is_trusted_and_the_fix(demo_config, kept):
+    from kiosk import doctor
+
+    keeper, at = kept  # in tmp_path, the demo config's data dir is below it
+    ctx = doctor.Context(demo_config)
+    never = doctor.check_clock_trust(ctx)
+    assert never.status == doctor.WARN and "never checked" in never.found
+    assert "sync --once" in never.fix
+    data_dir = demo_config.data_dir
+    clock_trust.save(data_dir, clock_trust.load(keeper.data_dir))
+    synced = doctor.check_clock_trust(ctx, later(at, 60))
+    assert synced.status == doctor.PASS and "offset to the platform -259200 s" in synced.found
+    drifting = doctor.check_clock_trust(ctx, later(at, 40 * DAY))
+    assert drifting.status == doctor.WARN and "40 d" in drifting.found and "±70 s" in drifting.found
+    jumped = doctor.check_clock_trust(ctx, later(at, 60, wall_extra=600))
+    assert jumped.status == doctor.FAIL and "set or stepped" in jumped.found
+    reset = doctor.check_clock_trust(ctx, Reading(946684800.0, "another-boot", 9.0))
+    assert reset.status == doctor.FAIL and "CR2032" in reset.fix and "timedatectl" in reset.fix
+    assert "clock-trust" in {c.name for c in doctor.core_checks(ctx)}
+
+
+def test_kiosk_status_says_how_long_the_station_is_cut_off(tmp_path):
+    from tests.support.common import run_kiosk
+
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"), "KIOSK_CONFIG": ""}
+    first = run_kiosk("status", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "platform: 从未连上平台 (last reached never)" in first.stdout
+    assert "clock: 本机时钟：还没有和平台对过时间 [unknown]" in first.stdout
+    data_dir = next(line.split(": ", 1)[1] for line in first.stdout.splitlines()
+                    if line.startswith("outbox: "))
+    now = Reading.now()
+    gone = 3 * DAY + 5 * 3600 + 60
+    clock_trust.save(data_dir, clock_trust.Record(
+        learned=clock_trust.Learned(offset=0.0, platform_time=now.wall - gone,
+                                    local_time=now.wall - gone, boot="an-earlier-boot",
+                                    since_boot=5.0, uncertainty=0.5),
+        high_water=now.wall - gone, last_reached=now.wall - gone,
+        last_reached_local=Reading(now.wall - gone, "an-earlier-boot", 5.0)))
+    shown = run_kiosk("status", "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    contact = json.loads(shown.stdout)["platform_contact"]
+    assert contact["words"] == "已 3 天 5 小时未连上平台"
+    assert contact["clock_state"] == "drifting"
+    # 0.5 + 3.2 d × 20 ppm + 2, rounded up
+    assert contact["clock_words"] == "本机时钟：可能不准（已离线 3 天，误差可能达 ±9 秒）"
+    assert abs(contact["cut_off_seconds"] - gone) < 60
