@@ -20,9 +20,10 @@ def status_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentP
     parser.add_argument("--json", action="store_true", help="print the status as JSON")
 
 
-def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
+def _status_dict(st: Any, now: datetime, contact: Any) -> dict[str, Any]:
     oldest = st.oldest_queued_age
     return {
+        "platform_contact": contact.as_dict(),
         "counts": dict(st.counts),
         "total": st.total,
         "oldest_queued_age_seconds": None if oldest is None else round(oldest.total_seconds()),
@@ -34,12 +35,14 @@ def _status_dict(st: Any, now: datetime) -> dict[str, Any]:
 
 @with_config
 def status(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
+    from kiosk import clock_trust
     from kiosk.store import Outbox, StoreError
 
     try:
         outbox = Outbox.open(loaded.data_dir)
         now = datetime.now(UTC)
-        data = _status_dict(outbox.status(now=now), now)
+        data = _status_dict(outbox.status(now=now), now,
+                            clock_trust.station_contact(loaded.data_dir))
     except StoreError as exc:
         print(f"kiosk status: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -55,6 +58,10 @@ def status(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
     # The technician's words first (kiosk/causes.py, as the technician screen says it), the
     # recorded English after them for a search or a bug report.
     print(f"last error: {data['last_error_words']}  [{last}]" if last else "last error: none")
+    contact = data["platform_contact"]
+    reached = contact["last_reached_at"] or "never"
+    print(f"platform: {contact['words']} (last reached {reached})")
+    print(f"clock: {contact['clock_words']} [{contact['clock_state']}]")
     return EXIT_OK
 
 

@@ -50,6 +50,11 @@ EVENTS = _table([
     (r"technician screen: store unreadable", "维护界面读不了本机存储"),
     (r"technician PIN refused", "有人输错了维护密码"),
     (r"help alert not written", "求助没有记下来（本机存储写不进去）；市民已被告知工作人员会来，请留意大厅"),
+    (r"clock trust file unreadable",
+     "本机时钟记录读不出来，按时钟未校准处理（连上平台后会重新记录）"),
+    (r"clock trust file not written", "本机时钟记录没有写下（请检查磁盘空间：kiosk doctor）"),
+    (r"since it last learned the platform's time",
+     "本机时钟被人调整过或被调回过去，之后确认的提交会注明时间不可信，连上平台后自动重新校准"),
     (r"help alert file unreadable", "求助记录文件读不出来，按有人求助处理（到场后在维护界面清除求助）"),
     (r"voucher not printed", "回执单没有打印出来，屏幕上的回执还在"
                              "（缺纸、盖子没关好或打印机没有响应：见详情，kiosk doctor 会说怎么修）"),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kiosk import config, ink, paths
+from kiosk import clock_trust, config, ink, paths
 from kiosk.exits import EXIT_FAILED, EXIT_OK
 
 PASS, WARN, FAIL, SKIP = "PASS", "WARN", "FAIL", "SKIP"
@@ -288,6 +288,41 @@ def check_usb_stick(ctx: Context) -> Result:
     return Result(PASS, f"USB stick(s) writable: {listed}")
 
 
+SET_THE_CLOCK = ("set the clock (sudo timedatectl set-ntp true, or by hand: sudo date -s "
+                 "'YYYY-MM-DD HH:MM:SS'), then let the terminal reach the platform once")
+
+
+def check_clock_trust(ctx: Context, now: clock_trust.Reading | None = None) -> Result:
+    """How far this terminal can trust its clock without asking anyone
+    (`kiosk/clock_trust.py`): what it last learned from the platform and what the clocks
+    nobody sets say since. The `clock` check (delivery side) compares with the platform."""
+    assert ctx.loaded is not None
+    contact = clock_trust.station_contact(ctx.loaded.data_dir, now)
+    trust = contact.trust
+    reached = (f"; platform last reached {contact.last_reached_at:%Y-%m-%d %H:%M} UTC"
+               if contact.last_reached_at else "; never reached the platform")
+    if trust.state == clock_trust.SYNCED:
+        return Result(PASS, f"clock trusted: offset to the platform {-(trust.offset or 0):+.0f} s "
+                            f"(this clock minus the platform's), ±{trust.bound or 0:.1f} s{reached}")
+    sync_once = (f"let the terminal reach the platform once (network, then "
+                 f"`{ctx.app('sync --once')}`) so it learns the platform's time again")
+    if trust.state == clock_trust.DRIFTING:
+        days = (trust.since_learned or 0) / 86400
+        return Result(WARN, f"clock not checked against the platform for {days:.0f} d: "
+                            f"confirmations may be off by up to ±{trust.bound or 0:.0f} s "
+                            f"(drift {clock_trust.DRIFT_RATE * 1e6:.0f} ppm){reached}", sync_once)
+    if trust.state == clock_trust.JUMPED:
+        return Result(FAIL, "the clock was set or stepped since it last learned the platform's "
+                            f"time: confirmations are flagged as untrusted{reached}", sync_once)
+    if trust.state == clock_trust.RESET:
+        return Result(FAIL, "the clock is earlier than a time already seen (went back: a dead "
+                            "mainboard battery resets it to 2000 or 1970): confirmations are "
+                            f"flagged as untrusted{reached}",
+                      f"{SET_THE_CLOCK}; if it happens after each power cut, replace the "
+                      "mainboard's coin cell (CR2032)")
+    return Result(WARN, f"the clock was never checked against the platform{reached}", sync_once)
+
+
 def format_age(delta: timedelta) -> str:
     """A waiting time as a technician reads it: 45 s, 12 min, 5 h, 3 d."""
     seconds = int(delta.total_seconds())
@@ -354,6 +389,7 @@ def core_checks(ctx: Context) -> list[Check]:
         Check("id-reader", lambda: check_id_reader(ctx), timeout=15,
               timeout_fix="unplug the ID-card reader and plug it in again, then run the doctor again"),
         Check("usb-stick", lambda: check_usb_stick(ctx), timeout=3),
+        Check("clock-trust", lambda: check_clock_trust(ctx), timeout=2),
     ]
     printer = ctx.loaded.config.devices.printer
     if printer.kind != "none":  # else reported as not configured (below)

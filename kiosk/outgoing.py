@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 
+from kiosk import clock_trust
 from kiosk.store import Claimed
 from wire import schemas
 
@@ -30,4 +31,5 @@ def wire_body(item: Claimed, inline: list[schemas.InlineAttachment] | None = Non
         inline=inline or [],
         receipt=item.receipt_token,
         clock_offset_seconds=clock_offset_seconds,
+        confirmation_clock=clock_trust.wire_record(item.clock_trust),
     )

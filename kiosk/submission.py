@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import identity, terminal_key, wake
+from kiosk import clock_trust, identity, terminal_key, wake
 from kiosk.config import LoadedConfig
 from kiosk.petition import ATTACHMENT_ROLES, KINDS, Validation
 from kiosk.problems import Problem, errors
@@ -183,6 +183,10 @@ def build(validation: Validation, attachments: list[AttachmentData], loaded: Loa
             for a in attachments
         ],
         signing_key=receipt_signing_key(loaded),
+        # How far this clock could be trusted at this moment: the platform decides from it
+        # whether the receipt's confirmation time counts for the time limits.
+        clock_trust=clock_trust.confirmation_clock(
+            clock_trust.current(loaded.data_dir, now.timestamp()), now),
     )
 
 

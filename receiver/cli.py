@@ -520,11 +520,23 @@ def _show_case(args: argparse.Namespace) -> int:
     progress = store.case_progress_of(args.case_no)
     if progress is None:
         raise Refused(f"no case {args.case_no!r} (see `kiosk-receiver cases`)")
-    shown = {**progress.model_dump(mode="json"), **store.case_aftercare(args.case_no)}
+    clock = store.case_clock(args.case_no) or {}
+    shown = {**progress.model_dump(mode="json"), **store.case_aftercare(args.case_no),
+             "application_date": clock}
     if args.json:
         print(json.dumps(shown, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{progress.case_no} ({progress.kind}): {progress.status} ({progress.status_label})")
+    if clock:
+        print(f"application date: {clock['applied_at']} — {clock['clock_flag']} "
+              f"({clock['applied_basis_label']})")
+        kept = clock["confirmation_clock"]
+        if kept:
+            bound = "" if kept["bound_seconds"] is None else f", ±{kept['bound_seconds']:.0f} s"
+            offset = "" if kept["offset_seconds"] is None \
+                else f", terminal clock {kept['offset_seconds']:+.0f} s off the platform's"
+            print(f"  terminal's clock at confirm: {kept['state']}{offset}{bound}, confirmed "
+                  f"{kept['confirmed_local']} by its clock")
     if progress.material_complete_at:
         print(f"material complete: {shown['material_complete_at']}")
     for event in progress.history:

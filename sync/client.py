@@ -42,12 +42,17 @@ class PlatformClock:
     Signatures carry `created` in the platform's time, so a terminal whose clock is off
     by more than the platform's signature window still gets its requests accepted.
     `local` is the terminal's clock (`local_time`; a test gives a wrong one). Shared by
-    all the clients of a worker; a float assignment is atomic."""
+    all the clients of a worker; a float assignment is atomic.
 
-    def __init__(self, local: Callable[[], float] = local_time):
+    `keeper` (the sync worker's: `kiosk.clock_trust.Keeper`) is told every time learned,
+    so the offset and when it was learned outlive the process: the confirm records how
+    far the clock can be trusted, and the screens say how long the station is cut off."""
+
+    def __init__(self, local: Callable[[], float] = local_time, keeper: Any = None):
         self.local = local
         self.offset = 0.0  # platform minus local, seconds
         self.learned = False
+        self.keeper = keeper
 
     def now(self) -> float:
         return self.local() + self.offset
@@ -58,9 +63,16 @@ class PlatformClock:
         True if the offset changed."""
         estimate = platform_time + resolution / 2 - (sent + received) / 2
         self.learned = True
-        if abs(estimate - self.offset) <= max(_SKEW_NOISE_SECONDS, resolution):
+        changed = abs(estimate - self.offset) > max(_SKEW_NOISE_SECONDS, resolution)
+        if changed:
+            self.offset = estimate
+        if self.keeper is not None:
+            # the offset kept may differ from this estimate by up to the noise band
+            uncertainty = abs(estimate - self.offset) + (received - sent) / 2 + resolution / 2
+            self.keeper.learned(self.offset, platform_time + resolution / 2, sent, received,
+                                uncertainty)
+        if not changed:
             return False
-        self.offset = estimate
         log.warning("this terminal's clock is %.0f s %s the platform's; requests are signed "
                     "with the platform's time (set the clock: kiosk doctor shows how)",
                     abs(estimate), "behind" if estimate > 0 else "ahead of")

@@ -88,6 +88,8 @@ class Housekeeping:
         st = self.outbox.status()
         age = st.oldest_queued_age
         clock = self.client.clock
+        if clock.keeper is not None:
+            clock.keeper.seen()  # a clock set or set back is noticed (and kept) within a beat
         beat = schemas.Heartbeat(
             version=__version__,
             queue_depth=st.counts.get("queued", 0) + st.counts.get("sending", 0),

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk import wake
+from kiosk import clock_trust, wake
 from kiosk.config import LoadedConfig
 from kiosk.store import Outbox
 from sync import sending
@@ -84,6 +84,8 @@ class SyncWorker:
         self.stop_event = threading.Event()
         self.hold = QueueHold(self.backoff, clock)
         self.client = client_factory()  # heartbeats and content, from the worker's own thread
+        if self.client.clock.keeper is None:  # what it learns of the time outlives the worker
+            self.client.clock.keeper = clock_trust.Keeper(loaded.data_dir, self.client.clock.local)
         self.delivery = Delivery(outbox, client_factory, self.client, self.hold,
                                  self.stop_event, concurrency=concurrency,
                                  per_request=per_request)

@@ -27,7 +27,7 @@ from PySide6.QtCore import Property, QCoreApplication, QEvent, QObject, Qt, QTim
 from PySide6.QtGui import QInputDevice
 from PySide6.QtQml import QmlElement, QmlSingleton
 
-from kiosk import __version__, causes, content, logs
+from kiosk import __version__, causes, clock_trust, content, logs
 from kiosk import technician as tech
 from kiosk.config import LoadedConfig
 from kiosk.exits import EXIT_LEAVE
@@ -133,7 +133,19 @@ def snapshot(data_dir: Path, open_store: Callable[[], Any]) -> dict:
     } for e in reversed(bad[-ERROR_LINES:])]
     pulled = content.read(data_dir)
     data["content"] = f"第 {pulled.version} 版" if pulled else "尚未从平台下载（使用本机配置）"
+    data.update(contact_fields(data_dir))
     return data
+
+
+def contact_fields(data_dir: Path) -> dict[str, Any]:
+    """How long the station has been cut off and what its clock is worth
+    (`kiosk.clock_trust.station_contact`, the same words as `kiosk status`)."""
+    contact = clock_trust.station_contact(data_dir)
+    return {"contact": contact.words,
+            "contactBad": contact.cut_off_seconds is None
+            or contact.cut_off_seconds >= clock_trust.CONNECTED_WITHIN,
+            "clock": contact.clock_words.removeprefix("本机时钟："),
+            "clockBad": contact.trust.state != clock_trust.SYNCED}
 
 
 def _no_network_test() -> list[tech.Reach]:

@@ -31,6 +31,7 @@ from ui.driver import (
     find,
     images_ready,
     pump,
+    scroll_into_view,
     shown,
     tap,
     type_pinyin,
@@ -402,8 +403,30 @@ def _technician_with_alert(kiosk, loaded: LoadedConfig, shot, elderly: bool) -> 
     shot("18b-technician-help-alert")
     tap(kiosk.window, "tech:clearHelp")
     wait_until(lambda: not kiosk.help.standing, 3_000)
+    # A proxy station cut off for days: what the screen says of it and of its clock.
+    _offline_for(loaded.data_dir, days=3, hours=5)
+    kiosk.technician.refresh()
+    wait_until(lambda: str(kiosk.technician.info.get("contact", "")).startswith("已 3 天"), 5_000)
+    pump(50)
+    scroll_into_view(find(kiosk.window, "tech:oldest"))  # with 平台连接 and 本机时钟 under it
+    pump(20)
+    shot("18c-technician-cut-off")
     tap(kiosk.window, "tech:back")
     wait_until(lambda: kiosk.technician.mode == "", 3_000)
+
+
+def _offline_for(data_dir: Path, *, days: int, hours: int) -> None:
+    """The clock record of a station that last reached the platform `days` and `hours`
+    ago, before this boot (what `kiosk sync` would have left)."""
+    from kiosk import clock_trust
+
+    then = time.time() - days * 86400 - hours * 3600 - 60
+    seen = clock_trust.Reading(then, "an-earlier-boot", 40.0)
+    clock_trust.save(data_dir, clock_trust.Record(
+        learned=clock_trust.Learned(offset=1.5, platform_time=then + 1.5, local_time=then,
+                                    boot=seen.boot, since_boot=seen.since_boot,
+                                    uncertainty=0.5),
+        high_water=then, last_reached=then + 1.5, last_reached_local=seen))
 
 
 def _type_digits(window, field: str, digits: str) -> None:

@@ -64,6 +64,20 @@ class InlineAttachment(_Model):
     data: Annotated[str, Field(description="base64 of the sealed bytes")]
 
 
+class ConfirmationClock(_Model):
+    """How far the terminal could trust its clock when it confirmed (`kiosk/clock_trust.py`),
+    recorded at confirm and sent unchanged on every path (network, carry, relay): the
+    platform decides from it which confirmation time it relies on for the time limits."""
+
+    confirmed_local: datetime  # the terminal's clock at confirm (the receipt's time)
+    state: Literal["synced", "drifting", "jumped", "reset", "unknown"]
+    # The terminal's clock minus the platform's, seconds, as last learned (None: never).
+    offset_seconds: Annotated[float, Field(ge=-1e10, le=1e10)] | None = None
+    # ± seconds the corrected time may be off (only for synced / drifting).
+    bound_seconds: Annotated[float, Field(ge=0, le=1e10)] | None = None
+    learned_at: datetime | None = None  # the platform's time when the offset was learned
+
+
 class SubmissionRequest(_Model):
     """Body of POST /submissions. Only routing metadata is readable; the petition is
     in `envelope`, sealed to the platform's key and bound to `submission_id`.
@@ -90,6 +104,9 @@ class SubmissionRequest(_Model):
     # The terminal's clock minus the platform's, in seconds, as the sending terminal knows
     # it now (None: not known yet): whether its confirmation time can be trusted.
     clock_offset_seconds: Annotated[int, Field(ge=-10**9, le=10**9)] | None = None
+    # The clock's trust recorded at confirm; None from a terminal of an earlier release
+    # (or a submission confirmed before it kept one).
+    confirmation_clock: ConfirmationClock | None = None
 
     def identity_sha256(self) -> str:
         """What an Idempotency-Key is bound to: the parsed request without `inline` and
@@ -97,9 +114,10 @@ class SubmissionRequest(_Model):
         zone notation), moving an attachment between inline and uploaded, or a clock
         measured again at a retry is still the same request. Without a receipt the
         identity is what it was before `receipt` existed, so a request kept by an earlier
-        release is still the same request."""
+        release is still the same request; `confirmation_clock` likewise."""
         exclude = {"inline", "clock_offset_seconds"} | ({"receipt"} if self.receipt is None
-                                                        else set())
+                                                        else set()) \
+            | ({"confirmation_clock"} if self.confirmation_clock is None else set())
         return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 

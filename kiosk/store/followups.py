@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import settling, states
+from . import queries, settling, states
 from .db import write_transaction
 from .errors import NotFoundError
 from .models import followups, submissions
-from .records import MAX_REASON_CHARS, Settlement, as_utc, utcnow
+from .records import MAX_REASON_CHARS, MAX_RETRY_DELAY, Settlement, as_utc, utcnow
 from .states import Event
 
 EVALUATION = "evaluation"
@@ -134,7 +134,8 @@ _WITH_SUBMISSION = followups.outerjoin(submissions)
 def _due(now: datetime):
     """SQL: queued, due, and linkable."""
     return and_(followups.c.state.in_(states.sources(Event.CLAIM)),
-                followups.c.next_attempt_at <= now, _LINKABLE)
+                queries.is_due(followups.c.next_attempt_at, now, now + MAX_RETRY_DELAY),
+                _LINKABLE)
 
 
 class FollowUps:
@@ -260,13 +261,14 @@ class FollowUps:
                 .where(followups.c.state.in_((states.QUEUED, states.SENDING)), _LINKABLE)
             ).scalar() or 0
 
-    def next_due_at(self) -> datetime | None:
+    def next_due_at(self, now: datetime | None = None) -> datetime | None:
         """When the earliest sendable follow-up is due (maybe in the past), or None."""
+        due = queries.due_at(followups.c.next_attempt_at, now or utcnow())
         with self.engine.connect() as conn:
             return conn.execute(
-                select(followups.c.next_attempt_at).select_from(_WITH_SUBMISSION)
+                select(due).select_from(_WITH_SUBMISSION)
                 .where(followups.c.state == states.QUEUED, _LINKABLE)
-                .order_by(followups.c.next_attempt_at).limit(1)).scalar()
+                .order_by(due).limit(1)).scalar()
 
     def claim(self, limit: int, now: datetime | None = None) -> list[ClaimedFollowUp]:
         """Up to `limit` due follow-ups whose submission has its case, oldest first, moved

@@ -115,6 +115,9 @@ class Submission(Base):
     # The receipt signed with the terminal's key at confirm (`wire.receipt` text); NULL
     # before migration 0006 or while the terminal had no key. Kept after the purge.
     receipt_token: Mapped[str | None] = mapped_column(Text)
+    # How far the clock could be trusted at confirm (`kiosk/clock_trust.confirmation_clock`):
+    # sent with the submission; NULL before migration 0009.
+    clock_trust: Mapped[dict | None] = mapped_column(JSONText())
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),

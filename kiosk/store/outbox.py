@@ -38,6 +38,7 @@ from .models import attachments, delivery_counts, submissions
 from .receipt import new_receipt_no, parse_receipt_no
 from .records import (
     MAX_REASON_CHARS,
+    MAX_RETRY_DELAY,
     Claimed,
     NewSubmission,
     OutboxStatus,
@@ -81,7 +82,8 @@ def _in_sources(event: Event):
 # The sync worker's batch statements (claim several items, settle several outcomes).
 _CLAIMABLE = (
     select(submissions)
-    .where(_in_sources(Event.CLAIM), submissions.c.next_attempt_at <= bindparam("now"))
+    .where(_in_sources(Event.CLAIM),
+           queries.is_due(submissions.c.next_attempt_at, bindparam("now"), bindparam("later")))
     .order_by(submissions.c.created_at, submissions.c.id)
     .limit(bindparam("limit"))
 )
@@ -120,7 +122,7 @@ def _claimed(row: Any, files: list[StoredAttachment]) -> Claimed:
         purpose=row.purpose, terminal_id=row.terminal_id, jurisdiction=row.jurisdiction,
         created_at=row.created_at, envelope=row.envelope,
         attempts=row.attempts + 1,  # the claim's own, just counted
-        attachments=files, receipt_token=row.receipt_token,
+        attachments=files, receipt_token=row.receipt_token, clock_trust=row.clock_trust,
     )
 
 
@@ -258,7 +260,8 @@ class Outbox:
         start, so they are sent again (the submission id makes that safe)."""
         now = as_utc(now, "now")
         with write_transaction(self.engine) as conn:
-            rows = conn.execute(_CLAIMABLE, {"now": now, "limit": max(1, limit)}).all()
+            rows = conn.execute(_CLAIMABLE, {"now": now, "later": now + MAX_RETRY_DELAY,
+                                             "limit": max(1, limit)}).all()
             if not rows:
                 return []
             ids = [row.id for row in rows]
@@ -413,10 +416,10 @@ class Outbox:
     # --- looking things up (queries.py) ----------------------------------------------------
 
     @_store_errors
-    def next_due_at(self) -> datetime | None:
+    def next_due_at(self, now: datetime | None = None) -> datetime | None:
         """When the earliest queued item is due (maybe in the past), or None if none is queued."""
         with self.engine.connect() as conn:
-            return queries.next_due_at(conn)
+            return queries.next_due_at(conn, now)
 
     @_store_errors
     def status(self, now: datetime | None = None) -> OutboxStatus:

@@ -10,14 +10,26 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, literal, select
 
 from . import states
 from .models import attachments, delivery_counts, submissions
-from .records import OutboxStatus, SubmissionInfo
+from .records import MAX_RETRY_DELAY, OutboxStatus, SubmissionInfo, utcnow
 from .states import Event
 
 _INFO_COLUMNS = [c for c in submissions.c if c.name != "envelope"]
+
+
+def is_due(next_attempt_at: Any, now: Any, later: Any):
+    """SQL: an item due at `now`: its time has come, or it lies beyond `later` (now plus
+    `MAX_RETRY_DELAY`: put off by a clock since set back). Both bound values or times."""
+    return (next_attempt_at <= now) | (next_attempt_at > later)
+
+
+def due_at(next_attempt_at: Any, now: datetime):
+    """SQL: when an item is due, read the same way (`now` for one put off too far)."""
+    return case((next_attempt_at > now + MAX_RETRY_DELAY, literal(now, next_attempt_at.type)),
+                else_=next_attempt_at)
 _WAITING = (states.QUEUED, states.SENDING)
 # Whose last error the status shows: items still on their way or waiting for a technician.
 _WITH_ERRORS = (states.QUEUED, states.SENDING, states.NEEDS_ATTENTION)
@@ -56,10 +68,11 @@ def status(conn: Connection, now: datetime) -> OutboxStatus:
     )
 
 
-def next_due_at(conn: Connection) -> datetime | None:
+def next_due_at(conn: Connection, now: datetime | None = None) -> datetime | None:
     """When the earliest claimable item is due (maybe in the past), or None."""
+    now = now or utcnow()
     return conn.execute(
-        select(func.min(submissions.c.next_attempt_at))
+        select(func.min(due_at(submissions.c.next_attempt_at, now)))
         .where(submissions.c.state.in_(states.sources(Event.CLAIM)))
     ).scalar()
 

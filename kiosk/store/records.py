@@ -19,6 +19,14 @@ from .states import Event
 # Errors and reasons are kept this long at most (they are for technicians, not archives).
 MAX_REASON_CHARS = 2000
 
+# The longest the worker ever puts an item off is an hour (`[sync] backoff_cap_seconds` and
+# the Retry-After it honours are capped there). An item due later than this from now was put
+# off by a clock that has since been set back (a dead RTC battery back to 2000): it is due
+# now, or it would wait out the years the clock lost. Nothing waits on a clock's mistake.
+MAX_RETRY_DELAY = timedelta(hours=2)
+
+
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -56,6 +64,8 @@ class NewSubmission:
     # The terminal's key: the store signs the receipt with it in the confirm's transaction,
     # once the receipt number is drawn. None (not enrolled yet): the receipt is unsigned.
     signing_key: Ed25519PrivateKey | None = field(default=None, repr=False)
+    # How far the clock could be trusted at confirm (`kiosk.clock_trust.confirmation_clock`).
+    clock_trust: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,7 @@ class Claimed:
     attempts: int  # including this one
     attachments: list[StoredAttachment]
     receipt_token: str | None = None  # the signed receipt, sent with the submission
+    clock_trust: dict | None = None  # the clock's trust recorded at confirm
 
 
 @dataclass(frozen=True)

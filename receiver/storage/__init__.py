@@ -241,6 +241,11 @@ class Store:
         with self.db.reading() as conn:
             return cases.progress_of(conn, case_no)
 
+    def case_clock(self, case_no: str) -> dict[str, Any] | None:
+        """The confirmation time a case relies on, why, and how far it is trusted."""
+        with self.db.reading() as conn:
+            return cases.clock_of(conn, case_no)
+
     def case_aftercare(self, case_no: str) -> dict[str, list[dict]]:
         """The material added to a case and the requests to withdraw it."""
         with self.db.reading() as conn:

@@ -8,6 +8,7 @@ A case number is `XF` + the day in China + a 5-digit per-day sequence; a query c
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -57,15 +58,15 @@ def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: b
         "INSERT INTO cases (case_no, query_code, submission_id, terminal_id, receipt_no, "
         "kind, category, purpose, jurisdiction, created_at, received_at, status, envelope, "
         "updated_at, terminal_jurisdiction, phone_factors, receipt, confirmed_at, "
-        "clock_offset_seconds, applied_at, applied_basis, category_given) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "clock_offset_seconds, applied_at, applied_basis, category_given, confirmation_clock) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case_no, query_code, req.submission_id, req.terminal_id, req.receipt_no, req.kind,
          UNCLASSIFIED if category_given else req.category, req.purpose, req.jurisdiction,
          stamp(req.created_at), at, envelope, at,
          row[0] if row else None, factors, applied.receipt,
          stamp(applied.confirmed_at) if applied.confirmed_at else None,
          applied.clock_offset_seconds, stamp(applied.applied_at), applied.basis,
-         category_given))
+         category_given, applied.clock.model_dump_json() if applied.clock else None))
     conn.execute("INSERT INTO case_events (case_no, at, status, note) "
                  "VALUES (?, ?, 'received', NULL)", (case_no, at))
     seen: set[str] = set()
@@ -77,6 +78,21 @@ def create(conn: sqlite3.Connection, req: schemas.SubmissionRequest, envelope: b
                      "size) VALUES (?, ?, ?, ?, ?)",
                      (case_no, ref.sealed_digest, ref.role, ref.media_type, ref.size))
     return case_no, query_code
+
+
+def clock_of(conn: sqlite3.Connection, case_no: str) -> dict[str, Any] | None:
+    """Which confirmation time a case relies on for its time limits, why, how far it is
+    trusted (`receipts.clock_flag`) and what the terminal knew of its clock; None: no case."""
+    row = conn.execute("SELECT confirmed_at, applied_at, applied_basis, confirmation_clock, "
+                       "received_at FROM cases WHERE case_no = ?", (case_no,)).fetchone()
+    if row is None:
+        return None
+    confirmed, applied, basis, clock, received = row
+    basis = basis or "no_receipt"
+    return {"confirmed_at_terminal": confirmed, "applied_at": applied or received,
+            "applied_basis": basis, "applied_basis_label": receipts.BASES.get(basis, basis),
+            "clock_flag": receipts.clock_flag(basis),
+            "confirmation_clock": json.loads(clock) if clock else None}
 
 
 def _next_case_no(conn: sqlite3.Connection, now: datetime) -> str:

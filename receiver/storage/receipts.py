@@ -12,6 +12,22 @@ trust the terminal's word for that moment (`application_date`):
   the same tolerance).
 
 Otherwise the platform relies on its own arrival time, and records why.
+
+A terminal of this release also says how far it could trust its clock at the moment it
+confirmed (`confirmation_clock`, recorded then, not when it sent: a station may send weeks
+later, by a USB stick). That record decides instead of the offset at sending:
+
+- `synced` / `drifting` with a bound up to `RELY_BOUND`: the confirmation time corrected
+  by the offset the terminal had learned (`terminal_corrected`), so a terminal whose clock
+  is days wrong but knew it still has its confirmation time count;
+- `drifting` beyond that bound: the latest moment the confirmation can have been
+  (corrected time plus the bound), when that is before the arrival (`clock_bound`);
+- `jumped` / `reset`: the clock was set or went back since it learned: not relied on
+  (`clock_jumped`, `clock_reset`), the arrival time counts;
+- `unknown`: as for a terminal that sent no record (the offset at sending).
+
+The record's confirmation time must be the receipt's signed one, else it is not about
+this receipt and is not used (`clock_mismatch`).
 """
 
 from __future__ import annotations
@@ -26,6 +42,9 @@ from wire import keys, schemas
 from wire import receipt as wire_receipt
 
 CLOCK_TOLERANCE = timedelta(minutes=5)
+# The largest error bound of a terminal's corrected clock relied on as it is: below an hour
+# the day an application was made is rarely in doubt (the bound is shown with the case).
+RELY_BOUND = timedelta(hours=1)
 
 # How the application date was decided, for the operator and the receipt page.
 BASES: dict[str, str] = {
@@ -36,7 +55,21 @@ BASES: dict[str, str] = {
     "clock_off": "终端时钟误差超过5分钟，以平台收到的时间为准",
     "after_arrival": "终端确认时间晚于平台收到时间，以平台收到的时间为准",
     "before_key": "终端确认时间早于该终端密钥的启用时间，以平台收到的时间为准",
+    "terminal_corrected": "以自助终端签名确认的时间为准（已按终端与平台的时钟差校正）",
+    "clock_bound": "终端离线较久、时钟误差可能较大，以最晚可能的确认时间为准",
+    "clock_jumped": "终端时钟在确认前被调整过，以平台收到的时间为准",
+    "clock_reset": "终端时钟在确认前被调回过去，以平台收到的时间为准",
+    "clock_mismatch": "终端的时钟记录与回执的确认时间不符，以平台收到的时间为准",
 }
+
+# How far the confirmation time is trusted, in one flag (`kiosk-receiver case show`).
+CLOCK_FLAGS: dict[str, str] = {
+    "terminal": "时间可信", "terminal_corrected": "时间可信（已校正终端时钟）",
+    "clock_bound": "时间可能不准（终端离线过久）", "clock_jumped": "时钟曾被调整",
+    "clock_reset": "时钟曾被调回过去", "clock_unknown": "终端时钟误差未知",
+    "clock_off": "终端时钟误差过大", "clock_mismatch": "时钟记录与回执不符",
+}
+NOT_FROM_TERMINAL = "未采用终端时间"
 
 
 @dataclass(frozen=True)
@@ -59,6 +92,7 @@ class ApplicationDate:
     clock_offset_seconds: int | None
     applied_at: datetime
     basis: str  # a key of BASES
+    clock: schemas.ConfirmationClock | None = None  # what the terminal knew of its clock
 
 
 def bind_key(conn: sqlite3.Connection, terminal_id: str, public_key: str, now: datetime) -> None:
@@ -116,7 +150,8 @@ def application_date(conn: sqlite3.Connection, req: schemas.SubmissionRequest, e
     offset = req.clock_offset_seconds
 
     def platform(basis: str, confirmed: datetime | None = None) -> ApplicationDate:
-        return ApplicationDate(req.receipt, confirmed, offset, received_at, basis)
+        return ApplicationDate(req.receipt, confirmed, offset, received_at, basis,
+                               req.confirmation_clock)
 
     if req.receipt is None:
         return platform("no_receipt")
@@ -125,6 +160,9 @@ def application_date(conn: sqlite3.Connection, req: schemas.SubmissionRequest, e
     if key is None:
         return platform("signature_unverified")
     confirmed = signed.confirmed_at
+    clock = req.confirmation_clock
+    if clock is not None and clock.state != "unknown":
+        return _by_confirmation_clock(req, clock, key, confirmed, received_at)
     if offset is None:
         return platform("clock_unknown", confirmed)
     if abs(offset) > CLOCK_TOLERANCE.total_seconds():
@@ -134,7 +172,39 @@ def application_date(conn: sqlite3.Connection, req: schemas.SubmissionRequest, e
     if not key.covers(confirmed):
         return platform("before_key", confirmed)
     return ApplicationDate(req.receipt, confirmed, offset, min(confirmed, received_at),
-                           "terminal")
+                           "terminal", req.confirmation_clock)
+
+
+def _by_confirmation_clock(req: schemas.SubmissionRequest, clock: schemas.ConfirmationClock,
+                           key: TerminalKey, confirmed: datetime,
+                           received_at: datetime) -> ApplicationDate:
+    """The application date from what the terminal knew of its clock when it confirmed."""
+
+    def decided(basis: str, at: datetime = received_at) -> ApplicationDate:
+        return ApplicationDate(req.receipt, confirmed, req.clock_offset_seconds, at, basis,
+                               clock)
+
+    if abs((clock.confirmed_local - confirmed).total_seconds()) >= 1:
+        return decided("clock_mismatch")
+    if clock.state in ("jumped", "reset"):
+        return decided(f"clock_{clock.state}")
+    if clock.offset_seconds is None or clock.bound_seconds is None:
+        return decided("clock_unknown")
+    corrected = confirmed - timedelta(seconds=clock.offset_seconds)
+    if corrected > received_at + CLOCK_TOLERANCE:
+        return decided("after_arrival")
+    if not key.covers(corrected):
+        return decided("before_key")
+    bound = timedelta(seconds=clock.bound_seconds)
+    if bound > RELY_BOUND:
+        latest = corrected + bound
+        return decided("clock_bound", latest) if latest < received_at else decided("clock_bound")
+    return decided("terminal_corrected", min(corrected, received_at))
+
+
+def clock_flag(basis: str) -> str:
+    """The one flag of how far a case's confirmation time is trusted."""
+    return CLOCK_FLAGS.get(basis, NOT_FROM_TERMINAL)
 
 
 @dataclass(frozen=True)

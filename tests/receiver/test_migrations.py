@@ -407,3 +407,18 @@ def test_0007_adds_carry_imports_empty_and_goes_back(tmp_path):
         store.close()
     assert schema.migrate(db, "0006") == (schema.HEAD_REVISION, "0006")
     assert objects(db) == at_0006 and rows(db, "cases") == [case_before]
+
+
+def test_0009_adds_the_confirmation_clock_to_cases_and_goes_back(tmp_path):
+    """What the terminal knew of its clock is kept per case from 0009 on; an older case
+    has none, and the way down gives back 0007's schema with the cases as they were."""
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0007") == (None, "0007")
+    [case_before] = rows(db, "cases")
+    at_0007 = objects(db)
+    assert schema.migrate(db, "0009") == ("0007", "0009")
+    [case] = rows(db, "cases")
+    assert case == (*case_before, None)  # the new column last, empty
+    assert schema.migrate(db, "0007") == ("0009", "0007")
+    assert objects(db) == at_0007 and rows(db, "cases") == [case_before]

@@ -358,3 +358,38 @@ def test_leaving_is_apart_from_restarting_and_each_asks_first_saying_what_happen
     tap(w, "techConfirm:primary")
     assert exits == [0, 10]
     assert audit_whats(loaded.data_dir)[-2:] == ["restart", "leave"]
+
+
+def test_the_screen_says_how_long_the_station_is_cut_off_and_what_its_clock_is_worth(
+        kiosk_window):
+    """The words of `kiosk.clock_trust.station_contact`, read again while the screen is
+    open: never reached, then the platform's time learned 2 days 3 hours ago."""
+    import time
+
+    from kiosk import clock_trust
+
+    make, loaded = kiosk_window
+    data = loaded.data_dir
+    tech.set_pin(data, PIN)
+    k = make(technician_options={"refresh_ms": 200})
+    w, t = k.window, k.technician
+    t.openPad()
+    pump(20)
+    enter_pin(w, k, PIN)
+    assert wait_until(lambda: t.info.get("contact"), 10_000)
+    pump(20)
+    assert find(w, "tech:contact").property("v") == "从未连上平台"
+    assert find(w, "tech:contact").property("bad") is True
+    assert find(w, "tech:clock").property("v") == "还没有和平台对过时间"
+    gone = 2 * 86400 + 3 * 3600 + 30
+    then = clock_trust.Reading(time.time() - gone, "an-earlier-boot", 3.0)
+    clock_trust.save(data, clock_trust.Record(
+        learned=clock_trust.Learned(offset=12.0, platform_time=then.wall + 12, local_time=then.wall,
+                                    boot=then.boot, since_boot=then.since_boot, uncertainty=0.4),
+        high_water=then.wall, last_reached=then.wall + 12, last_reached_local=then))
+    assert wait_until(lambda: find(w, "tech:contact").property("v") == "已 2 天 3 小时未连上平台",
+                      10_000), find(w, "tech:contact").property("v")
+    # 0.4 + 2.1 d × 20 ppm + 2, rounded up
+    assert find(w, "tech:clock").property("v") == "可能不准（已离线 2 天，误差可能达 ±7 秒）"
+    assert find(w, "tech:clock").property("bad") is True
+    assert "已 2 天 3 小时未连上平台" in texts(w)

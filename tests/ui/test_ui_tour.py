@@ -22,7 +22,7 @@ SCREENS = KEYBOARD_OPEN | PAD_OPEN | HANDWRITING_OPEN | {
            "07a-purpose",
            "08-matter", "10-attachments", "11-review", "13-consent-signed", "14-receipt", "14-receipt-qr",
            "14a-evaluation", "14b-evaluation-reason", "14c-evaluation-thanks", "15-agent",
-           "14-receipt-paper-out", "18a-help", "18b-technician-help-alert",
+           "14-receipt-paper-out", "18a-help", "18b-technician-help-alert", "18c-technician-cut-off",
            "16-group", "17-representatives", "18-idle-countdown", "19-query-entry-digit-pad",
            "20-query-entry-problem", "21-query-not-found", "22-query-result", "23-query-offline",
            "24-query-code-pad", "25-query-material-requested", "26-query-supplement",

@@ -209,6 +209,8 @@ Rectangle {
                     }
                 }
                 Pair { k: "最早待发送"; v: scr.info.oldest || "……"; objectName: "tech:oldest" }
+                Pair { k: "平台连接"; v: scr.info.contact || "……"; bad: scr.info.contactBad === true; objectName: "tech:contact" }
+                Pair { k: "本机时钟"; v: scr.info.clock || "……"; bad: scr.info.clockBad === true; objectName: "tech:clock" }
                 Flow {
                     width: parent.width
                     spacing: Theme.gap
