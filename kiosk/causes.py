@@ -187,6 +187,8 @@ PLATFORM_CODES = {
     "followup_invalid": "后续材料或评价的格式不对",
     "already_evaluated": "这件事项已经评价过了",
     "carry_refused": "平台拒收了U盘文件（文件损坏、不完整、属于另一个平台或已经导入过），没有导入任何内容",
+    "agent_code_refused": "绑定码不对、已经用过或已过期，请向平台管理员要一个新的绑定码",
+    "agent_code_limited": "输错绑定码次数太多，平台暂时不让这台终端绑定，请稍后再试",
 }
 # Any other code, known to a newer platform only: the status says what kind it is.
 _CODE = re.compile(r"\b([1-5]\d\d) ([a-z][a-z0-9_]*):")
