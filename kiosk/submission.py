@@ -183,6 +183,8 @@ def build(validation: Validation, attachments: list[AttachmentData], loaded: Loa
             for a in attachments
         ],
         signing_key=receipt_signing_key(loaded),
+        # the agent session's own record (`petition.validate(acting_agent=…)`), never typed
+        agent_id=(document.get("proxy") or {}).get("agent_id"),
     )
 
 

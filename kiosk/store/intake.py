@@ -145,6 +145,7 @@ def _insert(engine: Engine, new: NewSubmission, fields: dict, placed: list[Writt
                 "envelope": bytes(new.envelope),
                 "receipt_fields": fields,
                 "receipt_token": token,
+                "agent_id": new.agent_id,
                 "state": states.INITIAL,
                 "attempts": 0,
                 "next_attempt_at": now,

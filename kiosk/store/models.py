@@ -115,6 +115,9 @@ class Submission(Base):
     # The receipt signed with the terminal's key at confirm (`wire.receipt` text); NULL
     # before migration 0006 or while the terminal had no key. Kept after the purge.
     receipt_token: Mapped[str | None] = mapped_column(Text)
+    # The agent of a proxy station whose session confirmed it (migration 0008); NULL for a
+    # walk-in citizen's. Set by the session, never typed.
+    agent_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),
@@ -126,6 +129,7 @@ class Submission(Base):
         ),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_submissions_state_created_at", "state", "created_at"),
+        Index("ix_submissions_agent_id", "agent_id"),
     )
 
 

@@ -56,6 +56,8 @@ class NewSubmission:
     # The terminal's key: the store signs the receipt with it in the confirm's transaction,
     # once the receipt number is drawn. None (not enrolled yet): the receipt is unsigned.
     signing_key: Ed25519PrivateKey | None = field(default=None, repr=False)
+    # The agent of a proxy station whose session confirmed it (`kiosk.agents`), or None.
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class SubmissionInfo:
     receipt_fields: dict
     platform_ack: str | None = None  # the platform's signed answer that settled it
     receipt_token: str | None = None  # the receipt signed at confirm (`wire.receipt`)
+    agent_id: str | None = None  # the proxy station's agent whose session confirmed it
 
     @property
     def display_no(self) -> str:

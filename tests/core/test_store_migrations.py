@@ -29,12 +29,12 @@ from kiosk.store import (
 from kiosk.store.models import Base
 from tests.support.store import new_submission
 
-HEAD = "0007"
+HEAD = "0008"
 SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",
     "last_error", "case_no", "query_code", "delivered_at", "updated_at", "set_aside_reason",
-    "platform_ack", "receipt_token",
+    "platform_ack", "receipt_token", "agent_id",
 }  # fmt: skip
 ATTACHMENT_COLUMNS = {
     "id", "submission_id", "role", "media_type", "size", "digest", "sealed_digest", "file_name",
