@@ -458,7 +458,9 @@ def _proxy(r: _Reader, src: dict, doc: dict, acting_agent: dict[str, str] | None
     doc["proxy"] = {**acting_agent, "authorisation": _authorisation(
         r, (given or {}).get("authorisation"), "proxy.authorisation", today)}
     if "authorisation_signature" not in present:
-        r.add("attachments", "请村民在授权书上签名", "attachment.missing.authorisation_signature")
+        # on the signature box of the 村民授权 screen, as the consent's is on its own
+        r.add("authorisation_signature", "请村民在授权书上签名",
+              "attachment.missing.authorisation_signature")
 
 
 def _applicants(r: _Reader, raw: Any, mode: str | None, review_like: bool,

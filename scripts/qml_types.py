@@ -31,6 +31,7 @@ import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
 from ui import (  # noqa: E402
+    agents,
     camera,
     carry,
     casequery,
@@ -56,6 +57,7 @@ TYPES = [
     (idcard.IdCard, "IdCard", True),
     (carry.Carry, "Carry", True),
     (printing.ReceiptPrinter, "Printer", True), (helpdesk.HelpDesk, "Help", True),
+    (agents.Agents, "Agents", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use

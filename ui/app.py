@@ -17,6 +17,7 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
+from ui.agents import Agents
 from ui.camera import CameraImages, DocumentCamera, Source, source_for
 from ui.carry import Carry
 from ui.casequery import CaseQuery, Reader
@@ -110,6 +111,7 @@ class Kiosk:
     carry: Carry | None = None
     printer: ReceiptPrinter | None = None
     help: HelpDesk | None = None
+    agents: Agents | None = None
     closed: bool = False
 
     @property
@@ -142,6 +144,8 @@ class Kiosk:
             self.printer.shutdown()
         if self.help is not None:
             self.help.shutdown()
+        if self.agents is not None:
+            self.agents.shutdown()
         self.technician.shutdown()
         self.query.shutdown()
         if self.handwriting is not None:
@@ -183,9 +187,13 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     if idle_ms is None:
         idle_ms = (loaded.config.idle.warn_after_seconds * 1000, loaded.config.idle.countdown_seconds,
                    1000)
-    idle = IdleWatcher(idle_ms[0], idle_ms[1], active=lambda: session.screen != "home",
+    agent_desk = Agents(loaded, session, print_fn=print_fn)
+    # An agent's session times out on its own home screen too, back to the sign-in.
+    idle = IdleWatcher(idle_ms[0], idle_ms[1],
+                       active=lambda: session.screen != "home" or agent_desk.signedIn,
                        tick_ms=idle_ms[2])
     idle.expired.connect(session.wipe)
+    idle.expired.connect(lambda: agent_desk.end("idle"))
     app.installEventFilter(idle)
 
     lockdown = None if windowed else Lockdown()
@@ -212,7 +220,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query,
                        Handwriting=handwriting, IdCard=idcard, Camera=document_camera,
-                       Carry=carry, Printer=printer, Help=help_desk)
+                       Carry=carry, Printer=printer, Help=help_desk, Agents=agent_desk)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -228,7 +236,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
                  handwriting, idcard, camera=document_camera, carry=carry,
-                 printer=printer, help=help_desk)
+                 printer=printer, help=help_desk, agents=agent_desk)
 
 
 def configured_id_reader(loaded: LoadedConfig) -> CardReader | None:
