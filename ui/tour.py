@@ -428,7 +428,7 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
 
     try:
         set_elderly()
-        shot("21-agent-station-home")
+        shot("30-agent-station-home")
         tap(window, "btn:agentSignIn")
         set_elderly()
         tap(window, "agent:A-01")
@@ -438,14 +438,14 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
         wait_until(lambda: not kiosk.agents.busy, 10_000)
         for ch in TOUR_PIN[:3]:
             tap(window, f"agentPin:{ch}")
-        shot("21a-agent-signin")
+        shot("31-agent-signin")
         for ch in TOUR_PIN[3:]:
             tap(window, f"agentPin:{ch}")
         tap(window, "btn:agentSignInOk")
         if not wait_until(lambda: kiosk.agents.signedIn, 10_000):
             raise RuntimeError(f"the tour's agent did not sign in: {kiosk.agents.message}")
         set_elderly()
-        shot("21b-agent-session-home")
+        shot("32-agent-session-home")
         tap(window, "btn:villagerPetition")
         set_elderly()
         tap(window, "btn:next")  # not signed yet: said next to the pad
@@ -453,7 +453,7 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
         w, h = pad.width(), pad.height()
         drag(window, pad, [(w * 0.2 + i * w * 0.05, h * (0.5 + (0.2 if i % 2 else -0.2)))
                            for i in range(10)])
-        shot("21c-agent-authorisation")
+        shot("33-agent-authorisation")
         tap(window, "btn:next")
         doc = sample_petition()
         doc["proxy"] = copy.deepcopy(session.answers["proxy"])
@@ -466,13 +466,13 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
         if not wait_until(lambda: session.screen == "receipt", 10_000):
             raise RuntimeError(f"the villager's petition was not confirmed: {session.general}")
         wait_until(lambda: kiosk.printer.state == "printed", 5_000)
-        shot("21d-agent-villager-receipt")
+        shot("34-agent-villager-receipt")
         session.goHome()  # the agent's session home again, still signed in
         set_elderly()
         tap(window, "btn:agentList")
         wait_until(lambda: kiosk.agents.reached != "", 5_000)
         set_elderly()
-        shot("21e-agent-list")
+        shot("35-agent-list")
         tap(window, "btn:home")
         tap(window, "btn:agentSignOut")
         wait_until(lambda: not kiosk.agents.signedIn, 3_000)

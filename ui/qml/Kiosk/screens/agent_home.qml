@@ -116,5 +116,46 @@ Flickable {
                 onClicked: { Query.reset(); Session.startQuery() }
             }
         }
+
+        // ---- nobody signed in: the platforms' QR codes, as on every terminal's home ----
+        BodyText {
+            visible: !Agents.signedIn
+            width: col.width
+            font.bold: true
+            color: Theme.blue
+            text: "用手机扫码，也可以在网上办理"
+        }
+        Grid {
+            visible: !Agents.signedIn
+            readonly property int side: 400  // scannable from 1 m
+            columns: col.width >= 4 * side + 3 * Theme.gap ? 4 : 2
+            x: Math.round((col.width - width) / 2)
+            spacing: Theme.gap
+            Repeater {
+                model: Session.platforms
+                delegate: Column {
+                    id: platform
+                    required property var modelData
+                    width: 400
+                    spacing: 4
+                    Image {
+                        objectName: "qr:" + platform.modelData.name
+                        readonly property bool loading: status === Image.Loading
+                        width: 400; height: 400
+                        source: platform.modelData.qr
+                        smooth: false
+                        asynchronous: true
+                        fillMode: Image.PreserveAspectFit
+                    }
+                    Text {
+                        width: parent.width
+                        horizontalAlignment: Text.AlignHCenter
+                        wrapMode: Text.Wrap
+                        text: platform.modelData.label
+                        font.family: Theme.fontFamily; font.pixelSize: Theme.small; color: Theme.text
+                    }
+                }
+            }
+        }
     }
 }

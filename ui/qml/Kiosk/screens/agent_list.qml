@@ -23,7 +23,7 @@ StepPage {
             id: card
             required property var modelData
             objectName: "agentRow:" + modelData.receipt_no
-            width: s.width - 2 * Theme.pad
+            width: parent ? parent.width : 0
             height: cardCol.implicitHeight + 2 * Theme.gap
             color: Theme.surface
             radius: Theme.radius
