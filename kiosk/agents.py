@@ -92,9 +92,13 @@ def check_binding(code: str, pin: str, pin_again: str | None = None) -> list[tup
     """Every problem with what was typed to bind an agent, before anything is sent:
     (field, English for the command, plain Chinese for the screen)."""
     problems = []
-    if wire_agents.code_problem(code):
-        problems.append(("code", wire_agents.code_problem(code) or "",
-                         "绑定码是8位数字，请对照平台给的绑定码重新输入"))
+    code_problem = wire_agents.code_problem(code)
+    if code_problem:
+        digits = wire_agents.normalize_code(code)
+        whole = len(digits) == wire_agents.CODE_DIGITS and digits.isascii() and digits.isdigit()
+        problems.append(("code", code_problem,
+                         "绑定码有一位输错了，请对照平台给的绑定码重新输入" if whole
+                         else "绑定码是8位数字，请对照平台给的绑定码重新输入"))
     if technician.pin_problem(pin):
         problems.append(("pin", technician.pin_problem(pin) or "",
                          f"密码要用{technician.PIN_MIN}到{technician.PIN_MAX}位数字"))

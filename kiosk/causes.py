@@ -52,6 +52,7 @@ EVENTS = _table([
     (r"agent PIN not checked", "代办员登录时读不了本机存储，没能核对密码"),
     (r"the agent's list was not read", "代办员的“我办理的”列表没有读出来"),
     (r"voucher not reprinted", "代办员重新打印回执没有成功"),
+    (r"agent not bound", "绑定代办员没有成功（绑定码不对、已用过、过期，或连不上平台）"),
     (r"help alert not written", "求助没有记下来（本机存储写不进去）；市民已被告知工作人员会来，请留意大厅"),
     (r"help alert file unreadable", "求助记录文件读不出来，按有人求助处理（到场后在维护界面清除求助）"),
     (r"voucher not printed", "回执单没有打印出来，屏幕上的回执还在"

@@ -429,6 +429,7 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
     try:
         set_elderly()
         shot("30-agent-station-home")
+        _technician_binds_an_agent(kiosk, shot, elderly)
         tap(window, "btn:agentSignIn")
         set_elderly()
         tap(window, "agent:A-01")
@@ -479,6 +480,43 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
     finally:
         kiosk.close()
         pump(20)
+
+
+def _technician_binds_an_agent(kiosk, shot, elderly: bool) -> None:
+    """绑定代办员 on the technician screen of a proxy station: a code mistyped, said on its
+    field before anything is sent (the tour's window has no platform to redeem it at)."""
+    from kiosk import technician as tech
+
+    window = kiosk.window
+    tech.set_pin(kiosk.technician._dir, TOUR_PIN)
+    kiosk.technician.openPad()
+    pump(20)
+    for ch in TOUR_PIN:
+        tap(window, f"pin:{ch}")
+    tap(window, "pin:ok")
+    wait_until(lambda: kiosk.technician.mode == "screen", 10_000)
+    if elderly and not kiosk.session.elderly:
+        tap(window, "tech:elderly")
+    pump(50)
+    card, flick = find(window, "tech:bindAgent"), find(window, "techFlick")
+    top = card.mapToItem(flick.property("contentItem"), QPointF(0, 0)).y()
+    bottom = max(0.0, flick.property("contentHeight") - flick.height())
+    flick.setProperty("contentY", min(bottom, max(0.0, top - 16)))
+    pump(50)
+    for ch in "12345670":  # the check digit does not fit: said before anything is sent
+        tap(window, f"bindKey:{ch}")
+    for ch in "135":
+        tap(window, f"bindKey:{ch}")
+    tap(window, "bind:ok")
+    pump(50)
+    flick.setProperty("contentY", min(bottom, max(0.0, top - 16)))
+    shot("36-technician-bind-agent")
+    tap(window, "bind:clear")
+    tap(window, "tech:back")
+    wait_until(lambda: kiosk.technician.mode == "", 3_000)
+    kiosk.session.goHome()
+    if elderly and not kiosk.session.elderly:
+        tap(window, "btn:elderly")
 
 
 def _technician_with_alert(kiosk, loaded: LoadedConfig, shot, elderly: bool) -> None:

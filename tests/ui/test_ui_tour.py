@@ -32,7 +32,8 @@ SCREENS = KEYBOARD_OPEN | PAD_OPEN | HANDWRITING_OPEN | {
            # a proxy station (代办员): its home, the sign-in, the agent session, the villager's
            # authorisation signed, the villager's own receipt, the agent's list
            "30-agent-station-home", "31-agent-signin", "32-agent-session-home",
-           "33-agent-authorisation", "34-agent-villager-receipt", "35-agent-list"}
+           "33-agent-authorisation", "34-agent-villager-receipt", "35-agent-list",
+           "36-technician-bind-agent"}
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
