@@ -452,7 +452,7 @@ def _proxy(r: _Reader, src: dict, doc: dict, acting_agent: dict[str, str] | None
     given = r.obj(src.get("proxy"), "proxy", "村民的授权（授权的事项、权限和期限）")
     for key in sorted(set(given or {}) - {"authorisation"}):
         r.add(f"proxy.{key}", "代办员的身份由登录自动记录，不用填写", "proxy.typed")
-    if doc.get("applying_as") == "agent":
+    if applies.agent(doc):
         r.add("applying_as", "代办员办理时，村民本人就是申请人，请选择“本人申请”",
               "proxy.applying_as")
     doc["proxy"] = {**acting_agent, "authorisation": _authorisation(
