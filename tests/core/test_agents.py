@@ -156,3 +156,22 @@ def test_the_authorisation_in_plain_words():
     assert words[0] == "我同意由和平村代办站的代办员 王*明 替我办理。"
     assert any(line.startswith("委托期限：") for line in words)
     assert "王小明" not in "".join(words)
+
+
+def test_the_doctor_checks_a_proxy_station_has_an_agent(demo_config):
+    from kiosk import doctor
+    from kiosk.config import LoadedConfig
+
+    def agents_check(loaded):
+        outcomes = doctor.run_checks(doctor.core_checks(doctor.Context(loaded)))
+        return [o.result for o in outcomes if o.name == "agents"]
+
+    assert agents_check(demo_config) == []  # a hall terminal: no such check
+    terminal = demo_config.config.terminal.model_copy(update={"proxy_station": True})
+    station = LoadedConfig(demo_config.config.model_copy(update={"terminal": terminal}),
+                           demo_config.source, demo_config.data_dir)
+    [none] = agents_check(station)
+    assert none.status == "FAIL" and "kiosk agent bind" in none.fix
+    _bind(station.data_dir)
+    [one] = agents_check(station)
+    assert one.status == "PASS" and "A-01" in one.found
