@@ -297,14 +297,15 @@ Rectangle {
                 ProblemLine { objectName: "bind:problem:pin_again"; width: parent.width; visible: text !== ""; text: AgentBind.problems["pin_again"] || "" }
                 Grid {
                     id: bindKeys
-                    columns: 6
+                    columns: Session.elderly && !Shell.landscape ? 4 : 6  // 大字: keys of 120 px and more
                     spacing: Theme.gap
                     Repeater {
                         model: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "删除"]
                         delegate: ActionButton {
                             required property string modelData
                             objectName: "bindKey:" + modelData
-                            width: Math.floor((bindCard.width - 2 * Theme.pad - 5 * Theme.gap) / 6)
+                            width: Math.floor((bindCard.width - 2 * Theme.pad - (bindKeys.columns - 1) * Theme.gap)
+                                              / bindKeys.columns)
                             enabled: !AgentBind.busy
                             text: modelData
                             onClicked: modelData === "删除" ? AgentBind.backspace() : AgentBind.press(modelData)
