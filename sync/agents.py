@@ -11,7 +11,7 @@ from kiosk.config import LoadedConfig
 from sync import answers, enrollment
 from sync.client import PlatformClient, Unreachable
 from wire import agents as wire_agents
-from wire import errors, paths, schemas
+from wire import errors, schemas
 
 
 @dataclass(frozen=True)
@@ -39,26 +39,22 @@ def redeem(loaded: LoadedConfig, code: str) -> Redeemed:
                             platform_key=platform_key,
                             connect_timeout=cfg.sync.connect_timeout_seconds,
                             read_timeout=cfg.sync.read_timeout_seconds)
-    body = schemas.AgentBindingRequest(code=wire_agents.normalize_code(code))
     try:
-        answer = client.request("POST", paths.AGENT_BINDINGS, json_body=body.model_dump_json())
+        answer = client.bind_agent(wire_agents.normalize_code(code))
     except Unreachable as exc:
         return Redeemed("offline", words="连不上平台：绑定代办员需要联网，请联网后再试",
                         detail=f"cannot reach {api_url}: {exc}")
     finally:
         client.close()
-    if 200 <= answer.status < 300:
-        try:
-            return Redeemed("bound", schemas.AgentBinding.model_validate(answer.body))
-        except ValueError as exc:
-            return Redeemed("unavailable", words="平台的回答看不懂，请联系技术人员",
-                            detail=f"not an agent binding: {exc}")
-    known = answers.known_error(answer)
-    if known is errors.AGENT_CODE_LIMITED:
-        wait = answers.retry_after(answer)
-        return Redeemed("limited", words=causes.PLATFORM_CODES[known.code],
-                        detail=answer.error, retry_after=int(max(1, wait or 1)))
-    if known is errors.AGENT_CODE_REFUSED:
-        return Redeemed("refused", words=causes.PLATFORM_CODES[known.code], detail=answer.error)
-    return Redeemed("unavailable", words="平台暂时不能绑定代办员，请稍后再试",
-                    detail=f"refused by {api_url}: {answer.error}")
+    try:
+        reading = answers.agent_binding(answer)
+    except ValueError as exc:
+        return Redeemed("unavailable", words="平台暂时不能绑定代办员，请稍后再试",
+                        detail=f"refused by {api_url}: {exc}")
+    if reading.binding is not None:
+        return Redeemed("bound", reading.binding)
+    if reading.refused:
+        return Redeemed("refused", words=causes.PLATFORM_CODES[errors.AGENT_CODE_REFUSED.code],
+                        detail=answer.error)
+    return Redeemed("limited", words=causes.PLATFORM_CODES[errors.AGENT_CODE_LIMITED.code],
+                    detail=answer.error, retry_after=int(max(1, reading.retry_after or 1)))
