@@ -3,14 +3,14 @@ the agent session's identity, and the agent's list (我办理的).
 
 An agent is registered at the platform (`kiosk-receiver agent add`), which hands out a
 one-time binding code; the terminal redeems it (`sync.agents`, online) and keeps here
-what the platform answered — id, the agent's own name, station — in `agents.json`
-(0600). Each agent has a PIN kept exactly as the technician's (`kiosk.technician`: salted
+what the platform answered — id, the agent's own name masked (the only way any screen
+shows it), station — in `agents.json` (0600). Each agent has a PIN kept exactly as the technician's (`kiosk.technician`: salted
 scrypt, persisted growing lock-out), one record per agent under `agents/`. Every agent
 action goes into the terminal's audit log as `agent:ID` with what and receipt numbers,
 never a villager's data.
 
 The agent's name is theirs, not a villager's; the screens still show it masked
-(`identity.mask_name`) except on the agent's own session header.
+(`identity.mask_name`), and only that is kept.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class AgentError(ValueError):
 @dataclass(frozen=True)
 class Agent:
     agent_id: str
-    name: str  # the agent's own name, from the platform
+    name: str  # the agent's own name as the platform gave it, masked (王*明)
     station: str
     bound_at: str
 
@@ -111,7 +111,9 @@ def keep(data_dir: Path, bound: Any, pin: str, *, terminal_id: str) -> Agent:
     """Keeps an agent the platform named (`wire.schemas.AgentBinding`) with their PIN's
     hash; binding the same agent again replaces the record and the PIN."""
     data_dir = Path(data_dir)
-    agent = Agent(bound.agent_id, bound.name, bound.station,
+    # Only the masked name is kept: every screen shows it masked, so the full one need
+    # never be on this disk.
+    agent = Agent(bound.agent_id, identity.mask_name(bound.name), bound.station,
                   bound.bound_at.astimezone(UTC).isoformat(timespec="seconds"))
     technician.set_pin(data_dir, pin, pin_files(agent.agent_id))
     others = [a for a in agents(data_dir) if a.agent_id != agent.agent_id]

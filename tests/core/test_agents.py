@@ -36,6 +36,7 @@ def test_agents_are_kept_with_their_own_pins_apart_from_the_technicians(tmp_path
     assert [a.agent_id for a in agents.agents(tmp_path)] == ["A-01", "A-02"]
     assert agents.find(tmp_path, "A-01").masked_name == "王*明"
     assert (tmp_path / agents.AGENTS_FILE).stat().st_mode & 0o777 == 0o600
+    assert "王小明" not in (tmp_path / agents.AGENTS_FILE).read_text(encoding="utf-8")
     assert agents.sign_in(tmp_path, "A-01", PIN, terminal_id="T").outcome == "ok"
     assert agents.sign_in(tmp_path, "A-01", "135792", terminal_id="T").outcome == "wrong"
     assert agents.sign_in(tmp_path, "A-02", "135792", terminal_id="T").outcome == "ok"
