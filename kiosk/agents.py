@@ -4,8 +4,9 @@ the agent session's identity, and the agent's list (我办理的).
 An agent is registered at the platform (`kiosk-receiver agent add`), which hands out a
 one-time binding code; the terminal redeems it (`sync.agents`, online) and keeps here
 what the platform answered — id, the agent's own name masked (the only way any screen
-shows it), station — in `agents.json` (0600). Each agent has a PIN kept exactly as the technician's (`kiosk.technician`: salted
-scrypt, persisted growing lock-out), one record per agent under `agents/`. Every agent
+shows it), station — in `agents.json` (0600). Each agent has a PIN kept exactly as the
+technician's (`kiosk.technician`: salted scrypt, persisted growing lock-out), one record
+per agent under `agents/`. Every agent
 action goes into the terminal's audit log as `agent:ID` with what and receipt numbers,
 never a villager's data.
 
