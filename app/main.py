@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app import (
+    agents,
     carry,
     case_actions,
     cases,
@@ -40,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     *technician.COMMANDS,  # set-pin, audit
     *outbox.COMMANDS,  # outbox, status, migrate, recover
     *carry.COMMANDS,  # carry export|import|relay
+    *agents.COMMANDS,  # agent bind|list|signin|submissions
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 DEFAULT = "ui"  # `kiosk` alone, or with only global options, starts the kiosk

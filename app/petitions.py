@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.registry import Command, load_config, print_problems
 from kiosk import (
+    agents,
     config,
     content,
     petition,
@@ -60,6 +61,11 @@ def submit_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentP
                         help="validate and read the attachments, but queue nothing")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+    parser.add_argument("--agent", metavar="ID",
+                        help="submit in this agent's session (proxy station): the villager is "
+                             "the applicant, the document gives proxy.authorisation and the "
+                             "villager's authorisation_signature; needs --pin")
+    parser.add_argument("--pin", help="the agent's PIN (with --agent)")
 
 
 def submit(args: argparse.Namespace) -> int:
@@ -82,8 +88,14 @@ def submit(args: argparse.Namespace) -> int:
         print(f"kiosk submit: {exc}", file=sys.stderr)
         return EXIT_INVALID
 
+    acting = None
+    if args.agent is not None or args.pin is not None:
+        acting = _agent_session(args, loaded)
+        if isinstance(acting, int):
+            return acting
     today = args.today or date.today()
-    result = petition.validate(raw, taxonomy=tax, today=today)
+    result = petition.validate(raw, taxonomy=tax, today=today,
+                               acting_agent=acting.proxy() if acting else None)
     problems = list(result.problems)
     attachments: list[submission.AttachmentData] = []
     if result.ok:
@@ -114,6 +126,9 @@ def submit(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"kiosk submit: not queued: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if acting is not None:
+        agents.audit(loaded.data_dir, acting.terminal_id, acting.agent_id, "agent_submit",
+                     receipt_no=receipt.receipt_no)
     milestones = timelimits.next_steps(result.document["kind"], today)
     separate = result.document.get("separate_material") or []
     desk = content.material_desk(loaded.data_dir, loaded.config.jurisdiction.name)
@@ -144,6 +159,23 @@ def submit(args: argparse.Namespace) -> int:
         if separate:
             print(f"  材料另交：{summary.separate_words(separate, desk)}")
     return EXIT_OK
+
+
+def _agent_session(args: argparse.Namespace, loaded: config.LoadedConfig
+                   ) -> agents.ActingAgent | int:
+    """The agent session a command stands in: the PIN checked as the sign-in screen does;
+    else the exit status, the reason said."""
+    from app.agents import check_signin
+
+    if not args.agent or not args.pin:
+        print("kiosk submit: --agent and --pin go together", file=sys.stderr)
+        return EXIT_INVALID
+    refused = check_signin("kiosk submit", loaded, args.agent, args.pin)
+    if refused is not None:
+        return refused
+    agent = agents.find(loaded.data_dir, args.agent)
+    assert agent is not None  # check_signin found it
+    return agents.ActingAgent(agent.agent_id, agent.station, loaded.config.terminal.id)
 
 
 COMMANDS = (

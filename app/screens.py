@@ -62,9 +62,14 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
 
     network_test, case_reader = network_test_for(loaded), query_for(loaded)
     carry_keys = keys_for(loaded)
+
+    def agent_binder(code: str):  # 绑定代办员 on the technician screen: the UI reaches no network
+        from sync import agents as sync_agents
+
+        return sync_agents.redeem(loaded, code)
     if not loaded.is_demo:
         return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader,
-                          carry_keys=carry_keys)
+                          carry_keys=carry_keys, agent_binder=agent_binder)
     # --demo: the whole chain on this machine — a local reference platform, this
     # terminal enrolled with it, and the sync worker — for as long as the UI runs.
     from app.demo import DemoChain, DemoError
@@ -78,7 +83,7 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         return EXIT_FAILED
     try:
         return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader,
-                          carry_keys=carry_keys)
+                          carry_keys=carry_keys, agent_binder=agent_binder)
     finally:
         chain.stop()
 

@@ -100,6 +100,12 @@ def _earlier_reply(a: Answers) -> dict:
     return reply if isinstance(reply, dict) else {}
 
 
+def proxy(a: Answers) -> bool:
+    """An agent session of a proxy station (代办员): the villager's authorisation applies.
+    Its `proxy` part is put there by the session (`Visit.start`), never by a tap."""
+    return isinstance(a.get("proxy"), dict)
+
+
 # What the screens ask by name (the view-model passes this map to QML as it is).
 FOR_SCREENS: dict[str, Callable[[Answers], bool]] = {
     "review": review,

@@ -49,6 +49,10 @@ EVENTS = _table([
     (r"case query failed", "查询办理进度没有完成"),
     (r"technician screen: store unreadable", "维护界面读不了本机存储"),
     (r"technician PIN refused", "有人输错了维护密码"),
+    (r"agent PIN not checked", "代办员登录时读不了本机存储，没能核对密码"),
+    (r"the agent's list was not read", "代办员的“我办理的”列表没有读出来"),
+    (r"voucher not reprinted", "代办员重新打印回执没有成功"),
+    (r"agent not bound", "绑定代办员没有成功（绑定码不对、已用过、过期，或连不上平台）"),
     (r"help alert not written", "求助没有记下来（本机存储写不进去）；市民已被告知工作人员会来，请留意大厅"),
     (r"clock trust file unreadable",
      "本机时钟记录读不出来，按时钟未校准处理（连上平台后会重新记录）"),
@@ -192,6 +196,8 @@ PLATFORM_CODES = {
     "followup_invalid": "后续材料或评价的格式不对",
     "already_evaluated": "这件事项已经评价过了",
     "carry_refused": "平台拒收了U盘文件（文件损坏、不完整、属于另一个平台或已经导入过），没有导入任何内容",
+    "agent_code_refused": "绑定码不对、已经用过或已过期，请向平台管理员要一个新的绑定码",
+    "agent_code_limited": "输错绑定码次数太多，平台暂时不让这台终端绑定，请稍后再试",
 }
 # Any other code, known to a newer platform only: the status says what kind it is.
 _CODE = re.compile(r"\b([1-5]\d\d) ([a-z][a-z0-9_]*):")

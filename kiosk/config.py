@@ -50,6 +50,9 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
 class Terminal(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: NonEmpty
+    # A village proxy station (网上信访代办服务站): the home screen shows 代办员登录 and an
+    # agent submits for villagers (docs/agents.md). Off: a hall terminal for walk-ins only.
+    proxy_station: bool = False
 
 
 def plain_http_problem(url: str) -> str | None:

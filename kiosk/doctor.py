@@ -374,6 +374,25 @@ def check_printer(ctx: Context) -> Result:
                         + (f" ({result.detail})" if result.outcome == "no_answer" else ""), fix)
 
 
+def check_agents(ctx: Context) -> Result:
+    """A proxy station has at least one agent bound, and the list of them reads."""
+    from kiosk import agents
+
+    assert ctx.loaded is not None
+    try:
+        bound = agents.agents(ctx.loaded.data_dir)
+    except agents.AgentError as exc:
+        return Result(FAIL, str(exc), "bind every agent of this station again: ask the platform "
+                                      "operator for codes (kiosk-receiver agent add ID) and run "
+                                      "`kiosk agent bind CODE --pin PIN`")
+    if not bound:
+        return Result(FAIL, "a proxy station with no agent bound: nobody can sign in",
+                      "ask the platform operator for a binding code (kiosk-receiver agent add ID "
+                      "--name … --station …), then 绑定代办员 on the technician screen or "
+                      "`kiosk agent bind CODE --pin PIN` while the terminal is online")
+    return Result(PASS, f"{len(bound)} agent(s) bound: " + ", ".join(a.agent_id for a in bound))
+
+
 def core_checks(ctx: Context) -> list[Check]:
     checks = [Check("config", lambda: check_config(ctx), timeout=2)]
     if ctx.loaded is None:
@@ -391,6 +410,8 @@ def core_checks(ctx: Context) -> list[Check]:
         Check("usb-stick", lambda: check_usb_stick(ctx), timeout=3),
         Check("clock-trust", lambda: check_clock_trust(ctx), timeout=2),
     ]
+    if ctx.loaded.config.terminal.proxy_station:  # a hall terminal has no agents to check
+        checks.append(Check("agents", lambda: check_agents(ctx), timeout=3))
     printer = ctx.loaded.config.devices.printer
     if printer.kind != "none":  # else reported as not configured (below)
         checks.append(Check("printer", lambda: check_printer(ctx),

@@ -63,6 +63,11 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    # An agent session only (代办员): first of all the villager agrees to be helped, in
+    # plain words, and signs for it (seed document 4 Art. 10(3)); then the petition is
+    # the villager's own, with them as the applicant.
+    Step("authorisation", "村民授权", "请村民看一看授权的内容，同意的话在下面签名。代办员不能替村民签名。",
+         ("proxy",), applies.proxy),
     # Only for 申请复查、复核: 我要信访 has said what the citizen wants (Visit.start). The
     # document the citizen holds decides between 复查 and 复核 (choices.HELD_DOCUMENTS).
     Step("kind", "您手里是哪一份意见书", "请看看您收到的意见书，选一样的那一份。",
@@ -107,6 +112,7 @@ DONE = next(s for s in STEPS if s.done)  # what the citizen sees once it is conf
 
 # Signature problems are reported on the attachment list but belong to the consent screen.
 _SIGNATURE_CODE = "attachment.missing.signature"
+_AUTHORISATION_SIGNATURE_CODE = "attachment.missing.authorisation_signature"
 
 
 def steps_for(answers: Answers) -> list[Step]:
@@ -175,6 +181,8 @@ def step_of(problem: Problem, answers: Answers) -> Step | None:
     """The step where the citizen fixes this problem (the review screen's 修改 goes there)."""
     if problem.code == _SIGNATURE_CODE:
         return BY_ID["consent"]
+    if problem.code == _AUTHORISATION_SIGNATURE_CODE:
+        return BY_ID["authorisation"]
     applicable = steps_for(answers)
     for step in applicable:
         if step.owns(problem.path):

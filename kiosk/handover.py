@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kiosk import applies, petition
 
 SIGNATURE = "signature"  # where the screen shows a problem with the signature
+AUTHORISATION_SIGNATURE = "authorisation_signature"  # the villager's, in an agent session
 Stroke = list[tuple[float, float]]
 RenderSignature = Callable[[list[Stroke], tuple[float, float]], bytes]
 
@@ -47,6 +48,8 @@ class Handover:
     errors: dict
     _signature_png: bytes | None
     _render_signature: RenderSignature
+    auth_strokes: list[Stroke]  # the villager signing the authorisation (agent session)
+    auth_size: tuple[float, float]
 
     def signature_png(self) -> bytes:
         if not self.strokes:
@@ -60,6 +63,9 @@ class Handover:
         png = self.signature_png()
         if png:
             items.append(Attachment("signature", "image/png", png))
+        if self.auth_strokes:
+            items.append(Attachment(AUTHORISATION_SIGNATURE, "image/png",
+                                    self._render_signature(self.auth_strokes, self.auth_size)))
         return items
 
     def separate_material(self, doc: dict | None = None) -> list[str]:
@@ -126,6 +132,18 @@ class Handover:
             self._signature_png = None
             self.stroke_edits += 1
             self.errors.pop(SIGNATURE, None)
+
+    def add_auth_stroke(self, stroke: Stroke, width: float, height: float) -> None:
+        """A stroke of the villager's signature under the authorisation (村民授权)."""
+        if stroke:
+            self.auth_strokes.append(stroke)
+            self.auth_size = (width, height)
+            self.stroke_edits += 1
+            self.errors.pop(AUTHORISATION_SIGNATURE, None)
+
+    def clear_auth_signature(self) -> None:
+        self.auth_strokes = []
+        self.stroke_edits += 1
 
     def clear_signature(self) -> None:
         self.strokes = []

@@ -37,11 +37,14 @@ ATTACHMENT_ROLES = {
     "review_opinion": "复查意见书",
     "evidence": "其他证据材料",
     "signature": "本人签名",
+    # in an agent session (代办员): the villager signs the authorisation shown on the screen
+    "authorisation_signature": "村民授权签名",
 }
 MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
 # Material the citizen may hand in on paper instead (材料另交): every role but the
 # signature, which is always drawn on the screen.
-SEPARATE_ROLES = tuple(r for r in ATTACHMENT_ROLES if r != "signature")
+SEPARATE_ROLES = tuple(r for r in ATTACHMENT_ROLES
+                       if r not in ("signature", "authorisation_signature"))
 
 LIMITS = {  # characters; generous for the matter, tight for identity fields
     "name": 50,
@@ -335,8 +338,15 @@ def required_material(doc: dict) -> dict[str, str]:
 
 
 def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
-             calendar: WorkCalendar | None = None) -> Validation:
-    """Check a petition document against every rule; never raises on bad input."""
+             calendar: WorkCalendar | None = None,
+             acting_agent: dict[str, str] | None = None) -> Validation:
+    """Check a petition document against every rule; never raises on bad input.
+
+    `acting_agent` (`kiosk.agents.ActingAgent.proxy()`): an agent session of a proxy
+    station submits for a villager, who is the applicant; the agent's identity is the
+    session's, written into `proxy` here and never taken from the document, which gives
+    only the villager's authorisation (`proxy.authorisation`: matters, powers, period,
+    seed document 4 Art. 10(3)), signed by the villager on the screen."""
     problems: list[Problem] = []
     r = _Reader(problems)
     src = r.obj(raw, "", "申请内容")
@@ -344,7 +354,7 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
         return Validation({}, problems)
     known_keys = {"format", "kind", "purpose", "category", "applying_as", "applicants",
                   "representatives", "agent", "matter", "attachments", "separate_material",
-                  "consent"}
+                  "consent", "proxy"}
     for key in sorted(set(src) - known_keys):
         r.add(key, f"无法识别的项目“{key}”", "unknown_key")
     if src.get("format", FORMAT_VERSION) != FORMAT_VERSION:
@@ -428,7 +438,29 @@ def validate(raw: Any, *, taxonomy: Taxonomy, today: date,
         doc["consent"] = {"privacy": privacy, "truthful": truthful}
     if "signature" not in present:
         r.add("attachments", choices.SIGN_HERE, "attachment.missing.signature")
+    _proxy(r, src, doc, acting_agent, present, today)
     return Validation(doc, problems, deadline)
+
+
+def _proxy(r: _Reader, src: dict, doc: dict, acting_agent: dict[str, str] | None,
+           present: set, today: date) -> None:
+    """The agent session's part of the document (see `validate`)."""
+    if acting_agent is None:
+        if src.get("proxy") is not None:
+            r.add("proxy", "代办信息只能由代办员登录后办理时自动记录", "proxy.not_applicable")
+        return
+    given = r.obj(src.get("proxy"), "proxy", "村民的授权（授权的事项、权限和期限）")
+    for key in sorted(set(given or {}) - {"authorisation"}):
+        r.add(f"proxy.{key}", "代办员的身份由登录自动记录，不用填写", "proxy.typed")
+    if applies.agent(doc):
+        r.add("applying_as", "代办员办理时，村民本人就是申请人，请选择“本人申请”",
+              "proxy.applying_as")
+    doc["proxy"] = {**acting_agent, "authorisation": _authorisation(
+        r, (given or {}).get("authorisation"), "proxy.authorisation", today)}
+    if "authorisation_signature" not in present:
+        # on the signature box of the 村民授权 screen, as the consent's is on its own
+        r.add("authorisation_signature", "请村民在授权书上签名",
+              "attachment.missing.authorisation_signature")
 
 
 def _applicants(r: _Reader, raw: Any, mode: str | None, review_like: bool,

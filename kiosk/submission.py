@@ -187,6 +187,8 @@ def build(validation: Validation, attachments: list[AttachmentData], loaded: Loa
         # whether the receipt's confirmation time counts for the time limits.
         clock_trust=clock_trust.confirmation_clock(
             clock_trust.current(loaded.data_dir, now.timestamp()), now),
+        # the agent session's own record (`petition.validate(acting_agent=…)`), never typed
+        agent_id=(document.get("proxy") or {}).get("agent_id"),
     )
 
 

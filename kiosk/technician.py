@@ -37,6 +37,19 @@ PIN_MIN, PIN_MAX = 6, 12
 SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "dklen": 32}
 SALT_BYTES = 16
 
+@dataclass(frozen=True)
+class PinFiles:
+    """Whose PIN: its hash file, its lock-out file, and who the audit log says acted.
+    The technician has one; each agent of a proxy station has their own (`kiosk.agents`),
+    kept and checked exactly as the technician's."""
+
+    pin: str
+    lock: str
+    who: str
+
+
+TECHNICIAN = PinFiles(PIN_FILE, LOCK_FILE, WHO)
+
 MAX_TRIES = 5  # wrong PINs in a row before a lock-out
 LOCK_FIRST_SECONDS = 30  # then doubling with each further lock-out …
 LOCK_CAP_SECONDS = 30 * 60  # … up to half an hour
@@ -76,7 +89,7 @@ def _write_private(path: Path, text: str) -> None:
     write_file(path, text, mode=0o600)
 
 
-def set_pin(data_dir: Path, pin: str) -> None:
+def set_pin(data_dir: Path, pin: str, files: PinFiles = TECHNICIAN) -> None:
     """Stores the PIN's salted hash (never the PIN) and clears any lock-out."""
     problem = pin_problem(pin)
     if problem:
@@ -85,13 +98,13 @@ def set_pin(data_dir: Path, pin: str) -> None:
     record = {"kdf": "scrypt", **SCRYPT, "salt": _b64(salt),
               "hash": _b64(_derive(pin, salt, **SCRYPT)),
               "set_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    _write_private(Path(data_dir) / PIN_FILE, json.dumps(record, indent=1) + "\n")
-    (Path(data_dir) / LOCK_FILE).unlink(missing_ok=True)
+    _write_private(Path(data_dir) / files.pin, json.dumps(record, indent=1) + "\n")
+    (Path(data_dir) / files.lock).unlink(missing_ok=True)
 
 
-def _pin_record(data_dir: Path) -> dict | None:
+def _pin_record(data_dir: Path, files: PinFiles = TECHNICIAN) -> dict | None:
     try:
-        record = json.loads((Path(data_dir) / PIN_FILE).read_text(encoding="utf-8"))
+        record = json.loads((Path(data_dir) / files.pin).read_text(encoding="utf-8"))
         if record.get("kdf") != "scrypt":
             return None
         base64.b64decode(record["salt"], validate=True)
@@ -103,8 +116,8 @@ def _pin_record(data_dir: Path) -> dict | None:
         return None
 
 
-def pin_is_set(data_dir: Path) -> bool:
-    return _pin_record(data_dir) is not None
+def pin_is_set(data_dir: Path, files: PinFiles = TECHNICIAN) -> bool:
+    return _pin_record(data_dir, files) is not None
 
 
 # --- the lock-out ---------------------------------------------------------------------------
@@ -123,9 +136,9 @@ def lock_duration(lockouts: int) -> int:
     return min(LOCK_CAP_SECONDS, LOCK_FIRST_SECONDS * 2 ** max(0, min(lockouts - 1, 20)))
 
 
-def read_lock(data_dir: Path) -> LockState:
+def read_lock(data_dir: Path, files: PinFiles = TECHNICIAN) -> LockState:
     try:
-        d = json.loads((Path(data_dir) / LOCK_FILE).read_text(encoding="utf-8"))
+        d = json.loads((Path(data_dir) / files.lock).read_text(encoding="utf-8"))
         until = d.get("locked_until")
         return LockState(int(d.get("failures", 0)), int(d.get("lockouts", 0)),
                          datetime.fromisoformat(until) if until else None,
@@ -138,17 +151,18 @@ def read_lock(data_dir: Path) -> LockState:
                          LOCK_FIRST_SECONDS)
 
 
-def _write_lock(data_dir: Path, state: LockState) -> None:
-    _write_private(Path(data_dir) / LOCK_FILE, json.dumps({
+def _write_lock(data_dir: Path, state: LockState, files: PinFiles = TECHNICIAN) -> None:
+    _write_private(Path(data_dir) / files.lock, json.dumps({
         "failures": state.failures, "lockouts": state.lockouts,
         "locked_until": state.locked_until.isoformat() if state.locked_until else None,
         "lock_seconds": state.lock_seconds}) + "\n")
 
 
-def locked_seconds(data_dir: Path, now: datetime | None = None) -> int:
+def locked_seconds(data_dir: Path, now: datetime | None = None,
+                   files: PinFiles = TECHNICIAN) -> int:
     """Seconds left of the lock-out (0 when none). A clock set back never lengthens it
     beyond the lock-out's own length."""
-    state = read_lock(data_dir)
+    state = read_lock(data_dir, files)
     if state.locked_until is None:
         return 0
     now = now or datetime.now(UTC)
@@ -165,15 +179,16 @@ class Attempt:
     locked_seconds: int = 0  # for "locked", and for the "wrong" that started a lock-out
 
 
-def verify(data_dir: Path, pin: str, *, terminal_id: str, now: datetime | None = None) -> Attempt:
+def verify(data_dir: Path, pin: str, *, terminal_id: str, now: datetime | None = None,
+           files: PinFiles = TECHNICIAN) -> Attempt:
     """Checks a PIN typed on the pad (constant-time compare), counts wrong ones, locks
     out after MAX_TRIES in a row, and writes the audit line for each outcome."""
     data_dir = Path(data_dir)
     now = now or datetime.now(UTC)
-    record = _pin_record(data_dir)
+    record = _pin_record(data_dir, files)
     if record is None:
         return Attempt("not_set")
-    left = locked_seconds(data_dir, now)
+    left = locked_seconds(data_dir, now, files)
     if left:
         return Attempt("locked", locked_seconds=left)
     salt = base64.b64decode(record["salt"])
@@ -182,33 +197,37 @@ def verify(data_dir: Path, pin: str, *, terminal_id: str, now: datetime | None =
     typed = pin if pin.isascii() else ""
     derived = _derive(typed, salt, int(record["n"]), int(record["r"]), int(record["p"]),
                       int(record["dklen"]))
-    state = read_lock(data_dir)
+    state = read_lock(data_dir, files)
     if hmac.compare_digest(derived, expected) and pin_problem(pin) is None:
         if state != LockState():
-            (data_dir / LOCK_FILE).unlink(missing_ok=True)
-        audit(data_dir, terminal_id, "open")
+            (data_dir / files.lock).unlink(missing_ok=True)
+        audit(data_dir, terminal_id, "open", who=files.who)
         return Attempt("ok")
     failures = state.failures + 1
     if failures >= MAX_TRIES:
         lockouts = state.lockouts + 1
         seconds = lock_duration(lockouts)
-        _write_lock(data_dir, LockState(0, lockouts, now + timedelta(seconds=seconds), seconds))
-        audit(data_dir, terminal_id, "wrong_pin", tries=failures)
-        audit(data_dir, terminal_id, "lock_out", seconds=seconds, lockouts=lockouts)
+        _write_lock(data_dir, LockState(0, lockouts, now + timedelta(seconds=seconds), seconds),
+                    files)
+        audit(data_dir, terminal_id, "wrong_pin", who=files.who, tries=failures)
+        audit(data_dir, terminal_id, "lock_out", who=files.who, seconds=seconds,
+              lockouts=lockouts)
         return Attempt("wrong", 0, seconds)
-    _write_lock(data_dir, LockState(failures, state.lockouts, None, 0))
-    audit(data_dir, terminal_id, "wrong_pin", tries=failures)
+    _write_lock(data_dir, LockState(failures, state.lockouts, None, 0), files)
+    audit(data_dir, terminal_id, "wrong_pin", who=files.who, tries=failures)
     return Attempt("wrong", MAX_TRIES - failures)
 
 
 # --- the audit log --------------------------------------------------------------------------
 
 
-def audit(data_dir: Path, terminal_id: str, what: str, **details: Any) -> None:
-    """Appends one line: when (UTC), who, what, terminal, and non-personal details
-    (receipt numbers, counts, reason codes; any free text is masked like the logs)."""
+def audit(data_dir: Path, terminal_id: str, what: str, *, who: str = WHO,
+          **details: Any) -> None:
+    """Appends one line: when (UTC), who (the technician, or `agent:ID`), what, terminal,
+    and non-personal details (receipt numbers, counts, reason codes; any free text is
+    masked like the logs)."""
     line = {"when": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "who": WHO, "what": what, "terminal": terminal_id}
+            "who": who, "what": what, "terminal": terminal_id}
     for key, value in details.items():
         line[key] = logs.redact(value)[:MAX_REASON_CHARS] if isinstance(value, str) else value
     path = Path(data_dir) / AUDIT_FILE

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kiosk import applies, choices, docpath, flow, identity, petition, summary, timelimits
+from kiosk import agents, applies, choices, docpath, flow, identity, petition, summary, timelimits
 from kiosk.flow import Blocks
 from kiosk.handover import SIGNATURE, Attachment, Handover, RenderSignature, Stroke
 from kiosk.problems import Problem, errors
@@ -48,8 +48,15 @@ QUERY_TITLE = "查询办理进度"
 QUERY_PROMPT = ("请输入回执上的回执编号，再输入您申请时留的手机号码的最后4位，然后按“查询”。"
                 "在其他地方提交的，请选“用查询码查询”。")
 # The screens that are no step of the flow: their heading and spoken prompt.
-SERVICE_SCREENS: dict[str, tuple[str, str]] = {HOME: (HOME_TITLE, HOME_PROMPT),
-                                               QUERY: (QUERY_TITLE, QUERY_PROMPT)}
+# A proxy station's agent (代办员, ui/agents.py): the sign-in and the agent's own list.
+AGENT_SIGNIN = "agent_signin"
+AGENT_LIST = "agent_list"
+SERVICE_SCREENS: dict[str, tuple[str, str]] = {
+    HOME: (HOME_TITLE, HOME_PROMPT),
+    QUERY: (QUERY_TITLE, QUERY_PROMPT),
+    AGENT_SIGNIN: ("代办员登录", "请选择您的名字，再用数字键输入您的密码，然后按“登录”。"),
+    AGENT_LIST: ("我办理的", "这里是您在本机替村民办理的事项和它们现在的情况。需要时可以重新打印回执。"),
+}
 # Problems reported on a whole object rather than on a field the screen shows.
 GENERAL_PATHS = frozenset({"", "applicants", "attachments", "representatives", "agent", "matter",
                            "consent", "agent.authorisation", "matter.earlier_reply"})
@@ -83,6 +90,9 @@ class Visit(Handover):
         self.camera = camera
         self.material_desk = material_desk  # where material handed in separately goes
         self.edits = self.resets = self.photo_edits = self.stroke_edits = 0
+        # The agent session a proxy station's visit runs in (`kiosk.agents`), or None for a
+        # walk-in citizen; set and cleared by the agent's sign-in, it outlives each visit.
+        self.acting: agents.ActingAgent | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -95,6 +105,8 @@ class Visit(Handover):
         self.group_editing = -1  # the applicant open on the group screen, -1 for the list
         self.strokes: list[Stroke] = []
         self.signature_size = (800.0, 400.0)
+        self.auth_strokes: list[Stroke] = []
+        self.auth_size = (800.0, 400.0)
         self._signature_png: bytes | None = None
         self.photos: list[Attachment] = []
         self.chosen_separate: list[str] = []  # roles the citizen chose to hand in on paper
@@ -252,7 +264,8 @@ class Visit(Handover):
 
     def validation(self, doc: dict | None = None) -> petition.Validation:
         return petition.validate(doc if doc is not None else self.document(),
-                                 taxonomy=self.taxonomy, today=self._today())
+                                 taxonomy=self.taxonomy, today=self._today(),
+                                 acting_agent=self.acting.proxy() if self.acting else None)
 
     def _show(self, problems: list[Problem]) -> None:
         self.errors, self.warnings, general = {}, {}, []
@@ -286,8 +299,19 @@ class Visit(Handover):
         self._clear()
         if kind == "petition":
             self.answers["kind"] = "petition"
+        if self.acting is not None:  # for a villager: their authorisation comes first
+            self.answers["proxy"] = {"authorisation": agents.default_authorisation(self._today())}
         self._touch()
         return self._go(flow.first_step(self.answers).id)
+
+    def show_service(self, screen: str) -> Outcome:
+        """A screen outside the flow (the agent's sign-in, the agent's list): a fresh visit,
+        nothing of a petition comes along."""
+        if screen not in SERVICE_SCREENS:
+            raise ValueError(f"no service screen {screen!r}")
+        self._clear()
+        self._touch()
+        return self._go(screen)
 
     def start_query(self) -> Outcome:
         """From home: 查询办理进度. A fresh visit: nothing of a petition comes along."""

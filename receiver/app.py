@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI
 
 from receiver import __version__, keys
+from receiver.api import agents as agents_api
 from receiver.api import attachments, cases, enrollments, followups, receipts, submissions, terminals
 from receiver.api import carry as carry_api
 from receiver.api import limits as limits_api
@@ -37,7 +38,7 @@ from wire import paths, schemas
 
 __all__ = ["LIMITS", "create_app"]
 log = logging.getLogger("receiver")
-ROUTERS = (enrollments.router, limits_api.router, attachments.router, submissions.router,
+ROUTERS = (enrollments.router, agents_api.router, limits_api.router, attachments.router, submissions.router,
            cases.router, terminals.router, followups.router, receipts.router, carry_api.router)
 
 

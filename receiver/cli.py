@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from receiver import __version__, carry_cli, evaluations_cli, faults, keys
+from receiver import __version__, agents_cli, carry_cli, evaluations_cli, faults, keys
 from receiver.limits import LIMITS, MiB, ServerLimits, max_body
 from receiver.storage.schema import SchemaError
 from wire import schemas, sealing, signing
@@ -282,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluations_cli.add_parser(sub, common)
     carry_cli.add_parser(sub, common)
+    agents_cli.add_parser(sub, common, _duration)
     sub.add_parser("openapi", help="print the API's OpenAPI document (JSON)")
     return parser
 
@@ -690,6 +691,17 @@ def cmd_carry(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_agent(args: argparse.Namespace) -> int:
+    store = _store(args, must_exist=args.action != "add")
+    try:
+        return agents_cli.run(args, store, table=_table, local=_local,
+                              json_default=_json_default)
+    except agents_cli.Refused as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        store.close()
+
+
 def cmd_openapi(_args: argparse.Namespace) -> int:
     sys.stdout.write(openapi_json())
     return EXIT_OK
@@ -731,7 +743,7 @@ _COMMANDS = {"serve": cmd_serve, "keygen": cmd_keygen, "terminal": cmd_terminal,
              "cases": cmd_cases, "case": cmd_case, "receipt": cmd_receipt,
              "content": cmd_content,
              "maintenance": cmd_maintenance, "fault": cmd_fault, "migrate": cmd_migrate,
-             "evaluations": cmd_evaluations, "carry": cmd_carry, "openapi": cmd_openapi}
+             "evaluations": cmd_evaluations, "carry": cmd_carry, "agent": cmd_agent, "openapi": cmd_openapi}
 
 
 def main(argv: list[str] | None = None) -> int:

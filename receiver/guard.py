@@ -101,6 +101,7 @@ class RouteLimits:
             Route("GET", _exact(paths.case_path(segment), literal=False), SMALL_BODY),
             Route("POST", _exact(paths.FOLLOWUPS), max_body),  # material added: pages
             Route("POST", _exact(paths.CARRY_FILES), max_body),  # a relayed carry file
+            Route("POST", _exact(paths.AGENT_BINDINGS), SMALL_BODY),
             Route("POST", _exact(paths.heartbeat_path(segment), literal=False), SMALL_BODY),
             Route("GET", _exact(paths.content_path(segment), literal=False), SMALL_BODY),
         )

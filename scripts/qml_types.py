@@ -31,6 +31,8 @@ import PySide6  # noqa: E402
 from PySide6.QtCore import QMetaMethod  # noqa: E402
 
 from ui import (  # noqa: E402
+    agent_binding,
+    agents,
     camera,
     carry,
     casequery,
@@ -56,6 +58,7 @@ TYPES = [
     (idcard.IdCard, "IdCard", True),
     (carry.Carry, "Carry", True),
     (printing.ReceiptPrinter, "Printer", True), (helpdesk.HelpDesk, "Help", True),
+    (agents.Agents, "Agents", True), (agent_binding.AgentBinding, "AgentBind", True),
     (session.Answer, "Answer", False), (session.Person, "Person", False),
 ]
 QT_MODULES = ["core", "gui", "qml"]  # whose types the view-models' properties and slots use

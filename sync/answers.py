@@ -271,6 +271,27 @@ def enrollment(answer: Answer) -> schemas.EnrollmentResponse:
     return schemas.EnrollmentResponse.model_validate(answer.body)
 
 
+@dataclass(frozen=True)
+class AgentBindingReading:
+    """An agent binding's answer: the agent the platform named, or the code refused, or
+    the terminal held back for a while (too many wrong codes)."""
+
+    binding: schemas.AgentBinding | None
+    refused: bool = False
+    retry_after: float | None = None
+
+
+def agent_binding(answer: Answer) -> AgentBindingReading:
+    """ValueError for an answer that is none of these (the error text says what it was)."""
+    if 200 <= answer.status < 300:
+        return AgentBindingReading(schemas.AgentBinding.model_validate(answer.body))
+    if _is(answer, errors.AGENT_CODE_REFUSED):
+        return AgentBindingReading(None, refused=True)
+    if _is(answer, errors.AGENT_CODE_LIMITED):
+        return AgentBindingReading(None, retry_after=retry_after(answer) or 60.0)
+    raise ValueError(error_text(answer))
+
+
 def heartbeat_ack(answer: Answer) -> schemas.HeartbeatAck | None:
     """The platform's acknowledgement of a heartbeat, carrying its clock; None if the
     heartbeat was refused or the body is not an acknowledgement."""

@@ -219,6 +219,11 @@ class PlatformClient:
         return self.request("POST", paths.ENROLLMENTS, json_body=req.model_dump_json(),
                             signed=False, key_in_answer=True)
 
+    def bind_agent(self, code: str) -> Answer:
+        """Redeems a proxy station agent's one-time binding code (`wire.agents`)."""
+        body = schemas.AgentBindingRequest(code=code)
+        return self.request("POST", paths.AGENT_BINDINGS, json_body=body.model_dump_json())
+
     def limits(self) -> Answer:
         return self.request("GET", paths.LIMITS)
 

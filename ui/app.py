@@ -17,6 +17,8 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk import taxonomy as taxonomy_mod
 from kiosk.config import LoadedConfig
 from ui import env, fit, icons, qr, viewmodels
+from ui.agent_binding import AgentBinding
+from ui.agents import Agents
 from ui.camera import CameraImages, DocumentCamera, Source, source_for
 from ui.carry import Carry
 from ui.casequery import CaseQuery, Reader
@@ -110,6 +112,8 @@ class Kiosk:
     carry: Carry | None = None
     printer: ReceiptPrinter | None = None
     help: HelpDesk | None = None
+    agents: Agents | None = None
+    agent_binding: AgentBinding | None = None
     closed: bool = False
 
     @property
@@ -142,6 +146,10 @@ class Kiosk:
             self.printer.shutdown()
         if self.help is not None:
             self.help.shutdown()
+        if self.agents is not None:
+            self.agents.shutdown()
+        if self.agent_binding is not None:
+            self.agent_binding.shutdown()
         self.technician.shutdown()
         self.query.shutdown()
         if self.handwriting is not None:
@@ -159,7 +167,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
           today: Callable[[], date] = date.today, idle_ms: tuple[int, int, int] | None = None,
           technician_options: dict | None = None, case_reader: Reader | None = None,
           camera: bool | Source | None = None, id_reader: CardReader | None = None,
-          carry_keys: Callable | None = None, print_fn: PrintFn | None = None) -> Kiosk:
+          carry_keys: Callable | None = None, print_fn: PrintFn | None = None,
+          agent_binder: Callable | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
@@ -170,6 +179,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     configured `[devices.id_reader]`, if any). `carry_keys` gives the enrollment's keys to the
     technician screen's USB stick (`ui/carry.py`).
     `print_fn` prints the voucher instead of `[devices.printer]` (the tour, tests).
+    `agent_binder` redeems an agent's binding code at the platform (`sync.agents.redeem`,
+    handed in by the kiosk command) for the technician screen's 绑定代办员.
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
@@ -183,9 +194,14 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     if idle_ms is None:
         idle_ms = (loaded.config.idle.warn_after_seconds * 1000, loaded.config.idle.countdown_seconds,
                    1000)
-    idle = IdleWatcher(idle_ms[0], idle_ms[1], active=lambda: session.screen != "home",
+    agent_desk = Agents(loaded, session, print_fn=print_fn)
+    agent_binding = AgentBinding(loaded, binder=agent_binder)
+    # An agent's session times out on its own home screen too, back to the sign-in.
+    idle = IdleWatcher(idle_ms[0], idle_ms[1],
+                       active=lambda: session.screen != "home" or agent_desk.signedIn,
                        tick_ms=idle_ms[2])
     idle.expired.connect(session.wipe)
+    idle.expired.connect(lambda: agent_desk.end("idle"))
     app.installEventFilter(idle)
 
     lockdown = None if windowed else Lockdown()
@@ -212,7 +228,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     viewmodels.provide(engine, Session=session, Theme=Theme(session, session), Idle=idle,
                        Technician=technician, Evaluation=evaluation, Query=query,
                        Handwriting=handwriting, IdCard=idcard, Camera=document_camera,
-                       Carry=carry, Printer=printer, Help=help_desk)
+                       Carry=carry, Printer=printer, Help=help_desk, Agents=agent_desk,
+                       AgentBind=agent_binding)
     engine.setInitialProperties({"initialWidth": size[0], "initialHeight": size[1],
                                  "windowed": windowed})
     engine.loadFromModule(QML_MODULE, "Main")
@@ -228,7 +245,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     QTimer.singleShot(1500, session.preload)
     return Kiosk(engine, window, session, idle, voice, technician, lockdown, query, evaluation,
                  handwriting, idcard, camera=document_camera, carry=carry,
-                 printer=printer, help=help_desk)
+                 printer=printer, help=help_desk, agents=agent_desk,
+                 agent_binding=agent_binding)
 
 
 def configured_id_reader(loaded: LoadedConfig) -> CardReader | None:

@@ -317,6 +317,7 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
         card_reader.close()
         pump(20)
     _camera_screens(loaded, out, size, elderly, report, shots)
+    _agent_screens(loaded, out, size, elderly, report, shots)
     report["order"] = shots
     report["minima"] = _minima(report["screens"])
     (out / "audit.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -384,6 +385,139 @@ def _camera_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elde
     finally:
         kiosk.close()
         pump(20)
+
+
+TOUR_AGENTS = (("A-01", "王小明"), ("A-02", "赵大勇"))
+
+
+def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elderly: bool,
+                   report: dict, shots: list[str]) -> None:
+    """A proxy station (代办员), in a window of its own on a terminal configured as one: the
+    station's home, the sign-in with a wrong PIN said, the agent session's home, the
+    villager's authorisation signed on its pad, the villager's own receipt, the agent's
+    list (我办理的)."""
+    from kiosk import agents
+    from wire import schemas
+
+    terminal = loaded.config.terminal.model_copy(update={"proxy_station": True})
+    station = LoadedConfig(loaded.config.model_copy(update={"terminal": terminal}),
+                           loaded.source, loaded.data_dir)
+    for agent_id, name in TOUR_AGENTS:
+        agents.keep(station.data_dir, schemas.AgentBinding(
+            agent_id=agent_id, name=name, station="演示县城关镇和平村代办站",
+            bound_at=datetime(2026, 11, 20, 1, 0, tzinfo=UTC)), TOUR_PIN,
+            terminal_id=terminal.id)
+    printer = ScriptedPrinter()
+    kiosk = app_mod.build(station, size=size, windowed=True, elderly=False, voice_engine="off",
+                          today=lambda: TOUR_TODAY, idle_ms=(3_600_000, 20, 1000),
+                          print_fn=printer)
+    window, session = kiosk.window, kiosk.session
+    window.show()
+    pump(50)
+
+    def shot(name: str) -> None:
+        pump(100)
+        wait_until(lambda: images_ready(window), 3000)
+        heading = round(52 * (1.5 if session.elderly else 1.0))
+        window.grabWindow().save(str(out / f"{name}.png"))
+        report["screens"][name] = audit.measure(window, heading)
+        shots.append(name)
+
+    def set_elderly() -> None:
+        if elderly and not session.elderly:
+            tap(window, "btn:elderly")
+
+    try:
+        set_elderly()
+        shot("30-agent-station-home")
+        _technician_binds_an_agent(kiosk, shot, elderly)
+        tap(window, "btn:agentSignIn")
+        set_elderly()
+        tap(window, "agent:A-01")
+        for ch in "111111":
+            tap(window, f"agentPin:{ch}")
+        tap(window, "btn:agentSignInOk")
+        wait_until(lambda: not kiosk.agents.busy, 10_000)
+        for ch in TOUR_PIN[:3]:
+            tap(window, f"agentPin:{ch}")
+        shot("31-agent-signin")
+        for ch in TOUR_PIN[3:]:
+            tap(window, f"agentPin:{ch}")
+        tap(window, "btn:agentSignInOk")
+        if not wait_until(lambda: kiosk.agents.signedIn, 10_000):
+            raise RuntimeError(f"the tour's agent did not sign in: {kiosk.agents.message}")
+        set_elderly()
+        shot("32-agent-session-home")
+        tap(window, "btn:villagerPetition")
+        set_elderly()
+        tap(window, "btn:next")  # not signed yet: said next to the pad
+        pad = find(window, "authorisationPad")
+        w, h = pad.width(), pad.height()
+        drag(window, pad, [(w * 0.2 + i * w * 0.05, h * (0.5 + (0.2 if i % 2 else -0.2)))
+                           for i in range(10)])
+        shot("33-agent-authorisation")
+        tap(window, "btn:next")
+        doc = sample_petition()
+        doc["proxy"] = copy.deepcopy(session.answers["proxy"])
+        session.load(doc)
+        session.goTo("consent")
+        tap(window, "consent:consent.privacy")
+        tap(window, "consent:consent.truthful")
+        _sign(window)
+        tap(window, "btn:next")
+        if not wait_until(lambda: session.screen == "receipt", 10_000):
+            raise RuntimeError(f"the villager's petition was not confirmed: {session.general}")
+        wait_until(lambda: kiosk.printer.state == "printed", 5_000)
+        shot("34-agent-villager-receipt")
+        session.goHome()  # the agent's session home again, still signed in
+        set_elderly()
+        tap(window, "btn:agentList")
+        wait_until(lambda: kiosk.agents.reached != "", 5_000)
+        set_elderly()
+        shot("35-agent-list")
+        tap(window, "btn:home")
+        tap(window, "btn:agentSignOut")
+        wait_until(lambda: not kiosk.agents.signedIn, 3_000)
+    finally:
+        kiosk.close()
+        pump(20)
+
+
+def _technician_binds_an_agent(kiosk, shot, elderly: bool) -> None:
+    """绑定代办员 on the technician screen of a proxy station: a code mistyped, said on its
+    field before anything is sent (the tour's window has no platform to redeem it at)."""
+    from kiosk import technician as tech
+
+    window = kiosk.window
+    tech.set_pin(kiosk.technician._dir, TOUR_PIN)
+    kiosk.technician.openPad()
+    pump(20)
+    for ch in TOUR_PIN:
+        tap(window, f"pin:{ch}")
+    tap(window, "pin:ok")
+    wait_until(lambda: kiosk.technician.mode == "screen", 10_000)
+    if elderly and not kiosk.session.elderly:
+        tap(window, "tech:elderly")
+    pump(50)
+    card, flick = find(window, "tech:bindAgent"), find(window, "techFlick")
+    top = card.mapToItem(flick.property("contentItem"), QPointF(0, 0)).y()
+    bottom = max(0.0, flick.property("contentHeight") - flick.height())
+    flick.setProperty("contentY", min(bottom, max(0.0, top - 16)))
+    pump(50)
+    for ch in "12345670":  # the check digit does not fit: said before anything is sent
+        tap(window, f"bindKey:{ch}")
+    for ch in "135":
+        tap(window, f"bindKey:{ch}")
+    tap(window, "bind:ok")
+    pump(50)
+    flick.setProperty("contentY", min(bottom, max(0.0, top - 16)))
+    shot("36-technician-bind-agent")
+    tap(window, "bind:clear")
+    tap(window, "tech:back")
+    wait_until(lambda: kiosk.technician.mode == "", 3_000)
+    kiosk.session.goHome()
+    if elderly and not kiosk.session.elderly:
+        tap(window, "btn:elderly")
 
 
 def _technician_with_alert(kiosk, loaded: LoadedConfig, shot, elderly: bool) -> None:

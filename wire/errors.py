@@ -123,3 +123,12 @@ def lookup(code: object) -> ErrorCode | None:
     """The catalogue's entry for a code met in an answer, or None."""
     return CATALOGUE.get(code) if isinstance(code, str) else None
 
+
+
+# --- agents of proxy stations (代办员) ------------------------------------------------------
+AGENT_CODE_REFUSED = _code("agent_code_refused", 403,
+                           "the agent's binding code is unknown, spent or expired, or the agent "
+                           "was revoked; each refusal counts toward this terminal's lock-out")
+AGENT_CODE_LIMITED = _code("agent_code_limited", 429,
+                           "too many wrong binding codes from this terminal; retry after "
+                           "Retry-After")

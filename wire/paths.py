@@ -11,6 +11,7 @@ LIMITS = f"{API}/limits"
 CASE_QUERIES = f"{API}/case-queries"  # a citizen's read: query code and second factor
 CARRY_FILES = f"{API}/carry-files"  # another station's carry file, relayed (wire/carry.py)
 FOLLOWUPS = f"{API}/followups"  # after the receipt: a rating (material, a withdrawal next)
+AGENT_BINDINGS = f"{API}/agent-bindings"  # a proxy station's agent redeems their code
 
 
 def attachment_path(sealed_digest: str) -> str:

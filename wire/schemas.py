@@ -441,3 +441,19 @@ class EnrollmentResponse(_Model):
     # Ed25519, base64: every answer of the platform is signed with it (`wire.ack`). None
     # only from a platform of an earlier release, which a terminal refuses to enroll with.
     platform_signing_key: str | None = None
+
+
+class AgentBindingRequest(_Model):
+    """A terminal redeems an agent's one-time binding code (`wire.agents`)."""
+
+    code: Annotated[str, Field(pattern=r"^[0-9]{8}$")]
+
+
+class AgentBinding(_Model):
+    """Who the code was issued to: the agent's own id, name and station (the agent's name,
+    never a villager's; the terminal still shows it masked to anyone but the agent)."""
+
+    agent_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    station: Annotated[str, Field(min_length=1, max_length=100)]
+    bound_at: datetime

@@ -146,6 +146,7 @@ def _insert(engine: Engine, new: NewSubmission, fields: dict, placed: list[Writt
                 "receipt_fields": fields,
                 "receipt_token": token,
                 "clock_trust": new.clock_trust,
+                "agent_id": new.agent_id,
                 "state": states.INITIAL,
                 "attempts": 0,
                 "next_attempt_at": now,

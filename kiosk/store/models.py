@@ -118,6 +118,9 @@ class Submission(Base):
     # How far the clock could be trusted at confirm (`kiosk/clock_trust.confirmation_clock`):
     # sent with the submission; NULL before migration 0009.
     clock_trust: Mapped[dict | None] = mapped_column(JSONText())
+    # The agent of a proxy station whose session confirmed it (migration 0008); NULL for a
+    # walk-in citizen's. Set by the session, never typed.
+    agent_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),
@@ -129,6 +132,7 @@ class Submission(Base):
         ),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_submissions_state_created_at", "state", "created_at"),
+        Index("ix_submissions_agent_id", "agent_id"),
     )
 
 

@@ -448,6 +448,17 @@ class Outbox:
             return queries.by_id(conn, submission_id)
 
     @_store_errors
+    def by_agent(self, agent_id: str, limit: int = 1000) -> list[SubmissionInfo]:
+        """What one agent of this proxy station submitted here, newest first."""
+        with self.engine.connect() as conn:
+            return queries.by_agent(conn, agent_id, limit)
+
+    @_store_errors
+    def newest_delivery(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return queries.newest_delivery(conn)
+
+    @_store_errors
     def items(self, state: str | None = None, limit: int = 100) -> list[SubmissionInfo]:
         """Submissions, newest first, optionally in one state (e.g. for the technician)."""
         if state is not None and state not in states.STATES:

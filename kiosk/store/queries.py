@@ -43,7 +43,7 @@ def _info(row: Any) -> SubmissionInfo:
         next_attempt_at=row.next_attempt_at, last_error=row.last_error, case_no=row.case_no,
         query_code=row.query_code, delivered_at=row.delivered_at, updated_at=row.updated_at,
         receipt_fields=row.receipt_fields, platform_ack=row.platform_ack,
-        receipt_token=row.receipt_token,
+        receipt_token=row.receipt_token, agent_id=row.agent_id,
     )
 
 
@@ -100,6 +100,18 @@ def newest(conn: Connection, state: str | None, limit: int) -> list[SubmissionIn
     if state is not None:
         query = query.where(submissions.c.state == state)
     return [_info(row) for row in conn.execute(query)]
+
+
+def by_agent(conn: Connection, agent_id: str, limit: int) -> list[SubmissionInfo]:
+    """What one agent's sessions confirmed on this terminal, newest first."""
+    query = (select(*_INFO_COLUMNS).where(submissions.c.agent_id == agent_id)
+             .order_by(submissions.c.created_at.desc()).limit(limit))
+    return [_info(row) for row in conn.execute(query)]
+
+
+def newest_delivery(conn: Connection) -> datetime | None:
+    """When the platform last acknowledged a submission of this terminal."""
+    return conn.execute(select(func.max(submissions.c.delivered_at))).scalar()
 
 
 def delivered_per_day(conn: Connection) -> dict[tuple[date, str], int]:

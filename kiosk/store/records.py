@@ -66,6 +66,8 @@ class NewSubmission:
     signing_key: Ed25519PrivateKey | None = field(default=None, repr=False)
     # How far the clock could be trusted at confirm (`kiosk.clock_trust.confirmation_clock`).
     clock_trust: dict | None = None
+    # The agent of a proxy station whose session confirmed it (`kiosk.agents`), or None.
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class SubmissionInfo:
     receipt_fields: dict
     platform_ack: str | None = None  # the platform's signed answer that settled it
     receipt_token: str | None = None  # the receipt signed at confirm (`wire.receipt`)
+    agent_id: str | None = None  # the proxy station's agent whose session confirmed it
 
     @property
     def display_no(self) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from receiver.storage import (
     aftercare,
+    agents,
     carry_imports,
     case_reads,
     cases,
@@ -136,6 +137,35 @@ class Store:
             return receipts.check(conn, text)
 
     # --- carry files (receiver/carry.py) ----------------------------------------------------
+
+    # --- agents of proxy stations (代办员) ----------------------------------------------------
+
+    def add_agent(self, agent_id: str, name: str | None, station: str | None,
+                  valid_for: timedelta = agents.CODE_VALIDITY,
+                  now: datetime | None = None) -> tuple[str, datetime, bool]:
+        """A one-time binding code for the agent (AgentUnknown: a new one needs name and
+        station)."""
+        with self.db.writing() as conn:
+            return agents.add(conn, agent_id, name, station, valid_for, now or _now())
+
+    def redeem_agent_code(self, terminal_id: str, code: str, signer: Signer | None = None,
+                          now: datetime | None = None) -> agents.Bound:
+        """The agent the code names (the code spent), in the transaction that spends the
+        request's nonce; a wrong code is counted before the refusal is raised."""
+        now = now or _now()
+        with self._writing(signer, now) as conn:
+            outcome = agents.redeem(conn, terminal_id, code, now)
+        if isinstance(outcome, agents.Bound):
+            return outcome
+        raise outcome
+
+    def revoke_agent(self, agent_id: str) -> bool:
+        with self.db.writing() as conn:
+            return agents.revoke(conn, agent_id)
+
+    def list_agents(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        with self.db.reading() as conn:
+            return agents.list_all(conn, now or _now())
 
     def carry_import(self, carry_id: str) -> dict[str, Any] | None:
         """The carry file of this id imported before, or None."""

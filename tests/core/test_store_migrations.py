@@ -34,7 +34,7 @@ SUBMISSION_COLUMNS = {
     "id", "receipt_no", "kind", "category", "purpose", "terminal_id", "jurisdiction",
     "created_at", "envelope", "receipt_fields", "state", "attempts", "next_attempt_at",
     "last_error", "case_no", "query_code", "delivered_at", "updated_at", "set_aside_reason",
-    "platform_ack", "receipt_token", "clock_trust",
+    "platform_ack", "receipt_token", "agent_id", "clock_trust",
 }  # fmt: skip
 ATTACHMENT_COLUMNS = {
     "id", "submission_id", "role", "media_type", "size", "digest", "sealed_digest", "file_name",
@@ -311,5 +311,33 @@ def test_0006_keeps_the_signed_receipt_in_place_and_goes_back(tmp_path):
         for check in ("ck_submissions_state", "ck_submissions_envelope",
                       "ck_submissions_delivered", "ck_submissions_attempts"):
             assert check in table_sql
+    finally:
+        conn.close()
+
+
+def test_0008_keeps_the_agent_in_place_and_goes_back(tmp_path):
+    """An older row gets no agent; a submission of an agent session keeps its agent id and
+    is found by it; a downgrade drops the column and its index and keeps every row."""
+    import dataclasses
+
+    data = tmp_path / "data"
+    db = data / "kiosk.db"
+    with Outbox.open(data) as box:
+        older = box.confirm(new_submission())
+    migrate(db, "0007")
+    migrate(db)
+    with Outbox.open(data) as box:
+        assert box.get(older.submission_id).agent_id is None
+        made = box.confirm(dataclasses.replace(new_submission(), agent_id="A-01"))
+        assert [i.submission_id for i in box.by_agent("A-01")] == [made.submission_id]
+        assert box.by_agent("A-02") == []
+    migrate(db, "0007")
+    conn = sqlite3.connect(db)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(submissions)")}
+        assert "agent_id" not in columns
+        indexes = {row[1] for row in conn.execute("PRAGMA index_list(submissions)")}
+        assert "ix_submissions_agent_id" not in indexes
+        assert conn.execute("SELECT count(*) FROM submissions").fetchone() == (2,)
     finally:
         conn.close()

@@ -16,6 +16,7 @@ import pytest
 from kiosk import petition, submission, taxonomy
 from kiosk.store import Outbox
 from tests.support import factories, traces
+from tests.support.agents import PIN, bind, register, villager_document
 from tests.support.common import TODAY
 from tests.support.platform_server import ReceiverProcess, table_counts
 from tests.support.terminal import SIGNATURE_PNG, Terminal, enrolled_terminal, receiver_cases
@@ -138,6 +139,63 @@ def test_thirty_carried_on_a_stick_each_once_then_the_network_adds_none(tmp_path
     assert len(receiver_cases(rx)) == 30
     assert delivered_cases(station) == by_receipt
     assert station.status()["counts"]["queued"] == 0
+
+
+def test_thirty_by_two_agents_at_a_proxy_station_without_platform_carried_and_listed(tmp_path):
+    """The Show of issue 14 with agents: two agents bound while the station was online,
+    then no platform for the whole rest; 30 submissions for villagers through `kiosk
+    submit --agent` (an agent session each), carried on the stick, imported twice at the
+    platform (30 cases), the acknowledgements read back (each agent's list: delivered
+    with its case number); then the station reaches its platform: still 30, each once."""
+    rx = ReceiverProcess(tmp_path / "platform").start()
+    try:
+        (tmp_path / "station").mkdir()
+        station = enrolled_terminal(tmp_path / "station", rx, terminal_id="T-VILLAGE-01",
+                                    proxy_station=True)
+        for agent_id, name in (("A-01", "王小明"), ("A-02", "赵大勇")):
+            result = bind(station, register(rx, agent_id, name))
+            assert result.returncode == 0, result.stderr
+        rx.stop()
+
+        made_by: dict[str, str] = {}
+        markers: list[str] = []
+        for i in range(30):
+            doc, marks = _marker_doc(i)
+            agent_id = ("A-01", "A-02")[i % 2]
+            path = villager_document(tmp_path / "docs" / str(i), doc=doc)
+            submitted = station.kiosk("submit", str(path), "--agent", agent_id, "--pin", PIN,
+                                      "--json")
+            assert submitted.returncode == 0, submitted.stderr
+            made_by[json.loads(submitted.stdout)["receipt_no"]] = agent_id
+            markers += marks
+
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        assert "30 submission(s)" in _kiosk_ok(station, "carry", "export", str(stick)).stdout
+        assert "30 with a case, 0 refused" in rx.cli("carry", "import", str(stick)).stdout
+        assert "imported before" in rx.cli("carry", "import", str(stick)).stdout
+        cases = {c["receipt_no"]: c["case_no"] for c in receiver_cases(rx)}
+        assert sorted(cases) == sorted(made_by)
+        assert "30 delivered now" in _kiosk_ok(station, "carry", "import", str(stick)).stdout
+
+        for agent_id in ("A-01", "A-02"):
+            listed = json.loads(_kiosk_ok(station, "agent", "submissions", agent_id, "--pin",
+                                          PIN, "--json").stdout)["submissions"]
+            mine = {r for r, a in made_by.items() if a == agent_id}
+            assert {row["receipt_no"] for row in listed} == mine and len(mine) == 15
+            for row in listed:
+                assert row["state"] == "delivered" and row["case_no"] == cases[row["receipt_no"]]
+                assert row["state_words"] == f"已送达，事项编号 {cases[row['receipt_no']]}"
+                assert row["applicant"].startswith("携") and "*" in row["applicant"]
+        _, found = traces.holding(stick, traces.text_needles(markers), exclude=[])
+        assert found == []
+
+        rx.start()
+        _kiosk_ok(station, "sync", "--once")
+        assert len(receiver_cases(rx)) == 30
+        assert delivered_cases(station) == cases
+    finally:
+        rx.release()
 
 
 def test_any_mix_of_stick_and_network_makes_each_case_once(tmp_path, offline_station):

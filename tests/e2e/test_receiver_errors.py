@@ -155,6 +155,17 @@ def _case_query_limited(rx, t):
     return _case_query(rx, t, "5555", "YYYY3333")
 
 
+def _agent_code(rx, t, code="12345671"):
+    return signed_request(rx, "POST", paths.AGENT_BINDINGS, OTHER, t.other_key,
+                          json_body=json.dumps({"code": code}).encode())
+
+
+def _agent_code_limited(rx, t):
+    for _ in range(4):  # the refusal of the case above was the first of five
+        assert _agent_code(rx, t).status_code == 403
+    return _agent_code(rx, t)
+
+
 def _taken(rx, t):
     digest = hashlib.sha256(b"someone else's").hexdigest()
     assert put_chunk(rx, T, t.key, digest, 0, 15, b"some").status_code == 200
@@ -275,6 +286,8 @@ CASES: list[tuple[tuple[str, str] | None, str, Provoke]] = [
     (("post", paths.FOLLOWUPS), "followup_invalid", lambda rx, t: _followup(
         rx, t, submission_id=_delivered(rx, t), service="case")),
     (("post", paths.FOLLOWUPS), "already_evaluated", _already_evaluated),
+    (("post", paths.AGENT_BINDINGS), "agent_code_refused", _agent_code),
+    (("post", paths.AGENT_BINDINGS), "agent_code_limited", _agent_code_limited),
     (("post", paths.CARRY_FILES), "carry_refused", lambda rx, t: signed_request(
         rx, "POST", paths.CARRY_FILES, T, t.key, data=b"not a carry file",
         headers={"Content-Type": "application/x-tar"})),

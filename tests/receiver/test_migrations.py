@@ -54,10 +54,11 @@ def test_migrations_from_empty_make_the_schema_release_0_1_0_made(tmp_path):
     assert schema.migrate(fresh) == ("0001", schema.HEAD_REVISION)
     assert schema.migrate(old) == (None, schema.HEAD_REVISION)
     assert objects(fresh) == objects(old)
-    assert len(objects(fresh)) == 28  # 18 tables (0003: followups, evaluations and their
-    # call-backs; 0004: terminal_keys; 0005: supplements, withdrawals; 0007: carry_imports),
-    # 10 indexes (0004: cases by terminal and receipt; 0005: supplements and withdrawals by
-    # case)
+    assert len(objects(fresh)) == 32  # 20 tables (0003: followups, evaluations and their
+    # call-backs; 0004: terminal_keys; 0005: supplements, withdrawals; 0007: carry_imports;
+    # 0008: agents, agent_code_failures), 12 indexes (0004: cases by terminal and receipt;
+    # 0005: supplements and withdrawals by case; 0008: agents by pending code, failures by
+    # terminal)
 
 
 def test_a_downgrade_to_0001_gives_back_exactly_its_schema(tmp_path):
@@ -409,16 +410,36 @@ def test_0007_adds_carry_imports_empty_and_goes_back(tmp_path):
     assert objects(db) == at_0006 and rows(db, "cases") == [case_before]
 
 
-def test_0009_adds_the_confirmation_clock_to_cases_and_goes_back(tmp_path):
-    """What the terminal knew of its clock is kept per case from 0009 on; an older case
-    has none, and the way down gives back 0007's schema with the cases as they were."""
+def test_0008_adds_agents_empty_and_goes_back(tmp_path):
+    """Agents and their codes from 0008 on; the cases are untouched either way."""
     data = legacy.make(tmp_path / "platform")
     db = data / "receiver.db"
     assert schema.migrate(db, "0007") == (None, "0007")
     [case_before] = rows(db, "cases")
     at_0007 = objects(db)
-    assert schema.migrate(db, "0009") == ("0007", "0009")
+    assert schema.migrate(db, "0008") == ("0007", "0008")
+    assert rows(db, "agents") == [] and rows(db, "agent_code_failures") == []
+    assert rows(db, "cases") == [case_before]
+    store = Store(data)
+    try:
+        code, _, _ = store.add_agent("A-01", "王小明", "和平村代办站")
+        assert store.redeem_agent_code("T-1", code).agent_id == "A-01"
+    finally:
+        store.close()
+    assert schema.migrate(db, "0007") == (schema.HEAD_REVISION, "0007")
+    assert objects(db) == at_0007 and rows(db, "cases") == [case_before]
+
+
+def test_0009_adds_the_confirmation_clock_to_cases_and_goes_back(tmp_path):
+    """What the terminal knew of its clock is kept per case from 0009 on; an older case
+    has none, and the way down gives back 0008's schema with the cases as they were."""
+    data = legacy.make(tmp_path / "platform")
+    db = data / "receiver.db"
+    assert schema.migrate(db, "0008") == (None, "0008")
+    [case_before] = rows(db, "cases")
+    at_0008 = objects(db)
+    assert schema.migrate(db, "0009") == ("0008", "0009")
     [case] = rows(db, "cases")
     assert case == (*case_before, None)  # the new column last, empty
-    assert schema.migrate(db, "0007") == ("0009", "0007")
-    assert objects(db) == at_0007 and rows(db, "cases") == [case_before]
+    assert schema.migrate(db, "0008") == ("0009", "0008")
+    assert objects(db) == at_0008 and rows(db, "cases") == [case_before]

@@ -87,10 +87,10 @@ class Terminal:
 
 def make_terminal(tmp_path: Path, api_url: str, platform_public_key: str,
                   terminal_id: str = "T-TEST-01", *, read_timeout: float = 5.0,
-                  backoff_cap: float = 300.0) -> Terminal:
+                  backoff_cap: float = 300.0, proxy_station: bool = False) -> Terminal:
     data_dir = tmp_path / "kiosk-data"
     data = {
-        "terminal": {"id": terminal_id, "name": "测试终端"},
+        "terminal": {"id": terminal_id, "name": "测试终端", "proxy_station": proxy_station},
         "jurisdiction": {"level": "county", "name": "测试县", "platform": "county"},
         "platforms": [{
             "id": "county", "name": "测试县网上信访受理平台", "level": "county",

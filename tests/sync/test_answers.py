@@ -468,3 +468,18 @@ def test_only_answers_reads_an_answers_body():
             continue
         source = path.read_text(encoding="utf-8")
         assert "answer.body" not in source and ".body.get(" not in source, path.name
+
+
+def test_an_agent_bindings_answer():
+    named = {"agent_id": "A-01", "name": "王小明", "station": "和平村代办站",
+             "bound_at": "2026-12-01T08:00:00Z"}
+    reading = answers.agent_binding(Answer(200, named, {}))
+    assert reading.binding is not None and reading.binding.agent_id == "A-01"
+    assert answers.agent_binding(error_answer(errors.AGENT_CODE_REFUSED)).refused
+    limited = answers.agent_binding(error_answer(errors.AGENT_CODE_LIMITED,
+                                                 headers={"Retry-After": "120"}))
+    assert limited.binding is None and limited.retry_after == 120.0
+    with pytest.raises(ValueError):
+        answers.agent_binding(Answer(200, {"agent_id": "A-01"}, {}))  # no agent named
+    with pytest.raises(ValueError):
+        answers.agent_binding(error_answer(errors.MAINTENANCE))

@@ -28,7 +28,12 @@ SCREENS = KEYBOARD_OPEN | PAD_OPEN | HANDWRITING_OPEN | {
            "24-query-code-pad", "25-query-material-requested", "26-query-supplement",
            "27-query-supplement-saved", "28-query-withdraw", "29-query-rate-case",
            # the document camera (the synthetic source): live, a photo under review, the QR scan
-           "10a-attachments-camera", "10b-attachments-photo-review", "19a-query-scan-receipt"}
+           "10a-attachments-camera", "10b-attachments-photo-review", "19a-query-scan-receipt",
+           # a proxy station (代办员): its home, the sign-in, the agent session, the villager's
+           # authorisation signed, the villager's own receipt, the agent's list
+           "30-agent-station-home", "31-agent-signin", "32-agent-session-home",
+           "33-agent-authorisation", "34-agent-villager-receipt", "35-agent-list",
+           "36-technician-bind-agent"}
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])

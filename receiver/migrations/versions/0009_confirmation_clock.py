@@ -1,7 +1,7 @@
 """How far the terminal could trust its clock when it confirmed, kept per case.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 `cases.confirmation_clock`: the record the submission carried (`wire.schemas.
 ConfirmationClock` as JSON: the terminal's confirmation time, its clock's state —
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

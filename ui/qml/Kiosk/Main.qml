@@ -318,7 +318,9 @@ Window {
         height: win.screenBottom - header.height
         anchors.rightMargin: win.padBeside ? (win.digitTarget ? digitPad.width : inkPad.width) : 0
         active: Shell.ready
-        source: Qt.resolvedUrl("screens/" + screen + ".qml")
+        // A proxy station's home is the agent's (ui/agents.py): sign-in, or their session.
+        source: screen === "home" && Agents.proxyStation ? Qt.resolvedUrl("AgentHome.qml")
+                                                         : Qt.resolvedUrl("screens/" + screen + ".qml")
         onLoaded: if (item && item.hasOwnProperty("contentY")) Shell.currentFlick = item as Flickable
         onHeightChanged: if (win.revealTarget) revealTimer.restart()
         onWidthChanged: if (win.revealTarget) revealTimer.restart()

@@ -2,19 +2,27 @@ import QtQuick
 import Kiosk.ViewModels
 
 // Handwritten signature: strokes are kept by the session and exported there as PNG.
+// By default the visitor's own signature (Session); the villager's under an agent's
+// authorisation binds `strokes`, `signed`, `problemPath` and `addStroke` to Agents.
 Rectangle {
     id: pad
     objectName: "signaturePad"
+    property var strokes: Session.strokes
+    property bool signed: Session.signed
+    property string problemPath: "signature"
+    property string hint: "请用手指在这里写上您的名字"
+    property var addStroke: function(points, w, h) { Session.addStroke(points, w, h) }
     color: "#FFFFFF"
     radius: Theme.radius
-    border.width: Session.problems["signature"] ? Math.round(5 * Theme.scale) : 3
-    border.color: Session.problems["signature"] ? Theme.red : Theme.blue
+    border.width: Session.problems[problemPath] ? Math.round(5 * Theme.scale) : 3
+    border.color: Session.problems[problemPath] ? Theme.red : Theme.blue
     property var current: []
+    onStrokesChanged: canvas.requestPaint()
 
     Text {
         anchors.centerIn: parent
-        visible: !Session.signed && pad.current.length === 0
-        text: "请用手指在这里写上您的名字"
+        visible: !pad.signed && pad.current.length === 0
+        text: pad.hint
         font.family: Theme.fontFamily; font.pixelSize: Theme.body; color: Theme.muted
     }
     Canvas {
@@ -27,7 +35,7 @@ Rectangle {
             ctx.lineCap = "round"
             ctx.lineJoin = "round"
             ctx.strokeStyle = "#000000"
-            let all = Session.strokes.concat(pad.current.length ? [pad.current] : [])
+            let all = pad.strokes.concat(pad.current.length ? [pad.current] : [])
             for (let i = 0; i < all.length; i++) {
                 let s = all[i]
                 if (!s.length) continue
@@ -38,7 +46,6 @@ Rectangle {
                 ctx.stroke()
             }
         }
-        Connections { target: Session; function onSignatureChanged() { canvas.requestPaint() } }
     }
     MouseArea {
         anchors.fill: parent
@@ -50,6 +57,6 @@ Rectangle {
             pad.current = c
             canvas.requestPaint()
         }
-        onReleased: { Session.addStroke(pad.current, pad.width, pad.height); pad.current = [] }
+        onReleased: { pad.addStroke(pad.current, pad.width, pad.height); pad.current = [] }
     }
 }

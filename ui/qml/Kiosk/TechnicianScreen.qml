@@ -273,6 +273,59 @@ Rectangle {
                          text: Carry.result; font.bold: true; color: Carry.resultBad ? Theme.red : Theme.blue }
             }
 
+            // ---- 绑定代办员: a proxy station's agent, with the platform's one-time code ----
+            Card {
+                id: bindCard
+                objectName: "tech:bindAgent"
+                visible: Agents.proxyStation
+                title: "绑定代办员"
+                component Slot: ActionButton {
+                    property string field
+                    property string label
+                    property string shown
+                    width: parent.width
+                    selected: AgentBind.field === field
+                    text: label + "：" + (shown !== "" ? shown : "点这里，再用下面的数字键输入")
+                    onClicked: AgentBind.select(field)
+                }
+                BodyText { width: parent.width; color: Theme.muted
+                         text: "请代办员在场：输入平台给的8位绑定码，再请代办员设置密码（6到12位数字），输两次。需要联网。" }
+                Slot { objectName: "bind:code"; field: "code"; label: "绑定码"; shown: AgentBind.code }
+                ProblemLine { objectName: "bind:problem:code"; width: parent.width; visible: text !== ""; text: AgentBind.problems["code"] || "" }
+                Slot { objectName: "bind:pin"; field: "pin"; label: "密码"; shown: "●".repeat(AgentBind.pinLength) }
+                ProblemLine { objectName: "bind:problem:pin"; width: parent.width; visible: text !== ""; text: AgentBind.problems["pin"] || "" }
+                Slot { objectName: "bind:pin_again"; field: "pin_again"; label: "再输一次密码"
+                       shown: "●".repeat(AgentBind.pinAgainLength) }
+                ProblemLine { objectName: "bind:problem:pin_again"; width: parent.width; visible: text !== ""; text: AgentBind.problems["pin_again"] || "" }
+                Grid {
+                    id: bindKeys
+                    columns: Session.elderly && !Shell.landscape ? 4 : 6  // 大字: keys of 120 px and more
+                    spacing: Theme.gap
+                    Repeater {
+                        model: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "删除"]
+                        delegate: ActionButton {
+                            required property string modelData
+                            objectName: "bindKey:" + modelData
+                            width: Math.floor((bindCard.width - 2 * Theme.pad - (bindKeys.columns - 1) * Theme.gap)
+                                              / bindKeys.columns)
+                            enabled: !AgentBind.busy
+                            text: modelData
+                            onClicked: modelData === "删除" ? AgentBind.backspace() : AgentBind.press(modelData)
+                        }
+                    }
+                }
+                Flow {
+                    width: parent.width
+                    spacing: Theme.gap
+                    ActionButton { objectName: "bind:ok"; primary: true; text: AgentBind.busy ? "正在绑定……" : "绑定"
+                                   iconName: "check"; enabled: !AgentBind.busy; onClicked: AgentBind.bind() }
+                    ActionButton { objectName: "bind:clear"; text: "清空"; iconName: "trash"
+                                   enabled: !AgentBind.busy; onClicked: AgentBind.clear() }
+                }
+                BodyText { objectName: "bind:result"; visible: AgentBind.result !== ""; width: parent.width
+                         text: AgentBind.result; font.bold: true; color: AgentBind.resultBad ? Theme.red : Theme.blue }
+            }
+
             Card {
                 title: "需要处理的提交（" + (scr.info.attention ? scr.info.attention.length : 0) + "）"
                 BodyText {

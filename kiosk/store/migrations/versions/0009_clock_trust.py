@@ -1,7 +1,7 @@
 """How far the terminal could trust its clock when it confirmed, kept with the submission.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 A nullable column `clock_trust`: a small JSON record made at confirm
 (`kiosk/clock_trust.confirmation_clock`: the local confirmation time, the trust state —
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,178 @@
+"""Agents of a proxy station in the core (代办员): who is bound, their PINs kept apart
+from the technician's, the agent session's part of a petition (the villager the
+applicant, the agent recorded by the session, the authorisation signed), and the
+agent's list in words — all without Qt or a network."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kiosk import agents, flow, petition
+from kiosk import technician as tech
+from kiosk.store.records import SubmissionInfo
+from kiosk.visit import Visit
+from tests.support import factories as f
+from tests.support.common import TODAY
+from wire import schemas
+
+PIN = "246802"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+ACTING = agents.ActingAgent("A-01", "和平村代办站", "T-VILLAGE-01")
+
+
+def _bind(data_dir, agent_id="A-01", name="王小明", pin=PIN) -> agents.Agent:
+    return agents.keep(data_dir, schemas.AgentBinding(
+        agent_id=agent_id, name=name, station="和平村代办站",
+        bound_at=datetime(2026, 11, 20, tzinfo=UTC)), pin, terminal_id="T-VILLAGE-01")
+
+
+def test_agents_are_kept_with_their_own_pins_apart_from_the_technicians(tmp_path):
+    _bind(tmp_path)
+    _bind(tmp_path, "A-02", "赵大勇", "135792")
+    tech.set_pin(tmp_path, "480215")
+    assert [a.agent_id for a in agents.agents(tmp_path)] == ["A-01", "A-02"]
+    assert agents.find(tmp_path, "A-01").masked_name == "王*明"
+    assert (tmp_path / agents.AGENTS_FILE).stat().st_mode & 0o777 == 0o600
+    assert "王小明" not in (tmp_path / agents.AGENTS_FILE).read_text(encoding="utf-8")
+    assert agents.sign_in(tmp_path, "A-01", PIN, terminal_id="T").outcome == "ok"
+    assert agents.sign_in(tmp_path, "A-01", "135792", terminal_id="T").outcome == "wrong"
+    assert agents.sign_in(tmp_path, "A-02", "135792", terminal_id="T").outcome == "ok"
+    assert agents.sign_in(tmp_path, "A-09", PIN, terminal_id="T").outcome == "not_set"
+    for _ in range(5):
+        agents.sign_in(tmp_path, "A-02", "000000", terminal_id="T")
+    assert agents.sign_in(tmp_path, "A-02", "135792", terminal_id="T").outcome == "locked"
+    # neither the other agent nor the technician is locked by it
+    assert agents.sign_in(tmp_path, "A-01", PIN, terminal_id="T").outcome == "ok"
+    assert tech.verify(tmp_path, "480215", terminal_id="T").outcome == "ok"
+    record = (tmp_path / agents.pin_files("A-01").pin).read_text()
+    assert PIN not in record and json.loads(record)["kdf"] == "scrypt"
+    # binding again replaces the agent's PIN
+    _bind(tmp_path, pin="999999")
+    assert agents.sign_in(tmp_path, "A-01", PIN, terminal_id="T").outcome == "wrong"
+    whos = {line["who"] for line in tech.read_audit(tmp_path)[0]}
+    assert {"agent:A-01", "agent:A-02", "technician"} <= whos
+
+
+def test_a_damaged_list_of_agents_says_so(tmp_path):
+    (tmp_path / agents.AGENTS_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(agents.AgentError) as damaged:
+        agents.agents(tmp_path)
+    assert "重新绑定" in damaged.value.words
+
+
+def test_what_is_typed_to_bind_is_checked_before_anything_is_sent():
+    assert agents.check_binding("12345671", PIN, PIN) == []
+    fields = {p[0]: p[2] for p in agents.check_binding("12345670", "12", "12")}
+    assert fields == {"code": "绑定码有一位输错了，请对照平台给的绑定码重新输入",
+                      "pin": "密码要用6到12位数字"}
+    assert [p[0] for p in agents.check_binding("1234", PIN, "246803")] == ["code", "pin_again"]
+
+
+def _validate(doc, tax, acting=ACTING):
+    return petition.validate(doc, taxonomy=tax, today=TODAY,
+                             acting_agent=acting.proxy() if acting else None)
+
+
+def _proxied(**proxy) -> dict:
+    doc = f.petition()
+    doc["proxy"] = {"authorisation": agents.default_authorisation(TODAY), **proxy}
+    doc["attachments"].append({"role": "authorisation_signature", "media_type": "image/png",
+                               "digest": "ab" * 32})
+    return doc
+
+
+def test_the_session_records_the_agent_and_the_document_only_the_authorisation(tax):
+    result = _validate(_proxied(), tax)
+    assert result.ok, result.problems
+    assert result.document["proxy"] | {"authorisation": None} == \
+        {"agent_id": "A-01", "station": "和平村代办站", "terminal_id": "T-VILLAGE-01",
+         "authorisation": None}
+    typed = _validate(_proxied(agent_id="A-02"), tax)
+    assert [p.code for p in typed.problems] == ["proxy.typed"]
+    assert typed.problems[0].message == "代办员的身份由登录自动记录，不用填写"
+    citizen = _validate(_proxied(), tax, acting=None)
+    assert [p.code for p in citizen.problems] == ["proxy.not_applicable"]
+    unsigned = _proxied()
+    unsigned["attachments"].pop()
+    assert [p.path for p in _validate(unsigned, tax).problems] == ["authorisation_signature"]
+    expired = _proxied()
+    expired["proxy"]["authorisation"]["valid_until"] = (TODAY - timedelta(days=1)).isoformat()
+    expired["proxy"]["authorisation"]["valid_from"] = (TODAY - timedelta(days=9)).isoformat()
+    assert [p.code for p in _validate(expired, tax).problems] == ["authorisation.expired"]
+    for_other = _proxied()
+    for_other["applying_as"] = "for_other"
+    assert "proxy.applying_as" in {p.code for p in _validate(for_other, tax).problems}
+
+
+def test_an_agent_sessions_visit_starts_with_the_villagers_authorisation(tax):
+    v = Visit(tax, today=lambda: TODAY, render_signature=lambda strokes, size: PNG)
+    v.start("petition")
+    assert v.screen != "authorisation"  # a walk-in citizen: no authorisation step
+    v.acting = ACTING
+    v.start("petition")
+    assert v.screen == "authorisation" and flow.position(v.screen, v.answers)[0] == 1
+    v.next()
+    assert v.screen == "authorisation" and v.errors["authorisation_signature"] == "请村民在授权书上签名"
+    v.add_auth_stroke([(1.0, 1.0), (5.0, 5.0)], 100, 50)
+    assert "authorisation_signature" not in v.errors
+    v.next()
+    assert v.screen == "applying_as"
+    assert [a.role for a in v.attachments()] == ["authorisation_signature"]
+    assert v.validation().document["proxy"]["agent_id"] == "A-01"
+    v.wipe()
+    assert v.acting is ACTING and v.auth_strokes == []  # the session outlives the visit
+
+
+def _info(state: str, created: datetime, case_no: str | None = None) -> SubmissionInfo:
+    return SubmissionInfo(
+        submission_id="s", receipt_no="4827105933", kind="petition", category="labour",
+        purpose=None, terminal_id="T", jurisdiction="J", created_at=created, state=state,
+        attempts=0, next_attempt_at=created, last_error=None, case_no=case_no, query_code=None,
+        delivered_at=None, updated_at=created, agent_id="A-01",
+        receipt_fields={"applicant_name": "李*芳", "kind_label": "信访事项",
+                        "category_label": "劳动社保"})
+
+
+def test_the_agents_list_in_words():
+    now = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    assert agents.state_words(_info("queued", now - timedelta(days=12)), now) == "等待发送 12 天"
+    assert agents.state_words(_info("sending", now), now) == "等待发送（今天办理）"
+    assert agents.state_words(_info("delivered", now, "XF2026120100001"), now) == \
+        "已送达，事项编号 XF2026120100001"
+    assert agents.state_words(_info("needs_attention", now), now) == "发送遇到问题，等待技术人员处理"
+    [row] = agents.rows([_info("queued", now)], now)
+    assert (row["applicant"], row["kind"], row["category"], row["receipt_display"]) == \
+        ("李*芳", "信访事项", "劳动社保", "4827 1059 33")
+    assert agents.reached_words(None, now) == "本站还没有联系上平台"
+    assert agents.reached_words(now - timedelta(days=9, hours=2), now) == "本站已经 9 天没有联系上平台"
+    assert agents.reached_words(now - timedelta(hours=5), now) == "本站 5 小时前联系过平台"
+
+
+def test_the_authorisation_in_plain_words():
+    agent = agents.Agent("A-01", "王小明", "和平村代办站", "2026-11-20T00:00:00+00:00")
+    words = agents.authorisation_words(agent, agents.default_authorisation(TODAY))
+    assert words[0] == "我同意由和平村代办站的代办员 王*明 替我办理。"
+    assert any(line.startswith("委托期限：") for line in words)
+    assert "王小明" not in "".join(words)
+
+
+def test_the_doctor_checks_a_proxy_station_has_an_agent(demo_config):
+    from kiosk import doctor
+    from kiosk.config import LoadedConfig
+
+    def agents_check(loaded):
+        outcomes = doctor.run_checks(doctor.core_checks(doctor.Context(loaded)))
+        return [o.result for o in outcomes if o.name == "agents"]
+
+    assert agents_check(demo_config) == []  # a hall terminal: no such check
+    terminal = demo_config.config.terminal.model_copy(update={"proxy_station": True})
+    station = LoadedConfig(demo_config.config.model_copy(update={"terminal": terminal}),
+                           demo_config.source, demo_config.data_dir)
+    [none] = agents_check(station)
+    assert none.status == "FAIL" and "kiosk agent bind" in none.fix
+    _bind(station.data_dir)
+    [one] = agents_check(station)
+    assert one.status == "PASS" and "A-01" in one.found
