@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk import identity, technician
+from kiosk import clock_trust, identity, technician
 from kiosk.content import CONTENT_FILE
 from kiosk.store.receipt import format_receipt_no
 from kiosk.store.records import SubmissionInfo
@@ -180,9 +180,13 @@ def rows(items: list[SubmissionInfo], now: datetime | None = None) -> list[dict[
 
 def last_reached(newest_delivery: datetime | None, data_dir: Path) -> datetime | None:
     """When this station last heard from its platform, as far as the terminal knows it:
-    the newest delivery (network or stick) or the newest content pulled. Kept in this one
-    function so a better record of the last contact can replace it."""
+    the last verified exchange of the delivery (`clock_trust.station_contact`, heartbeats
+    included, as the technician screen says it), the newest delivery (network or stick:
+    acknowledgements read from a stick count too) or the newest content pulled."""
     seen = [newest_delivery] if newest_delivery is not None else []
+    exchanged = clock_trust.station_contact(Path(data_dir)).last_reached_at
+    if exchanged is not None:
+        seen.append(exchanged)
     try:
         mtime = (Path(data_dir) / CONTENT_FILE).stat().st_mtime
         seen.append(datetime.fromtimestamp(mtime, UTC))

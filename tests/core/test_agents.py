@@ -176,3 +176,19 @@ def test_the_doctor_checks_a_proxy_station_has_an_agent(demo_config):
     _bind(station.data_dir)
     [one] = agents_check(station)
     assert one.status == "PASS" and "A-01" in one.found
+
+
+def test_the_agents_list_counts_every_verified_exchange_as_reaching_the_platform(tmp_path):
+    """A heartbeat answered (the delivery's record in clock-trust.json) counts as reaching
+    the platform, though nothing was delivered; the newest of all is what the list says."""
+    from kiosk import clock_trust
+    from kiosk.clock_trust import Reading
+
+    assert agents.last_reached(None, tmp_path) is None
+    heard = datetime(2026, 11, 28, 6, tzinfo=UTC).timestamp()
+    clock_trust.save(tmp_path, clock_trust.Record(
+        high_water=heard, last_reached=heard, last_reached_local=Reading(heard, "a-boot", 5.0)))
+    delivered = datetime(2026, 11, 20, tzinfo=UTC)
+    assert agents.last_reached(delivered, tmp_path) == datetime.fromtimestamp(heard, UTC)
+    later = datetime(2026, 11, 30, tzinfo=UTC)
+    assert agents.last_reached(later, tmp_path) == later
