@@ -191,8 +191,8 @@ def _as_printed_page(image):
         if seen >= total * 0.005:
             ink = value
             break
-    if paper - ink < 32:  # a blank page: only its paper made white
-        ink = 0
+    if paper - ink < 32:  # no ink: a blank sheet (or a light one) keeps its tone
+        return image
     span = paper - PAPER_SPREAD - ink
     return image.point([0 if v <= ink else 255 if v >= paper - PAPER_SPREAD
                         else round((v - ink) * 255 / span) for v in range(256)])
