@@ -159,7 +159,9 @@ class Sender:
     def limits(self, client: PlatformClient) -> schemas.Limits:
         """The platform's limits, asked once per worker."""
         if self._platform_limits is None:
+            started = time.monotonic()
             answer = client.limits()
+            self.pace.first_round_trip(time.monotonic() - started)
             judge(answer, what="limits", about_item=False)
             self._platform_limits = answers.limits(answer)
             self.batch_size.limit_to(self._platform_limits.max_batch_submissions)

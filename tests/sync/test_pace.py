@@ -5,8 +5,17 @@ from __future__ import annotations
 from sync import pace
 
 
-def test_it_starts_at_the_start_budget_and_learns_the_line():
+def test_a_short_first_round_trip_leaves_the_platforms_limits_until_measured():
     link = pace.LinkPace(read_timeout=30.0)
+    link.first_round_trip(0.004)  # a hall's network
+    assert link.budget() == pace.UNLIMITED
+    link.sent(80_000, 10.0)  # then found slow after all
+    assert link.budget() == 60_000
+
+
+def test_a_far_line_starts_small_and_learns_the_line():
+    link = pace.LinkPace(read_timeout=30.0)
+    link.first_round_trip(0.8)  # handshake and request over 400 ms round trips
     assert link.budget() == pace.START_BYTES
     link.sent(pace.MEASURED_FROM - 1, 10.0)  # a small body says nothing of the line
     assert link.rate is None
@@ -19,6 +28,7 @@ def test_it_starts_at_the_start_budget_and_learns_the_line():
 
 def test_a_slow_line_never_brings_it_below_the_least():
     link = pace.LinkPace(read_timeout=5.0)
+    link.first_round_trip(0.5)
     link.sent(20_000, 100.0)  # 200 B/s
     assert link.budget() == pace.MIN_BYTES
 
