@@ -51,7 +51,8 @@ def withdraw_arguments(parser: argparse.ArgumentParser, common: argparse.Argumen
 
 
 def _read_pages(paths: list[str]) -> tuple[list, list[Problem]]:
-    from kiosk.submission import AttachmentData
+    from kiosk.pages import PageRefused
+    from kiosk.submission import AttachmentData, as_page, check_attachment
 
     pages, problems = [], []
     for i, name in enumerate(paths):
@@ -63,7 +64,14 @@ def _read_pages(paths: list[str]) -> tuple[list, list[Problem]]:
                                     "supplement.unreadable"))
             continue
         media_type = next((t for t, magic in _MAGIC if content.startswith(magic)), "image/jpeg")
-        pages.append(AttachmentData("evidence", media_type, content))
+        page = AttachmentData("evidence", media_type, content)
+        if not check_attachment(page, f"pages[{i}]"):  # else said by check_supplement
+            try:  # scaled and compressed as the camera's pages are
+                page = as_page(page)
+            except PageRefused as refused:
+                problems.append(Problem(f"pages[{i}]", refused.message, refused.code))
+                continue
+        pages.append(page)
     return pages, problems
 
 

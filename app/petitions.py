@@ -113,7 +113,9 @@ def submit(args: argparse.Namespace) -> int:
     print_problems(problems)  # warnings only, e.g. a late review application
 
     if args.dry_run:
-        print(f"{args.file}: valid; {len(attachments)} attachment(s); nothing queued (dry run)")
+        size = sum(len(a.content) for a in attachments)
+        print(f"{args.file}: valid; {len(attachments)} attachment(s), {size} bytes as sealed "
+              "(pages scaled and compressed); nothing queued (dry run)")
         if result.deadline:
             print(result.deadline.explanation)
         return EXIT_OK

@@ -65,6 +65,8 @@ EVENTS = _table([
     (r"technician \w+ failed", "维护操作没有完成"),
     (r"ID card read failed unexpectedly", "读身份证时程序出错（市民被告知直接填写；请把日志交给技术人员）"),
     (r"ID card reader failed", "身份证阅读器没有读出证件（市民可以直接填写；kiosk doctor 会说怎么修）"),
+    (r"camera photo not made a page",
+     "拍的照片没能处理成材料页（市民被告知再拍一次；反复出现请把日志交给技术人员）"),
     (r"camera not found when its screen opened",
      "拍照时找不到高拍仪（市民被告知可以带原件另交；kiosk doctor 查高拍仪）"),
     (r"camera stopped with an error", "高拍仪出错停了（检查连线，kiosk doctor 查高拍仪）"),

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import clock_trust, identity, terminal_key, wake
+from kiosk import clock_trust, identity, pages, terminal_key, wake
 from kiosk.config import LoadedConfig
 from kiosk.petition import ATTACHMENT_ROLES, KINDS, Validation
 from kiosk.problems import Problem, errors
@@ -61,7 +61,8 @@ def check_attachment(data: AttachmentData, path: str) -> list[Problem]:
 
 def read_attachment_files(document: dict, base_dir: Path) -> tuple[list[AttachmentData],
                                                                    list[Problem]]:
-    """Reads the files a petition document names (paths relative to the document)."""
+    """Reads the files a petition document names (paths relative to the document), each
+    made a page as the camera's photos are (`as_page`)."""
     found, problems = [], []
     for i, entry in enumerate(document.get("attachments") or []):
         path = f"attachments[{i}].file"
@@ -77,8 +78,27 @@ def read_attachment_files(document: dict, base_dir: Path) -> tuple[list[Attachme
             problems.append(Problem(path, f"读不到材料文件“{name}”：{reason}",
                                     "attachment.unreadable"))
             continue
-        found.append(AttachmentData(entry["role"], entry["media_type"], content))
+        data = AttachmentData(entry["role"], entry["media_type"], content)
+        wrong = check_attachment(data, path)
+        if not wrong:
+            try:
+                data = as_page(data)
+            except pages.PageRefused as refused:
+                wrong = [Problem(path, refused.message, refused.code)]
+        problems.extend(wrong)
+        if not wrong:
+            found.append(data)
     return found, problems + check_attachments(found)
+
+
+def as_page(data: AttachmentData) -> AttachmentData:
+    """Material as it is sealed: a page scaled and compressed for a village link
+    (`kiosk/pages.py`); the signature is the pad's own small PNG and stays as it is.
+    PageRefused when the file cannot be a page."""
+    if data.role == "signature":
+        return data
+    page = pages.compress(data.content, data.media_type)
+    return AttachmentData(data.role, page.media_type, page.content)
 
 
 def check_attachments(attachments: list[AttachmentData]) -> list[Problem]:

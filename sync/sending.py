@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.outgoing import wire_body
 from kiosk.store import Claimed, DamagedAttachment, Outbox, StoreError
-from sync import answers, batches
+from sync import answers, batches, pace
 from sync.answers import Answer
 from sync.client import PlatformClient, Unreachable
 from wire import schemas
@@ -76,18 +77,36 @@ def clock_offset(client: PlatformClient) -> int | None:
     return round(-clock.offset) if clock.learned else None
 
 
-def upload(client: PlatformClient, data: bytes, sealed_digest: str, chunk_bytes: int) -> None:
-    """Uploads one sealed attachment, resuming where the platform's copy ends.
+def timed(link: pace.LinkPace | None, size: int, call: Callable[[], Answer]) -> Answer:
+    """One request with a body of `size` bytes, its time told to the link's pace."""
+    started = time.monotonic()
+    try:
+        answer = call()
+    except Unreachable as exc:
+        if exc.read_timeout and link is not None:
+            link.timed_out(size)
+        raise
+    if link is not None:
+        link.sent(size, time.monotonic() - started)
+    return answer
+
+
+def upload(client: PlatformClient, data: bytes, sealed_digest: str, chunk_bytes: int,
+           link: pace.LinkPace | None = None) -> None:
+    """Uploads one sealed attachment, resuming where the platform's copy ends, in chunks
+    of the platform's size or of what the link carries in time (`sync/pace.py`).
 
     Most uploads are new: it sends from 0 and lets the platform say if it has more
     (409: ask where to resume), saving a round trip per attachment. Bounded: a
     mismatch re-reads the offset, at most a few times more than there are chunks."""
     offset = 0
-    for _ in range(len(data) // chunk_bytes + 8):
+    for _ in range(len(data) // min(chunk_bytes, pace.MIN_BYTES) + 8):
         if offset >= len(data):
             return
-        answer = client.upload_chunk(sealed_digest, offset, len(data),
-                                     data[offset:offset + chunk_bytes])
+        size = min(chunk_bytes, link.budget()) if link is not None else chunk_bytes
+        piece = data[offset:offset + size]
+        answer = timed(link, len(piece), lambda piece=piece, offset=offset: client.upload_chunk(
+            sealed_digest, offset, len(data), piece))
         if answers.upload_must_resume(answer):
             answer = client.upload_status(sealed_digest)
         judge(answer, what="attachment upload")
@@ -117,6 +136,7 @@ class Sender:
         self.client_factory = client_factory
         self.main_client = main_client
         self.batch_size = batches.BatchSize(per_request or PER_REQUEST)
+        self.pace = pace.LinkPace(main_client.timeout[1])  # what one request may carry
         self._platform_limits: schemas.Limits | None = None
         self._local = threading.local()
         self._clients: list[PlatformClient] = [main_client]
@@ -139,7 +159,9 @@ class Sender:
     def limits(self, client: PlatformClient) -> schemas.Limits:
         """The platform's limits, asked once per worker."""
         if self._platform_limits is None:
+            started = time.monotonic()
             answer = client.limits()
+            self.pace.first_round_trip(time.monotonic() - started)
             judge(answer, what="limits", about_item=False)
             self._platform_limits = answers.limits(answer)
             self.batch_size.limit_to(self._platform_limits.max_batch_submissions)
@@ -152,23 +174,29 @@ class Sender:
         chunk = self.limits(client).chunk_bytes
         for att in item.attachments:
             if att.sealed_digest in only:
-                upload(client, self.outbox.read_claimed(att), att.sealed_digest, chunk)
+                upload(client, self.outbox.read_claimed(att), att.sealed_digest, chunk,
+                       self.pace)
 
     def prepare(self, client: PlatformClient, item: Claimed) -> schemas.SubmissionRequest:
         """The item's wire body, its small attachments inline (one request instead of
-        one per attachment), once the others are uploaded."""
+        one per attachment), once the others are uploaded. Inline only as far as the
+        body, in base64, stays within what the link carries in time (`sync/pace.py`):
+        on a slow line pages go up raw, a third smaller."""
         limit = self.limits(client).max_inline_bytes
         inline: dict[str, schemas.InlineAttachment] = {}
         to_upload: set[str] = set()
         room = INLINE_TOTAL_BYTES
+        paced = self.pace.budget() - (len(item.envelope) + 2) // 3 * 4 - batches.PER_BODY_BYTES
         for att in item.attachments:
             if att.sealed_digest in inline:
                 continue
-            if att.size <= min(limit, room):
+            encoded = (att.size + 2) // 3 * 4
+            if att.size <= min(limit, room) and encoded <= paced:
                 data = base64.b64encode(self.outbox.read_claimed(att)).decode()
                 inline[att.sealed_digest] = schemas.InlineAttachment(
                     sealed_digest=att.sealed_digest, data=data)
                 room -= att.size
+                paced -= encoded
             else:
                 to_upload.add(att.sealed_digest)
         if to_upload:
@@ -179,11 +207,12 @@ class Sender:
         """Sends one item alone (POST /submissions); runs on a sending thread."""
         client = self._thread_client()
         body = self.prepare(client, item)
-        answer = client.submit(body)
+        size = batches.body_size(body)
+        answer = timed(self.pace, size, lambda: client.submit(body))
         missing = answers.missing_attachments(answer)
         if missing is not None:
             self._upload(client, item, missing)
-            answer = client.submit(body)
+            answer = timed(self.pace, size, lambda: client.submit(body))
         judge(answer, what="submission")
         return delivered(answer)
 
@@ -206,7 +235,8 @@ class Sender:
                     bodies.append(self.prepare(client, item))
                 except (Refused, DamagedAttachment, StoreError, ValueError) as exc:
                     results[item.submission_id] = exc  # this item's own trouble
-            for part in batches.cut(bodies, limits.max_batch_bytes):
+            most = min(limits.max_batch_bytes, self.pace.budget())
+            for part in batches.cut(bodies, most):
                 results.update(self._send_batch(client, part))
         except BaseException as exc:  # noqa: BLE001 — every item's result, judged by the caller
             return [exc] * len(items)
@@ -218,7 +248,8 @@ class Sender:
     def _send_batch(self, client: PlatformClient, bodies: list[schemas.SubmissionRequest]
                     ) -> list[tuple[str, Result]]:
         try:
-            answer = client.submit_batch(bodies)
+            answer = timed(self.pace, sum(batches.body_size(b) for b in bodies),
+                           lambda: client.submit_batch(bodies))
         except Unreachable as exc:
             if exc.read_timeout:  # perhaps too much for the platform in one go
                 self.batch_size.timed_out(len(bodies))

@@ -9,9 +9,11 @@ the configuration: its id or its description, "" the first video input), or a
 `SyntheticCamera` that pushes pictures through `QVideoFrameInput` (Qt 6.8+) — what the
 tests, the tour and the demo use. No configuration value selects the synthetic source.
 
-A photo under review is a `QImage` in this object's memory, shown through the
-`image://camera/` provider; kept, it becomes the session's (`Session.addPhoto`: JPEG in
-memory until sealed at confirm). Nothing is written to disk. QtMultimedia is imported
+A photo is made a page on the worker thread first (`kiosk/pages.py`: upright, scaled,
+grayscale when it has no colour, compressed for a village link), and the page is what the
+review shows, a `QImage` in this object's memory behind the `image://camera/` provider;
+kept, that same page becomes the session's (`Session.addPage`, in memory until sealed at
+confirm). Nothing is written to disk. QtMultimedia is imported
 only when a camera screen opens (it is slow to load).
 
 QR codes are decoded by zxing-cpp on a worker thread, one frame at a time and at most
@@ -31,8 +33,8 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtQml import QmlNamedElement, QmlSingleton
 from PySide6.QtQuick import QQuickImageProvider
 
-from kiosk import casequery
-from ui import viewmodels
+from kiosk import casequery, pages
+from ui import signature, viewmodels
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +248,7 @@ class DocumentCamera(QObject):
     previewChanged = Signal()  # a new frame for the painted preview
     receiptRead = Signal(str)  # a receipt number read from a QR code under the camera
     _decoded = Signal(int, object)  # from the worker: (generation, list of texts)
+    _prepared = Signal(int, object)  # from the worker: (generation, the page or its failure)
 
     @staticmethod
     def create(engine) -> DocumentCamera:
@@ -263,6 +266,8 @@ class DocumentCamera(QObject):
         self._output: Any = None
         self._state = OFF
         self.review_image: QImage | None = None
+        self.review_page: pages.Page | None = None  # what 保留 keeps: the page as shown
+        self._preparing = False  # a shot on its way to become a page
         self.live_image: QImage | None = None
         self._painted = False  # the window draws in software: the preview is painted frames
         self._live_frames = 0
@@ -275,6 +280,7 @@ class DocumentCamera(QObject):
         self._generation = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera-scan")
         self._decoded.connect(self._on_decoded, Qt.ConnectionType.QueuedConnection)
+        self._prepared.connect(self._on_prepared, Qt.ConnectionType.QueuedConnection)
         session.wiped.connect(self.close)
 
     # ---- what QML binds to ---------------------------------------------------------------
@@ -340,7 +346,8 @@ class DocumentCamera(QObject):
         """Preview off; a photo not kept is dropped."""
         self._scanning = False
         self._generation += 1
-        self.review_image = None
+        self.review_image = self.review_page = None
+        self._preparing = False
         self.live_image = None
         if self._state != OFF:
             self._detach()
@@ -360,15 +367,36 @@ class DocumentCamera(QObject):
     @Slot()
     def shoot(self) -> None:
         """拍照: the next frame becomes the photo under review."""
-        if self._state != LIVE:
+        if self._state != LIVE or self._preparing:
             return
         if self._image_capture.capture() < 0:
             self._set(LIVE, "没有拍到照片，请再按一次“拍照”。")
 
     def _on_captured(self, _id: int, image: QImage) -> None:
-        if self._state != LIVE:
+        if self._state != LIVE or self._preparing:
             return  # closed while the shot was on its way
-        self.review_image = image.copy()
+        self._preparing = True
+        self._set(LIVE, "正在处理照片，请稍等。")
+        # Made a page off the GUI thread: scaling and compressing a camera's photo takes
+        # a few hundred milliseconds.
+        self._executor.submit(self._prepare, self._generation, image.copy())
+
+    def _prepare(self, generation: int, image: QImage) -> None:
+        try:
+            page: object = pages.compress(signature.encode(image, "JPG"), "image/jpeg")
+        except Exception as exc:  # noqa: BLE001 — said on screen, the citizen shoots again
+            page = exc
+        self._prepared.emit(generation, page)
+
+    def _on_prepared(self, generation: int, page: object) -> None:
+        if generation != self._generation or not self._preparing:
+            return  # closed, or a new visitor, meanwhile
+        self._preparing = False
+        if not isinstance(page, pages.Page):
+            log.warning("camera photo not made a page: %s", type(page).__name__)
+            self._set(LIVE, "没有拍到照片，请再按一次“拍照”。")
+            return
+        self.review_page, self.review_image = page, QImage.fromData(page.content)
         self._shots += 1
         self._set(REVIEW, "")
         self._session.speak.emit("请看照片。看得清楚，就按“保留”；不清楚，就按“重拍”。")
@@ -384,17 +412,17 @@ class DocumentCamera(QObject):
     @Slot(str)
     def keep(self, role: str) -> None:
         """保留: the photo goes to the session's material (in memory until sealed)."""
-        if self._state != REVIEW or self.review_image is None:
+        if self._state != REVIEW or self.review_page is None:
             return
-        image, self.review_image = self.review_image, None
-        self._session.addPhoto(role, image)
+        page, self.review_page, self.review_image = self.review_page, None, None
+        self._session.addPage(role, page)
         self._set(LIVE, "")
 
     @Slot()
     def retake(self) -> None:
         """重拍 (and 删除): the photo under review is dropped; the live picture again."""
         if self._state == REVIEW:
-            self.review_image = None
+            self.review_image = self.review_page = None
             self._set(LIVE, "")
 
     @Slot(result=bool)

@@ -25,7 +25,7 @@ from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQml import QmlElement, QmlSingleton, QmlUncreatable
 
-from kiosk import choices, content
+from kiosk import choices, content, pages
 from kiosk.applies import MAX_REPRESENTATIVES
 from kiosk.config import LoadedConfig
 from kiosk.taxonomy import Taxonomy
@@ -459,8 +459,11 @@ class Session(ReceiptFacts):
 
     @Slot(str, QImage)
     def addPhoto(self, role: str, image: QImage) -> None:  # noqa: N802
-        data = signature.encode(image, "JPG")
-        self._act(lambda: self.visit.add_photo(role, "image/jpeg", data))
+        """The photo as a page (kiosk/pages.py), as the camera's review shows one."""
+        self.addPage(role, pages.compress(signature.encode(image, "JPG"), "image/jpeg"))
+
+    def addPage(self, role: str, page: Any) -> None:  # noqa: N802
+        self._act(lambda: self.visit.add_photo(role, page.media_type, page.content))
 
     @Slot(str)
     def removePhotos(self, role: str) -> None:  # noqa: N802

@@ -101,7 +101,7 @@ def test_late_review_is_queued_with_a_warning(tmp_path):
     doc = f.review(received_on="2026-10-08")
     path = _copy_example(tmp_path, doc)
     for n, role in enumerate(("id_proof", "reply_opinion")):
-        (path.parent / f"{role}.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes([n]) * 100)
+        (path.parent / f"{role}.jpg").write_bytes(f.page_image(n))
     result = run_kiosk("submit", str(path), "--today", "2026-11-26", env=_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "warning: matter.earlier_reply.received_on" in result.stderr

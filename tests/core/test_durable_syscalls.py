@@ -38,7 +38,7 @@ def _review_with_three_attachments(tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copy(EXAMPLE.parent / "signature.png", folder / "signature.png")
     for n, role in enumerate(("id_proof", "reply_opinion")):
-        (folder / f"{role}.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes([n]) * 100)
+        (folder / f"{role}.jpg").write_bytes(f.page_image(n))
     path = folder / "review.json"
     path.write_text(json.dumps(f.review(received_on="2026-11-20"), ensure_ascii=False),
                     encoding="utf-8")

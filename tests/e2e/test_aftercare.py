@@ -13,12 +13,13 @@ import sqlite3
 
 import pytest
 
+from tests.support.factories import page_image
 from tests.support.platform_server import running_receiver
 from tests.support.terminal import enrolled_terminal, stop, unrecord_delivered_followups, wait_for
 
 LAST4 = "0000"  # the applicant's phone in the test petitions ends so
-JPEG = b"\xff\xd8\xff\xe0" + b"a page of the ID card" * 50
-PNG = b"\x89PNG\r\n\x1a\n" + b"a second page" * 50
+JPEG = page_image(1, "JPEG")  # real pictures: `kiosk supplement` makes pages of them
+PNG = page_image(2, "PNG")
 SIGNATURE = b"\x89PNG\r\n\x1a\n" + b"the citizen's signature"
 
 

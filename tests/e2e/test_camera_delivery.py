@@ -58,6 +58,8 @@ def test_a_photo_from_the_camera_reaches_the_platform_as_the_attachment(tmp_path
         tap(w, "camera:keep")
         assert wait_until(lambda: len(s.photos) == 1, 3000)
         photo = s.photos[0].content
+        # a sheet of paper and ink becomes a grayscale page (kiosk/pages.py), as reviewed
+        assert s.photos[0].media_type == "image/png" and photo.startswith(b"\x89PNG")
         digest = hashlib.sha256(photo).hexdigest()
 
         s.goTo("review")
@@ -84,7 +86,7 @@ def test_a_photo_from_the_camera_reaches_the_platform_as_the_attachment(tmp_path
             rows = db.execute("SELECT sealed_digest, media_type FROM case_attachments "
                               "WHERE case_no = ? AND role = 'evidence'",
                               (case["case_no"],)).fetchall()
-        assert len(rows) == 1 and rows[0][1] == "image/jpeg", rows
+        assert len(rows) == 1 and rows[0][1] == "image/png", rows  # the page's own type
         sealed = Store(rx.data_dir).attachment_bytes(rows[0][0])
         assert hashlib.sha256(sealed).hexdigest() == rows[0][0]
         opened = sealing.unseal(sealed, keys.load(rx.data_dir), sid, sealing.attachment_part(digest))

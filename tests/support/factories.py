@@ -93,3 +93,17 @@ def group(size: int, representatives: list[int] | None = None) -> dict:
     if representatives is not None:
         doc["representatives"] = representatives
     return doc
+
+
+def page_image(n: int = 0, fmt: str = "JPEG", size: tuple[int, int] = (120, 160)) -> bytes:
+    """A small real picture (JPEG or PNG), a different one for each `n`: material a
+    petition document names, which `kiosk submit` opens to make a page of it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).rectangle((10, 10 + n * 7 % 100, 100, 30 + n * 7 % 100), fill="black")
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()

@@ -46,6 +46,20 @@ def _pixel(window, item):
     return window.grabWindow().pixelColor(_center(item)).name()
 
 
+def _centre_colour(content: bytes) -> str:
+    from PySide6.QtGui import QImage
+
+    image = QImage.fromData(content)
+    return image.pixelColor(image.width() // 2, image.height() // 2).name()
+
+
+def _near(colour: str, expected: str, within: int = 3) -> bool:
+    from PySide6.QtGui import QColor
+
+    a, b = QColor(colour), QColor(expected)
+    return all(abs(x - y) <= within for x, y in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
+
+
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
 def test_capture_review_retake_delete_keep(kiosk_window, size):
     from ui.camera import SyntheticCamera
@@ -64,7 +78,13 @@ def test_capture_review_retake_delete_keep(kiosk_window, size):
     tap(w, "camera:shoot")
     assert wait_until(lambda: k.camera.state == "review", 5000), k.camera.message
     review = find(w, "camera:review")
-    assert wait_until(lambda: shown(review) and _pixel(w, review) == "#c83c28", 3000)
+    # what the review shows is the page as it will be sealed (kiosk/pages.py): a JPEG of
+    # the sheet, its colour kept within JPEG's rounding
+    page = k.camera.review_page
+    assert page is not None and page.media_type == "image/jpeg" and not page.grayscale
+    sealed = _centre_colour(page.content)
+    assert _near(sealed, "#c83c28"), sealed
+    assert wait_until(lambda: shown(review) and _pixel(w, review) == sealed, 3000)
     assert s.photos == []  # shown before it is kept
     for name in ("camera:keep", "camera:retake", "camera:discard"):
         assert shown(find(w, name)), name
@@ -91,10 +111,12 @@ def test_capture_review_retake_delete_keep(kiosk_window, size):
     assert wait_until(lambda: k.camera.state == "live", 3000)
     tap(w, "camera:shoot")
     assert wait_until(lambda: k.camera.state == "review", 5000)
+    shown_page = k.camera.review_page
     tap(w, "camera:keep")
     assert wait_until(lambda: len(s.photos) == 1, 3000)
     photo = s.photos[0]
     assert photo.role == "evidence" and photo.media_type == "image/jpeg"
+    assert photo.content == shown_page.content  # the page kept is the page reviewed
     from PySide6.QtGui import QImage
 
     kept = QImage.fromData(photo.content, "JPG")
