@@ -5,7 +5,8 @@ keeps the agent with their PIN (`kiosk.agents`); the same checks as the technici
 screen's 绑定代办员. `signin ID --pin PIN` checks an agent's PIN as the sign-in screen
 does (lock-out included): since a command has no session, `kiosk submit --agent ID --pin
 PIN FILE` submits in an agent session. `submissions ID --pin PIN` prints the agent's list
-(我办理的) as the screen shows it: masked, no petition text.
+(我办理的) as the screen shows it: masked, no petition text, and where the office has got
+to with each delivered case when the platform answers (`--no-platform`: not asked).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     subs.add_argument("agent_id", metavar="ID")
     subs.add_argument("--pin", required=True)
     subs.add_argument("--json", action="store_true", help="print JSON")
+    subs.add_argument("--no-platform", action="store_true",
+                      help="do not ask the platform where each delivered case stands")
 
 
 def check_signin(name: str, loaded: config.LoadedConfig, agent_id: str, pin: str) -> int | None:
@@ -103,7 +106,12 @@ def _submissions(name: str, args: argparse.Namespace, loaded: config.LoadedConfi
     except StoreError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    rows = agents.rows(items, now)
+    statuses: dict[str, str] = {}
+    if not args.no_platform:
+        from app.cases import status_for
+
+        statuses = agents.case_statuses(items, status_for(loaded))
+    rows = agents.rows(items, now, statuses)
     agents.audit(loaded.data_dir, loaded.config.terminal.id, args.agent_id, "agent_list",
                  count=len(rows))
     if args.json:

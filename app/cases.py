@@ -104,6 +104,12 @@ def query_for(loaded: config.LoadedConfig) -> Callable[[casequery.Lookup], caseq
     return lambda lookup: query(loaded, lookup)
 
 
+def status_for(loaded: config.LoadedConfig) -> Callable[[str], casequery.Answer]:
+    """The terminal's own read of a case it delivered, by query code: what the agent's list
+    (我办理的) runs to say where each case stands (on its own thread)."""
+    return lambda code: platform_read(loaded, lambda client: client.case(code))
+
+
 # --- kiosk case -----------------------------------------------------------------------------
 def case_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     parser.add_argument("query_code", metavar="QUERY_CODE",

@@ -56,7 +56,7 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         print(f"kiosk ui: {missing}", file=sys.stderr)
         return EXIT_FAILED
     from app.carry import keys_for
-    from app.cases import query_for
+    from app.cases import query_for, status_for
     from app.doctor import network_test_for
     from ui import cli as ui_cli
 
@@ -69,7 +69,8 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         return sync_agents.redeem(loaded, code)
     if not loaded.is_demo:
         return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader,
-                          carry_keys=carry_keys, agent_binder=agent_binder)
+                          carry_keys=carry_keys, agent_binder=agent_binder,
+                          case_status=status_for(loaded))
     # --demo: the whole chain on this machine — a local reference platform, this
     # terminal enrolled with it, and the sync worker — for as long as the UI runs.
     from app.demo import DemoChain, DemoError
@@ -83,7 +84,8 @@ def ui(args: argparse.Namespace, loaded: config.LoadedConfig) -> int:
         return EXIT_FAILED
     try:
         return ui_cli.run(args, loaded, network_test=network_test, case_reader=case_reader,
-                          carry_keys=carry_keys, agent_binder=agent_binder)
+                          carry_keys=carry_keys, agent_binder=agent_binder,
+                          case_status=status_for(loaded))
     finally:
         chain.stop()
 

@@ -17,12 +17,13 @@ The agent's name is theirs, not a villager's; the screens still show it masked
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk import clock_trust, identity, technician
+from kiosk import casequery, clock_trust, identity, technician
 from kiosk.content import CONTENT_FILE
 from kiosk.store.receipt import format_receipt_no
 from kiosk.store.records import SubmissionInfo
@@ -146,32 +147,64 @@ def audit(data_dir: Path, terminal_id: str, agent_id: str, what: str, **details:
 # --- the agent's list (我办理的) -------------------------------------------------------------
 
 
-def state_words(item: SubmissionInfo, now: datetime | None = None) -> str:
+def state_words(item: SubmissionInfo, now: datetime | None = None,
+                platform_status: str | None = None) -> str:
     """A submission's state as the agent reads it: waiting N days, delivered with its case
-    number, or waiting for the technician."""
+    number (and where the office has got to, when the platform was asked just now), or
+    waiting for the technician."""
     now = now or datetime.now(UTC)
     if item.state in ("queued", "sending"):
         days = max(0, (now - item.created_at).days)
         return "等待发送（今天办理）" if days == 0 else f"等待发送 {days} 天"
     if item.state in ("delivered", "purged"):
-        return f"已送达，事项编号 {item.case_no}"
+        delivered = f"已送达，事项编号 {item.case_no}"
+        return f"{delivered}，现在：{platform_status}" if platform_status else delivered
     if item.state == "needs_attention":
         return "发送遇到问题，等待技术人员处理"
     return "已由技术人员搁置"
 
 
-def rows(items: list[SubmissionInfo], now: datetime | None = None) -> list[dict[str, Any]]:
+# How many of the newest delivered cases the list asks the platform about, one read each:
+# enough for a station's recent weeks, few enough for a village line.
+STATUS_READS = 30
+
+
+def case_statuses(items: list[SubmissionInfo],
+                  read: Callable[[str], casequery.Answer]) -> dict[str, str]:
+    """The platform's status of this agent's delivered cases, by query code (已受理, 正在办理,
+    …): the terminal's own read of a case it delivered (`read`, handed in: the core
+    reaches no network), newest first, at most STATUS_READS. The first answer that is no
+    case's (offline, limited, not enrolled) ends the asking: the rest stay as the outbox
+    knows them."""
+    asked = sorted((i for i in items if i.state in ("delivered", "purged") and i.query_code),
+                   key=lambda i: i.created_at, reverse=True)[:STATUS_READS]
+    found: dict[str, str] = {}
+    for item in asked:
+        answer = read(item.query_code)
+        if answer.state == "not_found":
+            continue
+        if answer.state != "found" or answer.progress is None:
+            break
+        found[item.query_code] = answer.progress.status_label
+    return found
+
+
+def rows(items: list[SubmissionInfo], now: datetime | None = None,
+         statuses: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The list as the screen and `kiosk agent submissions` show it: masked, no petition
-    text (the outbox holds none readable anyway)."""
+    text (the outbox holds none readable anyway). `statuses`: the platform's, by query code
+    (`case_statuses`)."""
     out = []
     for item in items:
         fields = item.receipt_fields or {}
+        status = (statuses or {}).get(item.query_code or "")
         out.append({
             "receipt_no": item.receipt_no, "receipt_display": format_receipt_no(item.receipt_no),
             "applicant": fields.get("applicant_name") or "",
             "kind": fields.get("kind_label") or item.kind,
             "category": fields.get("category_label") or item.category,
-            "state": item.state, "state_words": state_words(item, now),
+            "state": item.state, "state_words": state_words(item, now, status),
+            "platform_status": status,
             "case_no": item.case_no, "query_code": item.query_code,
             "confirmed_at": item.created_at.isoformat(timespec="seconds"),
         })

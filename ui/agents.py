@@ -55,7 +55,7 @@ class Agents(QObject):
     listChanged = Signal()  # the agent's list and the reprint's result
     authChanged = Signal()  # the villager's signature under the authorisation
     _verified = Signal(object, object)  # from the worker: (agent, Attempt or exception)
-    _listed = Signal(object)  # from the worker: (rows, reached words) or exception
+    _listed = Signal(object)  # from the worker: (agent id, rows, reached words) or (agent id, exception)
     _printed = Signal(str, object)  # from the worker: (receipt no, printing.Result)
 
     @staticmethod
@@ -64,16 +64,22 @@ class Agents(QObject):
 
     def __init__(self, loaded: LoadedConfig, session, *,
                  print_fn: Callable[[Any], printing.Result] | None = None,
+                 case_status: Callable[[str], Any] | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
         self._loaded = loaded
         self._dir = loaded.data_dir
         self._terminal = loaded.config.terminal.id
         self._session = session
+        # The terminal's read of a case it delivered (handed in: the UI reaches no network).
+        self._case_status = case_status
         settings = loaded.config.devices.printer
         self._print = print_fn or (lambda paper: printing.print_voucher(settings, paper))
         self._can_print = print_fn is not None or settings.kind != "none"
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agents")
+        # The platform's reads for the list on a thread of their own: a slow village line
+        # never holds up the next agent's sign-in or a reprint behind them.
+        self._platform = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agents-platform")
         self._verified.connect(self._on_verified, Qt.ConnectionType.QueuedConnection)
         self._listed.connect(self._on_listed, Qt.ConnectionType.QueuedConnection)
         self._printed.connect(self._on_printed, Qt.ConnectionType.QueuedConnection)
@@ -247,13 +253,24 @@ class Agents(QObject):
                 items = outbox.by_agent(agent_id)
                 reached = agents.last_reached(outbox.newest_delivery(), self._dir)
             agents.audit(self._dir, self._terminal, agent_id, "agent_list", count=len(items))
-            self._listed.emit((agents.rows(items), agents.reached_words(reached)))
+            words = agents.reached_words(reached)
+            self._listed.emit((agent_id, agents.rows(items), words))
         except (StoreError, OSError) as exc:
-            self._listed.emit(exc)
+            self._listed.emit((agent_id, exc))
+            return
+        if self._case_status is not None:  # then where the office has got to, when it answers
+            self._platform.submit(self._read_statuses, agent_id, items, words)
+
+    def _read_statuses(self, agent_id: str, items: list, words: str) -> None:
+        statuses = agents.case_statuses(items, self._case_status)
+        if statuses:
+            self._listed.emit((agent_id, agents.rows(items, statuses=statuses), words))
 
     def _on_listed(self, listed: Any) -> None:
-        if self._agent is None:
-            return  # signed out meanwhile
+        agent_id, *listed = listed
+        if self._agent is None or self._agent.agent_id != agent_id:
+            return  # signed out meanwhile (or another agent signed in): not theirs to see
+        listed = listed[0] if len(listed) == 1 else tuple(listed)
         if isinstance(listed, Exception):
             log.warning("the agent's list was not read: %s", type(listed).__name__)
             self._rows, self._reached = [], "现在读不出办理记录，请联系技术人员"
@@ -299,3 +316,4 @@ class Agents(QObject):
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._platform.shutdown(wait=False, cancel_futures=True)

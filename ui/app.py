@@ -168,7 +168,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
           technician_options: dict | None = None, case_reader: Reader | None = None,
           camera: bool | Source | None = None, id_reader: CardReader | None = None,
           carry_keys: Callable | None = None, print_fn: PrintFn | None = None,
-          agent_binder: Callable | None = None) -> Kiosk:
+          agent_binder: Callable | None = None, case_status: Callable | None = None) -> Kiosk:
     """Makes the window. `idle_ms` = (warn after, countdown steps, step length) for tests;
     `technician_options` (clock, exit_app, idle times) likewise; `case_reader` is what
     查询办理进度 runs (handed in by the kiosk command: the UI reaches no network). Full-screen (not
@@ -180,7 +180,8 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     technician screen's USB stick (`ui/carry.py`).
     `print_fn` prints the voucher instead of `[devices.printer]` (the tour, tests).
     `agent_binder` redeems an agent's binding code at the platform (`sync.agents.redeem`,
-    handed in by the kiosk command) for the technician screen's 绑定代办员.
+    handed in by the kiosk command) for the technician screen's 绑定代办员; `case_status` reads
+    a delivered case's status by query code for the agent's list (`app.cases.status_for`).
     The categories offered are those the platform last published (`taxonomy.for_terminal`)."""
     app = QGuiApplication.instance()
     tax = taxonomy_mod.for_terminal(loaded.data_dir)
@@ -194,7 +195,7 @@ def build(loaded: LoadedConfig, *, size: tuple[int, int] = (1080, 1920), windowe
     if idle_ms is None:
         idle_ms = (loaded.config.idle.warn_after_seconds * 1000, loaded.config.idle.countdown_seconds,
                    1000)
-    agent_desk = Agents(loaded, session, print_fn=print_fn)
+    agent_desk = Agents(loaded, session, print_fn=print_fn, case_status=case_status)
     agent_binding = AgentBinding(loaded, binder=agent_binder)
     # An agent's session times out on its own home screen too, back to the sign-in.
     idle = IdleWatcher(idle_ms[0], idle_ms[1],

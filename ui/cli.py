@@ -16,7 +16,8 @@ from kiosk.technician import Reach
 def run(args: argparse.Namespace, loaded_config: LoadedConfig, *,
         network_test: Callable[[], list[Reach]] | None = None,
         case_reader: Callable[[Lookup], Answer] | None = None,
-        carry_keys: Callable | None = None, agent_binder: Callable | None = None) -> int:
+        carry_keys: Callable | None = None, agent_binder: Callable | None = None,
+        case_status: Callable[[str], Answer] | None = None) -> int:
     """Runs `ui` or `tour` (by `args.command`); returns the exit status. `network_test`
     is what the technician screen's 网络测试 runs (none: the screen says it is missing);
     `case_reader` what 查询办理进度 runs (none: the screen says it cannot ask); `carry_keys`
@@ -45,13 +46,14 @@ def run(args: argparse.Namespace, loaded_config: LoadedConfig, *,
     return _run_ui(loaded_config, size, windowed=args.windowed,
                    bench_first_frame=getattr(args, "bench_first_frame", False),
                    network_test=network_test, case_reader=case_reader, carry_keys=carry_keys,
-                   agent_binder=agent_binder)
+                   agent_binder=agent_binder, case_status=case_status)
 
 
 def _run_ui(loaded: LoadedConfig, size: tuple[int, int] | None, *, windowed: bool,
             bench_first_frame: bool, network_test: Callable[[], list[Reach]] | None,
             case_reader: Callable[[Lookup], Answer] | None,
-            carry_keys: Callable | None = None, agent_binder: Callable | None = None) -> int:
+            carry_keys: Callable | None = None, agent_binder: Callable | None = None,
+            case_status: Callable[[str], Answer] | None = None) -> int:
     import time
 
     from ui import app as app_mod
@@ -66,7 +68,8 @@ def _run_ui(loaded: LoadedConfig, size: tuple[int, int] | None, *, windowed: boo
     kiosk = app_mod.build(loaded, size=canvas, windowed=windowed,
                           technician_options={"network_test": network_test},
                           case_reader=case_reader, camera=demo_camera(loaded),
-                          carry_keys=carry_keys, agent_binder=agent_binder)
+                          carry_keys=carry_keys, agent_binder=agent_binder,
+                          case_status=case_status)
     if bench_first_frame:
         def first_frame() -> None:
             print(f"FIRST_FRAME {time.time():.6f}", flush=True)

@@ -126,11 +126,13 @@ def test_an_agent_sessions_visit_starts_with_the_villagers_authorisation(tax):
     assert v.acting is ACTING and v.auth_strokes == []  # the session outlives the visit
 
 
-def _info(state: str, created: datetime, case_no: str | None = None) -> SubmissionInfo:
+def _info(state: str, created: datetime, case_no: str | None = None,
+          query_code: str | None = None) -> SubmissionInfo:
     return SubmissionInfo(
         submission_id="s", receipt_no="4827105933", kind="petition", category="labour",
         purpose=None, terminal_id="T", jurisdiction="J", created_at=created, state=state,
-        attempts=0, next_attempt_at=created, last_error=None, case_no=case_no, query_code=None,
+        attempts=0, next_attempt_at=created, last_error=None, case_no=case_no,
+        query_code=query_code,
         delivered_at=None, updated_at=created, agent_id="A-01",
         receipt_fields={"applicant_name": "李*芳", "kind_label": "信访事项",
                         "category_label": "劳动社保"})
@@ -192,3 +194,45 @@ def test_the_agents_list_counts_every_verified_exchange_as_reaching_the_platform
     assert agents.last_reached(delivered, tmp_path) == datetime.fromtimestamp(heard, UTC)
     later = datetime(2026, 11, 30, tzinfo=UTC)
     assert agents.last_reached(later, tmp_path) == later
+
+
+def _progress(code: str, status: str) -> schemas.CaseProgress:
+    at = datetime(2026, 11, 20, 2, tzinfo=UTC)
+    return schemas.CaseProgress(
+        case_no="XF" + code, query_code=code, kind="petition", status=status,
+        status_label=schemas.CASE_STATUSES[status], received_at=at, updated_at=at, history=[])
+
+
+def test_the_list_says_where_the_office_has_got_to_newest_first_until_the_platform_fails():
+    """Delivered cases are asked about newest first, one read each; a case the platform does
+    not know is passed over, the first answer that is no case's (offline) ends the asking,
+    and what was not asked stays as the outbox knows it."""
+    from kiosk import casequery
+
+    now = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    items = [_info("delivered", now - timedelta(days=d), f"XF{d}", f"CODE{d:04d}")
+             for d in range(1, 6)] + [_info("queued", now)]
+    answers = {"CODE0001": casequery.Answer("found", progress=_progress("CODE0001", "accepted")),
+               "CODE0002": casequery.Answer("not_found"),
+               "CODE0003": casequery.Answer("found", progress=_progress("CODE0003", "answered")),
+               "CODE0004": casequery.Answer("offline", detail="cannot reach")}
+    asked = []
+
+    def read(code):
+        asked.append(code)
+        return answers[code]
+
+    statuses = agents.case_statuses(items, read)
+    assert asked == ["CODE0001", "CODE0002", "CODE0003", "CODE0004"]  # not CODE0005
+    assert statuses == {"CODE0001": "已受理", "CODE0003": "已出具处理意见"}
+    listed = {r["query_code"]: r for r in agents.rows(items, now, statuses)}
+    assert listed["CODE0001"]["state_words"] == "已送达，事项编号 XF1，现在：已受理"
+    assert listed["CODE0001"]["platform_status"] == "已受理"
+    assert listed["CODE0002"]["state_words"] == "已送达，事项编号 XF2"
+    assert listed["CODE0005"]["platform_status"] is None
+    assert listed[None]["state_words"] == "等待发送（今天办理）"
+
+    many = [_info("delivered", now - timedelta(hours=h), f"XF{h}", f"Q{h:07d}") for h in range(40)]
+    asked.clear()
+    agents.case_statuses(many, lambda code: asked.append(code) or casequery.Answer("not_found"))
+    assert len(asked) == agents.STATUS_READS and asked[0] == "Q0000000"

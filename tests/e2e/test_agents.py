@@ -85,8 +85,16 @@ def test_an_agent_binds_once_through_the_platform_and_submits_for_a_villager(tmp
     assert case["receipt_no"] == receipt_no
     listing = json.loads(station.kiosk("agent", "submissions", "A-01", "--pin", PIN,
                                        "--json").stdout)
-    assert listing["submissions"][0]["state_words"] == f"已送达，事项编号 {case['case_no']}"
+    # delivered, and where the office has got to: the terminal's own read of its case
+    assert listing["submissions"][0]["state_words"] == f"已送达，事项编号 {case['case_no']}，现在：已收到"
     assert listing["last_reached_words"] == "本站今天联系过平台"
+    rx.cli("case", "set-status", case["case_no"], "accepted")
+    listing = json.loads(station.kiosk("agent", "submissions", "A-01", "--pin", PIN,
+                                       "--json").stdout)
+    assert listing["submissions"][0]["platform_status"] == "已受理"
+    assert listing["submissions"][0]["state_words"] == f"已送达，事项编号 {case['case_no']}，现在：已受理"
+    unasked = station.kiosk("agent", "submissions", "A-01", "--pin", PIN, "--no-platform")
+    assert unasked.returncode == 0 and f"已送达，事项编号 {case['case_no']}\n" in unasked.stdout
 
     # every agent action audited as the agent, with receipt numbers and nothing personal
     lines, _ = technician.read_audit(station.data_dir)

@@ -178,3 +178,61 @@ def test_binding_on_the_technician_screen_checks_before_sending(station_window):
                           "pin": "密码要用6到12位数字"}
     assert sent == [] and b.field == "code"
     assert TODAY  # the window's fixed day
+
+
+def test_the_list_says_where_the_office_has_got_to_and_only_to_its_own_agent(station_window):
+    """我办理的 shows the outbox's state at once, then the platform's status of each delivered
+    case as the terminal's own read answers (handed in as the kiosk command does); an
+    answer that comes back after the agent signed out never reaches the next agent."""
+    import dataclasses
+    import threading
+
+    from kiosk import casequery
+    from kiosk.store import Settlement
+    from tests.support.store import claim_one, new_submission, settle_one
+
+    make, station, _ = station_window
+    with Outbox.open(station.data_dir) as box:
+        box.confirm(dataclasses.replace(new_submission(), agent_id="A-01"))
+        settle_one(box, Settlement.delivered(claim_one(box).submission_id, "XF2026120100007",
+                                             "7KQ3MZ4P"))
+    at = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    accepted = schemas.CaseProgress(
+        case_no="XF2026120100007", query_code="7KQ3MZ4P", kind="petition", status="accepted",
+        status_label="已受理", received_at=at, updated_at=at, history=[])
+    asked, hold = [], threading.Event()
+
+    def case_status(code):
+        asked.append(code)
+        hold.wait(10)
+        return casequery.Answer("found", progress=accepted)
+
+    k = make(case_status=case_status)
+    w = k.window
+    _sign_in(k)
+    tap(w, "btn:agentList")
+    assert wait_until(lambda: k.agents.rows != [], 5_000)
+    assert k.agents.rows[0]["state_words"] == "已送达，事项编号 XF2026120100007"  # at once
+    hold.set()
+    assert wait_until(lambda: "现在：已受理" in k.agents.rows[0]["state_words"], 5_000)
+    assert asked == ["7KQ3MZ4P"]
+
+    # A-01 opens the list again and leaves before the platform answers; A-02 signs in
+    hold.clear()
+    tap(w, "btn:home")
+    tap(w, "btn:agentList")
+    assert wait_until(lambda: len(asked) == 2, 5_000)
+    tap(w, "btn:home")
+    tap(w, "btn:agentSignOut")
+    assert k.session.screen == AGENT_SIGNIN  # the sign-in again, for the next agent
+    tap(w, "agent:A-02")
+    _type_pin(w, PIN)
+    tap(w, "btn:agentSignInOk")
+    assert wait_until(lambda: k.agents.signedIn, 10_000)
+    shown_to_a02 = []
+    k.agents.listChanged.connect(lambda: shown_to_a02.append(str(k.agents.rows)))
+    tap(w, "btn:agentList")
+    hold.set()
+    assert wait_until(lambda: any("[]" == rows for rows in shown_to_a02), 5_000)  # A-02's own
+    pump(300)
+    assert not any("XF2026120100007" in rows for rows in shown_to_a02), shown_to_a02
