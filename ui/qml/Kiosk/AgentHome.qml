@@ -65,19 +65,19 @@ Flickable {
             }
         }
 
-        Text {
+        Text {  // signed in, the entries say it themselves (为村民…): they stay in view
+            visible: !Agents.signedIn
             width: col.width
-            text: Agents.signedIn ? "替村民办理" : "网上信访代办服务站"
+            text: "网上信访代办服务站"
             font.family: Theme.fontFamily; font.pixelSize: Theme.heading; font.bold: true; color: Theme.blue
             wrapMode: Text.Wrap
             lineHeight: 1.3
         }
         BodyText {
+            visible: !Agents.signedIn
             width: col.width
             color: Theme.muted
-            text: Agents.signedIn
-                  ? "村民本人就是申请人。先请村民看授权内容并签名，再替村民填写。回执和查询码都是村民自己的。"
-                  : "代办员请先登录，再替村民在网上提交信访事项。村民也可以自己查询办理进度。"
+            text: "代办员请先登录，再替村民在网上提交信访事项。村民也可以自己查询办理进度。"
         }
 
         Grid {
@@ -115,6 +115,15 @@ Flickable {
                 iconName: "magnifier"; text: "查询办理进度"; hint: "凭回执编号查询"
                 onClicked: { Query.reset(); Session.startQuery() }
             }
+        }
+
+        // Signed in, what to do comes first and the reminder of how it goes under it, so the
+        // entries stay in view on a low page (大字 landscape).
+        BodyText {
+            visible: Agents.signedIn
+            width: col.width
+            color: Theme.muted
+            text: "村民本人就是申请人。先请村民看授权内容并签名，再替村民填写。回执和查询码都是村民自己的。"
         }
 
         // ---- nobody signed in: the platforms' QR codes, as on every terminal's home ----
