@@ -12,6 +12,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -149,13 +150,8 @@ def run_tour(loaded: LoadedConfig, out: Path, size: tuple[int, int], *, elderly:
     report: dict = {"size": f"{size[0]}x{size[1]}", "elderly": elderly, "screens": {}}
     shots: list[str] = []
 
-    def shot(name: str) -> None:
-        pump(100)  # the field being edited is scrolled into view once the layout has settled
-        wait_until(lambda: images_ready(window), 3000)
-        heading = round(52 * (1.5 if session.elderly else 1.0))
-        window.grabWindow().save(str(out / f"{name}.png"))
-        report["screens"][name] = audit.measure(window, heading)
-        shots.append(name)
+    # the field being edited is scrolled into view once the layout has settled
+    shot = _shooter(window, session, out, report, shots)
 
     def set_elderly() -> None:
         if elderly and not session.elderly:
@@ -337,6 +333,20 @@ def _idcard_screens(window, kiosk, card_reader: Simulator, shot) -> None:
     kiosk.session.load(sample_petition())
 
 
+def _shooter(window, session, out: Path, report: dict, shots: list[str],
+             settle_ms: int = 100) -> Callable[[str], None]:
+    """`shot(name)`: once the layout has settled (`settle_ms`) and the images are loaded, the
+    window saved as NAME.png and audited into the report. One for every window of the tour."""
+    def shot(name: str) -> None:
+        pump(settle_ms)
+        wait_until(lambda: images_ready(window), 3000)
+        heading = round(52 * (1.5 if session.elderly else 1.0))
+        window.grabWindow().save(str(out / f"{name}.png"))
+        report["screens"][name] = audit.measure(window, heading)
+        shots.append(name)
+    return shot
+
+
 def _camera_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elderly: bool,
                     report: dict, shots: list[str]) -> None:
     """The document camera, in a window of its own fed by the synthetic source (the first
@@ -351,13 +361,7 @@ def _camera_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elde
     window.show()
     pump(50)
 
-    def shot(name: str) -> None:
-        pump(300)  # a few frames of the live picture
-        wait_until(lambda: images_ready(window), 3000)
-        heading = round(52 * (1.5 if session.elderly else 1.0))
-        window.grabWindow().save(str(out / f"{name}.png"))
-        report["screens"][name] = audit.measure(window, heading)
-        shots.append(name)
+    shot = _shooter(window, session, out, report, shots, settle_ms=300)  # frames of the live picture
 
     try:
         if elderly:
@@ -415,13 +419,7 @@ def _agent_screens(loaded: LoadedConfig, out: Path, size: tuple[int, int], elder
     window.show()
     pump(50)
 
-    def shot(name: str) -> None:
-        pump(100)
-        wait_until(lambda: images_ready(window), 3000)
-        heading = round(52 * (1.5 if session.elderly else 1.0))
-        window.grabWindow().save(str(out / f"{name}.png"))
-        report["screens"][name] = audit.measure(window, heading)
-        shots.append(name)
+    shot = _shooter(window, session, out, report, shots)
 
     def set_elderly() -> None:
         if elderly and not session.elderly:
