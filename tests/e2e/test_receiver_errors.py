@@ -327,3 +327,16 @@ def test_every_refusal_is_a_catalogue_entry_at_its_status_and_documented(rx, ter
             provoked.add(entry.code)
         assert expected in {b["error"] for _, b in found}, (expected, found)
     assert provoked == set(errors.CATALOGUE) - UNPROVOKABLE
+
+
+def test_hostile_agent_bindings_get_a_4xx_never_a_500(rx, term):
+    """The agents' endpoint with what no terminal sends: not JSON, the wrong shape, a code of
+    letters, too long, a number for the code, an empty body: each a catalogued 4xx."""
+    bodies = [b"\xff\xfe not json", b"[]", b'{"code": 12345671}', b'{"code": "ABCDEFGH"}',
+              json.dumps({"code": "1" * 5000}).encode(), b"", b'{"code": "12345671", "x": 1}']
+    for body in bodies:
+        answer = signed_request(rx, "POST", paths.AGENT_BINDINGS, OTHER, term.other_key,
+                                json_body=body)
+        assert 400 <= answer.status_code < 500, (body[:40], answer.status_code, answer.text)
+        error = schemas.ErrorBody.model_validate(answer.json()).model_dump()["error"]
+        assert errors.lookup(error) is not None, (body[:40], answer.text)
